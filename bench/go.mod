@@ -1,0 +1,7 @@
+module github.com/esmsafrica/smpp/bench
+
+go 1.26.0
+
+require github.com/esmsafrica/smpp v0.0.0
+
+replace github.com/esmsafrica/smpp => ../
