@@ -1,0 +1,160 @@
+// Package pdu defines the protocol data units of SMPP 3.4: the header, the
+// command ids and status codes, and every PDU body as a plain struct.
+//
+// Bodies encode by appending to a caller's buffer and decode from a frame without
+// allocating:
+//
+//	buf, err := pdu.AppendPDU(buf[:0], seq, pdu.ESME_ROK, &pdu.SubmitSM{...})
+//	var sm pdu.SubmitSM
+//	err = sm.UnmarshalBinary(body)
+//
+// Decoding does not copy: the strings and byte slices of a decoded body alias the
+// bytes it was decoded from, and are valid only while those bytes are not reused.
+// Call the body's Clone method to keep a copy beyond that.
+//
+// Errors are typed: a *FieldError names the PDU and the field and carries the
+// command_status a server must answer with (see StatusOf). Status implements
+// error, so errors.Is(err, pdu.ESME_RTHROTTLED) works across wrapping.
+package pdu
+
+import "encoding/binary"
+
+// PDU is a PDU body. AppendBinary appends the body (without the header) to dst;
+// UnmarshalBinary fills the struct from a body (without the header).
+type PDU interface {
+	CommandID() CommandID
+	AppendBinary(dst []byte) ([]byte, error)
+	UnmarshalBinary(body []byte) error
+}
+
+// bodyDecoder is implemented by every body; it decodes with a configured decoder.
+type bodyDecoder interface {
+	decode(d *decoder)
+}
+
+// DecodeOptions select how strictly bodies are decoded. The zero value is strict.
+type DecodeOptions struct {
+	// Lenient accepts the deviations real peers send: C-Octet Strings longer than
+	// their spec maximum, a message_id without its NUL at the end of a response,
+	// time strings of other lengths, trailing octets after a TLV-less body, and
+	// known TLVs with a wrong length (kept as they are). Error responses with or
+	// without a body are accepted in both modes.
+	Lenient bool
+}
+
+// Unmarshal decodes body into p with these options.
+func (o DecodeOptions) Unmarshal(p PDU, body []byte) error {
+	bd, ok := p.(bodyDecoder)
+	if !ok {
+		return p.UnmarshalBinary(body)
+	}
+	d := decoder{src: body, cmd: p.CommandID(), lenient: o.Lenient}
+	bd.decode(&d)
+	return d.err
+}
+
+func unmarshal(p interface {
+	bodyDecoder
+	CommandID() CommandID
+}, body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
+
+// New returns a new zero body for the command id, or nil when id is unknown.
+func New(id CommandID) PDU {
+	switch id {
+	case GenericNackID:
+		return &GenericNack{}
+	case BindReceiverID:
+		return &Bind{ID: BindReceiverID}
+	case BindTransmitterID:
+		return &Bind{ID: BindTransmitterID}
+	case BindTransceiverID:
+		return &Bind{ID: BindTransceiverID}
+	case BindReceiverRespID:
+		return &BindResp{ID: BindReceiverRespID}
+	case BindTransmitterRespID:
+		return &BindResp{ID: BindTransmitterRespID}
+	case BindTransceiverRespID:
+		return &BindResp{ID: BindTransceiverRespID}
+	case QuerySMID:
+		return &QuerySM{}
+	case QuerySMRespID:
+		return &QuerySMResp{}
+	case SubmitSMID:
+		return &SubmitSM{}
+	case SubmitSMRespID:
+		return &SubmitSMResp{}
+	case DeliverSMID:
+		return &DeliverSM{}
+	case DeliverSMRespID:
+		return &DeliverSMResp{}
+	case UnbindID:
+		return &Unbind{}
+	case UnbindRespID:
+		return &UnbindResp{}
+	case ReplaceSMID:
+		return &ReplaceSM{}
+	case ReplaceSMRespID:
+		return &ReplaceSMResp{}
+	case CancelSMID:
+		return &CancelSM{}
+	case CancelSMRespID:
+		return &CancelSMResp{}
+	case OutbindID:
+		return &Outbind{}
+	case EnquireLinkID:
+		return &EnquireLink{}
+	case EnquireLinkRespID:
+		return &EnquireLinkResp{}
+	case SubmitMultiID:
+		return &SubmitMulti{}
+	case SubmitMultiRespID:
+		return &SubmitMultiResp{}
+	case AlertNotificationID:
+		return &AlertNotification{}
+	case DataSMID:
+		return &DataSM{}
+	case DataSMRespID:
+		return &DataSMResp{}
+	}
+	return nil
+}
+
+// AppendPDU appends a whole PDU, header and body, to dst: it reserves the header,
+// appends the body and backfills command_length. A response with a non-zero
+// status is written header-only, as SMPP 3.4 says; so is generic_nack.
+func AppendPDU(dst []byte, seq uint32, status Status, p PDU) ([]byte, error) {
+	start := len(dst)
+	id := p.CommandID()
+	dst = Header{ID: id, Status: status, Sequence: seq}.AppendBinary(dst)
+	if !(id.IsResponse() && status != ESME_ROK) {
+		var err error
+		dst, err = p.AppendBinary(dst)
+		if err != nil {
+			return dst[:start], err
+		}
+	}
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start))
+	return dst, nil
+}
+
+// Decode parses a whole PDU (header and body) into a new body of the right type.
+// The body aliases frame. An unknown command_id returns the header and an error
+// wrapping ErrUnknownCommand.
+func Decode(frame []byte, opts DecodeOptions) (Header, PDU, error) {
+	h, err := ParseHeader(frame)
+	if err != nil {
+		return h, nil, err
+	}
+	if int(h.Length) != len(frame) {
+		return h, nil, &FieldError{Command: h.ID, Field: "command_length", Status: ESME_RINVCMDLEN, Err: ErrBadValue}
+	}
+	p := New(h.ID)
+	if p == nil {
+		return h, nil, &FieldError{Command: h.ID, Field: "command_id", Status: ESME_RINVCMDID, Err: ErrUnknownCommand}
+	}
+	return h, p, opts.Unmarshal(p, frame[HeaderLen:])
+}

@@ -1,0 +1,214 @@
+package pdu
+
+import (
+	"bytes"
+	"unsafe"
+
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+// decoder reads the mandatory fields of one PDU body. The first error sticks;
+// later reads return zero values.
+type decoder struct {
+	src     []byte
+	off     int
+	cmd     CommandID
+	lenient bool
+	err     error
+}
+
+func (d *decoder) fail(field string, st Status, err error) {
+	if d.err == nil {
+		d.err = &FieldError{Command: d.cmd, Field: field, Status: st, Err: err}
+	}
+}
+
+func (d *decoder) u8(field string) uint8 {
+	if d.err != nil {
+		return 0
+	}
+	if d.off >= len(d.src) {
+		d.fail(field, ESME_RINVCMDLEN, ErrTruncated)
+		return 0
+	}
+	v := d.src[d.off]
+	d.off++
+	return v
+}
+
+func (d *decoder) u32(field string) uint32 {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.src)-d.off < 4 {
+		d.fail(field, ESME_RINVCMDLEN, ErrTruncated)
+		return 0
+	}
+	b := d.src[d.off:]
+	d.off += 4
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// cstring reads a C-Octet String of at most max octets including the NUL. The
+// returned string aliases src. In lenient mode a longer string is accepted, and
+// a string that runs to the end of the body without a NUL is accepted when
+// lastOK is set (the message_id of some responses).
+func (d *decoder) cstring(field string, max int, st Status, lastOK bool) string {
+	if d.err != nil {
+		return ""
+	}
+	rest := d.src[d.off:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		if d.lenient && lastOK {
+			d.off = len(d.src)
+			return aliasString(rest)
+		}
+		if len(rest) >= max {
+			d.fail(field, st, ErrNoNUL)
+		} else {
+			d.fail(field, ESME_RINVCMDLEN, ErrTruncated)
+		}
+		return ""
+	}
+	if i+1 > max && !d.lenient {
+		d.fail(field, st, ErrTooLong)
+		return ""
+	}
+	d.off += i + 1
+	return aliasString(rest[:i])
+}
+
+// timeString reads a schedule_delivery_time, validity_period or final_date: a
+// lone NUL or 16 characters and a NUL.
+func (d *decoder) timeString(field string, st Status) string {
+	s := d.cstring(field, 17, st, false)
+	if d.err == nil && len(s) != 0 && len(s) != 16 && !d.lenient {
+		d.fail(field, st, ErrBadValue)
+	}
+	return s
+}
+
+// octets reads n octets, aliasing src.
+func (d *decoder) octets(field string, n int, st Status) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.src)-d.off < n {
+		d.fail(field, st, ErrTruncated)
+		return nil
+	}
+	b := d.src[d.off : d.off+n : d.off+n]
+	d.off += n
+	return b
+}
+
+// tlvs scans the rest of the body into dst.
+func (d *decoder) tlvs(dst tlv.List) tlv.List {
+	dst = dst[:0]
+	if d.err != nil || d.off >= len(d.src) {
+		return dst
+	}
+	dst, err := tlv.Scan(dst, d.src[d.off:])
+	d.off = len(d.src)
+	if err != nil {
+		st := ESME_RINVOPTPARSTREAM
+		field := "tlv"
+		if le, ok := err.(*tlv.LengthError); ok {
+			st = ESME_RINVPARLEN
+			field = le.Tag.String()
+			if d.lenient {
+				return dst
+			}
+		}
+		d.fail(field, st, err)
+	}
+	return dst
+}
+
+// end checks that the body has no octets left (for bodies without TLVs).
+func (d *decoder) end() {
+	if d.err == nil && d.off != len(d.src) && !d.lenient {
+		d.fail("body", ESME_RINVCMDLEN, ErrTrailing)
+	}
+}
+
+// aliasString returns a string sharing b's memory, so that decoding does not
+// allocate. Decoded strings are therefore only valid while the decoded bytes are.
+func aliasString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// encoder appends the mandatory fields of one PDU body.
+type encoder struct {
+	dst   []byte
+	start int
+	cmd   CommandID
+	err   error
+}
+
+func newEncoder(dst []byte, cmd CommandID) encoder {
+	return encoder{dst: dst, start: len(dst), cmd: cmd}
+}
+
+func (e *encoder) fail(field string, st Status, err error) {
+	if e.err == nil {
+		e.err = &FieldError{Command: e.cmd, Field: field, Status: st, Err: err}
+	}
+}
+
+func (e *encoder) u8(v uint8) { e.dst = append(e.dst, v) }
+
+func (e *encoder) u32(v uint32) {
+	e.dst = append(e.dst, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+}
+
+func (e *encoder) cstring(field, s string, max int, st Status) {
+	if len(s)+1 > max {
+		e.fail(field, st, ErrTooLong)
+		return
+	}
+	if bytes.IndexByte(unsafe.Slice(unsafe.StringData(s), len(s)), 0) >= 0 {
+		e.fail(field, st, ErrBadValue)
+		return
+	}
+	e.dst = append(e.dst, s...)
+	e.dst = append(e.dst, 0)
+}
+
+func (e *encoder) timeString(field, s string, st Status) {
+	if len(s) != 0 && len(s) != 16 {
+		e.fail(field, st, ErrBadValue)
+		return
+	}
+	e.cstring(field, s, 17, st)
+}
+
+// shortMessage appends sm_length and short_message.
+func (e *encoder) shortMessage(b []byte) {
+	if len(b) > 254 {
+		e.fail("short_message", ESME_RINVMSGLEN, ErrTooLong)
+		return
+	}
+	e.dst = append(e.dst, byte(len(b)))
+	e.dst = append(e.dst, b...)
+}
+
+func (e *encoder) tlvs(l tlv.List) {
+	var err error
+	e.dst, err = l.AppendBinary(e.dst)
+	if err != nil {
+		e.fail("tlv", ESME_RINVPARLEN, err)
+	}
+}
+
+// done returns the appended bytes, or the original dst and the first error.
+func (e *encoder) done() ([]byte, error) {
+	if e.err != nil {
+		return e.dst[:e.start], e.err
+	}
+	return e.dst, nil
+}
