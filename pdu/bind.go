@@ -38,7 +38,11 @@ func (b *Bind) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings alias body.
-func (b *Bind) UnmarshalBinary(body []byte) error { return unmarshal(b, body) }
+func (b *Bind) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: b.CommandID()}
+	b.decode(&d)
+	return d.err
+}
 
 func (b *Bind) decode(d *decoder) {
 	b.SystemID = d.cstring("system_id", 16, ESME_RINVSYSID, false)
@@ -91,7 +95,11 @@ func (r *BindResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) is accepted.
-func (r *BindResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *BindResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *BindResp) decode(d *decoder) {
 	r.SystemID = ""
@@ -129,7 +137,11 @@ func (o *Outbind) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings alias body.
-func (o *Outbind) UnmarshalBinary(body []byte) error { return unmarshal(o, body) }
+func (o *Outbind) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: o.CommandID()}
+	o.decode(&d)
+	return d.err
+}
 
 func (o *Outbind) decode(d *decoder) {
 	o.SystemID = d.cstring("system_id", 16, ESME_RINVSYSID, false)

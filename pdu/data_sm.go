@@ -39,7 +39,11 @@ func (m *DataSM) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (m *DataSM) UnmarshalBinary(body []byte) error { return unmarshal(m, body) }
+func (m *DataSM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: m.CommandID()}
+	m.decode(&d)
+	return d.err
+}
 
 func (m *DataSM) decode(d *decoder) {
 	m.ServiceType = d.cstring("service_type", 6, ESME_RINVSERTYP, false)
@@ -83,7 +87,11 @@ func (r *DataSMResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body is accepted.
-func (r *DataSMResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *DataSMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *DataSMResp) decode(d *decoder) {
 	r.MessageID = ""
@@ -129,7 +137,11 @@ func (a *AlertNotification) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings alias body.
-func (a *AlertNotification) UnmarshalBinary(body []byte) error { return unmarshal(a, body) }
+func (a *AlertNotification) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: a.CommandID()}
+	a.decode(&d)
+	return d.err
+}
 
 func (a *AlertNotification) decode(d *decoder) {
 	a.SourceAddrTON = d.u8("source_addr_ton")

@@ -52,25 +52,53 @@ func (*CancelSMResp) CommandID() CommandID { return CancelSMRespID }
 func (*ReplaceSMResp) CommandID() CommandID { return ReplaceSMRespID }
 
 // UnmarshalBinary checks that body is empty.
-func (p *Unbind) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *Unbind) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *UnbindResp) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *UnbindResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *EnquireLink) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *EnquireLink) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *EnquireLinkResp) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *EnquireLinkResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *GenericNack) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *GenericNack) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *CancelSMResp) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *CancelSMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 // UnmarshalBinary checks that body is empty.
-func (p *ReplaceSMResp) UnmarshalBinary(body []byte) error { return unmarshal(p, body) }
+func (p *ReplaceSMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: p.CommandID()}
+	p.decode(&d)
+	return d.err
+}
 
 func (p *Unbind) decode(d *decoder)          { p.decodeEmpty(d) }
 func (p *UnbindResp) decode(d *decoder)      { p.decodeEmpty(d) }

@@ -27,11 +27,6 @@ type PDU interface {
 	UnmarshalBinary(body []byte) error
 }
 
-// bodyDecoder is implemented by every body; it decodes with a configured decoder.
-type bodyDecoder interface {
-	decode(d *decoder)
-}
-
 // DecodeOptions select how strictly bodies are decoded. The zero value is strict.
 type DecodeOptions struct {
 	// Lenient accepts the deviations real peers send: C-Octet Strings longer than
@@ -42,23 +37,60 @@ type DecodeOptions struct {
 	Lenient bool
 }
 
-// Unmarshal decodes body into p with these options.
+// Unmarshal decodes body into p with these options. For the bodies of this
+// package it does not allocate.
 func (o DecodeOptions) Unmarshal(p PDU, body []byte) error {
-	bd, ok := p.(bodyDecoder)
-	if !ok {
+	d := decoder{src: body, cmd: p.CommandID(), lenient: o.Lenient}
+	switch q := p.(type) {
+	case *GenericNack:
+		q.decode(&d)
+	case *Bind:
+		q.decode(&d)
+	case *BindResp:
+		q.decode(&d)
+	case *QuerySM:
+		q.decode(&d)
+	case *QuerySMResp:
+		q.decode(&d)
+	case *SubmitSM:
+		q.decode(&d)
+	case *SubmitSMResp:
+		q.decode(&d)
+	case *DeliverSM:
+		q.decode(&d)
+	case *DeliverSMResp:
+		q.decode(&d)
+	case *Unbind:
+		q.decode(&d)
+	case *UnbindResp:
+		q.decode(&d)
+	case *ReplaceSM:
+		q.decode(&d)
+	case *ReplaceSMResp:
+		q.decode(&d)
+	case *CancelSM:
+		q.decode(&d)
+	case *CancelSMResp:
+		q.decode(&d)
+	case *Outbind:
+		q.decode(&d)
+	case *EnquireLink:
+		q.decode(&d)
+	case *EnquireLinkResp:
+		q.decode(&d)
+	case *SubmitMulti:
+		q.decode(&d)
+	case *SubmitMultiResp:
+		q.decode(&d)
+	case *AlertNotification:
+		q.decode(&d)
+	case *DataSM:
+		q.decode(&d)
+	case *DataSMResp:
+		q.decode(&d)
+	default:
 		return p.UnmarshalBinary(body)
 	}
-	d := decoder{src: body, cmd: p.CommandID(), lenient: o.Lenient}
-	bd.decode(&d)
-	return d.err
-}
-
-func unmarshal(p interface {
-	bodyDecoder
-	CommandID() CommandID
-}, body []byte) error {
-	d := decoder{src: body, cmd: p.CommandID()}
-	p.decode(&d)
 	return d.err
 }
 

@@ -22,7 +22,11 @@ func (q *QuerySM) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings alias body.
-func (q *QuerySM) UnmarshalBinary(body []byte) error { return unmarshal(q, body) }
+func (q *QuerySM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: q.CommandID()}
+	q.decode(&d)
+	return d.err
+}
 
 func (q *QuerySM) decode(d *decoder) {
 	q.MessageID = d.cstring("message_id", 65, ESME_RINVMSGID, false)
@@ -62,7 +66,11 @@ func (r *QuerySMResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) is accepted.
-func (r *QuerySMResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *QuerySMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *QuerySMResp) decode(d *decoder) {
 	*r = QuerySMResp{}
@@ -115,7 +123,11 @@ func (c *CancelSM) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings alias body.
-func (c *CancelSM) UnmarshalBinary(body []byte) error { return unmarshal(c, body) }
+func (c *CancelSM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: c.CommandID()}
+	c.decode(&d)
+	return d.err
+}
 
 func (c *CancelSM) decode(d *decoder) {
 	c.ServiceType = d.cstring("service_type", 6, ESME_RINVSERTYP, false)
@@ -171,7 +183,11 @@ func (r *ReplaceSM) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (r *ReplaceSM) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *ReplaceSM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *ReplaceSM) decode(d *decoder) {
 	r.MessageID = d.cstring("message_id", 65, ESME_RINVMSGID, false)

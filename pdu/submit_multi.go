@@ -81,7 +81,11 @@ func (m *SubmitMulti) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (m *SubmitMulti) UnmarshalBinary(body []byte) error { return unmarshal(m, body) }
+func (m *SubmitMulti) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: m.CommandID()}
+	m.decode(&d)
+	return d.err
+}
 
 func (m *SubmitMulti) decode(d *decoder) {
 	m.ServiceType = d.cstring("service_type", 6, ESME_RINVSERTYP, false)
@@ -177,7 +181,11 @@ func (r *SubmitMultiResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) is accepted.
-func (r *SubmitMultiResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *SubmitMultiResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *SubmitMultiResp) decode(d *decoder) {
 	r.MessageID = ""

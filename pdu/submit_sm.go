@@ -34,7 +34,11 @@ func (*SubmitSM) CommandID() CommandID { return SubmitSMID }
 func (m *SubmitSM) AppendBinary(dst []byte) ([]byte, error) { return m.appendAs(dst, SubmitSMID) }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (m *SubmitSM) UnmarshalBinary(body []byte) error { return unmarshal(m, body) }
+func (m *SubmitSM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: m.CommandID()}
+	m.decode(&d)
+	return d.err
+}
 
 func (m *SubmitSM) decode(d *decoder) { m.decodeAs(d) }
 
@@ -127,7 +131,11 @@ func (r *SubmitSMResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) is accepted.
-func (r *SubmitSMResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *SubmitSMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *SubmitSMResp) decode(d *decoder) {
 	r.MessageID = ""
@@ -158,7 +166,11 @@ func (m *DeliverSM) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (m *DeliverSM) UnmarshalBinary(body []byte) error { return unmarshal(m, body) }
+func (m *DeliverSM) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: m.CommandID()}
+	m.decode(&d)
+	return d.err
+}
 
 func (m *DeliverSM) decode(d *decoder) { (*SubmitSM)(m).decodeAs(d) }
 
@@ -197,7 +209,11 @@ func (r *DeliverSMResp) AppendBinary(dst []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary decodes body; an empty body is accepted.
-func (r *DeliverSMResp) UnmarshalBinary(body []byte) error { return unmarshal(r, body) }
+func (r *DeliverSMResp) UnmarshalBinary(body []byte) error {
+	d := decoder{src: body, cmd: r.CommandID()}
+	r.decode(&d)
+	return d.err
+}
 
 func (r *DeliverSMResp) decode(d *decoder) {
 	r.MessageID = ""

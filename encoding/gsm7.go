@@ -1,0 +1,468 @@
+package encoding
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// esc is the GSM 7-bit escape septet: the next septet is looked up in the
+// extension (single shift) table.
+const esc = 0x1B
+
+// GSM7Options selects the GSM 7-bit tables and the handling of characters the
+// tables cannot represent. The zero value is the default alphabet and default
+// extension table, failing on unencodable characters.
+type GSM7Options struct {
+	// Locking is the locking shift table that replaces the default alphabet
+	// (UDH IE 0x25). NoShift (zero) means the default alphabet.
+	Locking Language
+	// Single is the single shift table that replaces the default extension
+	// table (UDH IE 0x24). NoShift (zero) means the default extension table.
+	Single Language
+	// Replacement, when not zero, is written instead of every character that
+	// the tables cannot represent (it must itself be representable, and counts
+	// as many septets as it takes). Zero means such a character is an error.
+	// Decoders ignore it.
+	Replacement rune
+}
+
+// revTable maps characters back to the codes of one table.
+type revTable struct {
+	low  [128]int16 // code of each rune below 0x80, or -1
+	high map[rune]uint8
+}
+
+func (t *revTable) build(src *[128]rune) {
+	for i := range t.low {
+		t.low[i] = -1
+	}
+	t.high = make(map[rune]uint8)
+	for code, r := range src {
+		if r == 0 || code == esc {
+			continue
+		}
+		if r < 0x80 {
+			if t.low[r] < 0 {
+				t.low[r] = int16(code)
+			}
+			continue
+		}
+		if _, dup := t.high[r]; !dup {
+			t.high[r] = uint8(code)
+		}
+	}
+}
+
+// code returns the code of r in the table, or -1.
+func (t *revTable) code(r rune) int {
+	if r < 0x80 {
+		if r < 0 {
+			return -1
+		}
+		return int(t.low[r])
+	}
+	if c, ok := t.high[r]; ok {
+		return int(c)
+	}
+	return -1
+}
+
+// lazyRev builds a reverse table on first use, without allocating afterwards.
+type lazyRev struct {
+	ready atomic.Bool
+	mu    sync.Mutex
+	t     revTable
+}
+
+func (e *lazyRev) get(src *[128]rune) *revTable {
+	if !e.ready.Load() {
+		e.mu.Lock()
+		if !e.ready.Load() {
+			e.t.build(src)
+			e.ready.Store(true)
+		}
+		e.mu.Unlock()
+	}
+	return &e.t
+}
+
+var revLocking, revSingle [numLanguages]lazyRev
+
+// tables is the pair of GSM 7-bit tables in use for one text.
+type tables struct {
+	lock, single *revTable
+}
+
+func tablesFor(locking, single Language) (tables, error) {
+	if !locking.HasLocking() || !single.Known() {
+		return tables{}, fmt.Errorf("%w: locking %s, single shift %s", ErrLanguage, locking, single)
+	}
+	return tables{
+		lock:   revLocking[locking].get(lockingTables[locking]),
+		single: revSingle[single].get(singleTables[single]),
+	}, nil
+}
+
+// code returns the septet(s) for r: c < 0x80 is one septet, c >= 0x100 is the
+// escape followed by c&0x7F, and -1 means r is not representable.
+func (t tables) code(r rune) int {
+	if c := t.lock.code(r); c >= 0 {
+		return c
+	}
+	if c := t.single.code(r); c >= 0 {
+		return 0x100 | c
+	}
+	return -1
+}
+
+// septets returns the number of septets r takes (1 or 2), or 0.
+func (t tables) septets(r rune) int {
+	c := t.code(r)
+	switch {
+	case c < 0:
+		return 0
+	case c >= 0x100:
+		return 2
+	}
+	return 1
+}
+
+// replacementCode resolves a replacement rune to its code, or -1 when none is
+// asked for.
+func (t tables) replacementCode(repl rune) (int, error) {
+	if repl == 0 {
+		return -1, nil
+	}
+	c := t.code(repl)
+	if c < 0 {
+		return -1, fmt.Errorf("%w: replacement %q", ErrUnencodable, repl)
+	}
+	return c, nil
+}
+
+// packer packs septets into octets, least significant bit first.
+type packer struct {
+	acc   uint32
+	nbits uint
+	n     int  // septets written
+	last  byte // last septet written
+}
+
+func (p *packer) put(dst []byte, c byte) []byte {
+	p.acc |= uint32(c&0x7F) << p.nbits
+	p.nbits += 7
+	p.n++
+	p.last = c
+	if p.nbits >= 8 {
+		dst = append(dst, byte(p.acc))
+		p.acc >>= 8
+		p.nbits -= 8
+	}
+	return dst
+}
+
+// finish applies the CR rule of TS 23.038 §6.1.2.3.1 and flushes the last
+// partial octet: seven spare bits are filled with CR, and a text whose last
+// septet is CR or @ and ends exactly on an octet boundary gets one more CR, so
+// that a receiver stripping padding does not eat it.
+func (p *packer) finish(dst []byte) []byte {
+	if p.n > 0 {
+		switch {
+		case p.nbits == 1:
+			dst = p.put(dst, '\r')
+		case p.nbits == 0 && (p.last == '\r' || p.last == 0):
+			dst = p.put(dst, '\r')
+		}
+	}
+	if p.nbits > 0 {
+		dst = append(dst, byte(p.acc))
+	}
+	*p = packer{}
+	return dst
+}
+
+// AppendGSM7 appends s encoded in GSM 7-bit, one septet per octet (the
+// "unpacked" form most SMSCs use in short_message), to dst and returns the
+// extended buffer. A character reached through the extension or single shift
+// table takes two octets (escape 0x1B and its code).
+//
+// A character the tables cannot represent returns an *UnencodableError (with
+// dst as it was before the call) unless opts.Replacement is set. AppendGSM7
+// does not allocate when dst has room.
+func AppendGSM7(dst []byte, s string, opts GSM7Options) ([]byte, error) {
+	t, err := tablesFor(opts.Locking, opts.Single)
+	if err != nil {
+		return dst, err
+	}
+	return t.appendSeptets(dst, s, opts.Replacement, nil, opts.Locking, opts.Single)
+}
+
+// AppendGSM7Packed appends s encoded in GSM 7-bit and packed eight septets to
+// seven octets (TS 23.038 §6.1.2.1) to dst. fillBits (0–6) zero bits come
+// first, to align the text on a septet boundary after a user data header: use
+// FillBits(len(udh)). The last octet follows the CR rule (see PackSeptets).
+func AppendGSM7Packed(dst []byte, s string, fillBits int, opts GSM7Options) ([]byte, error) {
+	t, err := tablesFor(opts.Locking, opts.Single)
+	if err != nil {
+		return dst, err
+	}
+	p := packer{nbits: uint(fillBits % 7)}
+	return t.appendSeptets(dst, s, opts.Replacement, &p, opts.Locking, opts.Single)
+}
+
+func (t tables) appendSeptets(dst []byte, s string, repl rune, p *packer, lock, single Language) ([]byte, error) {
+	rc, err := t.replacementCode(repl)
+	if err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	low := &t.lock.low
+	for i := 0; i < len(s); {
+		c := s[i]
+		size := 1
+		var code int
+		if c < 0x80 && low[c] >= 0 {
+			code = int(low[c])
+		} else {
+			var r rune
+			if c < 0x80 {
+				r = rune(c)
+			} else {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			code = t.code(r)
+			if code < 0 {
+				if rc < 0 {
+					return dst[:start], unencodable(s, i, GSM7, lock, single)
+				}
+				code = rc
+			}
+		}
+		i += size
+		if p == nil {
+			if code >= 0x100 {
+				dst = append(dst, esc, byte(code))
+			} else {
+				dst = append(dst, byte(code))
+			}
+			continue
+		}
+		if code >= 0x100 {
+			dst = p.put(dst, esc)
+		}
+		dst = p.put(dst, byte(code))
+	}
+	if p != nil {
+		dst = p.finish(dst)
+	}
+	return dst, nil
+}
+
+// CountSeptets returns the number of septets s takes in GSM 7-bit with the
+// given tables: one per character of the locking (or default) table, two per
+// character reached through the escape. An unencodable character returns an
+// *UnencodableError, unless opts.Replacement is set, in which case it counts
+// as the replacement does.
+func CountSeptets(s string, opts GSM7Options) (int, error) {
+	t, err := tablesFor(opts.Locking, opts.Single)
+	if err != nil {
+		return 0, err
+	}
+	rc, err := t.replacementCode(opts.Replacement)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, r := range s {
+		k := t.septets(r)
+		if k == 0 {
+			if rc < 0 {
+				return 0, unencodable(s, i, GSM7, opts.Locking, opts.Single)
+			}
+			k = 1
+			if rc >= 0x100 {
+				k = 2
+			}
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// septetDecoder turns septets into UTF-8, keeping the escape state.
+type septetDecoder struct {
+	lock, single *[128]rune
+	esc          bool
+}
+
+func newSeptetDecoder(opts GSM7Options) septetDecoder {
+	d := septetDecoder{lock: &defaultAlphabet, single: &defaultExtension}
+	// A receiver that does not know a language falls back to the default
+	// tables (TS 23.038).
+	if opts.Locking.HasLocking() {
+		d.lock = lockingTables[opts.Locking]
+	}
+	if opts.Single.Known() {
+		d.single = singleTables[opts.Single]
+	}
+	return d
+}
+
+func (d *septetDecoder) put(dst []byte, c byte) []byte {
+	c &= 0x7F
+	var r rune
+	if d.esc {
+		d.esc = false
+		if c == esc {
+			// Reserved for a further extension table: show a space.
+			return append(dst, ' ')
+		}
+		r = d.single[c]
+		if r == 0 {
+			// Undefined escape: show the main table's character.
+			r = d.lock[c]
+		}
+	} else {
+		if c == esc {
+			d.esc = true
+			return dst
+		}
+		r = d.lock[c]
+	}
+	if r == 0 {
+		r = utf8.RuneError
+	}
+	if r < 0x80 {
+		return append(dst, byte(r))
+	}
+	return utf8.AppendRune(dst, r)
+}
+
+// end flushes a dangling escape as a space.
+func (d *septetDecoder) end(dst []byte) []byte {
+	if d.esc {
+		d.esc = false
+		return append(dst, ' ')
+	}
+	return dst
+}
+
+// DecodeGSM7 appends the UTF-8 text of unpacked GSM 7-bit septets (one per
+// octet; the top bit is ignored) to dst. Decoding never fails: an escape at the
+// very end or an escape followed by another escape becomes a space, an escape
+// followed by a code its single shift table lacks shows the main table's
+// character, and a code a national table leaves unassigned becomes U+FFFD.
+// Unknown languages fall back to the default tables. DecodeGSM7 does not
+// allocate when dst has room (at most 3 octets per septet).
+func DecodeGSM7(dst, septets []byte, opts GSM7Options) []byte {
+	d := newSeptetDecoder(opts)
+	if d.lock == &defaultAlphabet && d.single == &defaultExtension {
+		// Fast path for the default tables.
+		for i := 0; i < len(septets); i++ {
+			c := septets[i] & 0x7F
+			if c == esc {
+				d.esc = true
+				for i++; i < len(septets) && d.esc; i++ {
+					dst = d.put(dst, septets[i])
+				}
+				i--
+				continue
+			}
+			r := defaultAlphabet[c]
+			if r < 0x80 {
+				dst = append(dst, byte(r))
+			} else {
+				dst = utf8.AppendRune(dst, r)
+			}
+		}
+		return d.end(dst)
+	}
+	for _, c := range septets {
+		dst = d.put(dst, c)
+	}
+	return d.end(dst)
+}
+
+// FillBits returns the number of zero bits that align GSM 7-bit text on a
+// septet boundary after a user data header of headerOctets octets (UDHL
+// included): (7 − 8·headerOctets mod 7) mod 7. A 6-octet header needs 1 fill
+// bit, a 7-octet header none.
+func FillBits(headerOctets int) int {
+	return (7 - (8*headerOctets)%7) % 7
+}
+
+// PackedLen returns the number of octets n septets take when packed after
+// fillBits fill bits, before the CR rule adds a padding septet.
+func PackedLen(n, fillBits int) int {
+	return (fillBits + 7*n + 7) / 8
+}
+
+// PackSeptets appends septets (one per octet, top bit ignored) packed eight to
+// seven octets to dst, after fillBits (0–6) zero fill bits. It follows the CR
+// rule of TS 23.038 §6.1.2.3.1: when the last octet would have seven spare bits
+// they carry CR instead of zeros, and when the text ends exactly on an octet
+// boundary with CR or @ one more CR is added, so that a receiver's padding
+// removal (see UnpackSeptets) keeps the real character.
+func PackSeptets(dst, septets []byte, fillBits int) []byte {
+	p := packer{nbits: uint(fillBits % 7)}
+	for _, c := range septets {
+		dst = p.put(dst, c)
+	}
+	return p.finish(dst)
+}
+
+// packedCount returns the number of septets in packed (after fillBits fill
+// bits), dropping a final padding septet: when the octets hold a whole number
+// of septets exactly, a last septet of CR or 0x00 is padding (TS 23.038
+// §6.1.2.3.1 and the practice of senders that pad with zeros).
+func packedCount(packed []byte, fillBits int) int {
+	bits := 8*len(packed) - fillBits%7
+	if bits < 7 {
+		return 0
+	}
+	n := bits / 7
+	if bits%7 == 0 {
+		if last := septetAt(packed, fillBits%7, n-1); last == '\r' || last == 0 {
+			n--
+		}
+	}
+	return n
+}
+
+// septetAt returns septet i of packed after fill fill bits.
+func septetAt(packed []byte, fill, i int) byte {
+	bit := fill + 7*i
+	k := bit >> 3
+	v := uint16(packed[k])
+	if k+1 < len(packed) {
+		v |= uint16(packed[k+1]) << 8
+	}
+	return byte(v>>(bit&7)) & 0x7F
+}
+
+// UnpackSeptets appends the septets packed in src after fillBits (0–6) fill
+// bits to dst, one per octet. Because SMPP gives only the octet count, a final
+// septet that exactly fills the last octet is taken as padding when it is CR or
+// 0x00 (see PackSeptets).
+func UnpackSeptets(dst, src []byte, fillBits int) []byte {
+	fill := fillBits % 7
+	n := packedCount(src, fill)
+	for i := range n {
+		dst = append(dst, septetAt(src, fill, i))
+	}
+	return dst
+}
+
+// DecodeGSM7Packed appends the UTF-8 text of packed GSM 7-bit data to dst, as
+// UnpackSeptets followed by DecodeGSM7 would, without an intermediate buffer.
+func DecodeGSM7Packed(dst, src []byte, fillBits int, opts GSM7Options) []byte {
+	fill := fillBits % 7
+	n := packedCount(src, fill)
+	d := newSeptetDecoder(opts)
+	for i := range n {
+		dst = d.put(dst, septetAt(src, fill, i))
+	}
+	return d.end(dst)
+}
