@@ -176,7 +176,7 @@ func (p *packer) finish(dst []byte) []byte {
 			dst = p.put(dst, '\r')
 		}
 	}
-	if p.nbits > 0 {
+	if p.nbits > 0 && p.n > 0 {
 		dst = append(dst, byte(p.acc))
 	}
 	*p = packer{}

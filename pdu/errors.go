@@ -73,3 +73,13 @@ func StatusOf(err error) Status {
 	}
 	return ESME_RSYSERR
 }
+
+// Errors of the text formats: SMPP time strings and delivery receipts.
+var (
+	// ErrBadTime means a schedule_delivery_time, validity_period or final_date
+	// string is not a valid absolute or relative SMPP time.
+	ErrBadTime = errors.New("smpp: malformed SMPP time string")
+	// ErrNotReceipt means a text has neither an id: nor a stat: label, and no
+	// receipt TLVs came with it.
+	ErrNotReceipt = errors.New("smpp: not a delivery receipt")
+)

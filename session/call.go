@@ -1,0 +1,248 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/esmsafrica/smpp/pdu"
+)
+
+// Response is the peer's answer to a request.
+type Response struct {
+	Header pdu.Header
+	// PDU is the decoded response body; it owns its memory. It is nil for a
+	// generic_nack, and an empty body of the right type for a header-only error
+	// response.
+	PDU pdu.PDU
+}
+
+// Call is a request in flight: a future that completes exactly once, with the
+// response, a timeout, the end of its context, or the end of the session.
+type Call struct {
+	req      pdu.PDU
+	seq      uint32
+	gen      uint64 // the write batch it went out in
+	sentAt   time.Time
+	systemID string
+	s        *Session
+	window   bool
+
+	state  atomic.Uint32 // 0 pending, 1 completed
+	done   chan struct{}
+	resp   *Response
+	err    error
+	stop   func() bool
+	onDone func(*Call)
+}
+
+func newCall(p pdu.PDU) *Call { return &Call{req: p, done: make(chan struct{})} }
+
+// Request returns the request that was sent.
+func (c *Call) Request() pdu.PDU { return c.req }
+
+// Sequence returns the sequence_number the request was sent with.
+func (c *Call) Sequence() uint32 { return c.seq }
+
+// Done returns a channel closed when the call has completed.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Result returns the outcome once Done is closed: the response and nil, or the
+// response and its non-zero Status as the error (errors.Is(err,
+// pdu.ESME_RTHROTTLED)), or nil and ErrTimeout, a *CanceledError or a
+// *LostError. Before completion it returns nil and nil.
+func (c *Call) Result() (*Response, error) {
+	if c.state.Load() == 0 {
+		return nil, nil
+	}
+	return c.resp, c.err
+}
+
+// Wait blocks until the call completes or ctx ends. When ctx ends first the
+// call is abandoned: it completes with a *CanceledError, and a late response is
+// dropped.
+func (c *Call) Wait(ctx context.Context) (*Response, error) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		c.abandon(ctx.Err())
+		<-c.done
+	}
+	return c.resp, c.err
+}
+
+func (c *Call) complete(resp *Response, err error) {
+	if !c.state.CompareAndSwap(0, 1) {
+		return
+	}
+	c.resp, c.err = resp, err
+	if c.stop != nil {
+		c.stop()
+	}
+	if c.window {
+		<-c.s.window
+	}
+	close(c.done)
+	if c.onDone != nil {
+		c.onDone(c)
+	}
+}
+
+func (c *Call) abandon(cause error) {
+	s := c.s
+	if s == nil {
+		c.complete(nil, cause)
+		return
+	}
+	s.mu.Lock()
+	if s.pending[c.seq] == c {
+		delete(s.pending, c.seq)
+	}
+	sent := c.gen != 0 && c.gen <= s.written
+	s.mu.Unlock()
+	c.complete(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause})
+}
+
+// CanceledError completes a request whose context ended before its response.
+// Sent tells whether it had been handed to the connection (the peer may have
+// processed it). It wraps the context's error.
+type CanceledError struct {
+	Request pdu.PDU
+	Sent    bool
+	Err     error
+}
+
+func (e *CanceledError) Error() string {
+	return fmt.Sprintf("smpp: %s abandoned (sent: %v): %v", e.Request.CommandID(), e.Sent, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *CanceledError) Unwrap() error { return e.Err }
+
+// Send sends a request and waits for its response. It waits for room in the
+// window first, honouring ctx. A response with a non-zero status returns the
+// response and the Status as the error.
+func (s *Session) Send(ctx context.Context, p pdu.PDU) (*Response, error) {
+	c := newCall(p)
+	if err := s.send(ctx, c, true); err != nil {
+		return nil, err
+	}
+	return c.Wait(ctx)
+}
+
+// SendAsync sends a request and returns its Call without waiting for the
+// response. It blocks only while the window is full (honouring ctx). ctx also
+// bounds the call: when it ends first, the call completes with a *CanceledError.
+func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) (*Call, error) {
+	c := newCall(p)
+	if err := s.send(ctx, c, true); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// SendFunc is SendAsync with a function called once when the call completes,
+// on the goroutine that completes it (the read loop, a timer, or the closer):
+// it must not block. It lets one goroutine keep a large window full without a
+// goroutine or channel receive per request.
+func (s *Session) SendFunc(ctx context.Context, p pdu.PDU, done func(*Call)) error {
+	c := newCall(p)
+	c.onDone = done
+	return s.send(ctx, c, true)
+}
+
+// Bind sends a bind request (an ESME-role session) and waits for its response.
+// On ESME_ROK the session becomes bound.
+func (s *Session) Bind(ctx context.Context, b *pdu.Bind) (*pdu.BindResp, error) {
+	c := newCall(b)
+	c.systemID = b.SystemID
+	if err := s.send(ctx, c, true); err != nil {
+		return nil, err
+	}
+	resp, err := c.Wait(ctx)
+	if resp != nil {
+		if br, ok := resp.PDU.(*pdu.BindResp); ok {
+			return br, err
+		}
+	}
+	return nil, err
+}
+
+// Outbind sends outbind (an SMSC-role session that dialled an ESME); the
+// session then waits in OUTBOUND for the ESME's bind.
+func (s *Session) Outbind(o *pdu.Outbind) error {
+	if s.cfg.Role != SMSC || s.State() != Open {
+		return &StateError{ID: pdu.OutbindID, State: s.State(), Role: s.cfg.Role}
+	}
+	s.setState(Outbound)
+	return s.writePDU(s.nextSeq(), pdu.ESME_ROK, o)
+}
+
+// send assigns a sequence number, registers the call and queues the request.
+func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
+	id := c.req.CommandID()
+	if st := s.State(); !Allowed(s.cfg.Role, st, id) {
+		if st == Closed {
+			return &LostError{Request: c.req}
+		}
+		return &StateError{ID: id, State: st, Role: s.cfg.Role}
+	}
+	c.s = s
+	if useWindow {
+		select {
+		case s.window <- struct{}{}:
+		default:
+			select {
+			case s.window <- struct{}{}:
+			case <-ctx.Done():
+				return &CanceledError{Request: c.req, Err: ctx.Err()}
+			case <-s.ctx.Done():
+				return &LostError{Request: c.req}
+			}
+		}
+		c.window = true
+	}
+	if !id.HasResponse() {
+		// alert_notification: nothing to wait for.
+		err := s.writePDU(s.nextSeq(), pdu.ESME_ROK, c.req)
+		c.complete(nil, err)
+		return err
+	}
+	c.seq = s.nextSeq()
+	c.sentAt = time.Now()
+	if s.cfg.Observer.PDUOut != nil {
+		s.observeOut(pdu.Header{ID: id, Sequence: c.seq})
+	}
+	if ctx.Done() != nil {
+		c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err()) })
+	}
+	s.mu.Lock()
+	if c.state.Load() != 0 {
+		// The context ended before the request was queued.
+		s.mu.Unlock()
+		return c.err
+	}
+	if s.closed {
+		s.mu.Unlock()
+		c.complete(nil, &LostError{Request: c.req})
+		return c.err
+	}
+	var err error
+	start := len(s.out)
+	s.out, err = pdu.AppendPDU(s.out, c.seq, pdu.ESME_ROK, c.req)
+	if err != nil {
+		s.out = s.out[:start]
+		s.mu.Unlock()
+		c.complete(nil, err)
+		return err
+	}
+	s.pending[c.seq] = c
+	c.gen = s.gen + 1
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}

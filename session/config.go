@@ -1,0 +1,131 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/esmsafrica/smpp/pdu"
+)
+
+// Defaults used for the zero values of Config.
+const (
+	DefaultWindow              = 100
+	DefaultInboundWindow       = 100
+	DefaultResponseTimeout     = 30 * time.Second
+	DefaultEnquireLinkInterval = 30 * time.Second
+	DefaultEnquireLinkMissed   = 3
+	DefaultBindTimeout         = 30 * time.Second
+	DefaultUnbindTimeout       = 5 * time.Second
+)
+
+// Config configures a Session. The zero value of every field is a documented default.
+type Config struct {
+	// Role is the side this session plays; zero means ESME.
+	Role Role
+
+	// Handler handles the peer's requests other than bind, unbind and
+	// enquire_link (which the session answers itself). Nil answers every request
+	// with its response type and ESME_RINVCMDID... see DefaultHandler.
+	Handler Handler
+
+	// OnBind authenticates a bind received by an SMSC-role session. It runs on
+	// the read loop (nothing else is legal before the bind completes). It returns
+	// the response body (nil for a default one) and the status; a non-zero status
+	// refuses the bind and leaves the session OPEN. Nil accepts every bind.
+	OnBind func(ctx context.Context, s *Session, b *pdu.Bind) (*pdu.BindResp, pdu.Status)
+
+	// OnOutbind is called when an ESME-role session receives outbind. Nil ignores it.
+	OnOutbind func(s *Session, o *pdu.Outbind)
+
+	// Window is the most requests this side has in flight at once; a send waits
+	// while it is full. Zero means DefaultWindow (100).
+	Window int
+
+	// InboundWindow is the most peer requests handled at once; past it the peer
+	// gets ESME_RTHROTTLED. Zero means DefaultInboundWindow (100).
+	InboundWindow int
+
+	// ResponseTimeout bounds the wait for each response. Zero means
+	// DefaultResponseTimeout (30 s); negative disables it.
+	ResponseTimeout time.Duration
+
+	// EnquireLinkInterval is the idle time after which an enquire_link is sent.
+	// Zero means DefaultEnquireLinkInterval (30 s); negative disables it.
+	EnquireLinkInterval time.Duration
+
+	// EnquireLinkMissed is how many enquire_links may go unanswered before the
+	// session is closed as dead. Zero means DefaultEnquireLinkMissed (3).
+	EnquireLinkMissed int
+
+	// BindTimeout closes an SMSC-role connection that has not bound within it.
+	// Zero means DefaultBindTimeout (30 s); negative disables it.
+	BindTimeout time.Duration
+
+	// InactivityTimeout closes a bound session that exchanged no request or
+	// response other than enquire_link for this long. Zero disables it.
+	InactivityTimeout time.Duration
+
+	// UnbindTimeout bounds the wait for unbind_resp when unbinding, and for the
+	// peer to close after we answered its unbind. Zero means 5 s.
+	UnbindTimeout time.Duration
+
+	// MaxPDULen is the largest command_length accepted. Zero means codec.DefaultMaxLen.
+	MaxPDULen int
+
+	// Decode selects strict or lenient decoding of bodies. The zero value is strict.
+	Decode pdu.DecodeOptions
+
+	// Sequence, when set, returns the sequence number for each request sent
+	// (tests use it). Nil uses a per-session counter 1..0x7FFFFFFF that wraps.
+	Sequence func() uint32
+
+	// Observer receives events for metrics and logs. Its nil fields are skipped.
+	Observer Observer
+
+	// Logger logs session events. Nil uses slog.Default() at debug level for
+	// routine events.
+	Logger *slog.Logger
+}
+
+// Observer is a set of hooks. They run on the session's goroutines and must not block.
+type Observer struct {
+	PDUIn       func(s *Session, h pdu.Header)                    // every PDU read
+	PDUOut      func(s *Session, h pdu.Header)                    // every PDU queued for writing
+	StateChange func(s *Session, from, to State)                  // state transitions
+	Error       func(s *Session, err error)                       // protocol errors and the session's end
+	Response    func(s *Session, h pdu.Header, rtt time.Duration) // a response matched to our request
+}
+
+func (c *Config) setDefaults() {
+	if c.Role == 0 {
+		c.Role = ESME
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
+	}
+	if c.InboundWindow <= 0 {
+		c.InboundWindow = DefaultInboundWindow
+	}
+	if c.ResponseTimeout == 0 {
+		c.ResponseTimeout = DefaultResponseTimeout
+	}
+	if c.EnquireLinkInterval == 0 {
+		c.EnquireLinkInterval = DefaultEnquireLinkInterval
+	}
+	if c.EnquireLinkMissed <= 0 {
+		c.EnquireLinkMissed = DefaultEnquireLinkMissed
+	}
+	if c.BindTimeout == 0 {
+		c.BindTimeout = DefaultBindTimeout
+	}
+	if c.UnbindTimeout <= 0 {
+		c.UnbindTimeout = DefaultUnbindTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Handler == nil {
+		c.Handler = DefaultHandler
+	}
+}

@@ -1,0 +1,72 @@
+package session
+
+import (
+	"context"
+
+	"github.com/esmsafrica/smpp/pdu"
+)
+
+// Request is a request received from the peer. Its PDU owns its memory: it
+// stays valid after the handler returns.
+type Request struct {
+	Header  pdu.Header
+	PDU     pdu.PDU  // the decoded body: *pdu.SubmitSM, *pdu.DeliverSM, ...
+	Session *Session // the session it arrived on
+	ctx     context.Context
+}
+
+// Context returns a context that is cancelled when the session ends.
+func (r *Request) Context() context.Context { return r.ctx }
+
+// ResponseWriter answers one request.
+type ResponseWriter interface {
+	// Respond sends the response: body is the response body (nil for an empty
+	// one of the right type); a non-zero status sends the header-only error form.
+	// It may be called once; later calls return ErrResponded.
+	Respond(body pdu.PDU, status pdu.Status) error
+	// Hold tells the session the handler will call Respond later, from another
+	// goroutine (a deferred acknowledgement). Without Hold, a handler that
+	// returns without responding gets DefaultStatus answered for it.
+	Hold()
+}
+
+// Handler handles the requests a session receives from its peer.
+type Handler interface {
+	ServeSMPP(w ResponseWriter, r *Request)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(w ResponseWriter, r *Request)
+
+// ServeSMPP calls f(w, r).
+func (f HandlerFunc) ServeSMPP(w ResponseWriter, r *Request) { f(w, r) }
+
+// DefaultHandler answers every request with the status DefaultStatus gives.
+var DefaultHandler Handler = HandlerFunc(func(w ResponseWriter, r *Request) {
+	w.Respond(nil, DefaultStatus(r.Session.Role(), r.Header.ID))
+})
+
+// DefaultStatus is the status a request gets, in a session of the given role,
+// when no handler answers it: an
+// SMSC that does not handle submissions fails them (ESME_RSUBMITFAIL,
+// ESME_RQUERYFAIL, ESME_RCANCELFAIL, ESME_RREPLACEFAIL), and an ESME that does
+// not handle deliveries asks the SMSC to retry later (ESME_RX_T_APPN), so that
+// no receipt is acknowledged and lost.
+func DefaultStatus(role Role, id pdu.CommandID) pdu.Status {
+	if role == ESME && (id == pdu.DeliverSMID || id == pdu.DataSMID) {
+		return pdu.ESME_RX_T_APPN
+	}
+	switch id {
+	case pdu.SubmitSMID, pdu.SubmitMultiID, pdu.DataSMID:
+		return pdu.ESME_RSUBMITFAIL
+	case pdu.QuerySMID:
+		return pdu.ESME_RQUERYFAIL
+	case pdu.CancelSMID:
+		return pdu.ESME_RCANCELFAIL
+	case pdu.ReplaceSMID:
+		return pdu.ESME_RREPLACEFAIL
+	case pdu.DeliverSMID:
+		return pdu.ESME_RX_T_APPN
+	}
+	return pdu.ESME_RINVCMDID
+}

@@ -1,0 +1,674 @@
+// Package session is the per-connection SMPP engine shared by both roles: the
+// bind state machine, which PDUs each side may send in each state, sequence
+// numbers, the outbound window with its pending requests, response timeouts,
+// enquire_link liveness, the bind and inactivity timers, and graceful unbind.
+//
+// Each Session runs one read loop and one write loop. The writer is the only
+// goroutine that writes to the connection: every PDU queued since its last write
+// goes out in one call, so throughput comes from batching. Requests from the
+// peer run in handlers off the read loop, at most Config.InboundWindow at once.
+// Every request this side sends completes exactly once: with its response, a
+// timeout, its context's end, or the session's end.
+//
+// The server and client packages build on Session; most programs use those.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/esmsafrica/smpp/codec"
+	"github.com/esmsafrica/smpp/pdu"
+)
+
+// Session is one SMPP connection.
+type Session struct {
+	conn net.Conn
+	cfg  Config
+	rd   *codec.Reader
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	state atomic.Uint32
+	seq   atomic.Uint32
+
+	// Outbound window: one token per request in flight.
+	window chan struct{}
+	// Inbound window: one token per peer request being handled.
+	inbound chan struct{}
+	// handlers counts handler goroutines and held responses.
+	handlers sync.WaitGroup
+
+	mu       sync.Mutex // guards pending, out, closed, gen
+	pending  map[uint32]*Call
+	out      []byte // PDUs queued for the writer
+	spare    []byte // the writer's other buffer
+	gen      uint64 // batch generation: incremented when the writer takes out
+	written  uint64 // the last generation handed to conn.Write
+	closed   bool
+	closeErr error
+
+	kick     chan struct{} // wakes the writer
+	done     chan struct{} // closed when the session has ended
+	loops    sync.WaitGroup
+	lastRead atomic.Int64 // unix nanos of the last PDU read
+	lastTx   atomic.Int64 // unix nanos of the last non-keep-alive PDU
+	missed   atomic.Int32 // unanswered enquire_links
+
+	unbindResp chan struct{} // closed when our unbind is answered
+	unbindOnce sync.Once
+
+	values sync.Map
+
+	systemID  atomic.Value // string: the system_id bound with
+	ifVersion atomic.Uint32
+}
+
+// New starts a session on conn and returns it. The session owns conn from then
+// on and closes it when it ends.
+func New(conn net.Conn, cfg Config) *Session {
+	cfg.setDefaults()
+	s := &Session{
+		conn:       conn,
+		cfg:        cfg,
+		rd:         codec.NewReader(conn, cfg.MaxPDULen),
+		window:     make(chan struct{}, cfg.Window),
+		inbound:    make(chan struct{}, cfg.InboundWindow),
+		pending:    make(map[uint32]*Call, cfg.Window),
+		kick:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		unbindResp: make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.state.Store(uint32(Open))
+	now := time.Now().UnixNano()
+	s.lastRead.Store(now)
+	s.lastTx.Store(now)
+	s.systemID.Store("")
+	s.loops.Add(3)
+	go s.readLoop()
+	go s.writeLoop()
+	go s.timerLoop()
+	return s
+}
+
+// Role returns the role this session plays.
+func (s *Session) Role() Role { return s.cfg.Role }
+
+// State returns the current state.
+func (s *Session) State() State { return State(s.state.Load()) }
+
+// Conn returns the underlying connection. Do not read from or write to it.
+func (s *Session) Conn() net.Conn { return s.conn }
+
+// RemoteAddr returns the peer's address.
+func (s *Session) RemoteAddr() net.Addr { return s.conn.RemoteAddr() }
+
+// SystemID returns the system_id of the bind (the ESME's login), once bound.
+func (s *Session) SystemID() string { return s.systemID.Load().(string) }
+
+// InterfaceVersion returns the interface_version the peer bound with (an SMSC
+// session) or the sc_interface_version the SMSC reported (an ESME session); 0
+// before bind or when the peer did not say.
+func (s *Session) InterfaceVersion() uint8 { return uint8(s.ifVersion.Load()) }
+
+// Context returns a context cancelled when the session ends.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// Done returns a channel closed when the session has ended and its read and
+// write loops have exited.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err returns why the session ended (nil while it runs, io.EOF after a clean close).
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeErr
+}
+
+// SetValue stores an application value on the session (the server keeps the
+// account here).
+func (s *Session) SetValue(key, value any) { s.values.Store(key, value) }
+
+// Value returns a value stored with SetValue.
+func (s *Session) Value(key any) any { v, _ := s.values.Load(key); return v }
+
+// InFlight returns the number of requests sent and not yet completed.
+func (s *Session) InFlight() int { return len(s.window) }
+
+func (s *Session) setState(to State) {
+	from := State(s.state.Swap(uint32(to)))
+	if from != to {
+		if f := s.cfg.Observer.StateChange; f != nil {
+			f(s, from, to)
+		}
+	}
+}
+
+// SetBound marks the session bound in the state a bind of this id leads to, with
+// the given system_id. The server and client call it; an application rarely does.
+func (s *Session) SetBound(bindID pdu.CommandID, systemID string) {
+	s.systemID.Store(systemID)
+	s.setState(BoundState(bindID))
+}
+
+func (s *Session) nextSeq() uint32 {
+	if s.cfg.Sequence != nil {
+		return s.cfg.Sequence()
+	}
+	for {
+		old := s.seq.Load()
+		n := pdu.NextSequence(old)
+		if s.seq.CompareAndSwap(old, n) {
+			return n
+		}
+	}
+}
+
+// enqueue appends an encoded PDU to the writer's buffer and wakes it.
+func (s *Session) enqueue(fn func(b []byte) ([]byte, error)) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	var err error
+	s.out, err = fn(s.out)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (s *Session) observeOut(h pdu.Header) {
+	if f := s.cfg.Observer.PDUOut; f != nil {
+		f(s, h)
+	}
+}
+
+// writeHeaderOnly queues a header-only PDU (generic_nack or an error response).
+func (s *Session) writeHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint32) error {
+	s.observeOut(pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq})
+	return s.enqueue(func(b []byte) ([]byte, error) {
+		return pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq}.AppendBinary(b), nil
+	})
+}
+
+// writePDU queues a whole PDU.
+func (s *Session) writePDU(seq uint32, status pdu.Status, p pdu.PDU) error {
+	if s.cfg.Observer.PDUOut != nil {
+		s.observeOut(pdu.Header{ID: p.CommandID(), Status: status, Sequence: seq})
+	}
+	return s.enqueue(func(b []byte) ([]byte, error) { return pdu.AppendPDU(b, seq, status, p) })
+}
+
+func (s *Session) writeLoop() {
+	defer s.loops.Done()
+	for {
+		select {
+		case <-s.kick:
+		case <-s.ctx.Done():
+			// Flush what is queued (an unbind_resp, a generic_nack) before leaving.
+			s.flush()
+			return
+		}
+		if err := s.flush(); err != nil {
+			s.closeWith(err)
+			return
+		}
+	}
+}
+
+// flush writes everything queued in one call.
+func (s *Session) flush() error {
+	s.mu.Lock()
+	if len(s.out) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	buf := s.out
+	s.out = s.spare[:0]
+	s.gen++
+	gen := s.gen
+	s.mu.Unlock()
+
+	_, err := s.conn.Write(buf)
+
+	s.mu.Lock()
+	s.written = gen
+	if cap(buf) <= 1<<20 {
+		s.spare = buf[:0]
+	} else {
+		s.spare = nil
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// closeWith ends the session: it closes the connection, fails every pending
+// request, and records why.
+func (s *Session) closeWith(reason error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.closeErr = reason
+	pending := s.pending
+	s.pending = nil
+	written := s.written
+	s.mu.Unlock()
+
+	s.setState(Closed)
+	s.cancel()
+	s.conn.Close()
+	for _, c := range pending {
+		c.complete(nil, &LostError{Request: c.req, Sent: c.gen != 0 && c.gen <= written})
+	}
+	if f := s.cfg.Observer.Error; f != nil && reason != nil && !errors.Is(reason, io.EOF) && !errors.Is(reason, net.ErrClosed) {
+		f(s, reason)
+	}
+	go func() {
+		s.loops.Wait()
+		close(s.done)
+	}()
+}
+
+// Close closes the connection at once, without unbind. Requests still waiting
+// complete with a *LostError. It does not wait for handlers; use Wait for that.
+func (s *Session) Close() error {
+	s.closeWith(ErrClosed)
+	<-s.done
+	return nil
+}
+
+// Wait blocks until the session has ended and every handler has returned or
+// answered its held request.
+func (s *Session) Wait() {
+	<-s.done
+	s.handlers.Wait()
+}
+
+// Unbind sends unbind, waits for unbind_resp (at most Config.UnbindTimeout, or
+// until ctx ends), and closes the connection. Requests in flight are given the
+// same time to complete first.
+func (s *Session) Unbind(ctx context.Context) error {
+	if !s.State().Bound() {
+		s.Close()
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.UnbindTimeout)
+	defer cancel()
+	// Let in-flight requests finish: take every window token.
+	taken := 0
+	for ; taken < cap(s.window); taken++ {
+		select {
+		case s.window <- struct{}{}:
+			continue
+		case <-ctx.Done():
+		case <-s.done:
+		}
+		break
+	}
+	defer func() {
+		for ; taken > 0; taken-- {
+			<-s.window
+		}
+	}()
+	c := newCall(&pdu.Unbind{})
+	err := s.send(ctx, c, false)
+	s.setState(Unbound)
+	if err == nil {
+		_, err = c.Wait(ctx)
+	}
+	s.closeWith(io.EOF)
+	<-s.done
+	if errors.Is(err, ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// readLoop reads PDUs until the connection fails.
+func (s *Session) readLoop() {
+	defer s.loops.Done()
+	for {
+		f, err := s.rd.Read()
+		if err != nil {
+			var le *codec.LengthError
+			if errors.As(err, &le) {
+				// Framing is lost: say why, then close.
+				s.writeHeaderOnly(pdu.GenericNackID, pdu.ESME_RINVCMDLEN, le.Sequence)
+				s.closeWith(err)
+				return
+			}
+			if s.State() == Unbound {
+				err = io.EOF
+			}
+			s.closeWith(err)
+			return
+		}
+		now := time.Now().UnixNano()
+		s.lastRead.Store(now)
+		s.missed.Store(0)
+		if f.ID != pdu.EnquireLinkID && f.ID != pdu.EnquireLinkRespID {
+			s.lastTx.Store(now)
+		}
+		if fn := s.cfg.Observer.PDUIn; fn != nil {
+			fn(s, f.Header)
+		}
+		if f.ID.IsResponse() {
+			s.handleResponse(f)
+		} else {
+			s.handleRequest(f)
+		}
+	}
+}
+
+func (s *Session) handleResponse(f codec.Frame) {
+	s.mu.Lock()
+	c := s.pending[f.Sequence]
+	if c != nil && (c.req.CommandID().Response() == f.ID || f.ID == pdu.GenericNackID) {
+		delete(s.pending, f.Sequence)
+	} else {
+		c = nil
+	}
+	s.mu.Unlock()
+	if c == nil {
+		if f.ID == pdu.GenericNackID && f.Sequence == 0 {
+			s.cfg.Logger.Warn("smpp: peer sent generic_nack", "status", f.Status.String())
+		} else {
+			s.cfg.Logger.Debug("smpp: dropping unmatched response", "command", f.ID.String(), "sequence", f.Sequence)
+		}
+		return
+	}
+	resp := &Response{Header: f.Header}
+	var err error
+	if f.ID != pdu.GenericNackID {
+		body := append([]byte(nil), f.Body...)
+		resp.PDU = pdu.New(f.ID)
+		if derr := s.cfg.Decode.Unmarshal(resp.PDU, body); derr != nil && f.Status == pdu.ESME_ROK {
+			err = fmt.Errorf("smpp: undecodable %s from peer: %w", f.ID, derr)
+		}
+	}
+	if err == nil && f.Status != pdu.ESME_ROK {
+		err = f.Status
+	}
+	switch {
+	case f.ID.Request().IsBind():
+		if f.Status == pdu.ESME_ROK && err == nil {
+			if br, ok := resp.PDU.(*pdu.BindResp); ok {
+				if v, ok := br.TLVs.ScInterfaceVersion(); ok {
+					s.ifVersion.Store(uint32(v))
+				}
+			}
+			s.SetBound(f.ID, c.systemID)
+		}
+	case f.ID == pdu.UnbindRespID:
+		s.unbindOnce.Do(func() { close(s.unbindResp) })
+	case f.ID == pdu.EnquireLinkRespID:
+		s.missed.Store(0)
+	}
+	if fn := s.cfg.Observer.Response; fn != nil {
+		fn(s, f.Header, time.Since(c.sentAt))
+	}
+	c.complete(resp, err)
+}
+
+func (s *Session) handleRequest(f codec.Frame) {
+	id := f.ID
+	if !id.Known() {
+		s.writeHeaderOnly(pdu.GenericNackID, pdu.ESME_RINVCMDID, f.Sequence)
+		return
+	}
+	st := s.State()
+	if !Allowed(s.cfg.Role.peer(), st, id) {
+		status := pdu.ESME_RINVBNDSTS
+		if id.IsBind() && st.Bound() {
+			status = pdu.ESME_RALYBND
+		}
+		if id.HasResponse() {
+			s.writeHeaderOnly(id.Response(), status, f.Sequence)
+		} else {
+			s.writeHeaderOnly(pdu.GenericNackID, status, f.Sequence)
+		}
+		return
+	}
+	switch id {
+	case pdu.EnquireLinkID:
+		s.writeHeaderOnly(pdu.EnquireLinkRespID, pdu.ESME_ROK, f.Sequence)
+		return
+	case pdu.UnbindID:
+		s.setState(Unbound)
+		s.writeHeaderOnly(pdu.UnbindRespID, pdu.ESME_ROK, f.Sequence)
+		// The peer closes; if it does not, close after the unbind timeout.
+		go func() {
+			select {
+			case <-s.done:
+			case <-time.After(s.cfg.UnbindTimeout):
+				s.closeWith(io.EOF)
+			}
+		}()
+		return
+	}
+	// The body must outlive the read buffer: copy the frame.
+	body := append([]byte(nil), f.Body...)
+	p := pdu.New(id)
+	if err := s.cfg.Decode.Unmarshal(p, body); err != nil {
+		st := pdu.StatusOf(err)
+		if fn := s.cfg.Observer.Error; fn != nil {
+			fn(s, err)
+		}
+		if id.HasResponse() {
+			s.writeHeaderOnly(id.Response(), st, f.Sequence)
+		} else {
+			s.writeHeaderOnly(pdu.GenericNackID, st, f.Sequence)
+		}
+		return
+	}
+	switch id {
+	case pdu.BindTransmitterID, pdu.BindReceiverID, pdu.BindTransceiverID:
+		s.handleBind(f.Header, p.(*pdu.Bind))
+		return
+	case pdu.OutbindID:
+		if s.cfg.OnOutbind != nil {
+			s.cfg.OnOutbind(s, p.(*pdu.Outbind))
+		}
+		return
+	}
+	select {
+	case s.inbound <- struct{}{}:
+	default:
+		if id.HasResponse() {
+			s.writeHeaderOnly(id.Response(), pdu.ESME_RTHROTTLED, f.Sequence)
+		}
+		return
+	}
+	s.handlers.Add(1)
+	w := &responseWriter{s: s, h: f.Header}
+	go s.serve(w, &Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx})
+}
+
+func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
+	resp, status := (*pdu.BindResp)(nil), pdu.ESME_ROK
+	if s.cfg.OnBind != nil {
+		resp, status = s.safeBind(b)
+	}
+	if resp == nil {
+		resp = &pdu.BindResp{}
+	}
+	resp.ID = h.ID.Response()
+	if status != pdu.ESME_ROK {
+		s.writeHeaderOnly(resp.ID, status, h.Sequence)
+		return
+	}
+	s.ifVersion.Store(uint32(b.InterfaceVersion))
+	s.SetBound(h.ID, b.SystemID)
+	if err := s.writePDU(h.Sequence, pdu.ESME_ROK, resp); err != nil {
+		s.writeHeaderOnly(resp.ID, pdu.ESME_RSYSERR, h.Sequence)
+	}
+}
+
+func (s *Session) safeBind(b *pdu.Bind) (resp *pdu.BindResp, status pdu.Status) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Logger.Error("smpp: bind hook panicked", "panic", r)
+			resp, status = nil, pdu.ESME_RBINDFAIL
+		}
+	}()
+	return s.cfg.OnBind(s.ctx, s, b)
+}
+
+func (s *Session) serve(w *responseWriter, r *Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Logger.Error("smpp: handler panicked", "command", r.Header.ID.String(), "panic", fmt.Sprint(p))
+			w.Respond(nil, pdu.ESME_RSYSERR)
+		}
+		if !w.held.Load() {
+			if r.Header.ID.HasResponse() {
+				w.Respond(nil, DefaultStatus(s.cfg.Role, r.Header.ID))
+			} else {
+				w.release()
+			}
+		}
+	}()
+	s.cfg.Handler.ServeSMPP(w, r)
+}
+
+type responseWriter struct {
+	s    *Session
+	h    pdu.Header
+	held atomic.Bool
+	done atomic.Bool
+}
+
+func (w *responseWriter) Hold() { w.held.Store(true) }
+
+func (w *responseWriter) release() {
+	<-w.s.inbound
+	w.s.handlers.Done()
+}
+
+func (w *responseWriter) Respond(body pdu.PDU, status pdu.Status) error {
+	if !w.h.ID.HasResponse() {
+		if w.done.CompareAndSwap(false, true) {
+			w.release()
+		}
+		return ErrNoResponse
+	}
+	if !w.done.CompareAndSwap(false, true) {
+		return ErrResponded
+	}
+	defer w.release()
+	rid := w.h.ID.Response()
+	if body == nil || status != pdu.ESME_ROK {
+		if status != pdu.ESME_ROK {
+			return w.s.writeHeaderOnly(rid, status, w.h.Sequence)
+		}
+		body = pdu.New(rid)
+	}
+	if body.CommandID() != rid {
+		w.s.writeHeaderOnly(rid, pdu.ESME_RSYSERR, w.h.Sequence)
+		return fmt.Errorf("smpp: handler answered %s with %s", w.h.ID, body.CommandID())
+	}
+	if err := w.s.writePDU(w.h.Sequence, pdu.ESME_ROK, body); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
+		// The body could not be encoded: the peer still gets an answer.
+		w.s.writeHeaderOnly(rid, pdu.StatusOf(err), w.h.Sequence)
+		return err
+	}
+	return nil
+}
+
+// timerLoop runs the bind timeout, enquire_link, inactivity and response timers.
+func (s *Session) timerLoop() {
+	defer s.loops.Done()
+	tick := time.Second
+	for _, d := range []time.Duration{s.cfg.ResponseTimeout / 4, s.cfg.EnquireLinkInterval / 4, s.cfg.InactivityTimeout / 4, s.cfg.BindTimeout} {
+		if d > 0 && d < tick {
+			tick = d
+		}
+	}
+	if tick < time.Millisecond {
+		tick = time.Millisecond
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case now := <-t.C:
+			st := s.State()
+			if s.cfg.Role == SMSC && s.cfg.BindTimeout > 0 && (st == Open || st == Outbound) && now.Sub(start) >= s.cfg.BindTimeout {
+				s.cfg.Logger.Info("smpp: closing connection that did not bind in time", "remote", s.RemoteAddr().String(), "timeout", s.cfg.BindTimeout)
+				s.closeWith(fmt.Errorf("smpp: no bind within %s", s.cfg.BindTimeout))
+				return
+			}
+			if s.cfg.ResponseTimeout > 0 {
+				s.expire(now)
+			}
+			if s.cfg.EnquireLinkInterval > 0 && st.Bound() {
+				idle := now.Sub(time.Unix(0, s.lastRead.Load()))
+				if idle >= s.cfg.EnquireLinkInterval {
+					if int(s.missed.Load()) >= s.cfg.EnquireLinkMissed {
+						s.closeWith(fmt.Errorf("smpp: peer did not answer %d enquire_link", s.cfg.EnquireLinkMissed))
+						return
+					}
+					s.missed.Add(1)
+					s.lastRead.Store(now.UnixNano())
+					go s.enquireLink()
+				}
+			}
+			if s.cfg.InactivityTimeout > 0 && st.Bound() && now.Sub(time.Unix(0, s.lastTx.Load())) >= s.cfg.InactivityTimeout {
+				s.cfg.Logger.Info("smpp: unbinding inactive session", "remote", s.RemoteAddr().String())
+				go s.Unbind(context.Background())
+				s.lastTx.Store(now.UnixNano())
+			}
+		}
+	}
+}
+
+func (s *Session) enquireLink() {
+	c := newCall(&pdu.EnquireLink{})
+	if err := s.send(s.ctx, c, false); err != nil {
+		return
+	}
+	c.Wait(s.ctx)
+}
+
+// expire completes the requests whose response is overdue.
+func (s *Session) expire(now time.Time) {
+	var late []*Call
+	s.mu.Lock()
+	for seq, c := range s.pending {
+		if now.Sub(c.sentAt) >= s.cfg.ResponseTimeout {
+			delete(s.pending, seq)
+			late = append(late, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range late {
+		c.complete(nil, ErrTimeout)
+	}
+}
+
+func (s *Session) logger() *slog.Logger { return s.cfg.Logger }
