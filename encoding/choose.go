@@ -72,11 +72,12 @@ func (c Choice) Octets(packed bool) int {
 	return c.Units
 }
 
-// Choose picks the cheapest encoding of s allowed by opts, in this order of
-// preference: the GSM 7-bit default alphabet; GSM 7-bit with national shift
-// tables of opts.Languages (the pair with the fewest bits, counting 3 octets of
-// UDH per table, a single-shift-only pair winning ties); ISO-8859-1 when
-// allowed; UCS-2. It does not allocate.
+// Choose picks the cheapest encoding of s allowed by opts. Cheapest means the
+// fewest SMS segments (counting the 3 octets of UDH each national table costs);
+// among equals it prefers, in order, the GSM 7-bit default alphabet, GSM 7-bit
+// with a national single shift table of opts.Languages, GSM 7-bit with a
+// national locking shift table, ISO-8859-1 (only when allowed) and UCS-2. It
+// does not allocate.
 func Choose(s string, opts Options) (Choice, error) {
 	for _, l := range opts.Languages {
 		if l == NoShift || !l.Known() {
@@ -98,10 +99,10 @@ func Choose(s string, opts Options) (Choice, error) {
 	}
 
 	best := Choice{Alphabet: Unknown}
-	bestBits := int(^uint(0) >> 1)
+	bestRank := rank{segments: int(^uint(0) >> 1)}
 	if len(opts.Languages) > 0 {
-		if c, bits, ok := chooseNational(s, opts); ok {
-			best, bestBits = c, bits
+		if c, r, ok := chooseNational(s, opts); ok {
+			best, bestRank = c, r
 		}
 	}
 	if opts.Force == GSM7 {
@@ -118,8 +119,10 @@ func Choose(s string, opts Options) (Choice, error) {
 		return Choice{Alphabet: GSM7, Units: n, Replacement: opts.Replacement}, nil
 	}
 	if opts.AllowLatin1 {
-		if n, ok := countLatin1(s, 0xFF); ok && 8*n < bestBits {
-			best, bestBits = Choice{Alphabet: Latin1, Units: n, Replacement: opts.Replacement}, 8*n
+		if n, ok := countLatin1(s, 0xFF); ok {
+			if r := (rank{segments: segments(n, 140, 134), pref: 3}); r.less(bestRank) {
+				best, bestRank = Choice{Alphabet: Latin1, Units: n, Replacement: opts.Replacement}, r
+			}
 		}
 	}
 	units, valid := countUTF16Valid(s)
@@ -129,11 +132,42 @@ func Choose(s string, opts Options) (Choice, error) {
 		}
 		return Choice{}, unencodable(s, firstInvalid(s), UCS2, NoShift, NoShift)
 	}
-	if 16*units < bestBits {
+	if r := (rank{segments: segments(units, 70, 67), pref: 4}); r.less(bestRank) {
 		best = Choice{Alphabet: UCS2, Units: units, Replacement: opts.Replacement}
 	}
 	return best, nil
 }
+
+// rank orders candidate encodings: fewer SMS segments first, then the
+// preference order (default GSM 7-bit, single shift only, locking shift,
+// Latin-1, UCS-2), then fewer bits.
+type rank struct {
+	segments, pref, bits int
+}
+
+func (a rank) less(b rank) bool {
+	if a.segments != b.segments {
+		return a.segments < b.segments
+	}
+	if a.pref != b.pref {
+		return a.pref < b.pref
+	}
+	return a.bits < b.bits
+}
+
+// segments estimates the SMS count of a text of n units, with capacity one
+// for a single message and more per part of a concatenated one (8-bit
+// reference).
+func segments(n, one, more int) int {
+	if n <= one {
+		return 1
+	}
+	return (n + more - 1) / more
+}
+
+// gsm7Capacity returns the septets that fit in 140 octets after a UDH of hdr
+// octets (UDHL included).
+func gsm7Capacity(hdr int) int { return (1120 - 8*hdr) / 7 }
 
 func chooseForced(s string, opts Options) (Choice, error) {
 	c := Choice{Alphabet: opts.Force, Replacement: opts.Replacement}
@@ -178,7 +212,7 @@ func byteEncodable(a Alphabet, r rune) bool {
 }
 
 // chooseNational finds the cheapest pair of national tables covering s.
-func chooseNational(s string, opts Options) (Choice, int, bool) {
+func chooseNational(s string, opts Options) (Choice, rank, bool) {
 	locks := [numLanguages]Language{NoShift}
 	singles := [numLanguages]Language{NoShift}
 	nl, ns := 1, 1
@@ -225,30 +259,34 @@ func chooseNational(s string, opts Options) (Choice, int, bool) {
 			}
 		}
 	}
-	best, bestBits, found := Choice{}, 0, false
+	var best Choice
+	var bestRank rank
+	found := false
 	for i := range nl {
 		for j := range ns {
 			if dead[i][j] {
 				continue
 			}
-			ies := 0
+			ies, pref := 0, 1
 			if i > 0 {
 				ies++
+				pref = 2
 			}
 			if j > 0 {
 				ies++
 			}
-			bits := 7*count[i][j] + 24*ies
-			better := !found || bits < bestBits ||
-				(bits == bestBits && best.Locking != NoShift && i == 0)
-			if better {
+			n := count[i][j]
+			one := gsm7Capacity(1 + 3*ies)
+			more := gsm7Capacity(1 + 5 + 3*ies)
+			r := rank{segments: segments(n, one, more), pref: pref, bits: 7*n + 24*ies}
+			if !found || r.less(bestRank) {
 				best = Choice{Alphabet: GSM7, Locking: locks[i], Single: singles[j],
-					Units: count[i][j], Replacement: opts.Replacement}
-				bestBits, found = bits, true
+					Units: n, Replacement: opts.Replacement}
+				bestRank, found = r, true
 			}
 		}
 	}
-	return best, bestBits, found
+	return best, bestRank, found
 }
 
 // count returns the septets of s, and the byte offset of the first character

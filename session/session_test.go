@@ -1,0 +1,133 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
+)
+
+// pair returns an SMSC-role and an ESME-role session joined by a pipe.
+func pair(t *testing.T, smsc, esme session.Config) (*session.Session, *session.Session) {
+	t.Helper()
+	a, b := net.Pipe()
+	smsc.Role = session.SMSC
+	esme.Role = session.ESME
+	srv := session.New(a, smsc)
+	cli := session.New(b, esme)
+	t.Cleanup(func() {
+		cli.Close()
+		srv.Close()
+		srv.Wait()
+		cli.Wait()
+	})
+	return srv, cli
+}
+
+func submitHandler(count *atomic.Int64) session.Handler {
+	return session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+		sm, ok := r.PDU.(*pdu.SubmitSM)
+		if !ok {
+			w.Respond(nil, pdu.ESME_RINVCMDID)
+			return
+		}
+		n := count.Add(1)
+		w.Respond(&pdu.SubmitSMResp{MessageID: fmt.Sprintf("id-%d-%s", n, sm.ShortMessage)}, 0)
+	})
+}
+
+func TestBindSubmitUnbind(t *testing.T) {
+	var count atomic.Int64
+	var bound string
+	srv, cli := pair(t, session.Config{
+		Handler: submitHandler(&count),
+		OnBind: func(ctx context.Context, s *session.Session, b *pdu.Bind) (*pdu.BindResp, pdu.Status) {
+			bound = b.SystemID
+			if b.Password != "secret" {
+				return nil, pdu.ESME_RINVPASWD
+			}
+			r := &pdu.BindResp{SystemID: "SMSC"}
+			r.TLVs.SetScInterfaceVersion(0x34)
+			return r, 0
+		},
+	}, session.Config{})
+	ctx := context.Background()
+
+	// Submitting before bind is refused locally.
+	if _, err := cli.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1"}); !errors.Is(err, session.ErrNotAllowed) {
+		t.Fatalf("submit before bind: %v", err)
+	}
+	if _, err := cli.Bind(ctx, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme", Password: "wrong"}); !errors.Is(err, pdu.ESME_RINVPASWD) {
+		t.Fatalf("bad password: %v", err)
+	}
+	if cli.State() != session.Open || srv.State() != session.Open {
+		t.Fatalf("states after refused bind: %s %s", cli.State(), srv.State())
+	}
+	resp, err := cli.Bind(ctx, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme", Password: "secret", InterfaceVersion: 0x34})
+	if err != nil || resp.SystemID != "SMSC" {
+		t.Fatalf("bind: %v %+v", err, resp)
+	}
+	if cli.State() != session.BoundTRX || srv.State() != session.BoundTRX || bound != "esme" || srv.SystemID() != "esme" {
+		t.Fatalf("states: %s %s %q", cli.State(), srv.State(), bound)
+	}
+	if cli.InterfaceVersion() != 0x34 {
+		t.Fatalf("sc_interface_version %x", cli.InterfaceVersion())
+	}
+	r, err := cli.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("hi")})
+	if err != nil || r.PDU.(*pdu.SubmitSMResp).MessageID != "id-1-hi" {
+		t.Fatalf("submit: %v %+v", err, r)
+	}
+	if err := cli.Unbind(ctx); err != nil {
+		t.Fatalf("unbind: %v", err)
+	}
+	select {
+	case <-srv.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("server session did not end after unbind")
+	}
+}
+
+func TestWindowExactlyOnce(t *testing.T) {
+	var count atomic.Int64
+	_, cli := pair(t, session.Config{Handler: submitHandler(&count)}, session.Config{Window: 10})
+	ctx := context.Background()
+	if _, err := cli.Bind(ctx, &pdu.Bind{ID: pdu.BindTransmitterID, SystemID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 2000
+	var wg sync.WaitGroup
+	var completions atomic.Int64
+	seen := sync.Map{}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		err := cli.SendFunc(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("x")}, func(c *session.Call) {
+			defer wg.Done()
+			completions.Add(1)
+			resp, err := c.Result()
+			if err != nil {
+				t.Errorf("call %d: %v", c.Sequence(), err)
+				return
+			}
+			if _, dup := seen.LoadOrStore(resp.PDU.(*pdu.SubmitSMResp).MessageID, true); dup {
+				t.Errorf("duplicate response")
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cli.InFlight() > 10 {
+			t.Fatalf("window exceeded: %d", cli.InFlight())
+		}
+	}
+	wg.Wait()
+	if completions.Load() != n || count.Load() != n {
+		t.Fatalf("completions %d, handled %d", completions.Load(), count.Load())
+	}
+}
