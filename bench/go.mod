@@ -2,12 +2,13 @@ module github.com/esmsafrica/smpp/bench
 
 go 1.26.0
 
-require github.com/esmsafrica/smpp v0.0.0
+require (
+	github.com/esmsafrica/smpp v0.0.0
+	github.com/linxGnu/gosmpp v0.3.1
+)
 
 require (
-	github.com/linxGnu/gosmpp v0.3.1 // indirect
-	github.com/orcaman/concurrent-map/v2 v2.0.1 // indirect
-	golang.org/x/exp v0.0.0-20240604190554-fc45aab8b7f8 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
 

@@ -74,25 +74,23 @@ func NewReader(r io.Reader, maxLen int) *Reader {
 // command_id is not an error here: the Frame is returned for the caller to answer
 // with generic_nack ESME_RINVCMDID.
 func (r *Reader) Read() (Frame, error) {
-	hb, err := r.br.Peek(pdu.HeaderLen)
+	// command_length is checked as soon as its four octets are in, so a short
+	// or hostile length is answered without waiting for the rest.
+	lb, err := r.br.Peek(4)
 	if err != nil {
-		if err == io.EOF && len(hb) > 0 {
+		if err == io.EOF && len(lb) > 0 {
 			err = io.ErrUnexpectedEOF
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			// A command_length already out of range is reported even if the
-			// rest of the header never comes.
-			if len(hb) >= 4 {
-				if n := binary.BigEndian.Uint32(hb); n < pdu.HeaderLen || int64(n) > int64(r.max) {
-					return Frame{}, &LengthError{Length: n, Max: r.max}
-				}
-			}
 		}
 		return Frame{}, err
 	}
-	n := binary.BigEndian.Uint32(hb)
+	n := binary.BigEndian.Uint32(lb)
 	if n < pdu.HeaderLen || int64(n) > int64(r.max) {
-		return Frame{}, &LengthError{Length: n, Max: r.max, Sequence: binary.BigEndian.Uint32(hb[12:])}
+		le := &LengthError{Length: n, Max: r.max}
+		if n >= pdu.HeaderLen && r.br.Buffered() >= pdu.HeaderLen {
+			hb, _ := r.br.Peek(pdu.HeaderLen)
+			le.Sequence = binary.BigEndian.Uint32(hb[12:])
+		}
+		return Frame{}, le
 	}
 	var raw []byte
 	if int(n) <= r.br.Size() {

@@ -2,6 +2,7 @@ package encoding
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -30,13 +31,17 @@ type GSM7Options struct {
 
 // revTable maps characters back to the codes of one table.
 type revTable struct {
-	low  [128]int16 // code of each rune below 0x80, or -1
-	high map[rune]uint8
+	low   [128]int16 // code of each rune below 0x80, or -1
+	ascii [256]uint8 // code of each byte below 0x80, 0xFF for none and for bytes >= 0x80
+	high  map[rune]uint8
 }
 
 func (t *revTable) build(src *[128]rune) {
 	for i := range t.low {
 		t.low[i] = -1
+	}
+	for i := range t.ascii {
+		t.ascii[i] = 0xFF
 	}
 	t.high = make(map[rune]uint8)
 	for code, r := range src {
@@ -46,6 +51,7 @@ func (t *revTable) build(src *[128]rune) {
 		if r < 0x80 {
 			if t.low[r] < 0 {
 				t.low[r] = int16(code)
+				t.ascii[r] = uint8(code)
 			}
 			continue
 		}
@@ -218,6 +224,41 @@ func (t tables) appendSeptets(dst []byte, s string, repl rune, p *packer, lock, 
 		return dst, err
 	}
 	start := len(dst)
+	if p == nil {
+		// Unpacked: at most two septets per input byte (an escaped ASCII
+		// character), so one Grow covers the whole text.
+		dst = slices.Grow(dst, 2*len(s))
+		b := dst[:cap(dst)]
+		n := len(dst)
+		ascii := &t.lock.ascii
+		for i := 0; i < len(s); {
+			if v := ascii[s[i]]; v != 0xFF {
+				b[n] = v
+				n++
+				i++
+				continue
+			}
+			r, size := rune(s[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			code := t.code(r)
+			if code < 0 {
+				if rc < 0 {
+					return dst[:start], unencodable(s, i, GSM7, lock, single)
+				}
+				code = rc
+			}
+			i += size
+			if code >= 0x100 {
+				b[n] = esc
+				n++
+			}
+			b[n] = byte(code)
+			n++
+		}
+		return b[:n], nil
+	}
 	low := &t.lock.low
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -29,6 +29,14 @@ func appendUCS2(dst []byte, s string, repl rune) ([]byte, error) {
 			i++
 			continue
 		}
+		if c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			// Two-octet UTF-8 sequence: U+0080–U+07FF.
+			r := rune(c&0x1F)<<6 | rune(s[i+1]&0x3F)
+			b[n], b[n+1] = byte(r>>8), byte(r)
+			n += 2
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			if repl == 0 {
@@ -59,6 +67,9 @@ func DecodeUCS2(dst, src []byte) []byte {
 		switch {
 		case u < 0x80:
 			dst = append(dst, byte(u))
+			continue
+		case u < 0x800:
+			dst = append(dst, 0xC0|byte(u>>6), 0x80|byte(u)&0x3F)
 			continue
 		case utf16.IsSurrogate(u):
 			if u < 0xDC00 && i+3 < len(src) {

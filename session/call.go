@@ -99,7 +99,7 @@ func (c *Call) abandon(cause error) {
 	if s.pending[c.seq] == c {
 		delete(s.pending, c.seq)
 	}
-	sent := c.gen != 0 && c.gen <= s.written
+	sent := c.gen != 0 && c.gen <= s.gen // taken by the writer: it may have gone out
 	s.mu.Unlock()
 	c.complete(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause})
 }
@@ -145,11 +145,18 @@ func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) (*Call, error) {
 // SendFunc is SendAsync with a function called once when the call completes,
 // on the goroutine that completes it (the read loop, a timer, or the closer):
 // it must not block. It lets one goroutine keep a large window full without a
-// goroutine or channel receive per request.
+// goroutine or channel receive per request. done is called exactly once, also
+// when SendFunc returns an error (the Call then holds that error).
 func (s *Session) SendFunc(ctx context.Context, p pdu.PDU, done func(*Call)) error {
 	c := newCall(p)
 	c.onDone = done
-	return s.send(ctx, c, true)
+	err := s.send(ctx, c, true)
+	if err != nil {
+		// Some failure paths complete the call and some do not: make the
+		// callback contract uniform. complete is a no-op the second time.
+		c.complete(nil, err)
+	}
+	return err
 }
 
 // Bind sends a bind request (an ESME-role session) and waits for its response.

@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -144,6 +145,10 @@ func (s *Session) Value(key any) any { v, _ := s.values.Load(key); return v }
 // InFlight returns the number of requests sent and not yet completed.
 func (s *Session) InFlight() int { return len(s.window) }
 
+// Handling returns the number of peer requests being handled: handlers running
+// or holding a response not yet sent.
+func (s *Session) Handling() int { return len(s.inbound) }
+
 func (s *Session) setState(to State) {
 	from := State(s.state.Swap(uint32(to)))
 	if from != to {
@@ -222,9 +227,15 @@ func (s *Session) writeLoop() {
 		case <-s.kick:
 		case <-s.ctx.Done():
 			// Flush what is queued (an unbind_resp, a generic_nack) before leaving.
+			// After closeWith the connection is already closed and this fails at
+			// once; after closeFlushed it is closed here, once flushed.
 			s.flush()
+			s.conn.Close()
 			return
 		}
+		// Let the handlers that are ready run first, so that their responses
+		// leave in this write rather than one write each.
+		runtime.Gosched()
 		if err := s.flush(); err != nil {
 			s.closeWith(err)
 			return
@@ -260,7 +271,13 @@ func (s *Session) flush() error {
 
 // closeWith ends the session: it closes the connection, fails every pending
 // request, and records why.
-func (s *Session) closeWith(reason error) {
+func (s *Session) closeWith(reason error) { s.shut(reason, false) }
+
+// closeFlushed is closeWith that lets the writer send what is queued (a
+// generic_nack) first, within UnbindTimeout, before it closes the connection.
+func (s *Session) closeFlushed(reason error) { s.shut(reason, true) }
+
+func (s *Session) shut(reason error, flush bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -270,12 +287,18 @@ func (s *Session) closeWith(reason error) {
 	s.closeErr = reason
 	pending := s.pending
 	s.pending = nil
-	written := s.written
+	// A batch the writer has taken may be on the wire even if its Write has
+	// not returned (or failed half-way): count it as sent.
+	written := s.gen
 	s.mu.Unlock()
 
 	s.setState(Closed)
+	if flush {
+		s.conn.SetWriteDeadline(time.Now().Add(s.cfg.UnbindTimeout))
+	} else {
+		s.conn.Close()
+	}
 	s.cancel()
-	s.conn.Close()
 	for _, c := range pending {
 		c.complete(nil, &LostError{Request: c.req, Sent: c.gen != 0 && c.gen <= written})
 	}
@@ -353,7 +376,7 @@ func (s *Session) readLoop() {
 			if errors.As(err, &le) {
 				// Framing is lost: say why, then close.
 				s.writeHeaderOnly(pdu.GenericNackID, pdu.ESME_RINVCMDLEN, le.Sequence)
-				s.closeWith(err)
+				s.closeFlushed(err)
 				return
 			}
 			if s.State() == Unbound {
@@ -500,6 +523,10 @@ func (s *Session) handleRequest(f codec.Frame) {
 	}
 	s.handlers.Add(1)
 	w := &responseWriter{s: s, h: f.Header}
+	if s.cfg.InlineHandler {
+		s.serve(w, &Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx})
+		return
+	}
 	go s.serve(w, &Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx})
 }
 
@@ -574,7 +601,11 @@ func (w *responseWriter) Respond(body pdu.PDU, status pdu.Status) error {
 	if !w.done.CompareAndSwap(false, true) {
 		return ErrResponded
 	}
-	defer w.release()
+	// Free the inbound slot before the response can reach the peer: a peer
+	// that sends its next request as soon as it reads this response must find
+	// the slot free, or it is throttled for no reason.
+	<-w.s.inbound
+	defer w.s.handlers.Done()
 	rid := w.h.ID.Response()
 	if body == nil || status != pdu.ESME_ROK {
 		if status != pdu.ESME_ROK {

@@ -85,12 +85,6 @@ function fail(message) {
 }
 const timer = setTimeout(() => fail(`timeout after ${opt.timeout}s during ${stage}`), L.num(opt.timeout, 'timeout') * 1000);
 
-if (opt.malformed) {
-  runMalformed().then(() => { finished = true; process.exit(0); }, (e) => fail(e.message));
-} else {
-  runScenario().then(() => { finished = true; process.exit(0); }, (e) => fail(e.message));
-}
-
 // ------------------------------------------------------------------ the scenario
 
 function runScenario() {
@@ -340,4 +334,12 @@ async function runMalformed() {
     c.sock.destroy();
   }
   clearTimeout(timer);
+}
+
+// ------------------------------------------------------------------ main
+
+if (opt.malformed) {
+  runMalformed().then(() => { finished = true; process.exit(0); }, (e) => fail(e.message));
+} else {
+  runScenario().then(() => { finished = true; process.exit(0); }, (e) => fail(e.message));
 }
