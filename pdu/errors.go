@@ -38,8 +38,9 @@ type FieldError struct {
 	Err     error     // ErrTruncated, ErrNoNUL, ErrTooLong, ErrBadValue, a tlv error...
 }
 
+// Error returns "smpp: <command>.<field>: <cause> (<status>)".
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("smpp: %s.%s: %v (%s)", e.Command, e.Field, trimPrefix(e.Err), e.Status)
+	return fmt.Sprintf("smpp: %s.%s: %v (%s)", e.Command, e.Field, trimPrefix(e.Err), e.Status.String())
 }
 
 // Unwrap returns the cause and the status, so errors.Is matches either.

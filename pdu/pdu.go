@@ -175,7 +175,9 @@ func AppendPDU(dst []byte, seq uint32, status Status, p PDU) ([]byte, error) {
 
 // Decode parses a whole PDU (header and body) into a new body of the right type.
 // The body aliases frame. An unknown command_id returns the header and an error
-// wrapping ErrUnknownCommand.
+// wrapping ErrUnknownCommand. A response with a non-zero command_status never
+// fails on its body: a body present is decoded leniently, and dropped (the
+// zero body is returned) when even that fails.
 func Decode(frame []byte, opts DecodeOptions) (Header, PDU, error) {
 	h, err := ParseHeader(frame)
 	if err != nil {
@@ -188,5 +190,14 @@ func Decode(frame []byte, opts DecodeOptions) (Header, PDU, error) {
 	if p == nil {
 		return h, nil, &FieldError{Command: h.ID, Field: "command_id", Status: ESME_RINVCMDID, Err: ErrUnknownCommand}
 	}
-	return h, p, opts.Unmarshal(p, frame[HeaderLen:])
+	body := frame[HeaderLen:]
+	if h.ID.IsResponse() && h.Status != ESME_ROK && len(body) > 0 {
+		// An error response: its status is what counts. Peers that send a body
+		// with it send all sorts; decode what can be decoded, else drop it.
+		if err := (DecodeOptions{Lenient: true}).Unmarshal(p, body); err != nil {
+			p = New(h.ID)
+		}
+		return h, p, nil
+	}
+	return h, p, opts.Unmarshal(p, body)
 }

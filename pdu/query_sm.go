@@ -198,8 +198,7 @@ func (r *ReplaceSM) decode(d *decoder) {
 	r.ValidityPeriod = d.timeString("validity_period", ESME_RINVEXPIRY)
 	r.RegisteredDelivery = d.u8("registered_delivery")
 	r.SMDefaultMsgID = d.u8("sm_default_msg_id")
-	n := d.u8("sm_length")
-	r.ShortMessage = d.octets("short_message", int(n), ESME_RINVMSGLEN)
+	r.ShortMessage = d.shortMessage()
 	d.end()
 }
 

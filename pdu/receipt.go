@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"bytes"
 	"time"
 	"unicode/utf8"
 
@@ -167,30 +168,33 @@ func (o ReceiptOptions) ParseWithTLVs(text []byte, l tlv.List, r *Receipt) error
 // text.
 func (o ReceiptOptions) Parse(text []byte, r *Receipt) error {
 	*r = Receipt{State: StateUnknown}
+	const labels = ReceiptID | ReceiptSub | ReceiptDlvrd | ReceiptSubmitDate | ReceiptDoneDate | ReceiptStat | ReceiptErr | ReceiptText
 	cur := ReceiptField(0)
-	start := 0
-	for i := 0; i < len(text); i++ {
-		c := text[i] | 0x20
-		if c != 'i' && c != 's' && c != 'd' && c != 'e' && c != 't' {
-			continue
+	valStart, pos := 0, 0
+	// Every label ends with a colon: find the colons, and look behind each.
+	for {
+		if cur == ReceiptText && r.Fields&labels == labels {
+			break // every label seen: the rest is text
 		}
-		f, n := labelAt(text, i)
-		if n == 0 {
-			continue
+		j := bytes.IndexByte(text[pos:], ':')
+		if j < 0 {
+			break
 		}
-		if cur == ReceiptText && r.Fields&f != 0 {
-			continue // a label already seen: part of the text
+		colon := pos + j
+		pos = colon + 1
+		f, start := labelBefore(text, colon)
+		if f == 0 || (cur == ReceiptText && r.Fields&f != 0) {
+			continue // not a label, or a label already seen: part of the text
 		}
 		if cur != 0 {
-			o.set(r, cur, text[start:i])
+			o.set(r, cur, text[valStart:start])
 		}
 		cur = f
 		r.Fields |= f
-		i += n - 1
-		start = i + 1
+		valStart = pos
 	}
 	if cur != 0 {
-		o.set(r, cur, text[start:])
+		o.set(r, cur, text[valStart:])
 	}
 	r.ID = r.TextID
 	if r.Fields&(ReceiptID|ReceiptStat) == 0 {
@@ -267,60 +271,61 @@ func (o ReceiptOptions) parseDate(v []byte) time.Time {
 	return t
 }
 
-// labelAt reports the receipt label starting at text[i], and its length
-// including the colon. A label must not continue a word.
-func labelAt(text []byte, i int) (ReceiptField, int) {
-	if i > 0 && isLetter(text[i-1]) {
+// labelBefore reports the receipt label that ends with the colon at
+// text[colon], and where it starts. A label must not continue a word.
+func labelBefore(text []byte, colon int) (ReceiptField, int) {
+	b := text[:colon]
+	if len(b) < 2 {
 		return 0, 0
 	}
-	b := text[i:]
-	switch b[0] | 0x20 {
-	case 'i':
-		if hasPrefixFold(b, "id:") {
-			return ReceiptID, 3
-		}
-	case 's':
-		switch {
-		case hasPrefixFold(b, "sub:"):
-			return ReceiptSub, 4
-		case hasPrefixFold(b, "stat:"):
-			return ReceiptStat, 5
-		case hasPrefixFold(b, "submit"):
-			if n := dateLabel(b[6:]); n > 0 {
-				return ReceiptSubmitDate, 6 + n
-			}
-		}
+	var f ReceiptField
+	n := 0
+	switch b[len(b)-1] | 0x20 {
 	case 'd':
 		switch {
-		case hasPrefixFold(b, "dlvrd:"):
-			return ReceiptDlvrd, 6
-		case hasPrefixFold(b, "done"):
-			if n := dateLabel(b[4:]); n > 0 {
-				return ReceiptDoneDate, 4 + n
-			}
+		case hasSuffixFold(b, "dlvrd"):
+			f, n = ReceiptDlvrd, 5
+		case hasSuffixFold(b, "id"):
+			f, n = ReceiptID, 2
 		}
-	case 'e':
-		if hasPrefixFold(b, "err:") {
-			return ReceiptErr, 4
+	case 'b':
+		if hasSuffixFold(b, "sub") {
+			f, n = ReceiptSub, 3
+		}
+	case 'r':
+		if hasSuffixFold(b, "err") {
+			f, n = ReceiptErr, 3
 		}
 	case 't':
-		if hasPrefixFold(b, "text:") {
-			return ReceiptText, 5
+		switch {
+		case hasSuffixFold(b, "stat"):
+			f, n = ReceiptStat, 4
+		case hasSuffixFold(b, "text"):
+			f, n = ReceiptText, 4
+		}
+	case 'e':
+		if !hasSuffixFold(b, "date") {
+			return 0, 0
+		}
+		n = 4
+		if k := len(b) - n - 1; k >= 0 && (b[k] == ' ' || b[k] == '_') {
+			n++ // "submit date", "submit_date"
+		}
+		switch rest := b[:len(b)-n]; {
+		case hasSuffixFold(rest, "submit"):
+			f, n = ReceiptSubmitDate, n+6
+		case hasSuffixFold(rest, "done"):
+			f, n = ReceiptDoneDate, n+4
 		}
 	}
-	return 0, 0
-}
-
-// dateLabel matches " date:", "_date:" or "date:" and returns its length.
-func dateLabel(b []byte) int {
-	n := 0
-	if len(b) > 0 && (b[0] == ' ' || b[0] == '_') {
-		n = 1
+	if f == 0 {
+		return 0, 0
 	}
-	if hasPrefixFold(b[n:], "date:") {
-		return n + 5
+	start := len(b) - n
+	if start > 0 && isLetter(text[start-1]) {
+		return 0, 0
 	}
-	return 0
+	return f, start
 }
 
 // Append appends r as receipt text in the form recommended for generators:
@@ -449,12 +454,13 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// hasPrefixFold reports whether b starts with the lower-case ASCII prefix p,
+// hasSuffixFold reports whether b ends with the lower-case ASCII suffix p,
 // ignoring the case of b.
-func hasPrefixFold(b []byte, p string) bool {
+func hasSuffixFold(b []byte, p string) bool {
 	if len(b) < len(p) {
 		return false
 	}
+	b = b[len(b)-len(p):]
 	for i := 0; i < len(p); i++ {
 		c := b[i]
 		if c >= 'A' && c <= 'Z' {

@@ -121,8 +121,7 @@ func (m *SubmitMulti) decode(d *decoder) {
 	m.ReplaceIfPresentFlag = d.u8("replace_if_present_flag")
 	m.DataCoding = d.u8("data_coding")
 	m.SMDefaultMsgID = d.u8("sm_default_msg_id")
-	l := d.u8("sm_length")
-	m.ShortMessage = d.octets("short_message", int(l), ESME_RINVMSGLEN)
+	m.ShortMessage = d.shortMessage()
 	m.TLVs = d.tlvs(m.TLVs)
 }
 

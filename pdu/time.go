@@ -29,7 +29,12 @@ type SMPPTime struct {
 // RelativeTime is the six fields of a relative SMPP time. Each is 0–99; months
 // and years are calendar units, applied with time.Time.AddDate.
 type RelativeTime struct {
-	Years, Months, Days, Hours, Minutes, Seconds int
+	Years   int // YY: calendar years; zero for none
+	Months  int // MM: calendar months; zero for none
+	Days    int // DD: days; zero for none
+	Hours   int // hh: hours; zero for none
+	Minutes int // mm: minutes; zero for none
+	Seconds int // ss: seconds; zero for none
 }
 
 // IsZero reports whether t is unset (the empty string).

@@ -103,6 +103,17 @@ func (d *decoder) octets(field string, n int, st Status) []byte {
 	return b
 }
 
+// shortMessage reads sm_length and short_message (at most 254 octets; 255
+// is accepted in lenient mode), aliasing src.
+func (d *decoder) shortMessage() []byte {
+	n := int(d.u8("sm_length"))
+	if d.err == nil && n > 254 && !d.lenient {
+		d.fail("sm_length", ESME_RINVMSGLEN, ErrTooLong)
+		return nil
+	}
+	return d.octets("short_message", n, ESME_RINVMSGLEN)
+}
+
 // tlvs scans the rest of the body into dst.
 func (d *decoder) tlvs(dst tlv.List) tlv.List {
 	dst = dst[:0]
@@ -171,12 +182,31 @@ func (e *encoder) cstring(field, s string, max int, st Status) {
 		e.fail(field, st, ErrTooLong)
 		return
 	}
-	if bytes.IndexByte(unsafe.Slice(unsafe.StringData(s), len(s)), 0) >= 0 {
+	if hasNUL(s) {
 		e.fail(field, st, ErrBadValue)
 		return
 	}
 	e.dst = append(e.dst, s...)
 	e.dst = append(e.dst, 0)
+}
+
+// hasNUL reports whether s holds a zero octet. The strings are short (at most
+// 64 octets), so eight octets at a time beats a call to bytes.IndexByte.
+func hasNUL(s string) bool {
+	for len(s) >= 8 {
+		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if (v-0x0101010101010101)&^v&0x8080808080808080 != 0 {
+			return true
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *encoder) timeString(field, s string, st Status) {

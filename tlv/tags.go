@@ -148,11 +148,36 @@ func (t Tag) IsVendor() bool { return t >= VendorMin && t <= VendorMax }
 // LengthOK reports whether n is a valid value length for t. Unknown tags accept
 // any length.
 func (t Tag) LengthOK(n int) bool {
+	if int(t) < len(lengthIndex) {
+		// The fast path of every Scan: no map lookup.
+		k := lengthIndex[t]
+		if k == 0 {
+			return true
+		}
+		b := lengthBounds[k-1]
+		return n >= int(b[0]) && n <= int(b[1])
+	}
 	i, ok := tagInfo[t]
 	if !ok {
 		return true
 	}
 	return n >= i.min && n <= i.max
+}
+
+// lengthIndex maps a tag below the vendor range to 1 + its index in
+// lengthBounds, or 0 for an unknown tag. Built from tagInfo.
+var (
+	lengthIndex  [VendorMin]uint8
+	lengthBounds [][2]uint16
+)
+
+func init() {
+	for t, i := range tagInfo {
+		if t < VendorMin && len(lengthBounds) < 255 {
+			lengthBounds = append(lengthBounds, [2]uint16{uint16(i.min), uint16(i.max)})
+			lengthIndex[t] = uint8(len(lengthBounds))
+		}
+	}
 }
 
 // TagByName returns the tag whose SMPP name is name ("sar_msg_ref_num").

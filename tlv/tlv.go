@@ -16,8 +16,8 @@ import (
 // Field is one optional parameter. Value holds the value octets only (a C-Octet
 // String value includes its terminating NUL).
 type Field struct {
-	Tag   Tag
-	Value []byte
+	Tag   Tag    // the parameter tag; tags this package does not know are kept as they are
+	Value []byte // the value octets; nil or empty for a zero-length value
 }
 
 // List is the ordered list of a PDU's optional parameters. The zero value is an
@@ -38,10 +38,11 @@ var (
 
 // LengthError reports a known tag whose value length is invalid. It wraps ErrLength.
 type LengthError struct {
-	Tag Tag
-	Len int
+	Tag Tag // the tag whose value length is wrong
+	Len int // the length found
 }
 
+// Error names the tag and the length found.
 func (e *LengthError) Error() string {
 	return fmt.Sprintf("smpp: TLV %s has invalid length %d", e.Tag, e.Len)
 }

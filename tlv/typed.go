@@ -24,8 +24,8 @@ func (l *List) SetMessageState(s uint8) { l.SetUint8(MessageState, s) }
 // NetworkError is the value of network_error_code: a network type (1 ANSI-136,
 // 2 IS-95, 3 GSM, ...) and an error code.
 type NetworkError struct {
-	Type uint8
-	Code uint16
+	Type uint8  // network type: 1 ANSI-136, 2 IS-95, 3 GSM, ...; zero when unset
+	Code uint16 // the network's error code; zero when none
 }
 
 // NetworkErrorCode returns network_error_code.
@@ -45,9 +45,9 @@ func (l *List) SetNetworkErrorCode(e NetworkError) {
 // SAR is the segmentation-and-reassembly triple carried by sar_msg_ref_num,
 // sar_total_segments and sar_segment_seqnum.
 type SAR struct {
-	Ref   uint16
-	Total uint8
-	Seq   uint8
+	Ref   uint16 // sar_msg_ref_num: the same in every segment of one message
+	Total uint8  // sar_total_segments: 1–255
+	Seq   uint8  // sar_segment_seqnum: 1..Total
 }
 
 // SAR returns the three sar_* values; ok is false unless all three are present
