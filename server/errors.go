@@ -1,0 +1,15 @@
+package server
+
+import "errors"
+
+var (
+	// ErrServerClosed is returned by Serve, ListenAndServe and their TLS
+	// variants after Shutdown or Close.
+	ErrServerClosed = errors.New("smpp: server closed")
+	// ErrNoReceiver is returned by Deliver and DataSM when no session of the
+	// system_id is bound as receiver or transceiver.
+	ErrNoReceiver = errors.New("smpp: no receiver bound for this system_id")
+	// ErrMaxConns is reported to Observer.ConnRejected for a connection refused
+	// because Server.MaxConns connections are open.
+	ErrMaxConns = errors.New("smpp: too many connections")
+)

@@ -1,0 +1,666 @@
+// Package server implements the SMSC role of SMPP 3.4, shaped like net/http: a
+// Server accepts connections (TLS 1.3 by default), authenticates binds through
+// an Authenticate hook that returns per-account settings, and hands every
+// request to a session.Handler, typically a ServeMux keyed by command id.
+//
+// Each connection is a session.Session: the server builds its Config from the
+// Server's fields. Before the handler, the server answers ESME_RTHROTTLED to
+// submit_sm, submit_multi and data_sm beyond the account's rate, which is
+// shared by every bind of a system_id. Deliver and DataSM push to the bound
+// receivers of a system_id, round robin. Shutdown stops accepting, lets the
+// requests being handled finish, unbinds every session and waits for them.
+//
+// A minimal SMSC:
+//
+//	mux := server.NewServeMux()
+//	mux.HandleFunc(pdu.SubmitSMID, func(w session.ResponseWriter, r *session.Request) {
+//		w.Respond(&pdu.SubmitSMResp{MessageID: nextID()}, pdu.ESME_ROK)
+//	})
+//	srv := &server.Server{Addr: ":2775", Handler: mux, Authenticate: auth}
+//	log.Fatal(srv.ListenAndServeTLS("cert.pem", "key.pem"))
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
+)
+
+// Defaults used for the zero values of Server.
+const (
+	DefaultAddr             = ":2775"
+	DefaultSystemID         = "SMSC"
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// Server is an SMPP server (SMSC). The zero value of every field is a
+// documented default; fields must not change once the server is serving.
+type Server struct {
+	// Addr is the TCP address ListenAndServe listens on. Empty means ":2775".
+	Addr string
+
+	// Handler answers the requests of bound ESMEs (submit_sm, query_sm, ...);
+	// bind, unbind and enquire_link are answered by the session. Nil answers
+	// every request with session.DefaultStatus (ESME_RSUBMITFAIL for a
+	// submission).
+	Handler session.Handler
+
+	// InlineHandler runs Handler on each connection's read loop instead of in a
+	// goroutine per request (see session.Config.InlineHandler): for handlers
+	// that answer at once without blocking, it multiplies throughput. False
+	// runs each request in its own goroutine.
+	InlineHandler bool
+
+	// SystemID is the SMSC's system_id in bind responses. Empty means "SMSC".
+	SystemID string
+
+	// Authenticate decides each bind. Nil accepts every bind without limits.
+	Authenticate Authenticator
+
+	// TLSConfig configures ListenAndServeTLS and ServeTLS. A zero MinVersion is
+	// raised to TLS 1.3; set MinVersion explicitly to allow older versions.
+	TLSConfig *tls.Config
+
+	// HandshakeTimeout bounds the TLS handshake, which completes before any
+	// SMPP byte is read. Zero means 10 s.
+	HandshakeTimeout time.Duration
+
+	// Session settings, applied to every connection; their zero values are the
+	// session package's defaults (see session.Config).
+	Window              int           // outbound window (deliver_sm in flight); zero: 100
+	InboundWindow       int           // ESME requests handled at once, beyond: ESME_RTHROTTLED; zero: 100
+	ResponseTimeout     time.Duration // zero: 30 s; negative: none
+	EnquireLinkInterval time.Duration // zero: 30 s; negative: none
+	EnquireLinkMissed   int           // zero: 3
+	BindTimeout         time.Duration // zero: 30 s; negative: none
+	InactivityTimeout   time.Duration // zero: none
+	UnbindTimeout       time.Duration // zero: 5 s
+	MaxPDULen           int           // zero: codec.DefaultMaxLen
+	Decode              pdu.DecodeOptions
+
+	// MaxConns is the most connections open at once (bound or not); a
+	// connection beyond it is closed at once. Zero means unlimited.
+	MaxConns int
+
+	// Dial dials the ESME for Outbind. Nil dials plain TCP.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+
+	// Logger receives structured logs. Nil means slog.Default().
+	Logger *slog.Logger
+
+	// ErrorLog, when set, also receives accept and handshake errors, as in
+	// net/http. Nil logs them to Logger only.
+	ErrorLog *log.Logger
+
+	// Observer receives events for metrics. Its nil fields are skipped.
+	Observer Observer
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{}
+	conns     map[*conn]struct{}
+	systems   map[string]*systemState
+	closing   bool
+	wg        sync.WaitGroup // connection goroutines
+	stats     stats
+}
+
+// Observer is a set of hooks for metrics and logs. They run on the server's
+// and sessions' goroutines and must not block.
+type Observer struct {
+	// Session is passed to every session's Config.
+	Session session.Observer
+	// ConnAccepted is called for every connection accepted (after TLS).
+	ConnAccepted func(remote net.Addr)
+	// ConnRejected is called for a connection refused: ErrMaxConns, a failed
+	// TLS handshake, or the server closing.
+	ConnRejected func(remote net.Addr, err error)
+	// Bind is called for every bind with the status it is answered with.
+	Bind func(r *BindRequest, status pdu.Status)
+	// Throttled is called for every request answered ESME_RTHROTTLED by the
+	// account's rate or by Shutdown's drain.
+	Throttled func(s *session.Session, id pdu.CommandID)
+	// SessionClosed is called when a session has ended and its handlers have
+	// returned, with why it ended.
+	SessionClosed func(s *session.Session, err error)
+}
+
+type stats struct {
+	accepted, rejected, binds, bindsRefused, throttled atomic.Uint64
+	open, bound                                        atomic.Int64
+}
+
+// Stats are counters since the server was created.
+type Stats struct {
+	Accepted     uint64 // connections accepted
+	Rejected     uint64 // connections refused (MaxConns, TLS, closing)
+	Binds        uint64 // binds accepted
+	BindsRefused uint64 // binds refused
+	Throttled    uint64 // requests answered ESME_RTHROTTLED by the rate limit or a drain
+	Open         int64  // connections open now
+	Bound        int64  // sessions bound now
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Accepted:     s.stats.accepted.Load(),
+		Rejected:     s.stats.rejected.Load(),
+		Binds:        s.stats.binds.Load(),
+		BindsRefused: s.stats.bindsRefused.Load(),
+		Throttled:    s.stats.throttled.Load(),
+		Open:         s.stats.open.Load(),
+		Bound:        s.stats.bound.Load(),
+	}
+}
+
+// conn is one connection of the server.
+type conn struct {
+	srv      *Server
+	nc       net.Conn // the raw connection, until the session exists
+	sess     *session.Session
+	tls      *tls.ConnectionState
+	handler  session.Handler
+	sys      *systemState // set by the bind, on the read loop, before any handler runs
+	draining atomic.Bool
+	closed   bool          // guarded by Server.mu: no more registration
+	bound    chan struct{} // outbind only: closed when bound
+	boundMu  sync.Once
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Server) logError(msg string, args ...any) {
+	s.logger().Warn(msg, args...)
+	if s.ErrorLog != nil {
+		s.ErrorLog.Print(msg, " ", fmt.Sprint(args...))
+	}
+}
+
+func (s *Server) systemID() string {
+	if s.SystemID != "" {
+		return s.SystemID
+	}
+	return DefaultSystemID
+}
+
+// ListenAndServe listens on Addr (":2775" when empty) and serves plaintext
+// SMPP. It always returns a non-nil error; after Shutdown or Close,
+// ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	if s.isClosing() {
+		return ErrServerClosed
+	}
+	l, err := net.Listen("tcp", s.addr())
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// ListenAndServeTLS is ListenAndServe over TLS. certFile and keyFile name a
+// PEM certificate chain and key; both may be empty when TLSConfig has
+// certificates.
+func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	if s.isClosing() {
+		return ErrServerClosed
+	}
+	cfg, err := s.tlsConfig(certFile, keyFile)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", s.addr())
+	if err != nil {
+		return err
+	}
+	return s.serve(l, cfg)
+}
+
+func (s *Server) addr() string {
+	if s.Addr != "" {
+		return s.Addr
+	}
+	return DefaultAddr
+}
+
+// Serve accepts connections on l and serves plaintext SMPP on each. It closes
+// l when it returns, and returns ErrServerClosed after Shutdown or Close.
+func (s *Server) Serve(l net.Listener) error { return s.serve(l, nil) }
+
+// ServeTLS is Serve with a TLS handshake on each connection, completed (within
+// HandshakeTimeout) before any SMPP byte is read. See ListenAndServeTLS for
+// certFile and keyFile.
+func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
+	cfg, err := s.tlsConfig(certFile, keyFile)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	return s.serve(l, cfg)
+}
+
+// tlsConfig returns the TLS configuration to serve with: a clone of TLSConfig
+// with TLS 1.3 as the minimum unless MinVersion is set, and the certificate of
+// the files if given.
+func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
+	var cfg *tls.Config
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS13
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("smpp: loading the server certificate: %w", err)
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
+	}
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+		return nil, errors.New("smpp: TLS needs a certificate: give certFile and keyFile or set TLSConfig.Certificates")
+	}
+	return cfg, nil
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[*net.Listener]struct{})
+	}
+	s.listeners[&l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, &l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	handler := s.Handler
+	if handler == nil {
+		handler = session.DefaultHandler
+	}
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isClosing() {
+				return ErrServerClosed
+			}
+			if isTemporary(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.logError("smpp: accept error; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := &conn{srv: s, nc: nc, handler: handler}
+		if err := s.track(c); err != nil {
+			s.reject(nc, err)
+			continue
+		}
+		go s.serveConn(c, tlsCfg)
+	}
+}
+
+// isTemporary reports whether an accept error is worth retrying (EMFILE, a
+// timeout and the like).
+func isTemporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (s *Server) reject(nc net.Conn, err error) {
+	s.stats.rejected.Add(1)
+	if f := s.Observer.ConnRejected; f != nil {
+		f(nc.RemoteAddr(), err)
+	}
+	nc.Close()
+}
+
+// track registers a new connection, or says why it is refused.
+func (s *Server) track(c *conn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrServerClosed
+	}
+	if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
+		return ErrMaxConns
+	}
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.stats.open.Add(1)
+	return nil
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.stats.open.Add(-1)
+	s.wg.Done()
+}
+
+func (s *Server) handshakeTimeout() time.Duration {
+	if s.HandshakeTimeout > 0 {
+		return s.HandshakeTimeout
+	}
+	return DefaultHandshakeTimeout
+}
+
+// serveConn completes the TLS handshake, if any, and runs the session.
+func (s *Server) serveConn(c *conn, tlsCfg *tls.Config) {
+	nc := c.nc
+	if tlsCfg != nil {
+		tc := tls.Server(nc, tlsCfg)
+		d := s.handshakeTimeout()
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		tc.SetDeadline(time.Now().Add(d))
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			s.logger().Debug("smpp: TLS handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+			s.reject(tc, fmt.Errorf("smpp: TLS handshake: %w", err))
+			s.untrack(c)
+			return
+		}
+		tc.SetDeadline(time.Time{})
+		st := tc.ConnectionState()
+		c.tls = &st
+		nc = tc
+	}
+	if !s.start(c, nc) {
+		s.reject(nc, ErrServerClosed)
+		s.untrack(c)
+		return
+	}
+	s.stats.accepted.Add(1)
+	if f := s.Observer.ConnAccepted; f != nil {
+		f(nc.RemoteAddr())
+	}
+	s.run(c)
+}
+
+// start creates the session of c on nc, unless the server is closing.
+func (s *Server) start(c *conn, nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	c.nc = nc
+	c.sess = session.New(nc, s.sessionConfig(c))
+	return true
+}
+
+// run waits for the session of c to end, then releases what it held.
+func (s *Server) run(c *conn) {
+	sess := c.sess
+	<-sess.Done()
+	s.unregister(c)
+	sess.Wait()
+	s.untrack(c)
+	if f := s.Observer.SessionClosed; f != nil {
+		f(sess, sess.Err())
+	}
+}
+
+func (s *Server) sessionConfig(c *conn) session.Config {
+	cfg := session.Config{
+		Role:                session.SMSC,
+		Handler:             c,
+		InlineHandler:       s.InlineHandler,
+		OnBind:              c.onBind,
+		Window:              s.Window,
+		InboundWindow:       s.InboundWindow,
+		ResponseTimeout:     s.ResponseTimeout,
+		EnquireLinkInterval: s.EnquireLinkInterval,
+		EnquireLinkMissed:   s.EnquireLinkMissed,
+		BindTimeout:         s.BindTimeout,
+		InactivityTimeout:   s.InactivityTimeout,
+		UnbindTimeout:       s.UnbindTimeout,
+		MaxPDULen:           s.MaxPDULen,
+		Decode:              s.Decode,
+		Observer:            s.Observer.Session,
+		Logger:              s.logger(),
+	}
+	if c.bound != nil {
+		user := cfg.Observer.StateChange
+		cfg.Observer.StateChange = func(sess *session.Session, from, to session.State) {
+			if user != nil {
+				user(sess, from, to)
+			}
+			if to.Bound() {
+				c.boundMu.Do(func() { close(c.bound) })
+			}
+		}
+	}
+	return cfg
+}
+
+// onBind authenticates a bind and registers the session under its system_id.
+func (c *conn) onBind(ctx context.Context, sess *session.Session, b *pdu.Bind) (*pdu.BindResp, pdu.Status) {
+	s := c.srv
+	req := &BindRequest{Bind: b, Mode: ModeOf(b.ID), RemoteAddr: sess.RemoteAddr(), TLS: c.tls, Session: sess}
+	var acct *Account
+	status := pdu.ESME_ROK
+	if s.Authenticate != nil {
+		acct, status = s.Authenticate(ctx, req)
+	}
+	if status == pdu.ESME_ROK && acct != nil && acct.Modes != 0 && acct.Modes&req.Mode == 0 {
+		status = pdu.ESME_RBINDFAIL
+	}
+	if status == pdu.ESME_ROK {
+		status = s.register(c, b.SystemID, acct)
+	}
+	if f := s.Observer.Bind; f != nil {
+		f(req, status)
+	}
+	if status != pdu.ESME_ROK {
+		s.stats.bindsRefused.Add(1)
+		s.logger().Info("smpp: bind refused", "system_id", b.SystemID, "bind", b.ID.String(), "remote", sess.RemoteAddr().String(), "status", status.String())
+		return nil, status
+	}
+	s.stats.binds.Add(1)
+	if acct != nil {
+		sess.SetValue(AccountKey, acct)
+	}
+	resp := &pdu.BindResp{SystemID: s.systemID()}
+	if b.InterfaceVersion >= 0x34 {
+		resp.TLVs.SetScInterfaceVersion(0x34)
+	}
+	return resp, pdu.ESME_ROK
+}
+
+// register adds c to the bound connections of systemID.
+func (s *Server) register(c *conn, systemID string, acct *Account) pdu.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing || c.closed {
+		return pdu.ESME_RBINDFAIL
+	}
+	if s.systems == nil {
+		s.systems = make(map[string]*systemState)
+	}
+	st := s.systems[systemID]
+	if st == nil {
+		st = &systemState{id: systemID}
+	}
+	if acct != nil && acct.MaxBinds > 0 && len(st.conns) >= acct.MaxBinds {
+		return pdu.ESME_RALYBND
+	}
+	s.systems[systemID] = st
+	st.limit(acct)
+	st.conns = append(st.conns, c)
+	c.sys = st
+	s.stats.bound.Add(1)
+	return pdu.ESME_ROK
+}
+
+// unregister removes c from its system_id, once its session has ended.
+func (s *Server) unregister(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.closed = true
+	st := c.sys
+	if st == nil {
+		return
+	}
+	for i, x := range st.conns {
+		if x == c {
+			st.conns = append(st.conns[:i:i], st.conns[i+1:]...)
+			s.stats.bound.Add(-1)
+			break
+		}
+	}
+	if len(st.conns) == 0 && s.systems[st.id] == st {
+		delete(s.systems, st.id)
+	}
+}
+
+// ServeSMPP applies the account's rate and Shutdown's drain to submissions,
+// then calls the server's handler.
+func (c *conn) ServeSMPP(w session.ResponseWriter, r *session.Request) {
+	switch r.Header.ID {
+	case pdu.SubmitSMID, pdu.SubmitMultiID, pdu.DataSMID:
+		if c.draining.Load() || (c.sys != nil && !c.sys.allow()) {
+			c.srv.stats.throttled.Add(1)
+			if f := c.srv.Observer.Throttled; f != nil {
+				f(r.Session, r.Header.ID)
+			}
+			w.Respond(nil, pdu.ESME_RTHROTTLED)
+			return
+		}
+	}
+	c.handler.ServeSMPP(w, r)
+}
+
+// Shutdown shuts the server down gracefully: it closes the listeners, then on
+// every session answers new submissions ESME_RTHROTTLED, waits for the
+// requests being handled to be answered, unbinds, and waits for the session to
+// end. When ctx ends first, the remaining connections are closed at once and
+// ctx's error is returned. Serve returns ErrServerClosed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	conns := s.beginClose()
+	for _, c := range conns {
+		go c.shutdown(ctx)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.closeConns()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once, without unbind.
+// Handlers still running finish on their own; their answers are dropped.
+func (s *Server) Close() error {
+	s.beginClose()
+	s.closeConns()
+	return nil
+}
+
+// beginClose marks the server closing, closes its listeners and returns its
+// connections.
+func (s *Server) beginClose() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for l := range s.listeners {
+		(*l).Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	var sessions []*session.Session
+	for c := range s.conns {
+		if c.sess != nil {
+			sessions = append(sessions, c.sess)
+		} else {
+			c.nc.Close() // still in the TLS handshake
+		}
+	}
+	s.mu.Unlock()
+	for _, sess := range sessions {
+		sess.Close()
+	}
+}
+
+// shutdown drains and unbinds one connection.
+func (c *conn) shutdown(ctx context.Context) {
+	c.srv.mu.Lock()
+	sess, nc := c.sess, c.nc
+	c.srv.mu.Unlock()
+	if sess == nil {
+		nc.Close()
+		return
+	}
+	if !sess.State().Bound() {
+		sess.Close()
+		return
+	}
+	c.draining.Store(true)
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for sess.Handling() > 0 {
+		select {
+		case <-t.C:
+		case <-sess.Done():
+			return
+		case <-ctx.Done():
+			sess.Close()
+			return
+		}
+	}
+	sess.Unbind(ctx)
+}
