@@ -118,6 +118,18 @@ func (r *Reader) Read() (Frame, error) {
 	return Frame{Header: h, Body: raw[pdu.HeaderLen:], raw: raw}, nil
 }
 
+// HasFrame reports whether a whole PDU is already buffered, so that the next
+// Read returns without waiting for the stream.
+func (r *Reader) HasFrame() bool {
+	n := r.br.Buffered()
+	if n < 4 {
+		return false
+	}
+	b, _ := r.br.Peek(4)
+	l := int(binary.BigEndian.Uint32(b))
+	return l >= pdu.HeaderLen && l <= n
+}
+
 // Buffered returns the number of octets read from the stream but not yet returned.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 

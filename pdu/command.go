@@ -79,7 +79,17 @@ func (c CommandID) String() string {
 func (c CommandID) IsResponse() bool { return c&0x80000000 != 0 }
 
 // Known reports whether c is a command id of SMPP 3.4.
-func (c CommandID) Known() bool { _, ok := commandNames[c]; return ok }
+func (c CommandID) Known() bool {
+	switch c {
+	case GenericNackID, BindReceiverID, BindReceiverRespID, BindTransmitterID, BindTransmitterRespID,
+		QuerySMID, QuerySMRespID, SubmitSMID, SubmitSMRespID, DeliverSMID, DeliverSMRespID,
+		UnbindID, UnbindRespID, ReplaceSMID, ReplaceSMRespID, CancelSMID, CancelSMRespID,
+		BindTransceiverID, BindTransceiverRespID, OutbindID, EnquireLinkID, EnquireLinkRespID,
+		SubmitMultiID, SubmitMultiRespID, AlertNotificationID, DataSMID, DataSMRespID:
+		return true
+	}
+	return false
+}
 
 // Response returns the id of the response to request c (c with bit 31 set).
 func (c CommandID) Response() CommandID { return c | 0x80000000 }

@@ -44,7 +44,7 @@ type Session struct {
 	// Outbound window: one token per request in flight.
 	window chan struct{}
 	// Inbound window: one token per peer request being handled.
-	inbound chan struct{}
+	inbound atomic.Int32 // peer requests being handled
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
@@ -57,14 +57,18 @@ type Session struct {
 	closed   bool
 	closeErr error
 
-	kick     chan struct{} // wakes the writer
-	done     chan struct{} // closed when the session has ended
-	loops    sync.WaitGroup
-	lastRead atomic.Int64  // unix nanos of the last PDU read
-	lastTx   atomic.Int64  // unix nanos of the last non-keep-alive PDU
-	reads    atomic.Uint64 // PDUs read; the timer loop updates lastRead when it changes
-	txReads  atomic.Uint64 // non-keep-alive PDUs read; likewise for lastTx
-	missed   atomic.Int32  // unanswered enquire_links
+	kick chan struct{} // wakes the writer
+	// batching is set while the read loop has more complete PDUs buffered;
+	// kickPending records a wake deferred until the burst ends.
+	batching    atomic.Bool
+	kickPending atomic.Bool
+	done        chan struct{} // closed when the session has ended
+	loops       sync.WaitGroup
+	lastRead    atomic.Int64  // unix nanos of the last PDU read
+	lastTx      atomic.Int64  // unix nanos of the last non-keep-alive PDU
+	reads       atomic.Uint64 // PDUs read; the timer loop updates lastRead when it changes
+	txReads     atomic.Uint64 // non-keep-alive PDUs read; likewise for lastTx
+	missed      atomic.Int32  // unanswered enquire_links
 
 	unbindResp chan struct{} // closed when our unbind is answered
 	unbindOnce sync.Once
@@ -84,7 +88,6 @@ func New(conn net.Conn, cfg Config) *Session {
 		cfg:        cfg,
 		rd:         codec.NewReader(conn, cfg.MaxPDULen),
 		window:     make(chan struct{}, cfg.Window),
-		inbound:    make(chan struct{}, cfg.InboundWindow),
 		pending:    make(map[uint32]*Call, cfg.Window),
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
@@ -149,7 +152,7 @@ func (s *Session) InFlight() int { return len(s.window) }
 
 // Handling returns the number of peer requests being handled: handlers running
 // or holding a response not yet sent.
-func (s *Session) Handling() int { return len(s.inbound) }
+func (s *Session) Handling() int { return int(s.inbound.Load()) }
 
 func (s *Session) setState(to State) {
 	from := State(s.state.Swap(uint32(to)))
@@ -180,24 +183,20 @@ func (s *Session) nextSeq() uint32 {
 	}
 }
 
-// enqueue appends an encoded PDU to the writer's buffer and wakes it.
-func (s *Session) enqueue(fn func(b []byte) ([]byte, error)) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
+// wake tells the writer there is something to write. While the read loop
+// is working through PDUs already buffered (a pipelined burst), the wake is
+// deferred to the end of the burst, so that the answers leave in one write.
+func (s *Session) wake() {
+	s.kickPending.Store(true)
+	if s.batching.Load() {
+		return
 	}
-	var err error
-	s.out, err = fn(s.out)
-	s.mu.Unlock()
-	if err != nil {
-		return err
+	if s.kickPending.Swap(false) {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-	return nil
 }
 
 func (s *Session) observeOut(h pdu.Header) {
@@ -208,10 +207,17 @@ func (s *Session) observeOut(h pdu.Header) {
 
 // writeHeaderOnly queues a header-only PDU (generic_nack or an error response).
 func (s *Session) writeHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint32) error {
-	s.observeOut(pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq})
-	return s.enqueue(func(b []byte) ([]byte, error) {
-		return pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq}.AppendBinary(b), nil
-	})
+	h := pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq}
+	s.observeOut(h)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.out = h.AppendBinary(s.out)
+	s.mu.Unlock()
+	s.wake()
+	return nil
 }
 
 // writePDU queues a whole PDU.
@@ -219,7 +225,19 @@ func (s *Session) writePDU(seq uint32, status pdu.Status, p pdu.PDU) error {
 	if s.cfg.Observer.PDUOut != nil {
 		s.observeOut(pdu.Header{ID: p.CommandID(), Status: status, Sequence: seq})
 	}
-	return s.enqueue(func(b []byte) ([]byte, error) { return pdu.AppendPDU(b, seq, status, p) })
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	var err error
+	s.out, err = pdu.AppendPDU(s.out, seq, status, p)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.wake()
+	return nil
 }
 
 func (s *Session) writeLoop() {
@@ -398,10 +416,18 @@ func (s *Session) readLoop() {
 		if fn := s.cfg.Observer.PDUIn; fn != nil {
 			fn(s, f.Header)
 		}
+		more := s.rd.HasFrame()
+		s.batching.Store(more)
 		if f.ID.IsResponse() {
 			s.handleResponse(f)
 		} else {
 			s.handleRequest(f)
+		}
+		if !more && s.kickPending.Swap(false) {
+			select {
+			case s.kick <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -517,21 +543,24 @@ func (s *Session) handleRequest(f codec.Frame) {
 		}
 		return
 	}
-	select {
-	case s.inbound <- struct{}{}:
-	default:
+	if s.inbound.Add(1) > int32(s.cfg.InboundWindow) {
+		s.inbound.Add(-1)
 		if id.HasResponse() {
 			s.writeHeaderOnly(id.Response(), pdu.ESME_RTHROTTLED, f.Sequence)
 		}
 		return
 	}
 	s.handlers.Add(1)
-	w := &responseWriter{s: s, h: f.Header}
+	// One allocation for the request and its response writer.
+	rq := &inboundRequest{
+		Request:        Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx},
+		responseWriter: responseWriter{s: s, h: f.Header},
+	}
 	if s.cfg.InlineHandler {
-		s.serve(w, &Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx})
+		s.serve(&rq.responseWriter, &rq.Request)
 		return
 	}
-	go s.serve(w, &Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx})
+	go s.serve(&rq.responseWriter, &rq.Request)
 }
 
 func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
@@ -581,6 +610,11 @@ func (s *Session) serve(w *responseWriter, r *Request) {
 	s.cfg.Handler.ServeSMPP(w, r)
 }
 
+type inboundRequest struct {
+	Request
+	responseWriter
+}
+
 type responseWriter struct {
 	s    *Session
 	h    pdu.Header
@@ -591,7 +625,7 @@ type responseWriter struct {
 func (w *responseWriter) Hold() { w.held.Store(true) }
 
 func (w *responseWriter) release() {
-	<-w.s.inbound
+	w.s.inbound.Add(-1)
 	w.s.handlers.Done()
 }
 
@@ -608,7 +642,7 @@ func (w *responseWriter) Respond(body pdu.PDU, status pdu.Status) error {
 	// Free the inbound slot before the response can reach the peer: a peer
 	// that sends its next request as soon as it reads this response must find
 	// the slot free, or it is throttled for no reason.
-	<-w.s.inbound
+	w.s.inbound.Add(-1)
 	defer w.s.handlers.Done()
 	rid := w.h.ID.Response()
 	if body == nil || status != pdu.ESME_ROK {
