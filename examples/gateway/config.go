@@ -1,0 +1,245 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the gateway's configuration. Every field has a default (see
+// defaultConfig); a YAML file given with -config replaces the fields it sets.
+// gateway.example.yaml documents each one.
+type Config struct {
+	Listen          string           `yaml:"listen"`           // TLS 1.3 listener, ":2775"
+	PlaintextListen string           `yaml:"plaintext_listen"` // optional plaintext listener; empty = off
+	HTTPListen      string           `yaml:"http_listen"`      // metrics and status page; empty = off
+	DataDir         string           `yaml:"data_dir"`         // store and generated certificate
+	SystemID        string           `yaml:"system_id"`        // the gateway's system_id in bind responses
+	TLS             TLSConfig        `yaml:"tls"`
+	BindTimeout     Duration         `yaml:"bind_timeout"`
+	EnquireLink     Duration         `yaml:"enquire_link"`
+	Window          int              `yaml:"window"`           // inbound window per bind
+	DefaultValidity Duration         `yaml:"default_validity"` // when submit_sm has no validity_period
+	Retention       Duration         `yaml:"retention"`        // how long final messages stay queryable
+	Accounts        []AccountConfig  `yaml:"accounts"`
+	Upstreams       []UpstreamConfig `yaml:"upstreams"`
+	Routes          []RouteConfig    `yaml:"routes"`
+	MORoutes        []MORouteConfig  `yaml:"mo_routes"`
+	Simulator       *SimConfig       `yaml:"simulator"` // embedded operator simulator; nil = none
+	FailedBinds     RateConfig       `yaml:"failed_binds"`
+}
+
+// TLSConfig selects the listener's certificate and client-certificate policy.
+type TLSConfig struct {
+	CertFile string `yaml:"cert_file"` // empty: a self-signed certificate kept in data_dir
+	KeyFile  string `yaml:"key_file"`
+	// ClientCA, when set, asks clients for a certificate signed by this CA;
+	// RequireClientCert makes one mandatory. A verified certificate whose
+	// common name is an account's client_cert_cn binds without password.
+	ClientCA          string `yaml:"client_ca"`
+	RequireClientCert bool   `yaml:"require_client_cert"`
+}
+
+// AccountConfig is one ESME account.
+type AccountConfig struct {
+	SystemID     string   `yaml:"system_id"`
+	PasswordHash string   `yaml:"password_hash"` // bcrypt; generate with: gateway -hash-password
+	Password     string   `yaml:"password"`      // plaintext, hashed at load (demo only)
+	BindModes    []string `yaml:"bind_modes"`    // trx, tx, rx; empty = all
+	MaxBinds     int      `yaml:"max_binds"`     // 0 = unlimited
+	AllowIPs     []string `yaml:"allow_ips"`     // CIDRs or addresses; empty = any
+	Rate         float64  `yaml:"rate"`          // msg/s across all binds: default 100, 50..5000
+	Burst        int      `yaml:"burst"`         // default = rate/10, at least 10
+	ClientCertCN string   `yaml:"client_cert_cn"`
+}
+
+// UpstreamConfig is one operator SMSC connection (a client with its binds).
+type UpstreamConfig struct {
+	Name               string   `yaml:"name"`
+	Addrs              []string `yaml:"addrs"` // several = active-active endpoints
+	TLS                bool     `yaml:"tls"`
+	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+	SystemID           string   `yaml:"system_id"`
+	Password           string   `yaml:"password"`
+	Binds              int      `yaml:"binds"`  // transceiver binds per endpoint; default 1
+	Window             int      `yaml:"window"` // default 100
+	Rate               float64  `yaml:"rate"`   // msg/s; 0 = unlimited
+	// DedupeTLV is a vendor TLV tag the upstream treats as an idempotency key
+	// (the embedded simulator does). With it, a message whose submit_sm was sent
+	// but not answered before a crash is sent again safely; without it such a
+	// message is marked UNKNOWN and never sent twice. See README "Crash policy".
+	DedupeTLV uint16 `yaml:"dedupe_tlv"`
+}
+
+// RouteConfig sends destinations with a prefix to upstreams, in failover order.
+type RouteConfig struct {
+	Prefix    string   `yaml:"prefix"`  // "" matches everything
+	Account   string   `yaml:"account"` // optional: only this account
+	Source    string   `yaml:"source"`  // optional: only this source_addr prefix
+	Upstreams []string `yaml:"upstreams"`
+}
+
+// MORouteConfig sends MO messages whose destination has a prefix to an account.
+type MORouteConfig struct {
+	Prefix  string `yaml:"prefix"`
+	Account string `yaml:"account"`
+}
+
+// SimConfig configures the embedded operator simulator.
+type SimConfig struct {
+	Listen    string   `yaml:"listen"` // default 127.0.0.1:0
+	SystemID  string   `yaml:"system_id"`
+	Password  string   `yaml:"password"`
+	DLRDelay  Duration `yaml:"dlr_delay"`
+	DedupeTLV uint16   `yaml:"dedupe_tlv"`
+}
+
+// RateConfig is a rate with a burst.
+type RateConfig struct {
+	PerMinute float64 `yaml:"per_minute"`
+	Burst     int     `yaml:"burst"`
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads "30s", "5m"...
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 30s: %w", n.Line, n.Value, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as "30s".
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+const defaultDedupeTag = 0x1501
+
+// defaultConfig is what the gateway runs with when no file is given: a TLS
+// listener on :2775 with a self-signed certificate, a demo account, the
+// embedded store in ./gateway-data and the embedded simulator as upstream.
+func defaultConfig() *Config {
+	return &Config{
+		Listen:          ":2775",
+		HTTPListen:      "127.0.0.1:8080",
+		DataDir:         "gateway-data",
+		SystemID:        "GATEWAY",
+		BindTimeout:     Duration(30 * time.Second),
+		EnquireLink:     Duration(30 * time.Second),
+		Window:          100,
+		DefaultValidity: Duration(48 * time.Hour),
+		Retention:       Duration(72 * time.Hour),
+		Accounts: []AccountConfig{{
+			SystemID: "demo", Password: "demo1234", Rate: 100,
+		}},
+		Upstreams: []UpstreamConfig{{
+			Name: "sim", SystemID: "gateway", Password: "sim", Binds: 2, Window: 1000, DedupeTLV: defaultDedupeTag,
+		}},
+		Routes:   []RouteConfig{{Prefix: "", Upstreams: []string{"sim"}}},
+		MORoutes: []MORouteConfig{{Prefix: "", Account: "demo"}},
+		Simulator: &SimConfig{
+			Listen: "127.0.0.1:0", SystemID: "gateway", Password: "sim",
+			DLRDelay: Duration(100 * time.Millisecond), DedupeTLV: defaultDedupeTag,
+		},
+		FailedBinds: RateConfig{PerMinute: 20, Burst: 10},
+	}
+}
+
+// loadConfig reads a YAML file over the defaults. Lists in the file (accounts,
+// upstreams, routes) replace the default lists whole.
+func loadConfig(path string) (*Config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		return cfg, cfg.validate()
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	seen := map[string]bool{}
+	for i := range c.Accounts {
+		a := &c.Accounts[i]
+		if a.SystemID == "" || len(a.SystemID) > 15 {
+			return fmt.Errorf("account %d: system_id must be 1 to 15 characters", i+1)
+		}
+		if seen[a.SystemID] {
+			return fmt.Errorf("account %s: listed twice", a.SystemID)
+		}
+		seen[a.SystemID] = true
+		if a.Rate == 0 {
+			a.Rate = 100
+		}
+		if a.Rate < 50 || a.Rate > 5000 {
+			return fmt.Errorf("account %s: rate %v msg/s outside 50..5000", a.SystemID, a.Rate)
+		}
+		if a.Burst == 0 {
+			a.Burst = max(10, int(a.Rate/10))
+		}
+		for _, m := range a.BindModes {
+			if m != "trx" && m != "tx" && m != "rx" {
+				return fmt.Errorf("account %s: bind mode %q is not trx, tx or rx", a.SystemID, m)
+			}
+		}
+		if a.PasswordHash == "" && a.Password == "" && a.ClientCertCN == "" {
+			return fmt.Errorf("account %s: needs password_hash (or password, or client_cert_cn)", a.SystemID)
+		}
+	}
+	ups := map[string]bool{}
+	for i := range c.Upstreams {
+		u := &c.Upstreams[i]
+		if u.Name == "" {
+			return fmt.Errorf("upstream %d: needs a name", i+1)
+		}
+		if len(u.Addrs) == 0 && !(u.Name == "sim" && c.Simulator != nil) {
+			return fmt.Errorf("upstream %s: needs addrs (or name \"sim\" with a simulator section)", u.Name)
+		}
+		if u.Binds <= 0 {
+			u.Binds = 1
+		}
+		if u.Window <= 0 {
+			u.Window = 100
+		}
+		ups[u.Name] = true
+	}
+	for i, r := range c.Routes {
+		if len(r.Upstreams) == 0 {
+			return fmt.Errorf("route %d (prefix %q): lists no upstream", i+1, r.Prefix)
+		}
+		for _, u := range r.Upstreams {
+			if !ups[u] {
+				return fmt.Errorf("route %d (prefix %q): unknown upstream %q", i+1, r.Prefix, u)
+			}
+		}
+	}
+	for _, r := range c.MORoutes {
+		if !seen[r.Account] {
+			return fmt.Errorf("mo_route prefix %q: unknown account %q", r.Prefix, r.Account)
+		}
+	}
+	// Longest prefix first, so the first match is the most specific.
+	sort.SliceStable(c.Routes, func(i, j int) bool { return len(c.Routes[i].Prefix) > len(c.Routes[j].Prefix) })
+	sort.SliceStable(c.MORoutes, func(i, j int) bool { return len(c.MORoutes[i].Prefix) > len(c.MORoutes[j].Prefix) })
+	if c.Window <= 0 {
+		c.Window = 100
+	}
+	return nil
+}

@@ -1,0 +1,487 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/session"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+// Gateway is the composition: an SMPP server for ESMEs, a durable store, a
+// routing queue, and upstream clients towards operator SMSCs.
+type Gateway struct {
+	cfg      atomic.Pointer[Config]
+	accounts atomic.Pointer[accounts]
+	store    store.Store
+	srv      *server.Server
+	log      *slog.Logger
+	metrics  *metrics
+	guard    *bindGuard
+
+	upMu      sync.RWMutex
+	upstreams map[string]*upstream
+
+	queue  chan *store.Message // messages ready for an upstream
+	retryQ *delayQueue         // messages waiting for their next attempt
+	parked *parking            // receipts that came before their submit_sm_resp
+
+	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
+	cancelled sync.Map // id -> true: cancelled while queued
+	replaced  sync.Map // id -> *store.Message: the newest version of a queued message
+
+	pushMu  sync.Mutex
+	pushers map[string]*pusher
+
+	idMu  sync.Mutex
+	idRNG *mrand.ChaCha8
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	start  time.Time
+
+	recovered []*store.Message // found at start-up, queued once routing runs
+}
+
+// upstream is one operator SMSC connection.
+type upstream struct {
+	name   string
+	cfg    UpstreamConfig
+	c      *client.Client
+	up     atomic.Int32 // binds up
+	dedupe tlv.Tag
+
+	stMu   sync.Mutex
+	states map[string]client.BindState
+}
+
+// bindState counts the binds that are up from the client's state events.
+func (u *upstream) bindState(ev client.StateEvent) {
+	u.stMu.Lock()
+	defer u.stMu.Unlock()
+	if u.states == nil {
+		u.states = map[string]client.BindState{}
+	}
+	// Several binds may share an endpoint address; count them all.
+	key := ev.Endpoint + "/" + ev.Bind.String()
+	was := u.states[key]
+	u.states[key] = ev.State
+	n := 0
+	for _, s := range u.states {
+		if s == client.Bound {
+			n++
+		}
+	}
+	_ = was
+	u.up.Store(int32(n))
+}
+
+func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gateway, error) {
+	as, err := loadAccounts(cfg.Accounts)
+	if err != nil {
+		return nil, err
+	}
+	var seed [32]byte
+	rand.Read(seed[:])
+	gw := &Gateway{
+		store:     st,
+		log:       log,
+		metrics:   m,
+		guard:     newBindGuard(cfg.FailedBinds),
+		upstreams: map[string]*upstream{},
+		queue:     make(chan *store.Message, 200000),
+		parked:    newParking(),
+		pushers:   map[string]*pusher{},
+		idRNG:     mrand.NewChaCha8(seed),
+		start:     time.Now(),
+	}
+	gw.retryQ = newDelayQueue(func(m *store.Message) { gw.enqueue(m) })
+	gw.cfg.Store(cfg)
+	gw.accounts.Store(as)
+	gw.ctx, gw.cancel = context.WithCancel(context.Background())
+
+	mux := server.NewServeMux()
+	mux.HandleFunc(pdu.SubmitSMID, gw.handleSubmit)
+	mux.HandleFunc(pdu.DataSMID, gw.handleDataSM)
+	mux.HandleFunc(pdu.SubmitMultiID, gw.handleSubmitMulti)
+	mux.HandleFunc(pdu.QuerySMID, gw.handleQuery)
+	mux.HandleFunc(pdu.CancelSMID, gw.handleCancel)
+	mux.HandleFunc(pdu.ReplaceSMID, gw.handleReplace)
+	gw.srv = &server.Server{
+		Handler:             mux,
+		SystemID:            cfg.SystemID,
+		Authenticate:        gw.authenticate,
+		BindTimeout:         cfg.BindTimeout.D(),
+		EnquireLinkInterval: cfg.EnquireLink.D(),
+		InboundWindow:       cfg.Window,
+		Window:              cfg.Window,
+		Decode:              pdu.DecodeOptions{Lenient: true},
+		Logger:              log,
+		Observer:            m.serverObserver(gw),
+	}
+	return gw, nil
+}
+
+// newID returns a new message id: 16 hexadecimal digits, random, so ids never
+// repeat across restarts.
+func (gw *Gateway) newID() string {
+	gw.idMu.Lock()
+	v := gw.idRNG.Uint64()
+	gw.idMu.Unlock()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return hex.EncodeToString(b[:])
+}
+
+// accountOf returns the account of a bound session.
+func accountOf(s *session.Session) *account {
+	a, _ := server.AccountOf(s).Value.(*account)
+	return a
+}
+
+// --- accepting messages from ESMEs ---
+
+func (gw *Gateway) handleSubmit(w session.ResponseWriter, r *session.Request) {
+	sm := r.PDU.(*pdu.SubmitSM)
+	a := accountOf(r.Session)
+	now := time.Now()
+	if st := gw.checkSubmit(a, sm.SourceAddr, sm.DestinationAddr); st != 0 {
+		gw.answer(w, a, "submit_sm", nil, st)
+		return
+	}
+	if len(sm.ShortMessage) > 0 && sm.TLVs.Has(tlv.MessagePayload) {
+		gw.answer(w, a, "submit_sm", nil, pdu.ESME_RINVMSGLEN)
+		return
+	}
+	exp, err := sm.ValidityTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
+		return
+	}
+	body, _ := sm.AppendBinary(nil)
+	m := &store.Message{
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
+		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
+		State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+	}
+	if st := gw.accept(m); st != 0 {
+		gw.answer(w, a, "submit_sm", nil, st)
+		return
+	}
+	gw.answer(w, a, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
+	gw.metrics.latency.Observe(time.Since(now).Seconds())
+	gw.enqueue(m)
+}
+
+func (gw *Gateway) handleDataSM(w session.ResponseWriter, r *session.Request) {
+	ds := r.PDU.(*pdu.DataSM)
+	a := accountOf(r.Session)
+	now := time.Now()
+	if st := gw.checkSubmit(a, ds.SourceAddr, ds.DestinationAddr); st != 0 {
+		gw.answer(w, a, "data_sm", nil, st)
+		return
+	}
+	body, _ := ds.AppendBinary(nil)
+	m := &store.Message{
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: body,
+		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
+		State: store.Queued, Created: now, Expires: gw.expiry(time.Time{}, now),
+	}
+	if st := gw.accept(m); st != 0 {
+		gw.answer(w, a, "data_sm", nil, st)
+		return
+	}
+	gw.answer(w, a, "data_sm", &pdu.DataSMResp{MessageID: m.ID}, 0)
+	gw.enqueue(m)
+}
+
+// handleSubmitMulti stores one message per SME destination; distribution
+// lists are not provisioned here and are reported unsuccessful.
+func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Request) {
+	mm := r.PDU.(*pdu.SubmitMulti)
+	a := accountOf(r.Session)
+	now := time.Now()
+	exp, err := mm.ValidityTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
+		return
+	}
+	base := gw.newID()
+	resp := &pdu.SubmitMultiResp{MessageID: base}
+	var accepted []*store.Message
+	for i, d := range mm.Dests {
+		if d.Flag == pdu.DestFlagList {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestinationAddr: d.DLName, ErrorStatusCode: pdu.ESME_RINVDLNAME})
+			continue
+		}
+		if st := gw.checkSubmit(a, mm.SourceAddr, d.DestinationAddr); st != 0 {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
+		sm := &pdu.SubmitSM{
+			ServiceType: mm.ServiceType, SourceAddrTON: mm.SourceAddrTON, SourceAddrNPI: mm.SourceAddrNPI, SourceAddr: mm.SourceAddr,
+			DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr,
+			ESMClass: mm.ESMClass, ProtocolID: mm.ProtocolID, PriorityFlag: mm.PriorityFlag,
+			ScheduleDeliveryTime: mm.ScheduleDeliveryTime, ValidityPeriod: mm.ValidityPeriod,
+			RegisteredDelivery: mm.RegisteredDelivery, ReplaceIfPresentFlag: mm.ReplaceIfPresentFlag,
+			DataCoding: mm.DataCoding, SMDefaultMsgID: mm.SMDefaultMsgID, ShortMessage: mm.ShortMessage, TLVs: mm.TLVs,
+		}
+		body, _ := sm.AppendBinary(nil)
+		m := &store.Message{
+			ID: fmt.Sprintf("%s-%d", base, i+1), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
+			Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
+			State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+		}
+		if st := gw.accept(m); st != 0 {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
+		accepted = append(accepted, m)
+	}
+	if len(accepted) == 0 {
+		gw.answer(w, a, "submit_multi", nil, pdu.ESME_RSUBMITFAIL)
+		return
+	}
+	gw.answer(w, a, "submit_multi", resp, 0)
+	for _, m := range accepted {
+		gw.enqueue(m)
+	}
+}
+
+func (gw *Gateway) answer(w session.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
+	gw.metrics.submits.WithLabelValues(a.cfg.SystemID, cmd, st.String()).Inc()
+	w.Respond(body, st)
+}
+
+func (gw *Gateway) checkSubmit(a *account, src, dst string) pdu.Status {
+	if dst == "" {
+		return pdu.ESME_RINVDSTADR
+	}
+	if len(gw.routeFor(a.cfg.SystemID, src, dst)) == 0 {
+		return pdu.ESME_RINVDSTADR
+	}
+	if len(gw.queue) >= cap(gw.queue)-1000 {
+		return pdu.ESME_RMSGQFUL
+	}
+	return 0
+}
+
+func (gw *Gateway) expiry(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now.Add(gw.cfg.Load().DefaultValidity.D())
+	}
+	return t
+}
+
+// accept stores a message durably: only then is the ESME told ESME_ROK.
+func (gw *Gateway) accept(m *store.Message) pdu.Status {
+	if err := gw.store.Accept(m); err != nil {
+		gw.log.Error("store: accept failed", "err", err)
+		return pdu.ESME_RSYSERR
+	}
+	return 0
+}
+
+// --- query_sm, cancel_sm, replace_sm from the gateway's own state ---
+
+// queryState maps the gateway's state to SMPP's message_state.
+func queryState(s store.State) pdu.MessageState {
+	switch s {
+	case store.Queued, store.Inflight, store.Enroute:
+		return pdu.StateEnroute
+	case store.Delivered:
+		return pdu.StateDelivered
+	case store.Expired:
+		return pdu.StateExpired
+	case store.Deleted:
+		return pdu.StateDeleted
+	case store.Undeliverable:
+		return pdu.StateUndeliverable
+	case store.Accepted:
+		return pdu.StateAccepted
+	case store.Rejected:
+		return pdu.StateRejected
+	}
+	return pdu.StateUnknown
+}
+
+func storeState(s pdu.MessageState) store.State {
+	switch s {
+	case pdu.StateDelivered:
+		return store.Delivered
+	case pdu.StateExpired:
+		return store.Expired
+	case pdu.StateDeleted:
+		return store.Deleted
+	case pdu.StateUndeliverable:
+		return store.Undeliverable
+	case pdu.StateAccepted:
+		return store.Accepted
+	case pdu.StateRejected:
+		return store.Rejected
+	case pdu.StateEnroute, pdu.StateScheduled:
+		return store.Enroute
+	}
+	return store.Unknown
+}
+
+func (gw *Gateway) owned(r *session.Request, id string) (*store.Message, pdu.Status) {
+	a := accountOf(r.Session)
+	m, err := gw.store.Get(id)
+	if err != nil || m.Account != a.cfg.SystemID {
+		return nil, pdu.ESME_RINVMSGID
+	}
+	return m, 0
+}
+
+func (gw *Gateway) handleQuery(w session.ResponseWriter, r *session.Request) {
+	q := r.PDU.(*pdu.QuerySM)
+	m, st := gw.owned(r, q.MessageID)
+	if st != 0 {
+		w.Respond(nil, pdu.ESME_RQUERYFAIL)
+		return
+	}
+	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: queryState(m.State), ErrorCode: m.Error}
+	if m.State.Final() && !m.Done.IsZero() {
+		resp.FinalDate = pdu.FormatAbsolute(m.Done)
+	}
+	w.Respond(resp, 0)
+}
+
+func (gw *Gateway) handleCancel(w session.ResponseWriter, r *session.Request) {
+	c := r.PDU.(*pdu.CancelSM)
+	if c.MessageID == "" {
+		// Bulk cancel by address is not kept indexed here.
+		w.Respond(nil, pdu.ESME_RCANCELFAIL)
+		return
+	}
+	m, st := gw.owned(r, c.MessageID)
+	if st != 0 {
+		w.Respond(nil, st)
+		return
+	}
+	m, ok := gw.claimQueued(m.ID)
+	if !ok {
+		w.Respond(nil, pdu.ESME_RCANCELFAIL)
+		return
+	}
+	m.State, m.Done = store.Deleted, time.Now()
+	if err := gw.store.Update(m, true); err != nil {
+		gw.releaseClaim(m.ID)
+		w.Respond(nil, pdu.ESME_RSYSERR)
+		return
+	}
+	gw.cancelled.Store(m.ID, true)
+	gw.releaseClaim(m.ID)
+	w.Respond(nil, 0)
+}
+
+func (gw *Gateway) handleReplace(w session.ResponseWriter, r *session.Request) {
+	rp := r.PDU.(*pdu.ReplaceSM)
+	m, st := gw.owned(r, rp.MessageID)
+	if st != 0 {
+		w.Respond(nil, st)
+		return
+	}
+	if pdu.CommandID(m.Command) != pdu.SubmitSMID {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	m, ok := gw.claimQueued(m.ID)
+	if !ok {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	defer gw.releaseClaim(m.ID)
+	var sm pdu.SubmitSM
+	if err := sm.UnmarshalBinary(m.Body); err != nil {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	sm.ShortMessage = rp.ShortMessage
+	sm.TLVs.Del(tlv.MessagePayload)
+	if rp.ScheduleDeliveryTime != "" {
+		sm.ScheduleDeliveryTime = rp.ScheduleDeliveryTime
+	}
+	if rp.ValidityPeriod != "" {
+		sm.ValidityPeriod = rp.ValidityPeriod
+		if t, err := sm.ValidityTime(time.Now()); err == nil {
+			m.Expires = t
+		}
+	}
+	sm.RegisteredDelivery = rp.RegisteredDelivery
+	sm.SMDefaultMsgID = rp.SMDefaultMsgID
+	body, err := sm.AppendBinary(nil)
+	if err != nil {
+		w.Respond(nil, pdu.StatusOf(err))
+		return
+	}
+	m.Body, m.Registered = body, rp.RegisteredDelivery
+	if err := gw.store.Update(m, true); err != nil {
+		w.Respond(nil, pdu.ESME_RSYSERR)
+		return
+	}
+	gw.replaced.Store(m.ID, m)
+	w.Respond(nil, 0)
+}
+
+// --- routing ---
+
+// routeFor returns the upstreams for a destination, in failover order.
+func (gw *Gateway) routeFor(acct, src, dst string) []string {
+	d := strings.TrimPrefix(dst, "+")
+	for _, r := range gw.cfg.Load().Routes {
+		if r.Account != "" && r.Account != acct {
+			continue
+		}
+		if r.Source != "" && !strings.HasPrefix(src, r.Source) {
+			continue
+		}
+		if strings.HasPrefix(d, strings.TrimPrefix(r.Prefix, "+")) {
+			return r.Upstreams
+		}
+	}
+	return nil
+}
+
+func (gw *Gateway) enqueue(m *store.Message) {
+	select {
+	case gw.queue <- m:
+		gw.metrics.queued.Inc()
+	case <-gw.ctx.Done():
+	}
+}
+
+var errNoUpstream = errors.New("no upstream bound for this route")
+
+// claimQueued takes the exclusive right to change a queued message, and
+// returns its current version; false when it is no longer queued or another
+// change holds it.
+func (gw *Gateway) claimQueued(id string) (*store.Message, bool) {
+	if _, busy := gw.claims.LoadOrStore(id, struct{}{}); busy {
+		return nil, false
+	}
+	m, err := gw.store.Get(id)
+	if err != nil || m.State != store.Queued {
+		gw.claims.Delete(id)
+		return nil, false
+	}
+	return m, true
+}
+
+func (gw *Gateway) releaseClaim(id string) { gw.claims.Delete(id) }

@@ -1,0 +1,335 @@
+// Command gateway is the reference SMPP gateway: what a commercial SMPP
+// service offers an ESME, on one host, composed from this module's packages.
+//
+// Run it with no flags and it starts on embedded defaults: a TLS 1.3 listener on
+// :2775 with a self-signed certificate generated on first start, a demo
+// account, a durable store in ./gateway-data and an embedded operator
+// simulator as the upstream. It prints how to connect.
+//
+//	go run ./examples/gateway
+//	go run ./examples/gateway -config gateway.yaml
+//
+// See gateway.example.yaml for every setting, and the README for the crash
+// policy (what happens to a message whose upstream submit was in flight).
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+func main() {
+	var (
+		configPath = flag.String("config", "", "YAML configuration file (default: embedded defaults)")
+		dataDir    = flag.String("data", "", "data folder for the store and certificate (default ./gateway-data)")
+		listen     = flag.String("listen", "", "TLS listener address (default :2775)")
+		plain      = flag.String("plaintext-listen", "", "also listen without TLS on this address (for local tests and captures only)")
+		httpAddr   = flag.String("http", "", "metrics and status page address (default 127.0.0.1:8080; \"off\" disables)")
+		logLevel   = flag.String("log-level", "info", "debug, info, warn or error")
+		hashPW     = flag.String("hash-password", "", "print the bcrypt hash of a password for the config file, and exit")
+	)
+	flag.Parse()
+	if *hashPW != "" {
+		h, err := bcrypt.GenerateFromPassword([]byte(*hashPW), bcrypt.DefaultCost)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Println(string(h))
+		return
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		fatal(fmt.Errorf("-log-level: %w", err))
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	slog.SetDefault(log)
+
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		fatal(err)
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *plain != "" {
+		cfg.PlaintextListen = *plain
+	}
+	if *httpAddr == "off" {
+		cfg.HTTPListen = ""
+	} else if *httpAddr != "" {
+		cfg.HTTPListen = *httpAddr
+	}
+	app, err := start(cfg, log, *configPath)
+	if err != nil {
+		fatal(err)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			if err := app.reload(); err != nil {
+				log.Error("reload failed; keeping the running configuration", "err", err)
+			}
+			continue
+		}
+		log.Info("shutting down", "signal", sig.String())
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		app.shutdown(ctx)
+		cancel()
+		return
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "gateway:", err)
+	os.Exit(1)
+}
+
+// app is a running gateway with its listeners.
+type app struct {
+	gw         *Gateway
+	sim        *sim.Simulator
+	listeners  []net.Listener
+	httpSrv    *http.Server
+	configPath string
+	log        *slog.Logger
+	Addr       string // the TLS listener's address
+	PlainAddr  string // the plaintext listener's address, if any
+	HTTPAddr   string
+	SimAddr    string
+	Cert       string // certificate fingerprint
+}
+
+// start opens the store, starts the simulator, the upstream clients, the
+// listeners and the background loops, and prints how to connect.
+func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
+	}
+	m := newMetrics()
+	gw, err := newGateway(cfg, st, log, m)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &app{gw: gw, configPath: configPath, log: log}
+	fail := func(err error) (*app, error) {
+		a.shutdown(context.Background())
+		return nil, err
+	}
+
+	// The embedded operator simulator.
+	if cfg.Simulator != nil {
+		sc := cfg.Simulator
+		a.sim = sim.New(sim.Config{
+			Accounts:     []sim.Account{{SystemID: sc.SystemID, Password: sc.Password}},
+			SystemID:     "OPERATOR",
+			ReceiptDelay: sc.DLRDelay.D(),
+			DedupeTLV:    tlv.Tag(sc.DedupeTLV),
+			Logger:       log.With("component", "simulator"),
+		})
+		l, err := net.Listen("tcp", sc.Listen)
+		if err != nil {
+			return fail(fmt.Errorf("simulator listener: %w", err))
+		}
+		a.SimAddr = l.Addr().String()
+		go a.sim.Serve(l)
+	}
+
+	// Upstreams.
+	for _, uc := range cfg.Upstreams {
+		if err := gw.addUpstream(uc, a.SimAddr); err != nil {
+			return fail(err)
+		}
+	}
+
+	// Recover what the store holds, then start routing.
+	if err := gw.recover(); err != nil {
+		return fail(fmt.Errorf("recovering the queue: %w", err))
+	}
+	gw.run()
+
+	// Listeners.
+	tc, fp, err := tlsConfig(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	a.Cert = fp
+	tl, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fail(fmt.Errorf("listening on %s: %w", cfg.Listen, err))
+	}
+	a.listeners = append(a.listeners, tl)
+	a.Addr = tl.Addr().String()
+	go gw.srv.Serve(tls.NewListener(tl, tc))
+	if cfg.PlaintextListen != "" {
+		pl, err := net.Listen("tcp", cfg.PlaintextListen)
+		if err != nil {
+			return fail(fmt.Errorf("listening on %s: %w", cfg.PlaintextListen, err))
+		}
+		a.listeners = append(a.listeners, pl)
+		a.PlainAddr = pl.Addr().String()
+		go gw.srv.Serve(pl)
+		log.Warn("plaintext SMPP listener open: for local tests and captures only", "addr", a.PlainAddr)
+	}
+	if cfg.HTTPListen != "" {
+		hl, err := net.Listen("tcp", cfg.HTTPListen)
+		if err != nil {
+			return fail(fmt.Errorf("http listener %s: %w", cfg.HTTPListen, err))
+		}
+		a.HTTPAddr = hl.Addr().String()
+		a.httpSrv = &http.Server{Handler: gw.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go a.httpSrv.Serve(hl)
+	}
+	a.banner(cfg)
+	return a, nil
+}
+
+func (a *app) banner(cfg *Config) {
+	fmt.Printf("SMPP gateway ready\n")
+	fmt.Printf("  SMPP over TLS 1.3:  %s   (certificate SHA-256 %s)\n", a.Addr, a.Cert)
+	if a.PlainAddr != "" {
+		fmt.Printf("  SMPP plaintext:     %s   (tests and captures only)\n", a.PlainAddr)
+	}
+	if a.HTTPAddr != "" {
+		fmt.Printf("  status page:        http://%s/   metrics: http://%s/metrics\n", a.HTTPAddr, a.HTTPAddr)
+	}
+	if a.SimAddr != "" {
+		fmt.Printf("  upstream simulator: %s\n", a.SimAddr)
+	}
+	fmt.Printf("  data folder:        %s\n", cfg.DataDir)
+	for _, ac := range cfg.Accounts {
+		if ac.Password != "" {
+			fmt.Printf("  account:            system_id=%s password=%s (%.0f msg/s)\n", ac.SystemID, ac.Password, ac.Rate)
+		} else {
+			fmt.Printf("  account:            system_id=%s (%.0f msg/s)\n", ac.SystemID, ac.Rate)
+		}
+	}
+	if len(cfg.Accounts) > 0 && cfg.Accounts[0].Password != "" {
+		ac := cfg.Accounts[0]
+		_, port, _ := net.SplitHostPort(a.Addr)
+		fmt.Printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
+			port, ac.SystemID, ac.Password)
+	}
+}
+
+// reload re-reads the configuration file and applies accounts and routes
+// without dropping binds.
+func (a *app) reload() error {
+	cfg, err := loadConfig(a.configPath)
+	if err != nil {
+		return err
+	}
+	as, err := loadAccounts(cfg.Accounts)
+	if err != nil {
+		return err
+	}
+	old := a.gw.cfg.Load()
+	cfg.DataDir, cfg.Listen, cfg.PlaintextListen, cfg.HTTPListen = old.DataDir, old.Listen, old.PlaintextListen, old.HTTPListen
+	for _, uc := range cfg.Upstreams {
+		a.gw.upMu.RLock()
+		_, ok := a.gw.upstreams[uc.Name]
+		a.gw.upMu.RUnlock()
+		if !ok {
+			if err := a.gw.addUpstream(uc, a.SimAddr); err != nil {
+				return err
+			}
+		}
+	}
+	a.gw.accounts.Store(as)
+	a.gw.cfg.Store(cfg)
+	a.log.Info("configuration reloaded", "accounts", len(cfg.Accounts), "routes", len(cfg.Routes))
+	return nil
+}
+
+// shutdown unbinds every ESME, stops routing, closes the upstreams and the store.
+func (a *app) shutdown(ctx context.Context) {
+	for _, l := range a.listeners {
+		l.Close()
+	}
+	if a.gw != nil {
+		a.gw.srv.Shutdown(ctx)
+	}
+	if a.httpSrv != nil {
+		a.httpSrv.Shutdown(ctx)
+	}
+	if a.gw != nil {
+		a.gw.stop(ctx)
+	}
+	if a.sim != nil {
+		a.sim.Shutdown(ctx)
+	}
+	if a.gw != nil {
+		if err := a.gw.store.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("closing the store", "err", err)
+		}
+	}
+}
+
+// addUpstream creates the client of one upstream.
+func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
+	addrs := uc.Addrs
+	if len(addrs) == 0 {
+		addrs = []string{simAddr}
+	}
+	u := &upstream{name: uc.Name, cfg: uc, dedupe: tlv.Tag(uc.DedupeTLV)}
+	ccfg := client.Config{
+		SystemID: uc.SystemID, Password: uc.Password, Mode: client.Transceiver,
+		Window: uc.Window, Rate: uc.Rate, RetryThrottled: false,
+		Handler: gw.upstreamHandler(u),
+		Logger:  gw.log.With("upstream", uc.Name),
+		OnStateChange: func(ev client.StateEvent) {
+			u.bindState(ev)
+			gw.metrics.upstreamUp.WithLabelValues(uc.Name).Set(float64(u.up.Load()))
+			gw.log.Info("upstream bind", "upstream", uc.Name, "state", ev.State.String(), "endpoint", ev.Endpoint, "err", ev.Err)
+			if ev.State == client.Bound {
+				gw.upstreamBack()
+			}
+		},
+	}
+	if uc.TLS {
+		ccfg.TLS = &tls.Config{InsecureSkipVerify: uc.InsecureSkipVerify}
+	}
+	for i, a := range addrs {
+		for b := 0; b < uc.Binds; b++ {
+			if i == 0 && b == 0 {
+				continue
+			}
+			ccfg.Endpoints = append(ccfg.Endpoints, client.Endpoint{Addr: a})
+		}
+	}
+	c, err := client.New(addrs[0], ccfg)
+	if err != nil {
+		return fmt.Errorf("upstream %s: %w", uc.Name, err)
+	}
+	u.c = c
+	gw.upMu.Lock()
+	gw.upstreams[uc.Name] = u
+	gw.upMu.Unlock()
+	return nil
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/session"
+)
+
+// metrics are the gateway's Prometheus metrics.
+type metrics struct {
+	reg             *prometheus.Registry
+	binds           *prometheus.CounterVec
+	bound           *prometheus.GaugeVec
+	submits         *prometheus.CounterVec
+	throttled       *prometheus.CounterVec
+	receipts        *prometheus.CounterVec
+	final           *prometheus.CounterVec
+	delivered       *prometheus.CounterVec
+	mo              *prometheus.CounterVec
+	upstreamSubmits *prometheus.CounterVec
+	upstreamUp      *prometheus.GaugeVec
+	queued          prometheus.Gauge
+	parked          prometheus.Counter
+	latency         prometheus.Histogram
+	upstreamLatency *prometheus.HistogramVec
+	receiptLatency  prometheus.Histogram
+}
+
+func newMetrics() *metrics {
+	r := prometheus.NewRegistry()
+	m := &metrics{
+		reg: r,
+		binds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_binds_total",
+			Help: "Bind requests by system_id, mode and answered status."}, []string{"system_id", "mode", "status"}),
+		bound: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_bound_sessions",
+			Help: "Sessions bound now, by system_id."}, []string{"system_id"}),
+		submits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_submits_total",
+			Help: "Submissions from ESMEs by system_id, command and answered status."}, []string{"system_id", "command", "status"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_throttled_total",
+			Help: "Requests answered ESME_RTHROTTLED by the account's rate."}, []string{"system_id"}),
+		receipts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_receipts_total",
+			Help: "Receipts received from upstreams by system_id and stat."}, []string{"system_id", "stat"}),
+		final: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_final_by_gateway_total",
+			Help: "Messages the gateway itself finalised (expired, rejected, unknown)."}, []string{"system_id", "stat"}),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_deliveries_acked_total",
+			Help: "deliver_sm (receipts, MO) acknowledged by ESMEs."}, []string{"system_id"}),
+		mo: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_mo_total",
+			Help: "MO messages from upstreams by account and outcome."}, []string{"system_id", "outcome"}),
+		upstreamSubmits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_upstream_submits_total",
+			Help: "Submits to upstreams by upstream and status."}, []string{"upstream", "status"}),
+		upstreamUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_upstream_binds_up",
+			Help: "Binds up per upstream."}, []string{"upstream"}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{Name: "smpp_gateway_queue_depth",
+			Help: "Messages waiting for an upstream (not counting retries)."}),
+		parked: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_receipts_parked_total",
+			Help: "Receipts that arrived before their submit_sm_resp."}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smpp_gateway_submit_seconds",
+			Help: "Time from submit_sm read to submit_sm_resp queued (includes the synced store write).", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		upstreamLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "smpp_gateway_upstream_submit_seconds",
+			Help: "Upstream submit_sm round trip.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}, []string{"upstream"}),
+		receiptLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smpp_gateway_submit_to_receipt_seconds",
+			Help: "Time from acceptance to the upstream's receipt.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 18)}),
+	}
+	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
+		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) serverObserver(gw *Gateway) server.Observer {
+	return server.Observer{
+		Throttled: func(s *session.Session, id pdu.CommandID) {
+			m.throttled.WithLabelValues(s.SystemID()).Inc()
+		},
+		Session: session.Observer{
+			StateChange: func(s *session.Session, from, to session.State) {
+				if to.Bound() && !from.Bound() {
+					m.bound.WithLabelValues(s.SystemID()).Inc()
+				}
+				if from.Bound() && !to.Bound() {
+					m.bound.WithLabelValues(s.SystemID()).Dec()
+				}
+			},
+		},
+		ConnRejected: func(remote net.Addr, err error) {
+			gw.log.Debug("connection refused", "remote", remote.String(), "err", err)
+		},
+	}
+}

@@ -1,0 +1,632 @@
+package main
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+const (
+	dispatchers  = 4
+	maxBackoff   = 30 * time.Second
+	parkTimeout  = 60 * time.Second
+	pickTimeout  = 2 * time.Second
+	retryBackoff = 250 * time.Millisecond
+)
+
+// dispatchLoop sends queued messages to their upstreams.
+func (gw *Gateway) dispatchLoop() {
+	defer gw.wg.Done()
+	for {
+		select {
+		case <-gw.ctx.Done():
+			return
+		case m := <-gw.queue:
+			gw.metrics.queued.Dec()
+			gw.dispatch(m)
+		}
+	}
+}
+
+// dispatch sends one message upstream, or schedules it for later.
+func (gw *Gateway) dispatch(m *store.Message) {
+	if _, busy := gw.claims.LoadOrStore(m.ID, struct{}{}); busy {
+		// A cancel or replace is deciding about it: look again shortly.
+		gw.retryQ.add(m, time.Now().Add(50*time.Millisecond))
+		return
+	}
+	if _, gone := gw.cancelled.LoadAndDelete(m.ID); gone {
+		gw.claims.Delete(m.ID)
+		return
+	}
+	if v, ok := gw.replaced.LoadAndDelete(m.ID); ok {
+		m = v.(*store.Message)
+	}
+	now := time.Now()
+	if !m.Expires.IsZero() && now.After(m.Expires) {
+		gw.claims.Delete(m.ID)
+		gw.finish(m, store.Expired, "EXPIRED", 0)
+		return
+	}
+	var sm pdu.PDU
+	switch pdu.CommandID(m.Command) {
+	case pdu.DataSMID:
+		d := &pdu.DataSM{}
+		if err := d.UnmarshalBinary(m.Body); err != nil {
+			gw.claims.Delete(m.ID)
+			gw.finish(m, store.Rejected, "REJECTD", 0)
+			return
+		}
+		sm = d
+	default:
+		s := &pdu.SubmitSM{}
+		if err := s.UnmarshalBinary(m.Body); err != nil {
+			gw.claims.Delete(m.ID)
+			gw.finish(m, store.Rejected, "REJECTD", 0)
+			return
+		}
+		sm = s
+	}
+	u := gw.pickUpstream(m)
+	if u == nil {
+		gw.claims.Delete(m.ID)
+		gw.retry(m)
+		return
+	}
+	m.State, m.Route, m.Attempts = store.Inflight, u.name, m.Attempts+1
+	// Without an idempotency key the Inflight mark must be on disk before the
+	// submit leaves: after a crash such a message is never sent again.
+	if err := gw.store.Update(m, u.dedupe == 0); err != nil {
+		gw.claims.Delete(m.ID)
+		m.State = store.Queued
+		gw.retry(m)
+		return
+	}
+	gw.claims.Delete(m.ID)
+	if u.dedupe != 0 {
+		key := append([]byte(m.ID), 0)
+		switch p := sm.(type) {
+		case *pdu.SubmitSM:
+			p.TLVs.Set(u.dedupe, key)
+		case *pdu.DataSM:
+			p.TLVs.Set(u.dedupe, key)
+		}
+	}
+	sent := time.Now()
+	ctx := gw.ctx
+	switch p := sm.(type) {
+	case *pdu.SubmitSM:
+		u.c.SubmitFunc(ctx, p, func(r *pdu.SubmitSMResp, err error) {
+			id := ""
+			if r != nil {
+				id = r.MessageID
+			}
+			gw.upstreamDone(u, m, id, err, sent)
+		})
+	case *pdu.DataSM:
+		go func() {
+			r, err := u.c.DataSM(ctx, p)
+			id := ""
+			if r != nil {
+				id = r.MessageID
+			}
+			gw.upstreamDone(u, m, id, err, sent)
+		}()
+	}
+}
+
+// pickUpstream returns the first upstream of the message's route that has a
+// bind up.
+func (gw *Gateway) pickUpstream(m *store.Message) *upstream {
+	names := gw.routeFor(m.Account, m.Source, m.Dest)
+	gw.upMu.RLock()
+	defer gw.upMu.RUnlock()
+	var first *upstream
+	for _, n := range names {
+		u := gw.upstreams[n]
+		if u == nil {
+			continue
+		}
+		if first == nil {
+			first = u
+		}
+		if u.up.Load() > 0 {
+			return u
+		}
+	}
+	return nil
+}
+
+// upstreamDone records the upstream's answer to a submit.
+func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string, err error, sent time.Time) {
+	gw.metrics.upstreamLatency.WithLabelValues(u.name).Observe(time.Since(sent).Seconds())
+	st := pdu.StatusOf(err)
+	if err == nil {
+		st = pdu.ESME_ROK
+	}
+	gw.metrics.upstreamSubmits.WithLabelValues(u.name, st.String()).Inc()
+	switch {
+	case err == nil:
+		m.State, m.UpstreamID = store.Enroute, upstreamID
+		key := pdu.NormalizeMessageID(upstreamID)
+		if err := gw.store.MapUpstream(m, key, false); err != nil {
+			gw.log.Error("store: map upstream id", "err", err, "id", m.ID)
+		}
+		// A receipt may have arrived first: it is parked and matched now.
+		for _, p := range gw.parked.take(u.name, key) {
+			p.ack(gw.applyReceipt(m.ID, p.d))
+		}
+	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR):
+		// Refused or never written: safe to send again.
+		m.State = store.Queued
+		gw.retry(m)
+	case isMaybeSent(err):
+		if u.dedupe != 0 {
+			// The upstream recognises a resend by its key: send again.
+			m.State = store.Queued
+			gw.retry(m)
+			return
+		}
+		gw.log.Warn("upstream did not answer a submit that may have been sent; not resending (crash policy)", "id", m.ID, "upstream", u.name, "err", err)
+		gw.finish(m, store.Unknown, "UNKNOWN", 0)
+	default:
+		gw.finish(m, store.Rejected, "REJECTD", uint8(st))
+	}
+}
+
+func isMaybeSent(err error) bool {
+	var le *session.LostError
+	var ce *session.CanceledError
+	return errors.Is(err, session.ErrTimeout) || errors.Is(err, client.ErrTimeout) ||
+		(errors.As(err, &le) && le.Sent) || (errors.As(err, &ce) && ce.Sent) || errors.Is(err, context.Canceled)
+}
+
+// retry schedules another attempt with exponential back-off.
+func (gw *Gateway) retry(m *store.Message) {
+	d := retryBackoff << min(m.Attempts, 7)
+	if d > maxBackoff {
+		d = maxBackoff
+	}
+	if !m.Expires.IsZero() && time.Now().After(m.Expires) {
+		gw.finish(m, store.Expired, "EXPIRED", 0)
+		return
+	}
+	gw.retryQ.add(m, time.Now().Add(d))
+}
+
+// finish puts a message in a final state decided by the gateway and, when
+// the ESME asked for one, queues a receipt it generates.
+func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) {
+	m.State, m.Done, m.Error = st, time.Now(), errCode
+	if err := gw.store.Update(m, false); err != nil {
+		gw.log.Error("store: update", "err", err, "id", m.ID)
+	}
+	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
+	rd := m.Registered & 0x03
+	if rd != 1 && rd != 2 {
+		return
+	}
+	var src pdu.SubmitSM
+	_ = src.UnmarshalBinary(m.Body)
+	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000", SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, Err: errText(errCode)}
+	text := pdu.AppendReceipt(nil, r)
+	d := &pdu.DeliverSM{
+		SourceAddrTON: src.DestAddrTON, SourceAddrNPI: src.DestAddrNPI, SourceAddr: m.Dest,
+		DestAddrTON: src.SourceAddrTON, DestAddrNPI: src.SourceAddrNPI, DestinationAddr: m.Source,
+		ESMClass: 0x04, ShortMessage: text,
+	}
+	d.TLVs.SetReceiptedMessageID(m.ID)
+	d.TLVs.SetMessageState(uint8(queryState(st)))
+	gw.queueDelivery(m.Account, d)
+}
+
+func errText(c uint8) string {
+	return string([]byte{'0' + c/100, '0' + c/10%10, '0' + c%10})
+}
+
+// --- receipts and MO from upstreams ---
+
+// upstreamHandler receives deliver_sm and data_sm from an upstream.
+func (gw *Gateway) upstreamHandler(u *upstream) client.Handler {
+	return client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
+		if d.Receipt != nil {
+			return gw.onReceipt(u, d)
+		}
+		return gw.onMO(u, d)
+	})
+}
+
+func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
+	key := pdu.NormalizeMessageID(d.Receipt.ID)
+	id, err := gw.store.LookupUpstream(u.name, key)
+	if errors.Is(err, store.ErrNotFound) {
+		// Its submit_sm_resp has not been recorded yet: hold the answer to the
+		// upstream until it is, or until parkTimeout (then the upstream is
+		// asked to deliver it again later).
+		gw.metrics.parked.Inc()
+		gw.parked.put(u.name, key, d.PDU, d.Hold())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return gw.applyReceipt(id, d.PDU)
+}
+
+// applyReceipt records an upstream receipt for message id and queues it,
+// with the id rewritten, for the ESME.
+func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
+	m, err := gw.store.Get(id)
+	if err != nil {
+		return err
+	}
+	var dsm *pdu.DeliverSM
+	switch v := p.(type) {
+	case *pdu.DeliverSM:
+		dsm = v
+	case *pdu.DataSM:
+		dsm = &pdu.DeliverSM{ServiceType: v.ServiceType, SourceAddrTON: v.SourceAddrTON, SourceAddrNPI: v.SourceAddrNPI, SourceAddr: v.SourceAddr,
+			DestAddrTON: v.DestAddrTON, DestAddrNPI: v.DestAddrNPI, DestinationAddr: v.DestinationAddr, ESMClass: v.ESMClass,
+			RegisteredDelivery: v.RegisteredDelivery, DataCoding: v.DataCoding, TLVs: v.TLVs}
+	default:
+		return errors.New("unexpected receipt PDU")
+	}
+	var r pdu.Receipt
+	_ = pdu.ReceiptFromDeliverSM(dsm, &r)
+	if !m.State.Final() {
+		m.State = storeState(r.State)
+		if m.State.Final() {
+			m.Done = time.Now()
+			if c, ok := r.ErrCode(); ok && c < 256 {
+				m.Error = uint8(c)
+			}
+		}
+		if err := gw.store.Update(m, false); err != nil {
+			return err
+		}
+	}
+	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
+	gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
+	out := rewriteReceipt(dsm, m.ID)
+	if m.Registered&0x03 == 0 {
+		// The ESME did not ask for it.
+		return nil
+	}
+	return gw.queueDelivery(m.Account, out)
+}
+
+// rewriteReceipt returns a copy of an upstream receipt with only the message
+// id changed (in the text and in receipted_message_id), and only the TLVs
+// that SMPP 3.4 allows in deliver_sm (some client libraries fail on others).
+func rewriteReceipt(in *pdu.DeliverSM, id string) *pdu.DeliverSM {
+	out := *in
+	out.TLVs = nil
+	for _, f := range in.TLVs {
+		if !deliverSMTLV(f.Tag) {
+			continue
+		}
+		if f.Tag == tlv.ReceiptedMessageID {
+			f.Value = append([]byte(id), 0)
+		}
+		out.TLVs = append(out.TLVs, f)
+	}
+	if len(in.ShortMessage) > 0 {
+		out.ShortMessage = replaceTextID(in.ShortMessage, id)
+	} else if p, ok := in.TLVs.MessagePayload(); ok {
+		out.TLVs.Set(tlv.MessagePayload, replaceTextID(p, id))
+	}
+	return &out
+}
+
+// replaceTextID replaces the value of the id: field of receipt text.
+func replaceTextID(text []byte, id string) []byte {
+	i := 0
+	for {
+		j := bytes.Index(bytes.ToLower(text[i:]), []byte("id:"))
+		if j < 0 {
+			return append([]byte(nil), text...)
+		}
+		j += i
+		if j == 0 || text[j-1] == ' ' {
+			start := j + 3
+			end := start
+			for end < len(text) && text[end] != ' ' {
+				end++
+			}
+			out := make([]byte, 0, len(text)+len(id))
+			out = append(out, text[:start]...)
+			out = append(out, id...)
+			return append(out, text[end:]...)
+		}
+		i = j + 3
+	}
+}
+
+var deliverTLVs = map[tlv.Tag]bool{
+	tlv.UserMessageReference: true, tlv.SourcePort: true, tlv.DestinationPort: true, tlv.SarMsgRefNum: true,
+	tlv.SarTotalSegments: true, tlv.SarSegmentSeqnum: true, tlv.UserResponseCode: true, tlv.PrivacyIndicator: true,
+	tlv.PayloadType: true, tlv.MessagePayload: true, tlv.CallbackNum: true, tlv.SourceSubaddress: true,
+	tlv.DestSubaddress: true, tlv.LanguageIndicator: true, tlv.ItsSessionInfo: true, tlv.NetworkErrorCode: true,
+	tlv.MessageState: true, tlv.ReceiptedMessageID: true, tlv.UssdServiceOp: true,
+}
+
+func deliverSMTLV(t tlv.Tag) bool { return deliverTLVs[t] }
+
+// onMO routes an MO message to the account its destination belongs to.
+func (gw *Gateway) onMO(u *upstream, d *client.Delivery) error {
+	var acct string
+	for _, r := range gw.cfg.Load().MORoutes {
+		if len(d.Destination) >= len(r.Prefix) && d.Destination[:len(r.Prefix)] == r.Prefix {
+			acct = r.Account
+			break
+		}
+	}
+	if acct == "" {
+		gw.metrics.mo.WithLabelValues("", "unrouted").Inc()
+		return nil // acknowledged and dropped: nobody takes it (logged)
+	}
+	dsm, ok := d.PDU.(*pdu.DeliverSM)
+	if !ok || d.Message == nil {
+		return nil
+	}
+	gw.metrics.mo.WithLabelValues(acct, "routed").Inc()
+	// A reassembled long message goes on as one message_payload.
+	out := &pdu.DeliverSM{ServiceType: dsm.ServiceType, SourceAddrTON: dsm.SourceAddrTON, SourceAddrNPI: dsm.SourceAddrNPI,
+		SourceAddr: dsm.SourceAddr, DestAddrTON: dsm.DestAddrTON, DestAddrNPI: dsm.DestAddrNPI, DestinationAddr: dsm.DestinationAddr,
+		ProtocolID: dsm.ProtocolID, PriorityFlag: dsm.PriorityFlag, DataCoding: dsm.DataCoding}
+	if len(d.Message.Payload) <= 254 && d.Message.Total <= 1 {
+		out = dsm.Clone()
+	} else {
+		out.TLVs.SetMessagePayload(append([]byte(nil), d.Message.Payload...))
+	}
+	return gw.queueDelivery(acct, out)
+}
+
+// --- deliveries to ESMEs ---
+
+// queueDelivery stores a deliver_sm for an account durably and wakes its pusher.
+func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
+	body, err := d.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	if err := gw.store.AddDelivery(&store.Delivery{Account: acct, Body: body, Created: time.Now()}, true); err != nil {
+		return err
+	}
+	gw.kickDeliveries(acct)
+	return nil
+}
+
+// pusher sends one account's queued deliveries to its bound receivers.
+type pusher struct {
+	acct     string
+	kick     chan struct{}
+	mu       sync.Mutex
+	inflight map[uint64]bool
+}
+
+func (gw *Gateway) kickDeliveries(acct string) {
+	gw.pushMu.Lock()
+	p := gw.pushers[acct]
+	if p == nil {
+		p = &pusher{acct: acct, kick: make(chan struct{}, 1), inflight: map[uint64]bool{}}
+		gw.pushers[acct] = p
+		gw.wg.Add(1)
+		go gw.push(p)
+	}
+	gw.pushMu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (gw *Gateway) push(p *pusher) {
+	defer gw.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var rr int
+	for {
+		select {
+		case <-gw.ctx.Done():
+			return
+		case <-p.kick:
+		case <-t.C:
+		}
+		for {
+			rx := gw.srv.Receivers(p.acct)
+			if len(rx) == 0 {
+				break
+			}
+			sent := 0
+			err := gw.store.Deliveries(p.acct, func(d *store.Delivery) bool {
+				p.mu.Lock()
+				busy := p.inflight[d.Seq]
+				if !busy {
+					p.inflight[d.Seq] = true
+				}
+				p.mu.Unlock()
+				if busy {
+					return true
+				}
+				dsm := &pdu.DeliverSM{}
+				if err := dsm.UnmarshalBinary(append([]byte(nil), d.Body...)); err != nil {
+					gw.store.RemoveDelivery(p.acct, d.Seq)
+					return true
+				}
+				s := rx[rr%len(rx)]
+				rr++
+				seq := d.Seq
+				err := s.SendFunc(gw.ctx, dsm, func(c *session.Call) {
+					_, err := c.Result()
+					if err == nil {
+						gw.store.RemoveDelivery(p.acct, seq)
+						gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+					}
+					p.mu.Lock()
+					delete(p.inflight, seq)
+					p.mu.Unlock()
+					if err == nil {
+						select {
+						case p.kick <- struct{}{}:
+						default:
+						}
+					}
+				})
+				if err != nil {
+					p.mu.Lock()
+					delete(p.inflight, seq)
+					p.mu.Unlock()
+					return false
+				}
+				sent++
+				return sent < 5000
+			})
+			if err != nil || sent < 5000 {
+				break
+			}
+		}
+	}
+}
+
+// --- the retry queue ---
+
+type delayItem struct {
+	m  *store.Message
+	at time.Time
+}
+
+type delayHeap []delayItem
+
+func (h delayHeap) Len() int           { return len(h) }
+func (h delayHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h delayHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *delayHeap) Push(x any)        { *h = append(*h, x.(delayItem)) }
+func (h *delayHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}
+
+// delayQueue releases messages at their time, with one goroutine and one timer.
+type delayQueue struct {
+	mu    sync.Mutex
+	h     delayHeap
+	wake  chan struct{}
+	ready func(*store.Message)
+}
+
+func newDelayQueue(ready func(*store.Message)) *delayQueue {
+	return &delayQueue{wake: make(chan struct{}, 1), ready: ready}
+}
+
+func (q *delayQueue) add(m *store.Message, at time.Time) {
+	q.mu.Lock()
+	heap.Push(&q.h, delayItem{m, at})
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *delayQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.h)
+}
+
+func (q *delayQueue) run(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		q.mu.Lock()
+		now := time.Now()
+		var due []*store.Message
+		for len(q.h) > 0 && !q.h[0].at.After(now) {
+			due = append(due, heap.Pop(&q.h).(delayItem).m)
+		}
+		next := time.Hour
+		if len(q.h) > 0 {
+			next = q.h[0].at.Sub(now)
+		}
+		q.mu.Unlock()
+		for _, m := range due {
+			q.ready(m)
+		}
+		t.Reset(next)
+		select {
+		case <-ctx.Done():
+			return
+		case <-q.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// --- receipts waiting for their submit_sm_resp ---
+
+type parkedReceipt struct {
+	d   pdu.PDU
+	ack func(error)
+	at  time.Time
+}
+
+type parking struct {
+	mu sync.Mutex
+	m  map[string][]parkedReceipt
+}
+
+func newParking() *parking { return &parking{m: map[string][]parkedReceipt{}} }
+
+func (p *parking) put(route, key string, d pdu.PDU, ack func(error)) {
+	p.mu.Lock()
+	k := route + "\x00" + key
+	p.m[k] = append(p.m[k], parkedReceipt{d, ack, time.Now()})
+	p.mu.Unlock()
+}
+
+func (p *parking) take(route, key string) []parkedReceipt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := route + "\x00" + key
+	v := p.m[k]
+	if v != nil {
+		delete(p.m, k)
+	}
+	return v
+}
+
+func (p *parking) len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.m)
+}
+
+// expire answers receipts parked too long with an error: the upstream is asked
+// (ESME_RX_T_APPN) to deliver them again later.
+func (p *parking) expire(now time.Time) int {
+	var old []parkedReceipt
+	p.mu.Lock()
+	for k, v := range p.m {
+		if now.Sub(v[0].at) > parkTimeout {
+			old = append(old, v...)
+			delete(p.m, k)
+		}
+	}
+	p.mu.Unlock()
+	for _, r := range old {
+		r.ack(errors.New("receipt for an unknown message id"))
+	}
+	return len(old)
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// errCorrupt is returned when a stored record cannot be decoded.
+var errCorrupt = errors.New("gateway store: corrupt record")
+
+// Record encodings. Every record starts with a version byte; fields follow in
+// a fixed order, strings and byte slices as uvarint length + bytes, integers
+// as (u)varints, times as a presence bit in a flags byte and then
+// varint(unix seconds) + uvarint(nanoseconds). A decoder ignores bytes after
+// the fields it knows, so a later version may append fields.
+const (
+	messageV1  = 1
+	deliveryV1 = 1
+)
+
+// Presence bits of the time fields of a Message record.
+const (
+	hasCreated = 1 << iota
+	hasExpires
+	hasNextTry
+	hasDone
+)
+
+// appendMessage appends the binary encoding of m to b.
+func appendMessage(b []byte, m *Message) []byte {
+	b = append(b, messageV1)
+	b = appendString(b, m.ID)
+	b = appendString(b, m.Account)
+	b = binary.AppendUvarint(b, uint64(m.Command))
+	b = appendBytes(b, m.Body)
+	b = appendString(b, m.Source)
+	b = appendString(b, m.Dest)
+	b = append(b, m.Registered, byte(m.State), m.Error)
+	b = appendString(b, m.Route)
+	b = appendString(b, m.UpstreamID)
+	b = binary.AppendVarint(b, int64(m.Attempts))
+	var flags byte
+	if !m.Created.IsZero() {
+		flags |= hasCreated
+	}
+	if !m.Expires.IsZero() {
+		flags |= hasExpires
+	}
+	if !m.NextTry.IsZero() {
+		flags |= hasNextTry
+	}
+	if !m.Done.IsZero() {
+		flags |= hasDone
+	}
+	b = append(b, flags)
+	if flags&hasCreated != 0 {
+		b = appendTime(b, m.Created)
+	}
+	if flags&hasExpires != 0 {
+		b = appendTime(b, m.Expires)
+	}
+	if flags&hasNextTry != 0 {
+		b = appendTime(b, m.NextTry)
+	}
+	if flags&hasDone != 0 {
+		b = appendTime(b, m.Done)
+	}
+	return b
+}
+
+// decodeMessage decodes a record written by appendMessage. It copies
+// everything it keeps, so b may be reused afterwards.
+func decodeMessage(b []byte) (*Message, error) {
+	d := decoder{b: b}
+	if d.byte() != messageV1 {
+		return nil, errCorrupt
+	}
+	m := &Message{}
+	m.ID = d.string()
+	m.Account = d.string()
+	cmd := d.uvarint()
+	if cmd > 1<<32-1 {
+		d.err = true
+	}
+	m.Command = uint32(cmd)
+	m.Body = d.bytes()
+	m.Source = d.string()
+	m.Dest = d.string()
+	m.Registered = d.byte()
+	m.State = State(d.byte())
+	m.Error = d.byte()
+	m.Route = d.string()
+	m.UpstreamID = d.string()
+	m.Attempts = int(d.varint())
+	flags := d.byte()
+	if flags&hasCreated != 0 {
+		m.Created = d.time()
+	}
+	if flags&hasExpires != 0 {
+		m.Expires = d.time()
+	}
+	if flags&hasNextTry != 0 {
+		m.NextTry = d.time()
+	}
+	if flags&hasDone != 0 {
+		m.Done = d.time()
+	}
+	if d.err {
+		return nil, errCorrupt
+	}
+	return m, nil
+}
+
+// appendDelivery appends the value part of a delivery record (account and
+// seq live in the key).
+func appendDelivery(b []byte, dl *Delivery) []byte {
+	b = append(b, deliveryV1)
+	if dl.Created.IsZero() {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = appendTime(b, dl.Created)
+	}
+	return appendBytes(b, dl.Body)
+}
+
+// decodeDelivery decodes a value written by appendDelivery.
+func decodeDelivery(b []byte, account string, seq uint64) (*Delivery, error) {
+	d := decoder{b: b}
+	if d.byte() != deliveryV1 {
+		return nil, errCorrupt
+	}
+	dl := &Delivery{Account: account, Seq: seq}
+	if d.byte() != 0 {
+		dl.Created = d.time()
+	}
+	dl.Body = d.bytes()
+	if d.err {
+		return nil, errCorrupt
+	}
+	return dl, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBytes(b, p []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(p)))
+	return append(b, p...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// decoder reads fields from a record; after the first error every read
+// returns a zero value and err stays set.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.err = true
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = true
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = true
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// raw returns the next length-prefixed field without copying.
+func (d *decoder) raw() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err = true
+		d.b = nil
+		return nil
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *decoder) string() string { return string(d.raw()) }
+
+func (d *decoder) bytes() []byte {
+	p := d.raw()
+	if len(p) == 0 {
+		return nil
+	}
+	return append([]byte(nil), p...)
+}
+
+func (d *decoder) time() time.Time {
+	sec := d.varint()
+	nsec := d.uvarint()
+	if nsec >= 1e9 {
+		d.err = true
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec))
+}

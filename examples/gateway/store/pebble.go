@@ -1,0 +1,578 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// ErrClosed is returned by the methods of a store that has been closed.
+var ErrClosed = errors.New("gateway store: closed")
+
+// errEmptyID is returned for a message without an id.
+var errEmptyID = errors.New("gateway store: empty message id")
+
+// PebbleOptions tunes OpenPebble. The zero value is a sensible default.
+type PebbleOptions struct {
+	// CacheSize is the block cache size in bytes (default 64 MiB).
+	CacheSize int64
+	// MemTableSize is the size of one memtable in bytes (default 32 MiB); up
+	// to two may be held while one is flushed.
+	MemTableSize uint64
+	// Logger receives Pebble's log messages. If nil, informational messages
+	// are dropped and background errors go to the standard logger.
+	Logger pebble.Logger
+}
+
+// Key layout. Every key starts with a one-byte kind; variable-length parts
+// that are followed by more key material carry a uvarint length prefix so
+// that a prefix of one key is never a prefix of another entity's key.
+//
+//	m<id>                                       -> Message record
+//	p<id>                                       -> "" (Queued or Inflight)
+//	f<done sec+2^63 BE8><done nsec BE4><id>     -> "" (final, for Purge)
+//	u<len route><route><upstreamKey>            -> id
+//	x<len id><id><len route><route><upstreamKey> -> "" (u entries of id, for Purge)
+//	d<len account><account><seq BE8>            -> Delivery record
+//	s                                           -> highest reserved Seq (BE8)
+const (
+	kindMessage  = 'm'
+	kindPending  = 'p'
+	kindFinal    = 'f'
+	kindUpstream = 'u'
+	kindUpOfID   = 'x'
+	kindDelivery = 'd'
+	kindSeq      = 's'
+)
+
+// seqBlock is how many delivery sequence numbers are reserved at a time.
+const seqBlock = 1 << 20
+
+// Pebble is a Store kept in a Pebble database on local disk. Synced writes
+// are committed with pebble.Sync, so concurrent synced writes share one WAL
+// fsync (group commit).
+type Pebble struct {
+	db *pebble.DB
+
+	// Every operation counts itself in ops and then checks closed; Close
+	// sets closed and waits for ops to drain. Unlike a RWMutex this cannot
+	// deadlock when a Pending or Deliveries callback calls back into the
+	// store while Close waits.
+	ops    atomic.Int64
+	closed atomic.Bool
+
+	seqMu    sync.Mutex
+	seq      uint64 // last Seq handed out
+	seqLimit uint64 // highest Seq reserved in the database
+}
+
+var _ Store = (*Pebble)(nil)
+
+// OpenPebble opens (creating if needed) the store in directory dir.
+func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 64 << 20
+	}
+	if opts.MemTableSize == 0 {
+		opts.MemTableSize = 32 << 20
+	}
+	cache := pebble.NewCache(opts.CacheSize)
+	popts := &pebble.Options{
+		Cache:        cache,
+		MemTableSize: opts.MemTableSize,
+		Logger:       opts.Logger,
+	}
+	if popts.Logger == nil {
+		// Pebble's informational messages (WAL replay at every open, ...)
+		// are dropped; background errors still reach the standard logger.
+		popts.Logger = quietLogger{}
+		popts.EventListener = &pebble.EventListener{
+			BackgroundError: func(err error) { log.Printf("gateway store: pebble background error: %v", err) },
+		}
+	}
+	db, err := pebble.Open(dir, popts)
+	cache.Unref() // the DB holds its own reference
+	if err != nil {
+		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
+	}
+	p := &Pebble{db: db}
+	v, closer, err := db.Get([]byte{kindSeq})
+	switch {
+	case err == nil:
+		if len(v) == 8 {
+			p.seq = binary.BigEndian.Uint64(v)
+		} else {
+			err = errCorrupt
+		}
+		closer.Close()
+	case errors.Is(err, pebble.ErrNotFound):
+		err = nil
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
+	}
+	p.seqLimit = p.seq
+	return p, nil
+}
+
+// quietLogger drops Pebble's informational messages.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...interface{}) {}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	log.Fatalf("gateway store: pebble: "+format, args...)
+}
+
+func writeOpts(sync bool) *pebble.WriteOptions {
+	if sync {
+		return pebble.Sync
+	}
+	return pebble.NoSync
+}
+
+// keyBuf is a scratch buffer for building keys and records.
+type keyBuf struct{ b []byte }
+
+var bufPool = sync.Pool{New: func() any { return &keyBuf{b: make([]byte, 0, 512)} }}
+
+func getBuf() *keyBuf { kb := bufPool.Get().(*keyBuf); kb.b = kb.b[:0]; return kb }
+func putBuf(kb *keyBuf) {
+	if cap(kb.b) <= 64<<10 {
+		bufPool.Put(kb)
+	}
+}
+
+func appendMsgKey(b []byte, kind byte, id string) []byte {
+	b = append(b, kind)
+	return append(b, id...)
+}
+
+func appendFinalKey(b []byte, done time.Time, id string) []byte {
+	b = append(b, kindFinal)
+	b = binary.BigEndian.AppendUint64(b, uint64(done.Unix())^1<<63)
+	b = binary.BigEndian.AppendUint32(b, uint32(done.Nanosecond()))
+	return append(b, id...)
+}
+
+func appendUpKey(b []byte, route, upstreamKey string) []byte {
+	b = append(b, kindUpstream)
+	b = appendString(b, route)
+	return append(b, upstreamKey...)
+}
+
+func appendUpOfIDPrefix(b []byte, id string) []byte {
+	b = append(b, kindUpOfID)
+	return appendString(b, id)
+}
+
+func appendDeliveryPrefix(b []byte, account string) []byte {
+	b = append(b, kindDelivery)
+	return appendString(b, account)
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil // p is all 0xff: no upper bound
+}
+
+// begin registers an operation; it fails once the store is closed.
+func (p *Pebble) begin() error {
+	p.ops.Add(1)
+	if p.closed.Load() {
+		p.ops.Add(-1)
+		return ErrClosed
+	}
+	return nil
+}
+
+func (p *Pebble) end() { p.ops.Add(-1) }
+
+// putMessage adds m's record and index entries to batch b. A final message
+// without Done gets Done = now.
+func putMessage(b *pebble.Batch, kb *keyBuf, m *Message) {
+	if m.State.Final() && m.Done.IsZero() {
+		m.Done = time.Now()
+	}
+	kb.b = appendMsgKey(kb.b[:0], kindMessage, m.ID)
+	k := len(kb.b)
+	kb.b = appendMessage(kb.b, m)
+	b.Set(kb.b[:k], kb.b[k:], nil)
+	kb.b = appendMsgKey(kb.b[:0], kindPending, m.ID)
+	if m.State == Queued || m.State == Inflight {
+		b.Set(kb.b, nil, nil)
+	} else {
+		// Blind delete: no read on the write path. The tombstone is
+		// dropped by compaction.
+		b.Delete(kb.b, nil)
+	}
+	if m.State.Final() {
+		// A stale entry (if Done later changes) is cleaned up by Purge,
+		// which checks the record.
+		kb.b = appendFinalKey(kb.b[:0], m.Done, m.ID)
+		b.Set(kb.b, nil, nil)
+	}
+}
+
+func (p *Pebble) writeMessage(m *Message, route, upstreamKey string, mapUp, sync bool) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	b := p.db.NewBatch()
+	defer b.Close()
+	kb := getBuf()
+	defer putBuf(kb)
+	putMessage(b, kb, m)
+	if mapUp {
+		kb.b = appendUpKey(kb.b[:0], route, upstreamKey)
+		b.Set(kb.b, []byte(m.ID), nil)
+		kb.b = appendUpOfIDPrefix(kb.b[:0], m.ID)
+		kb.b = appendString(kb.b, route)
+		kb.b = append(kb.b, upstreamKey...)
+		b.Set(kb.b, nil, nil)
+	}
+	return b.Commit(writeOpts(sync))
+}
+
+// Accept stores a new message and syncs it to disk before returning.
+func (p *Pebble) Accept(m *Message) error {
+	return p.writeMessage(m, "", "", false, true)
+}
+
+// Update stores m's current fields; with sync it is on disk before Update
+// returns. A final message with a zero Done gets Done set to now.
+func (p *Pebble) Update(m *Message, sync bool) error {
+	return p.writeMessage(m, "", "", false, sync)
+}
+
+// MapUpstream stores m and the index entry (m.Route, upstreamKey) -> m.ID in
+// one atomic batch.
+func (p *Pebble) MapUpstream(m *Message, upstreamKey string, sync bool) error {
+	return p.writeMessage(m, m.Route, upstreamKey, true, sync)
+}
+
+// Get returns the message with this id, or ErrNotFound.
+func (p *Pebble) Get(id string) (*Message, error) {
+	if err := p.begin(); err != nil {
+		return nil, err
+	}
+	defer p.end()
+	return p.get(id)
+}
+
+func (p *Pebble) get(id string) (*Message, error) {
+	kb := getBuf()
+	defer putBuf(kb)
+	kb.b = appendMsgKey(kb.b, kindMessage, id)
+	v, closer, err := p.db.Get(kb.b)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return decodeMessage(v)
+}
+
+// LookupUpstream returns the gateway id recorded by MapUpstream for
+// (route, upstreamKey), or ErrNotFound.
+func (p *Pebble) LookupUpstream(route, upstreamKey string) (string, error) {
+	if err := p.begin(); err != nil {
+		return "", err
+	}
+	defer p.end()
+	kb := getBuf()
+	defer putBuf(kb)
+	kb.b = appendUpKey(kb.b, route, upstreamKey)
+	v, closer, err := p.db.Get(kb.b)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	id := string(v)
+	closer.Close()
+	return id, nil
+}
+
+// Pending calls fn, in id order, for every message in state Queued or
+// Inflight until fn returns false. fn may call other methods of the store.
+func (p *Pebble) Pending(fn func(*Message) bool) error {
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	it, err := p.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{kindPending},
+		UpperBound: []byte{kindPending + 1},
+	})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		m, err := p.get(string(it.Key()[1:]))
+		if errors.Is(err, ErrNotFound) {
+			continue // purged or never written; the index entry is stale
+		}
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if m.State != Queued && m.State != Inflight {
+			continue
+		}
+		if !fn(m) {
+			break
+		}
+	}
+	return it.Close()
+}
+
+// AddDelivery stores d under a new Seq (set in d.Seq). Seqs increase across
+// all accounts and across restarts.
+func (p *Pebble) AddDelivery(d *Delivery, sync bool) error {
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	seq, err := p.nextSeq()
+	if err != nil {
+		return err
+	}
+	kb := getBuf()
+	defer putBuf(kb)
+	kb.b = appendDeliveryPrefix(kb.b, d.Account)
+	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
+	k := len(kb.b)
+	kb.b = appendDelivery(kb.b, d)
+	if err := p.db.Set(kb.b[:k], kb.b[k:], writeOpts(sync)); err != nil {
+		return err
+	}
+	d.Seq = seq
+	return nil
+}
+
+// nextSeq hands out the next delivery Seq, reserving a new block in the
+// database when the current one is used up. The reservation is written
+// without sync: it precedes in the WAL every delivery that uses a Seq from
+// it, so any delivery that survives a crash implies its reservation did.
+func (p *Pebble) nextSeq() (uint64, error) {
+	p.seqMu.Lock()
+	defer p.seqMu.Unlock()
+	if p.seq >= p.seqLimit {
+		limit := p.seq + seqBlock
+		if err := p.db.Set([]byte{kindSeq}, binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
+			return 0, err
+		}
+		p.seqLimit = limit
+	}
+	p.seq++
+	return p.seq, nil
+}
+
+// RemoveDelivery deletes an acknowledged delivery. The delete is not synced:
+// after a crash the delivery may be sent again (at-least-once).
+func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	kb := getBuf()
+	defer putBuf(kb)
+	kb.b = appendDeliveryPrefix(kb.b, account)
+	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
+	return p.db.Delete(kb.b, pebble.NoSync)
+}
+
+// Deliveries calls fn for the account's queued deliveries in Seq order until
+// fn returns false. fn may call other methods of the store.
+func (p *Pebble) Deliveries(account string, fn func(*Delivery) bool) error {
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	prefix := appendDeliveryPrefix(nil, account)
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		d, err := decodeDelivery(it.Value(), account, binary.BigEndian.Uint64(k[len(prefix):]))
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if !fn(d) {
+			break
+		}
+	}
+	return it.Close()
+}
+
+// Accounts returns, sorted, the accounts that have queued deliveries.
+func (p *Pebble) Accounts() ([]string, error) {
+	if err := p.begin(); err != nil {
+		return nil, err
+	}
+	defer p.end()
+	it, err := p.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{kindDelivery},
+		UpperBound: []byte{kindDelivery + 1},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var accounts []string
+	for valid := it.First(); valid; {
+		d := decoder{b: it.Key()[1:]}
+		acc := d.raw()
+		if d.err {
+			it.Close()
+			return nil, errCorrupt
+		}
+		accounts = append(accounts, string(acc))
+		// Skip the rest of this account's deliveries.
+		valid = it.SeekGE(prefixEnd(appendDeliveryPrefix(nil, string(acc))))
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	// Keys order accounts by length first; callers expect name order.
+	slices.Sort(accounts)
+	return accounts, nil
+}
+
+// Purge deletes the final messages whose Done is before the given time,
+// with their upstream index entries, and returns how many it deleted.
+func (p *Pebble) Purge(before time.Time) (int, error) {
+	if err := p.begin(); err != nil {
+		return 0, err
+	}
+	defer p.end()
+	upper := appendFinalKey(nil, before, "")
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kindFinal}, UpperBound: upper})
+	if err != nil {
+		return 0, err
+	}
+	const fkeyLen = 1 + 8 + 4
+	n := 0
+	b := p.db.NewBatch()
+	flush := func() error {
+		if b.Empty() {
+			return nil
+		}
+		err := b.Commit(pebble.NoSync)
+		b.Close()
+		b = p.db.NewBatch()
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		fk := it.Key()
+		if len(fk) < fkeyLen {
+			continue
+		}
+		id := string(fk[fkeyLen:])
+		m, err := p.get(id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			it.Close()
+			b.Close()
+			return n, err
+		}
+		b.Delete(fk, nil)
+		if m != nil && m.State.Final() && string(appendFinalKey(nil, m.Done, id)) == string(fk) {
+			if err := p.deleteMessage(b, id); err != nil {
+				it.Close()
+				b.Close()
+				return n, err
+			}
+			n++
+		}
+		if b.Count() >= 1000 {
+			if err := flush(); err != nil {
+				it.Close()
+				b.Close()
+				return n, err
+			}
+		}
+	}
+	err = it.Close()
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	b.Close()
+	return n, err
+}
+
+// deleteMessage adds the deletion of message id, its pending entry and its
+// upstream index entries to b.
+func (p *Pebble) deleteMessage(b *pebble.Batch, id string) error {
+	b.Delete(appendMsgKey(nil, kindMessage, id), nil)
+	b.Delete(appendMsgKey(nil, kindPending, id), nil)
+	prefix := appendUpOfIDPrefix(nil, id)
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		xk := it.Key()
+		d := decoder{b: xk[len(prefix):]}
+		route := d.raw()
+		if d.err {
+			continue
+		}
+		upKey := appendUpKey(nil, string(route), string(d.b))
+		// Only delete the u entry if it still points at this id: the same
+		// upstream id may have been reused for a later message.
+		v, closer, err := p.db.Get(upKey)
+		if err == nil {
+			if string(v) == id {
+				b.Delete(upKey, nil)
+			}
+			closer.Close()
+		} else if !errors.Is(err, pebble.ErrNotFound) {
+			it.Close()
+			return err
+		}
+		b.Delete(xk, nil)
+	}
+	return it.Close()
+}
+
+// Close flushes and closes the store. Later calls return ErrClosed.
+func (p *Pebble) Close() error {
+	if p.closed.Swap(true) {
+		return ErrClosed
+	}
+	for p.ops.Load() != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	err := p.db.Flush()
+	if cerr := p.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

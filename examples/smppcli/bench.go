@@ -1,0 +1,457 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
+)
+
+// benchResult is what bench prints at the end (-json: this object).
+type benchResult struct {
+	Addr         string         `json:"addr"`
+	TLS          bool           `json:"tls"`
+	Binds        int            `json:"binds"`
+	Window       int            `json:"window"`
+	TargetRate   float64        `json:"target_rate,omitempty"`
+	Receipts     bool           `json:"receipts_requested"`
+	Sent         uint64         `json:"sent"`
+	Answered     uint64         `json:"answered"`
+	OK           uint64         `json:"ok"`
+	Errors       map[string]int `json:"errors"`
+	ReceiptsGot  uint64         `json:"receipts"`
+	ReceiptStats map[string]int `json:"receipt_stats,omitempty"`
+	Elapsed      float64        `json:"elapsed_s"`       // first submit to last response
+	Throughput   float64        `json:"throughput"`      // responses per second
+	ReceiptsRate float64        `json:"receipt_rate"`    // receipts per second, first submit to last receipt
+	ReceiptsTime float64        `json:"receipts_time_s"` // first submit to last receipt
+	SubmitLat    latency        `json:"submit_sm_resp_latency_ms"`
+	ReceiptLat   *latency       `json:"receipt_latency_ms,omitempty"`
+	Complete     bool           `json:"complete"` // every message answered (and every receipt received)
+}
+
+type latency struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p99_9"`
+	Max   float64 `json:"max"`
+	Mean  float64 `json:"mean"`
+}
+
+func latencyOf(h *hdrhistogram.Histogram) latency {
+	ms := func(v int64) float64 { return float64(v) / 1000 } // recorded in µs
+	return latency{
+		Count: h.TotalCount(), Min: ms(h.Min()), Max: ms(h.Max()), Mean: h.Mean() / 1000,
+		P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)),
+	}
+}
+
+func (l latency) String() string {
+	return fmt.Sprintf("p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms  (n=%d)", l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
+}
+
+// pendingIDs matches receipts to the submit time of their message, whether
+// the receipt arrives before or after the submit_sm_resp.
+type pendingIDs struct {
+	shards [64]struct {
+		mu    sync.Mutex
+		sent  map[string]int64 // id → submit time (unix ns), response seen
+		early map[string]int64 // id → receipt time, receipt before response
+	}
+}
+
+func shardOf(id string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % 64)
+}
+
+func (p *pendingIDs) init() {
+	for i := range p.shards {
+		p.shards[i].sent = map[string]int64{}
+		p.shards[i].early = map[string]int64{}
+	}
+}
+
+// answered records a response; it returns the receipt's latency when the
+// receipt was already there.
+func (p *pendingIDs) answered(id string, start int64) (int64, bool) {
+	s := &p.shards[shardOf(id)]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.early[id]; ok {
+		delete(s.early, id)
+		return t - start, true
+	}
+	s.sent[id] = start
+	return 0, false
+}
+
+// receipt records a receipt; it returns its latency when the response was seen.
+func (p *pendingIDs) receipt(id string, now int64) (int64, bool) {
+	s := &p.shards[shardOf(id)]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.sent[id]; ok {
+		delete(s.sent, id)
+		return now - t, true
+	}
+	s.early[strings.Clone(id)] = now
+	return 0, false
+}
+
+type bench struct {
+	sent, answered, ok, receipts atomic.Uint64
+	lastResp, lastReceipt        atomic.Int64
+
+	mu         sync.Mutex
+	submitLat  *hdrhistogram.Histogram
+	receiptLat *hdrhistogram.Histogram
+	errs       map[string]int
+	stats      map[string]int
+	ids        pendingIDs
+	dlr        bool
+	allDone    chan struct{}
+	total      atomic.Int64 // messages to wait for (set when sending ends)
+}
+
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) } // 1 µs .. 60 s
+
+func errKey(err error) string {
+	var st pdu.Status
+	switch {
+	case errors.As(err, &st):
+		return st.String()
+	case errors.Is(err, client.ErrTimeout):
+		return "timeout"
+	case client.NotSent(err):
+		return "not_sent"
+	}
+	var le *client.LostError
+	if errors.As(err, &le) {
+		return "lost"
+	}
+	return "error"
+}
+
+func (b *bench) HandleDelivery(_ context.Context, d *client.Delivery) error {
+	if !d.IsReceipt() {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	lat, ok := b.ids.receipt(d.Receipt.ID, now)
+	b.mu.Lock()
+	if ok {
+		b.receiptLat.RecordValue(max(lat/1000, 1))
+	}
+	b.stats[d.Receipt.State.Stat()]++
+	b.mu.Unlock()
+	b.lastReceipt.Store(now)
+	b.receipts.Add(1)
+	b.check()
+	return nil
+}
+
+func (b *bench) check() {
+	t := b.total.Load()
+	if t < 0 {
+		return
+	}
+	if b.answered.Load() >= uint64(t) && (!b.dlr || b.receipts.Load() >= b.ok.Load()) {
+		select {
+		case <-b.allDone:
+		default:
+			b.mu.Lock()
+			select {
+			case <-b.allDone:
+			default:
+				close(b.allDone)
+			}
+			b.mu.Unlock()
+		}
+	}
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	var c common
+	c.register(fs, "trx")
+	n := fs.Int("n", 100_000, "messages to send (ignored with -duration)")
+	duration := fs.Duration("duration", 0, "send for this long instead of -n messages")
+	binds := fs.Int("binds", 1, "binds (connections) to spread the load over")
+	dlr := fs.Bool("dlr", false, "request receipts and wait for them (needs -bind trx)")
+	dlrTimeout := fs.Duration("dlr-timeout", 60*time.Second, "how long to wait for the last responses and receipts")
+	from := fs.String("from", "1000", "source address")
+	to := fs.String("to", "254700000001", "destination address")
+	text := fs.String("text", "SMPP bench message", "message text (GSM 7-bit, one segment)")
+	noProgress := fs.Bool("no-progress", false, "no progress bar")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *binds < 1 {
+		return errors.New("bench: -binds must be at least 1")
+	}
+	if *dlr && c.bind != "trx" {
+		return errors.New("bench: -dlr needs -bind trx (receipts come back on the same binds)")
+	}
+	cfg, err := c.config(stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Mode == client.Receiver {
+		return errors.New("bench: -bind rx cannot submit")
+	}
+	total := float64(c.rate)
+	if c.rate > 0 {
+		cfg.Rate = c.rate / float64(*binds) // -rate is the total in bench
+		cfg.Burst = max(1, int(cfg.Rate/100))
+	}
+	cfg.EnquireLinkInterval = -1
+	b := &bench{submitLat: newHist(), receiptLat: newHist(), errs: map[string]int{}, stats: map[string]int{}, dlr: *dlr, allDone: make(chan struct{})}
+	b.ids.init()
+	b.total.Store(-1)
+	if *dlr {
+		cfg.Handler = b
+		cfg.Session = func(sc *session.Config) { sc.InboundWindow = max(c.window, 1000) }
+	}
+
+	clients := make([]*client.Client, *binds)
+	for i := range clients {
+		cl, err := c.dial(ctx, cfg)
+		if err != nil {
+			for _, x := range clients[:i] {
+				x.Close(context.Background())
+			}
+			return err
+		}
+		clients[i] = cl
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, cl := range clients {
+			cl.Close(cctx)
+		}
+	}()
+
+	sm := &pdu.SubmitSM{ShortMessage: []byte(*text)}
+	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = address(*from)
+	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = address(*to)
+	if *dlr {
+		sm.RegisteredDelivery = 1
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+
+	var bar *progressbar.ProgressBar
+	max64 := int64(*n)
+	if *duration > 0 {
+		max64 = -1
+	}
+	if !*noProgress {
+		bar = progressbar.NewOptions64(max64,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("bench"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetRenderBlankState(true),
+		)
+	}
+	stopBar := make(chan struct{})
+	barDone := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(barDone)
+		if bar == nil {
+			return
+		}
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		var lastAns uint64
+		last := start
+		for {
+			select {
+			case <-stopBar:
+				bar.Finish()
+				return
+			case now := <-t.C:
+				ans := b.answered.Load()
+				r := float64(ans-lastAns) / now.Sub(last).Seconds()
+				lastAns, last = ans, now
+				bar.Describe(fmt.Sprintf("sent %d answered %d receipts %d  %.0f msg/s", b.sent.Load(), ans, b.receipts.Load(), r))
+				bar.Set64(int64(ans))
+			}
+		}
+	}()
+
+	var next atomic.Int64
+	deadline := time.Time{}
+	if *duration > 0 {
+		deadline = start.Add(*duration)
+	}
+	bg := context.Background() // no per-request context bookkeeping
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				if ctx.Err() != nil {
+					return
+				}
+				if deadline.IsZero() {
+					if next.Add(1) > int64(*n) {
+						return
+					}
+				} else if k&63 == 0 && time.Now().After(deadline) {
+					return
+				}
+				t0 := time.Now().UnixNano()
+				b.sent.Add(1)
+				cl.SubmitFunc(bg, sm, func(r *pdu.SubmitSMResp, err error) {
+					now := time.Now().UnixNano()
+					lat := max((now-t0)/1000, 1)
+					var rlat int64
+					var rok bool
+					if err == nil && b.dlr {
+						rlat, rok = b.ids.answered(r.MessageID, t0)
+					}
+					b.mu.Lock()
+					b.submitLat.RecordValue(lat)
+					if rok {
+						b.receiptLat.RecordValue(max(rlat/1000, 1))
+					}
+					if err != nil {
+						b.errs[errKey(err)]++
+					}
+					b.mu.Unlock()
+					if err == nil {
+						b.ok.Add(1)
+					}
+					b.lastResp.Store(now)
+					b.answered.Add(1)
+					b.check()
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	b.total.Store(int64(b.sent.Load()))
+	b.check()
+	wait := time.NewTimer(*dlrTimeout)
+	defer wait.Stop()
+	select {
+	case <-b.allDone:
+	case <-wait.C:
+	case <-ctx.Done():
+	}
+	close(stopBar)
+	<-barDone
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	res := benchResult{
+		Addr: c.addr, TLS: c.useTLS, Binds: *binds, Window: c.window, TargetRate: total, Receipts: *dlr,
+		Sent: b.sent.Load(), Answered: b.answered.Load(), OK: b.ok.Load(), Errors: b.errs, ReceiptsGot: b.receipts.Load(),
+		SubmitLat: latencyOf(b.submitLat),
+	}
+	if last := b.lastResp.Load(); last > 0 {
+		res.Elapsed = time.Duration(last - start.UnixNano()).Seconds()
+		res.Throughput = float64(res.Answered) / res.Elapsed
+	}
+	res.Complete = res.Answered == res.Sent
+	if *dlr {
+		l := latencyOf(b.receiptLat)
+		res.ReceiptLat = &l
+		res.ReceiptStats = b.stats
+		if last := b.lastReceipt.Load(); last > 0 {
+			res.ReceiptsTime = time.Duration(last - start.UnixNano()).Seconds()
+			res.ReceiptsRate = float64(res.ReceiptsGot) / res.ReceiptsTime
+		}
+		res.Complete = res.Complete && res.ReceiptsGot >= res.OK
+	}
+	if c.json {
+		printJSON(stdout, res)
+	} else {
+		printBench(stdout, res)
+	}
+	if !res.Complete {
+		return fmt.Errorf("bench incomplete: %d of %d answered, %d receipts for %d accepted", res.Answered, res.Sent, res.ReceiptsGot, res.OK)
+	}
+	return nil
+}
+
+func printBench(w io.Writer, r benchResult) {
+	scheme := "plaintext"
+	if r.TLS {
+		scheme = "TLS"
+	}
+	fmt.Fprintf(w, "bench %s (%s), %d bind(s), window %d", r.Addr, scheme, r.Binds, r.Window)
+	if r.TargetRate > 0 {
+		fmt.Fprintf(w, ", target %.0f msg/s", r.TargetRate)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  sent %d, answered %d (ok %d) in %.3f s: %.0f msg/s\n", r.Sent, r.Answered, r.OK, r.Elapsed, r.Throughput)
+	fmt.Fprintf(w, "  submit_sm_resp latency: %s\n", r.SubmitLat)
+	if r.Receipts {
+		fmt.Fprintf(w, "  receipts %d in %.3f s: %.0f receipts/s\n", r.ReceiptsGot, r.ReceiptsTime, r.ReceiptsRate)
+		if r.ReceiptLat != nil {
+			fmt.Fprintf(w, "  receipt latency:        %s\n", *r.ReceiptLat)
+		}
+		fmt.Fprintf(w, "  receipt stats: %s\n", mapString(r.ReceiptStats))
+	}
+	if len(r.Errors) == 0 {
+		fmt.Fprintln(w, "  errors: none")
+	} else {
+		fmt.Fprintf(w, "  errors by command_status: %s\n", mapString(r.Errors))
+	}
+}
+
+func mapString(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "%s=%d", k, m[k])
+	}
+	return sb.String()
+}
