@@ -55,6 +55,8 @@ type AccountConfig struct {
 	Rate         float64  `yaml:"rate"`          // msg/s across all binds: default 100, 50..5000
 	Burst        int      `yaml:"burst"`         // default = rate/10, at least 10
 	ClientCertCN string   `yaml:"client_cert_cn"`
+	// Unlimited lifts the 50..5000 msg/s range (rate 0 = no limit): for load tests only.
+	Unlimited bool `yaml:"unlimited"`
 }
 
 // UpstreamConfig is one operator SMSC connection (a client with its binds).
@@ -185,10 +187,10 @@ func (c *Config) validate() error {
 			return fmt.Errorf("account %s: listed twice", a.SystemID)
 		}
 		seen[a.SystemID] = true
-		if a.Rate == 0 {
+		if a.Rate == 0 && !a.Unlimited {
 			a.Rate = 100
 		}
-		if a.Rate < 50 || a.Rate > 5000 {
+		if !a.Unlimited && (a.Rate < 50 || a.Rate > 5000) {
 			return fmt.Errorf("account %s: rate %v msg/s outside 50..5000", a.SystemID, a.Rate)
 		}
 		if a.Burst == 0 {
