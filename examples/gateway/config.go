@@ -138,7 +138,7 @@ func defaultConfig() *Config {
 		SystemID:        "GATEWAY",
 		BindTimeout:     Duration(30 * time.Second),
 		EnquireLink:     Duration(30 * time.Second),
-		Window:          100,
+		Window:          1000,
 		DefaultValidity: Duration(48 * time.Hour),
 		Retention:       Duration(72 * time.Hour),
 		Accounts: []AccountConfig{{

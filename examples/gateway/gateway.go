@@ -37,6 +37,7 @@ type Gateway struct {
 	upstreams map[string]*upstream
 
 	queue  chan *store.Message // messages ready for an upstream
+	work   chan func()         // completions handed off from read loops
 	retryQ *delayQueue         // messages waiting for their next attempt
 	parked *parking            // receipts that came before their submit_sm_resp
 
@@ -105,6 +106,7 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		guard:     newBindGuard(cfg.FailedBinds),
 		upstreams: map[string]*upstream{},
 		queue:     make(chan *store.Message, 200000),
+		work:      make(chan func(), 100000),
 		parked:    newParking(),
 		pushers:   map[string]*pusher{},
 		idRNG:     mrand.NewChaCha8(seed),

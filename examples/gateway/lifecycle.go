@@ -52,7 +52,9 @@ func (gw *Gateway) recover() error {
 		return err
 	}
 	for _, a := range accts {
-		gw.kickDeliveries(a)
+		if err := gw.loadDeliveries(gw.pusherFor(a)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -62,6 +64,10 @@ func (gw *Gateway) run() {
 	for i := 0; i < dispatchers; i++ {
 		gw.wg.Add(1)
 		go gw.dispatchLoop()
+	}
+	for i := 0; i < completionWorkers; i++ {
+		gw.wg.Add(1)
+		go gw.worker()
 	}
 	gw.wg.Add(2)
 	go func() {

@@ -33,6 +33,7 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
+	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/tlv"
 )
 
@@ -302,6 +303,9 @@ func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 		SystemID: uc.SystemID, Password: uc.Password, Mode: client.Transceiver,
 		Window: uc.Window, Rate: uc.Rate, RetryThrottled: false,
 		Handler: gw.upstreamHandler(u),
+		// Receipts are written with a synced store write each: many at once
+		// let the store commit them together.
+		Session: func(sc *session.Config) { sc.InboundWindow = 2000 },
 		Logger:  gw.log.With("upstream", uc.Name),
 		OnStateChange: func(ev client.StateEvent) {
 			u.bindState(ev)

@@ -16,11 +16,14 @@ import (
 )
 
 const (
-	dispatchers  = 4
-	maxBackoff   = 30 * time.Second
-	parkTimeout  = 60 * time.Second
-	pickTimeout  = 2 * time.Second
-	retryBackoff = 250 * time.Millisecond
+	dispatchers = 4
+	// completionWorkers write upstream answers to the store; many at once
+	// let the store commit them together.
+	completionWorkers = 256
+	maxBackoff        = 30 * time.Second
+	parkTimeout       = 60 * time.Second
+	pickTimeout       = 2 * time.Second
+	retryBackoff      = 250 * time.Millisecond
 )
 
 // dispatchLoop sends queued messages to their upstreams.
@@ -110,7 +113,9 @@ func (gw *Gateway) dispatch(m *store.Message) {
 			if r != nil {
 				id = r.MessageID
 			}
-			gw.upstreamDone(u, m, id, err, sent)
+			// This runs on the upstream's read loop: the store writes go to
+			// the completion workers.
+			gw.later(func() { gw.upstreamDone(u, m, id, err, sent) })
 		})
 	case *pdu.DataSM:
 		go func() {
@@ -393,41 +398,109 @@ func (gw *Gateway) onMO(u *upstream, d *client.Delivery) error {
 
 // --- deliveries to ESMEs ---
 
-// queueDelivery stores a deliver_sm for an account durably and wakes its pusher.
+// queueDelivery stores a deliver_sm for an account durably and hands it to
+// the account's pusher.
 func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 	body, err := d.AppendBinary(nil)
 	if err != nil {
 		return err
 	}
-	if err := gw.store.AddDelivery(&store.Delivery{Account: acct, Body: body, Created: time.Now()}, true); err != nil {
+	sd := &store.Delivery{Account: acct, Body: body, Created: time.Now()}
+	if err := gw.store.AddDelivery(sd, true); err != nil {
 		return err
 	}
-	gw.kickDeliveries(acct)
+	gw.pusherFor(acct).add(sd, d)
 	return nil
 }
 
-// pusher sends one account's queued deliveries to its bound receivers.
+// maxHeld bounds the deliveries a pusher keeps in memory; beyond it they stay
+// only in the store and are read back when the queue has drained.
+const maxHeld = 200000
+
+// pusher sends one account's queued deliveries to its bound receivers, in
+// order, through their windows. Deliveries live in the store until the ESME
+// acknowledges them; the pusher keeps them in memory too, so that sending
+// needs no store scan (a scan walks over every deleted entry).
 type pusher struct {
-	acct     string
-	kick     chan struct{}
-	mu       sync.Mutex
-	inflight map[uint64]bool
+	acct    string
+	kick    chan struct{}
+	mu      sync.Mutex
+	queue   []held
+	spilled bool   // deliveries beyond maxHeld are only in the store
+	maxSeq  uint64 // highest Seq ever held in memory
 }
 
-func (gw *Gateway) kickDeliveries(acct string) {
-	gw.pushMu.Lock()
-	p := gw.pushers[acct]
-	if p == nil {
-		p = &pusher{acct: acct, kick: make(chan struct{}, 1), inflight: map[uint64]bool{}}
-		gw.pushers[acct] = p
-		gw.wg.Add(1)
-		go gw.push(p)
+type held struct {
+	d   *store.Delivery
+	pdu *pdu.DeliverSM
+}
+
+func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
+	p.mu.Lock()
+	if len(p.queue) >= maxHeld || p.spilled {
+		p.spilled = true
+	} else {
+		p.queue = append(p.queue, held{d, dsm})
+		p.maxSeq = max(p.maxSeq, d.Seq)
 	}
-	gw.pushMu.Unlock()
+	p.mu.Unlock()
+	p.wake()
+}
+
+func (p *pusher) wake() {
 	select {
 	case p.kick <- struct{}{}:
 	default:
 	}
+}
+
+// pusherFor returns the account's pusher, starting it on first use.
+func (gw *Gateway) pusherFor(acct string) *pusher {
+	gw.pushMu.Lock()
+	defer gw.pushMu.Unlock()
+	p := gw.pushers[acct]
+	if p == nil {
+		p = &pusher{acct: acct, kick: make(chan struct{}, 1)}
+		gw.pushers[acct] = p
+		gw.wg.Add(1)
+		go gw.push(p)
+	}
+	return p
+}
+
+// kickDeliveries wakes an account's pusher (a receiver bound).
+func (gw *Gateway) kickDeliveries(acct string) { gw.pusherFor(acct).wake() }
+
+// loadDeliveries reads an account's deliveries from the store into memory
+// (at start-up, and after a spill).
+func (gw *Gateway) loadDeliveries(p *pusher) error {
+	p.mu.Lock()
+	from := p.maxSeq
+	p.spilled = false
+	p.mu.Unlock()
+	var batch []held
+	err := gw.store.Deliveries(p.acct, func(d *store.Delivery) bool {
+		if d.Seq <= from {
+			return true
+		}
+		dsm := &pdu.DeliverSM{}
+		if err := dsm.UnmarshalBinary(d.Body); err != nil {
+			gw.store.RemoveDelivery(p.acct, d.Seq)
+			return true
+		}
+		batch = append(batch, held{d, dsm})
+		return len(batch) < maxHeld
+	})
+	p.mu.Lock()
+	p.queue = append(p.queue, batch...)
+	if n := len(batch); n > 0 {
+		p.maxSeq = max(p.maxSeq, batch[n-1].d.Seq)
+		if n == maxHeld {
+			p.spilled = true
+		}
+	}
+	p.mu.Unlock()
+	return err
 }
 
 func (gw *Gateway) push(p *pusher) {
@@ -447,52 +520,68 @@ func (gw *Gateway) push(p *pusher) {
 			if len(rx) == 0 {
 				break
 			}
-			sent := 0
-			err := gw.store.Deliveries(p.acct, func(d *store.Delivery) bool {
-				p.mu.Lock()
-				busy := p.inflight[d.Seq]
-				if !busy {
-					p.inflight[d.Seq] = true
-				}
+			p.mu.Lock()
+			if len(p.queue) == 0 {
+				spilled := p.spilled
 				p.mu.Unlock()
-				if busy {
-					return true
+				if spilled {
+					gw.loadDeliveries(p)
+					continue
 				}
-				dsm := &pdu.DeliverSM{}
-				if err := dsm.UnmarshalBinary(append([]byte(nil), d.Body...)); err != nil {
-					gw.store.RemoveDelivery(p.acct, d.Seq)
-					return true
-				}
-				s := rx[rr%len(rx)]
-				rr++
-				seq := d.Seq
-				err := s.SendFunc(gw.ctx, dsm, func(c *session.Call) {
-					_, err := c.Result()
-					if err == nil {
-						gw.store.RemoveDelivery(p.acct, seq)
-						gw.metrics.delivered.WithLabelValues(p.acct).Inc()
-					}
-					p.mu.Lock()
-					delete(p.inflight, seq)
-					p.mu.Unlock()
-					if err == nil {
-						select {
-						case p.kick <- struct{}{}:
-						default:
-						}
-					}
-				})
-				if err != nil {
-					p.mu.Lock()
-					delete(p.inflight, seq)
-					p.mu.Unlock()
-					return false
-				}
-				sent++
-				return sent < 5000
-			})
-			if err != nil || sent < 5000 {
 				break
+			}
+			h := p.queue[0]
+			p.queue[0] = held{}
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+
+			s := rx[rr%len(rx)]
+			rr++
+			err := s.SendFunc(gw.ctx, h.pdu, func(c *session.Call) {
+				if _, err := c.Result(); err != nil {
+					// Refused or lost: keep it and try again later.
+					p.mu.Lock()
+					p.queue = append(p.queue, h)
+					p.mu.Unlock()
+					return
+				}
+				gw.later(func() {
+					gw.store.RemoveDelivery(p.acct, h.d.Seq)
+					gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+				})
+			})
+			if err != nil {
+				// The callback put it back.
+				break
+			}
+		}
+	}
+}
+
+// later runs f on a completion worker: callbacks that run on a session's read
+// loop must not block it with store writes.
+func (gw *Gateway) later(f func()) {
+	select {
+	case gw.work <- f:
+	case <-gw.ctx.Done():
+	}
+}
+
+func (gw *Gateway) worker() {
+	defer gw.wg.Done()
+	for {
+		select {
+		case f := <-gw.work:
+			f()
+		case <-gw.ctx.Done():
+			// Finish what was handed over.
+			for {
+				select {
+				case f := <-gw.work:
+					f()
+				default:
+					return
+				}
 			}
 		}
 	}

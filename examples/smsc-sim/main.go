@@ -23,12 +23,15 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
 	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/tlv"
 )
 
 func main() {
@@ -77,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logJSON      = fs.Bool("log-json", false, "logs as JSON lines")
 		statsEvery   = fs.Duration("stats-every", 0, "log the counters this often (0: never)")
 		cpuProfile   = fs.String("cpuprofile", "", "write a CPU profile to `file` until exit")
+		dedupeTLV    = fs.String("dedupe-tlv", "0", "TLV `tag` (e.g. 0x1501) whose value is an idempotency key: a submission repeating a key is answered with the id it got, not stored again; 0 = none")
+		journal      = fs.String("journal", "", "append one JSON line per accepted submission {\"ev\":\"submit\",key,id,dup} and per acknowledged receipt {\"ev\":\"receipt\",id} to `file` (tests)")
 		maxProcsHint = fs.Bool("gomaxprocs", false, "print GOMAXPROCS at start")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -114,6 +119,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Logger:              log,
 	}
 	var err error
+	tag, err := strconv.ParseUint(*dedupeTLV, 0, 16)
+	if err != nil {
+		return fmt.Errorf("-dedupe-tlv: %w", err)
+	}
+	cfg.DedupeTLV = tlv.Tag(tag)
+	if *journal != "" {
+		f, err := os.OpenFile(*journal, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("-journal: %w", err)
+		}
+		defer f.Close()
+		var mu sync.Mutex
+		write := func(v any) {
+			b, _ := json.Marshal(v)
+			mu.Lock()
+			f.Write(append(b, '\n')) // one write per line: complete lines survive a kill
+			mu.Unlock()
+		}
+		cfg.OnSubmit = func(key, id string, dup bool) {
+			write(map[string]any{"ev": "submit", "key": key, "id": id, "dup": dup})
+		}
+		cfg.OnReceipt = func(id string) { write(map[string]any{"ev": "receipt", "id": id}) }
+	}
 	if cfg.IDFormat, err = sim.ParseIDFormat(*idFormat); err != nil {
 		return err
 	}
@@ -215,7 +243,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		select {
 		case <-tick:
 			st := s.Stats()
-			log.Info("stats", "submitted", st.Submitted, "receipts_sent", st.ReceiptsSent, "mo_sent", st.MOSent,
+			log.Info("stats", "submitted", st.Submitted, "dedupe_hits", st.DedupeHits, "receipts_sent", st.ReceiptsSent, "mo_sent", st.MOSent,
 				"pending", st.Pending, "throttled", st.Throttled, "bound", st.Bound, "dropped", st.Dropped)
 			continue
 		case err := <-serveErr:

@@ -158,26 +158,39 @@ func TestPebbleCrash(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Kill after 1000 acknowledged ids, or 2s after the first one on a
+		// slow machine.
+		var once sync.Once
+		var killed atomic.Bool
+		kill := func() {
+			once.Do(func() {
+				killed.Store(true)
+				cmd.Process.Signal(syscall.SIGKILL)
+			})
+		}
+		deadline := time.AfterFunc(30*time.Second, kill)
 		var acked []string
 		sc := bufio.NewScanner(out)
-		killed := false
-		deadline := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 		for sc.Scan() {
 			line := sc.Text()
 			if id, ok := strings.CutPrefix(line, "OK "); ok {
 				acked = append(acked, id)
+				if len(acked) == 1 {
+					time.AfterFunc(2*time.Second, kill)
+				}
+				if len(acked) == 1000 {
+					kill()
+				}
+				// Keep reading after the kill: lines already in the pipe
+				// were acknowledged too.
 			} else if strings.HasPrefix(line, "ERR") {
+				kill()
 				t.Fatalf("child: %s", line)
-			}
-			if len(acked) == 2000 && !killed {
-				cmd.Process.Signal(syscall.SIGKILL)
-				killed = true
-				// Keep reading: lines already in the pipe were acknowledged too.
 			}
 		}
 		deadline.Stop()
 		err = cmd.Wait()
-		if !killed {
+		if !killed.Load() || len(acked) == 0 {
 			t.Fatalf("child ended before being killed: %v (acked %d)", err, len(acked))
 		}
 		var ee *exec.ExitError
@@ -200,4 +213,32 @@ func TestPebbleCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestPebbleCloseConcurrent closes the store while goroutines use it: they
+// must get ErrClosed, never a panic.
+func TestPebbleCloseConcurrent(t *testing.T) {
+	s := openPebble(t, t.TempDir())
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				err := lifecycle(s, fmt.Sprintf("%d-%d", w, i), "a")
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
 }

@@ -141,9 +141,18 @@ type Config struct {
 	// StoreSize keys are remembered. Zero: no deduplication.
 	DedupeTLV tlv.Tag
 
+	// OnSubmit, when not nil, is called for every submit_sm and data_sm
+	// answered with ESME_ROK: its idempotency key (the DedupeTLV value; ""
+	// without), the message id, and dup true when the key had been seen
+	// (nothing new stored). Tests use it to count deliveries across restarts.
+	OnSubmit func(key, id string, dup bool)
+	// OnReceipt, when not nil, is called with the message id of every receipt
+	// the ESME acknowledged with ESME_ROK.
+	OnReceipt func(id string)
+
 	// MaxAttempts bounds the deliveries of one deliver_sm the ESME refuses
-	// with an error status (each retried after a back-off); connections that
-	// break do not count. Zero: 10.
+	// with an error status (each retried after a back-off of 250 ms, doubling
+	// up to 30 s); connections that break do not count. Zero: 10.
 	MaxAttempts int
 
 	// MORate sends that many MO messages per second, in total, to the bound

@@ -322,6 +322,13 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 				s.stats.mo.Add(1)
 			} else {
 				s.stats.receiptsSent.Add(1)
+				if s.cfg.OnReceipt != nil {
+					id := s.store.formatID(d.n)
+					if v, ok := d.d.TLVs.ReceiptedMessageID(); ok {
+						id = string(v)
+					}
+					s.cfg.OnReceipt(id)
+				}
 			}
 			return
 		}
@@ -338,7 +345,7 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 				s.cfg.Logger.Warn("giving up a deliver_sm", "system_id", b.id, "status", st.String(), "attempts", d.attempts)
 				return
 			}
-			backoff := min(time.Duration(d.attempts)*time.Second, 30*time.Second)
+			backoff := min(250*time.Millisecond<<(d.attempts-1), 30*time.Second)
 			s.sched.add(job{due: time.Now().Add(backoff).UnixNano(), sys: b.sys, d: d})
 			return
 		}

@@ -105,7 +105,7 @@ type acct struct {
 
 // counters are the simulator's statistics.
 type counters struct {
-	submitted, receiptsQueued, receiptsSent, mo, delivered, deliverFailed, dropped, faults atomic.Uint64
+	submitted, receiptsQueued, receiptsSent, mo, delivered, deliverFailed, dropped, faults, dedupeHits atomic.Uint64
 }
 
 // Stats are the simulator's counters since New.
@@ -117,6 +117,7 @@ type Stats struct {
 	DeliverFailed  uint64 `json:"deliver_failed"`  // deliver_sm answered with an error or lost (and retried)
 	Dropped        uint64 `json:"dropped"`         // deliver_sm given up (queue full, too many attempts)
 	Faults         uint64 `json:"faults"`          // injected faults
+	DedupeHits     uint64 `json:"dedupe_hits"`     // submissions whose idempotency key was already seen (answered, not stored again)
 	Pending        int    `json:"pending"`         // receipts and MO waiting (scheduled or queued)
 	Throttled      uint64 `json:"throttled"`       // ESME_RTHROTTLED by the rate limit
 	Bound          int64  `json:"bound"`           // sessions bound now
@@ -263,6 +264,7 @@ func (s *Simulator) Stats() Stats {
 		DeliverFailed:  s.stats.deliverFailed.Load(),
 		Dropped:        s.stats.dropped.Load(),
 		Faults:         s.stats.faults.Load(),
+		DedupeHits:     s.stats.dedupeHits.Load(),
 	}
 	ss := s.srv.Stats()
 	st.Throttled, st.Bound = ss.Throttled, ss.Bound
@@ -418,7 +420,9 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 		if !dup {
 			s.accept(now, n, 0, c.sys, p.SourceAddr, p.DestinationAddr, p.RegisteredDelivery, p.ESMClass, p.DataCoding, p.Payload())
 		}
-		s.respond(w, &pdu.SubmitSMResp{MessageID: s.store.formatID(n)}, pdu.ESME_ROK)
+		id := s.store.formatID(n)
+		s.submitted(p.TLVs, id, dup)
+		s.respond(w, &pdu.SubmitSMResp{MessageID: id}, pdu.ESME_ROK)
 	case *pdu.DataSM:
 		if p.DestinationAddr == "" {
 			s.respond(w, nil, pdu.ESME_RINVDSTADR)
@@ -429,7 +433,9 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 		if !dup {
 			s.accept(now, n, 0, c.sys, p.SourceAddr, p.DestinationAddr, p.RegisteredDelivery, p.ESMClass, p.DataCoding, payload)
 		}
-		s.respond(w, &pdu.DataSMResp{MessageID: s.store.formatID(n)}, pdu.ESME_ROK)
+		id := s.store.formatID(n)
+		s.submitted(p.TLVs, id, dup)
+		s.respond(w, &pdu.DataSMResp{MessageID: id}, pdu.ESME_ROK)
 	case *pdu.SubmitMulti:
 		var resp pdu.SubmitMultiResp
 		k := 0
@@ -458,6 +464,23 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 	default:
 		w.Respond(nil, pdu.ESME_RINVCMDID)
 	}
+}
+
+// submitted counts a duplicate idempotency key and calls Config.OnSubmit.
+func (s *Simulator) submitted(l tlv.List, id string, dup bool) {
+	if dup {
+		s.stats.dedupeHits.Add(1)
+	}
+	if s.cfg.OnSubmit == nil {
+		return
+	}
+	var key string
+	if s.cfg.DedupeTLV != 0 {
+		if v, ok := l.Lookup(s.cfg.DedupeTLV); ok {
+			key = strings.TrimRight(string(v), "\x00")
+		}
+	}
+	s.cfg.OnSubmit(key, id, dup)
 }
 
 // number returns a new message number, or the one already given to the
