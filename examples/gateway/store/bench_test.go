@@ -9,13 +9,15 @@ import (
 )
 
 // runConcurrent runs fn(i) for i in [0, b.N) on workers goroutines and
-// reports the rate as name/s.
+// reports the rate as name/s, and the process CPU time per operation
+// (cpu-µs/op, including Pebble's background work), which unlike the rate
+// does not depend on what else the machine is running.
 func runConcurrent(b *testing.B, workers int, name string, fn func(i int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -33,12 +35,15 @@ func runConcurrent(b *testing.B, workers int, name string, fn func(i int) error)
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu
 	b.StopTimer()
 	if err := failed.Load(); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), name+"/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	}
 }
 
 func benchStores(b *testing.B, fn func(b *testing.B, s Store)) {
