@@ -6,7 +6,8 @@
 # Safe to re-run; it installs only what is missing:
 #   - Debian packages (as root, or through sudo): libnet-smpp-perl (Perl Net::SMPP),
 #     openssl (self-signed certificates for TLS peers), libjson-pp-perl only when
-#     perl cannot load JSON::PP, nodejs and npm only when `node` is missing.
+#     perl cannot load JSON::PP, nodejs and npm only when `node` is missing, chromium
+#     (headless browser for the gateway status page test) only when it is missing.
 #   - npm smpp@0.5.1 exactly as locked in scripts/peers/package-lock.json, into
 #     scripts/peers/node_modules (with `npm ci`).
 # It touches nothing outside the system package database and scripts/peers/node_modules.
@@ -30,6 +31,7 @@ if ! command -v node >/dev/null 2>&1; then
   want+=(nodejs)
   command -v npm >/dev/null 2>&1 || want+=(npm)
 fi
+command -v chromium >/dev/null 2>&1 || want+=(chromium)
 
 if ((${#want[@]})); then
   SUDO=()
@@ -73,4 +75,6 @@ fi
 log "node $(node --version), npm smpp $(installed_smpp)"
 perl -MNet::SMPP -e 'print "[install-test-deps] perl $^V, Net::SMPP $Net::SMPP::VERSION\n"'
 log "$(openssl version)"
+command -v chromium >/dev/null 2>&1 || die "chromium is missing after the install"
+log "$(chromium --version 2>/dev/null || echo chromium)"
 log "ok"

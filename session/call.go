@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,14 +31,19 @@ type Call struct {
 	window   bool
 
 	state  atomic.Uint32 // 0 pending, 1 completed
-	done   chan struct{}
+	doneMu sync.Mutex
+	fin    bool // completed and resp/err written; guarded by doneMu
+	done   chan struct{} // made on demand by Done or Wait: SendFunc needs none
 	resp   *Response
 	err    error
 	stop   func() bool
 	onDone func(*Call)
 }
 
-func newCall(p pdu.PDU) *Call { return &Call{req: p, done: make(chan struct{})} }
+func newCall(p pdu.PDU) *Call { return &Call{req: p} }
+
+// closedChan is the Done channel of a call that completed before anyone asked.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Request returns the request that was sent.
 func (c *Call) Request() pdu.PDU { return c.req }
@@ -46,14 +52,27 @@ func (c *Call) Request() pdu.PDU { return c.req }
 func (c *Call) Sequence() uint32 { return c.seq }
 
 // Done returns a channel closed when the call has completed.
-func (c *Call) Done() <-chan struct{} { return c.done }
+func (c *Call) Done() <-chan struct{} {
+	c.doneMu.Lock()
+	defer c.doneMu.Unlock()
+	if c.done == nil {
+		if c.fin {
+			return closedChan
+		}
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
 
 // Result returns the outcome once Done is closed: the response and nil, or the
 // response and its non-zero Status as the error (errors.Is(err,
 // pdu.ESME_RTHROTTLED)), or nil and ErrTimeout, a *CanceledError or a
 // *LostError. Before completion it returns nil and nil.
 func (c *Call) Result() (*Response, error) {
-	if c.state.Load() == 0 {
+	c.doneMu.Lock()
+	fin := c.fin
+	c.doneMu.Unlock()
+	if !fin {
 		return nil, nil
 	}
 	return c.resp, c.err
@@ -64,10 +83,10 @@ func (c *Call) Result() (*Response, error) {
 // dropped.
 func (c *Call) Wait(ctx context.Context) (*Response, error) {
 	select {
-	case <-c.done:
+	case <-c.Done():
 	case <-ctx.Done():
 		c.abandon(ctx.Err())
-		<-c.done
+		<-c.Done()
 	}
 	return c.resp, c.err
 }
@@ -83,7 +102,12 @@ func (c *Call) complete(resp *Response, err error) {
 	if c.window {
 		<-c.s.window
 	}
-	close(c.done)
+	c.doneMu.Lock()
+	c.fin = true
+	if c.done != nil {
+		close(c.done)
+	}
+	c.doneMu.Unlock()
 	if c.onDone != nil {
 		c.onDone(c)
 	}

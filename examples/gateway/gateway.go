@@ -43,7 +43,14 @@ type Gateway struct {
 
 	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
 	cancelled sync.Map // id -> true: cancelled while queued
-	replaced  sync.Map // id -> *store.Message: the newest version of a queued message
+
+	// live caches the newest version of non-final messages and ups the
+	// upstream-id index of messages waiting for their receipt, so that the
+	// receipt path reads nothing from the store. Bounded by maxLive.
+	live     sync.Map // id -> *store.Message (a copy; Body shared, read-only)
+	upIDs    sync.Map // route + "\x00" + upstream key -> id
+	liveN    atomic.Int64
+	replaced sync.Map // id -> *store.Message: the newest version of a queued message
 
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
@@ -296,7 +303,38 @@ func (gw *Gateway) accept(m *store.Message) pdu.Status {
 		gw.log.Error("store: accept failed", "err", err)
 		return pdu.ESME_RSYSERR
 	}
+	gw.cache(m)
 	return 0
+}
+
+// maxLive bounds the messages held in the read cache.
+const maxLive = 500000
+
+// cache keeps a copy of a non-final message for the receipt path.
+func (gw *Gateway) cache(m *store.Message) {
+	cp := *m
+	if _, loaded := gw.live.Swap(m.ID, &cp); !loaded {
+		if gw.liveN.Add(1) > maxLive {
+			gw.live.Delete(m.ID)
+			gw.liveN.Add(-1)
+		}
+	}
+}
+
+// uncache drops a message that reached a final state.
+func (gw *Gateway) uncache(id string) {
+	if _, ok := gw.live.LoadAndDelete(id); ok {
+		gw.liveN.Add(-1)
+	}
+}
+
+// message returns the current version of a message: from the cache, or the store.
+func (gw *Gateway) message(id string) (*store.Message, error) {
+	if v, ok := gw.live.Load(id); ok {
+		cp := *v.(*store.Message)
+		return &cp, nil
+	}
+	return gw.store.Get(id)
 }
 
 // --- query_sm, cancel_sm, replace_sm from the gateway's own state ---

@@ -29,6 +29,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 )
 
 var (
@@ -353,6 +354,7 @@ type esme struct {
 	statuses map[string]int // submit_sm_resp status (or error) -> count
 	receipts map[string][]*pdu.Receipt
 	recvAt   map[string]time.Time
+	recvOn   map[string][]*session.Session // the bind each receipt came on
 	changed  chan struct{}
 }
 
@@ -369,7 +371,7 @@ type esmeOpts struct {
 func newESME(t testing.TB, o esmeOpts) *esme {
 	t.Helper()
 	e := &esme{sentAt: map[string]time.Time{}, statuses: map[string]int{}, receipts: map[string][]*pdu.Receipt{},
-		recvAt: map[string]time.Time{}, changed: make(chan struct{})}
+		recvAt: map[string]time.Time{}, recvOn: map[string][]*session.Session{}, changed: make(chan struct{})}
 	if o.window == 0 {
 		o.window = 1000
 	}
@@ -386,6 +388,7 @@ func newESME(t testing.TB, o esmeOpts) *esme {
 			now := time.Now()
 			e.mu.Lock()
 			e.receipts[r.ID] = append(e.receipts[r.ID], &r)
+			e.recvOn[r.ID] = append(e.recvOn[r.ID], d.Session)
 			if _, ok := e.recvAt[r.ID]; !ok {
 				e.recvAt[r.ID] = now
 			}

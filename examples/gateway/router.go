@@ -5,6 +5,8 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,12 +89,16 @@ func (gw *Gateway) dispatch(m *store.Message) {
 	}
 	m.State, m.Route, m.Attempts = store.Inflight, u.name, m.Attempts+1
 	// Without an idempotency key the Inflight mark must be on disk before the
-	// submit leaves: after a crash such a message is never sent again.
-	if err := gw.store.Update(m, u.dedupe == 0); err != nil {
-		gw.claims.Delete(m.ID)
-		m.State = store.Queued
-		gw.retry(m)
-		return
+	// submit leaves: after a crash such a message is never sent again. With
+	// one, a message still Queued on disk after a crash is simply sent again
+	// with the same key, so the mark need not be written at all.
+	if u.dedupe == 0 {
+		if err := gw.store.Update(m, true); err != nil {
+			gw.claims.Delete(m.ID)
+			m.State = store.Queued
+			gw.retry(m)
+			return
+		}
 	}
 	gw.claims.Delete(m.ID)
 	if u.dedupe != 0 {
@@ -162,10 +168,12 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	switch {
 	case err == nil:
 		m.State, m.UpstreamID = store.Enroute, upstreamID
-		key := pdu.NormalizeMessageID(upstreamID)
+		key := upstreamKey(upstreamID)
 		if err := gw.store.MapUpstream(m, key, false); err != nil {
 			gw.log.Error("store: map upstream id", "err", err, "id", m.ID)
 		}
+		gw.cache(m)
+		gw.upIDs.Store(u.name+"\x00"+key, m.ID)
 		// A receipt may have arrived first: it is parked and matched now.
 		for _, p := range gw.parked.take(u.name, key) {
 			p.ack(gw.applyReceipt(m.ID, p.d))
@@ -212,6 +220,7 @@ func (gw *Gateway) retry(m *store.Message) {
 // the ESME asked for one, queues a receipt it generates.
 func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) {
 	m.State, m.Done, m.Error = st, time.Now(), errCode
+	gw.uncache(m.ID)
 	if err := gw.store.Update(m, false); err != nil {
 		gw.log.Error("store: update", "err", err, "id", m.ID)
 	}
@@ -251,8 +260,20 @@ func (gw *Gateway) upstreamHandler(u *upstream) client.Handler {
 }
 
 func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
-	key := pdu.NormalizeMessageID(d.Receipt.ID)
+	key := upstreamKey(d.Receipt.ID)
+	if v, ok := gw.upIDs.LoadAndDelete(u.name + "\x00" + key); ok {
+		return gw.applyReceipt(v.(string), d.PDU)
+	}
 	id, err := gw.store.LookupUpstream(u.name, key)
+	if errors.Is(err, store.ErrNotFound) && !hasReceiptedID(d.PDU) {
+		// receipted_message_id is copied verbatim; an id from the text may
+		// be the same number in the other base.
+		for _, alt := range otherBaseKeys(key) {
+			if id, err = gw.store.LookupUpstream(u.name, alt); !errors.Is(err, store.ErrNotFound) {
+				break
+			}
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		// Its submit_sm_resp has not been recorded yet: hold the answer to the
 		// upstream until it is, or until parkTimeout (then the upstream is
@@ -267,10 +288,51 @@ func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 	return gw.applyReceipt(id, d.PDU)
 }
 
+// upstreamKey is how an upstream message id is keyed in the store: lower-cased,
+// without leading zeros. It never maps two different ids of one SMSC to the
+// same key (pdu.NormalizeMessageID does: hex "a" and hex "10" both become
+// "10", so receipts went to the wrong messages).
+func upstreamKey(id string) string {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if t := strings.TrimLeft(id, "0"); t != "" {
+		id = t
+	} else if id != "" {
+		id = "0"
+	}
+	return id
+}
+
+func hasReceiptedID(p pdu.PDU) bool {
+	switch v := p.(type) {
+	case *pdu.DeliverSM:
+		return v.TLVs.Has(tlv.ReceiptedMessageID)
+	case *pdu.DataSM:
+		return v.TLVs.Has(tlv.ReceiptedMessageID)
+	}
+	return false
+}
+
+// otherBaseKeys returns the key of the same number written in the other base,
+// tried only when a receipt's own id is unknown: some SMSCs answer
+// submit_sm with a hex id and write the receipt text in decimal, or the
+// reverse.
+func otherBaseKeys(key string) []string {
+	var out []string
+	if v, err := strconv.ParseUint(key, 10, 64); err == nil {
+		out = append(out, strconv.FormatUint(v, 16))
+	}
+	if v, err := strconv.ParseUint(key, 16, 64); err == nil {
+		if k := strconv.FormatUint(v, 10); k != key {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // applyReceipt records an upstream receipt for message id and queues it,
 // with the id rewritten, for the ESME.
 func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
-	m, err := gw.store.Get(id)
+	m, err := gw.message(id)
 	if err != nil {
 		return err
 	}
@@ -297,6 +359,11 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 		}
 		if err := gw.store.Update(m, false); err != nil {
 			return err
+		}
+		if m.State.Final() {
+			gw.uncache(m.ID)
+		} else {
+			gw.cache(m)
 		}
 	}
 	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()

@@ -18,7 +18,8 @@
 //   --count N               submit_sm to send [1; 0 for --bind rx]
 //   --window W              outstanding submit_sm at most [1]
 //   --text T                short_message text ["hello {i}"]; {i} becomes the 1-based index
-//   --message-hex H         short_message as raw bytes instead of --text
+//   --message-hex H         short_message as raw bytes instead of --text; H1,H2,... (comma-
+//                           separated): submit i sends H((i-1) mod n), e.g. UDH segments
 //   --data-coding N         data_coding; unset = node-smpp picks one itself (it labels GSM text 1)
 //   --esm-class N [0]  --src A [1000]  --dst A [2000]
 //   --registered-delivery   registered_delivery 1 (final receipt requested)
@@ -207,7 +208,8 @@ function runScenario() {
 function submitFields(i) {
   const f = { source_addr: opt.src, destination_addr: opt.dst, esm_class: L.num(opt.esm_class, 'esm_class'), registered_delivery: opt.registered_delivery ? 1 : 0 };
   if (opt.data_coding !== '') f.data_coding = L.num(opt.data_coding, 'data_coding');
-  f.short_message = opt.message_hex ? Buffer.from(opt.message_hex, 'hex') : opt.text.replace(/\{i\}/g, String(i + 1));
+  const hexes = opt.message_hex ? opt.message_hex.split(',') : [];
+  f.short_message = hexes.length ? Buffer.from(hexes[i % hexes.length], 'hex') : opt.text.replace(/\{i\}/g, String(i + 1));
   return f;
 }
 

@@ -11,7 +11,8 @@
 # Options (defaults in brackets):
 #   --host [127.0.0.1] --port [2775] --system-id [test] --password [secret] --system-type []
 #   --bind trx|tx|rx [trx] --count N [1; 0 for rx] --window W [1]
-#   --text T ["hello {i}"] --message-hex H --data-coding N [0] --esm-class N [0]
+#   --text T ["hello {i}"] --message-hex H[,H2,...] (submit i sends H((i-1) mod n))
+#   --data-coding N [0] --esm-class N [0]
 #   --src A [1000] --dst A [2000] --registered-delivery --wait-receipts N [0]
 #   --wait-deliver N [0] --query --enquire N [1] --hold MS [0] --no-unbind --timeout S [30]
 #
@@ -147,7 +148,8 @@ my (%outstanding, @accepted);    # seq -> index
 my ($next, $answered) = (0, 0);
 while ($answered < $count) {
   while (keys %outstanding < $window && $next < $count) {
-    my $sm = length $o{'message-hex'} ? pack('H*', $o{'message-hex'}) : $o{text} =~ s/\{i\}/$next + 1/ger;
+    my @hexes = split /,/, $o{'message-hex'};    # several: submit i sends hex (i-1) mod n
+    my $sm = @hexes ? pack('H*', $hexes[$next % @hexes]) : $o{text} =~ s/\{i\}/$next + 1/ger;
     my $seq = $c->submit_sm(source_addr => $o{src}, destination_addr => $o{dst}, esm_class => $o{'esm-class'},
                             data_coding => $o{'data-coding'}, registered_delivery => $o{'registered-delivery'} ? 1 : 0,
                             short_message => $sm, async => 1);

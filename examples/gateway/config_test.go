@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigExampleLoads(t *testing.T) {
+	cfg, err := loadConfig("gateway.example.yaml")
+	if err != nil {
+		t.Fatalf("gateway.example.yaml: %v", err)
+	}
+	if cfg.Listen != ":2775" || cfg.SystemID != "GATEWAY" || cfg.Retention.D() != 72*time.Hour {
+		t.Errorf("unexpected values: listen %q system_id %q retention %v", cfg.Listen, cfg.SystemID, cfg.Retention.D())
+	}
+	if len(cfg.Accounts) != 1 || cfg.Accounts[0].SystemID != "demo" || cfg.Accounts[0].Rate != 100 || cfg.Accounts[0].Burst != 10 {
+		t.Errorf("accounts: %+v", cfg.Accounts)
+	}
+	if len(cfg.Upstreams) != 1 || cfg.Upstreams[0].DedupeTLV != 0x1501 || cfg.Upstreams[0].Binds != 2 {
+		t.Errorf("upstreams: %+v", cfg.Upstreams)
+	}
+	if cfg.Simulator == nil || cfg.Simulator.DLRDelay.D() != 100*time.Millisecond {
+		t.Errorf("simulator: %+v", cfg.Simulator)
+	}
+	if _, err := loadAccounts(cfg.Accounts); err != nil {
+		t.Errorf("accounts of the example: %v", err)
+	}
+	// The embedded defaults validate too.
+	if _, err := loadConfig(""); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	base := func(extra string) string {
+		return "accounts:\n  - {system_id: a, password: pw}\nupstreams:\n  - {name: sim, system_id: g, password: p}\n" + extra
+	}
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown upstream in a route", base("routes:\n  - {prefix: \"254\", upstreams: [nowhere]}\nmo_routes: [{prefix: \"\", account: a}]\n"), `unknown upstream "nowhere"`},
+		{"route without upstream", base("routes:\n  - {prefix: \"254\", upstreams: []}\nmo_routes: [{prefix: \"\", account: a}]\n"), "lists no upstream"},
+		{"rate too low", "accounts:\n  - {system_id: a, password: pw, rate: 10}\nmo_routes: [{prefix: \"\", account: a}]\n", "rate 10 msg/s outside 50..5000"},
+		{"rate too high", "accounts:\n  - {system_id: a, password: pw, rate: 100000}\nmo_routes: [{prefix: \"\", account: a}]\n", "outside 50..5000"},
+		{"unknown key", "listn: \":2775\"\n", "field listn not found"},
+		{"unknown account key", "accounts:\n  - {system_id: a, password: pw, ratee: 100}\n", "field ratee not found"},
+		{"bad duration", "bind_timeout: 30 seconds\n", "is not a duration"},
+		{"bad bind mode", "accounts:\n  - {system_id: a, password: pw, bind_modes: [rxx]}\nmo_routes: [{prefix: \"\", account: a}]\n", `bind mode "rxx"`},
+		{"no password", "accounts:\n  - {system_id: a}\nmo_routes: [{prefix: \"\", account: a}]\n", "needs password_hash"},
+		{"mo route to unknown account", "accounts:\n  - {system_id: a, password: pw}\n", `unknown account "demo"`},
+		{"upstream without addrs", "upstreams:\n  - {name: op}\nroutes: [{prefix: \"\", upstreams: [op]}]\n", "needs addrs"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "gw.yaml")
+			os.WriteFile(f, []byte(c.yaml), 0o600)
+			_, err := loadConfig(f)
+			if err == nil {
+				t.Fatalf("no error for:\n%s", c.yaml)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not say %q", err, c.want)
+			}
+			t.Logf("%v", err)
+		})
+	}
+}
+
+func TestConfigUnlimitedAndNullSimulator(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "gw.yaml")
+	os.WriteFile(f, []byte("accounts:\n  - {system_id: load, password: pw, unlimited: true}\nupstreams:\n  - {name: op, addrs: [\"127.0.0.1:1\"]}\nroutes: [{prefix: \"\", upstreams: [op]}]\nmo_routes: [{prefix: \"\", account: load}]\nsimulator: null\n"), 0o600)
+	cfg, err := loadConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Simulator != nil {
+		t.Errorf("simulator: null left %+v", cfg.Simulator)
+	}
+	if a := cfg.Accounts[0]; a.Rate != 0 || !a.Unlimited {
+		t.Errorf("unlimited account: %+v", a)
+	}
+}
