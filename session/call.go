@@ -32,7 +32,7 @@ type Call struct {
 
 	state  atomic.Uint32 // 0 pending, 1 completed
 	doneMu sync.Mutex
-	fin    bool // completed and resp/err written; guarded by doneMu
+	fin    bool          // completed and resp/err written; guarded by doneMu
 	done   chan struct{} // made on demand by Done or Wait: SendFunc needs none
 	resp   *Response
 	err    error
@@ -241,7 +241,13 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		return err
 	}
 	c.seq = s.nextSeq()
-	c.sentAt = time.Now()
+	if s.cfg.Observer.Response != nil {
+		c.sentAt = time.Now()
+	} else {
+		// The response timer is no finer than the timer loop's tick: the
+		// tick's clock saves a clock read per request.
+		c.sentAt = time.Unix(0, s.clock.Load())
+	}
 	if s.cfg.Observer.PDUOut != nil {
 		s.observeOut(pdu.Header{ID: id, Sequence: c.seq})
 	}

@@ -53,7 +53,8 @@ type Config struct {
 	// gets ESME_RTHROTTLED. Zero means DefaultInboundWindow (100).
 	InboundWindow int
 
-	// ResponseTimeout bounds the wait for each response. Zero means
+	// ResponseTimeout bounds the wait for each response, to within a tick of
+	// the timer loop (a quarter of the timeout, at most a second). Zero means
 	// DefaultResponseTimeout (30 s); negative disables it.
 	ResponseTimeout time.Duration
 

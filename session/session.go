@@ -69,6 +69,7 @@ type Session struct {
 	reads       atomic.Uint64 // PDUs read; the timer loop updates lastRead when it changes
 	txReads     atomic.Uint64 // non-keep-alive PDUs read; likewise for lastTx
 	missed      atomic.Int32  // unanswered enquire_links
+	clock       atomic.Int64  // unix nanos, updated by the timer loop at each tick
 
 	unbindResp chan struct{} // closed when our unbind is answered
 	unbindOnce sync.Once
@@ -98,6 +99,7 @@ func New(conn net.Conn, cfg Config) *Session {
 	now := time.Now().UnixNano()
 	s.lastRead.Store(now)
 	s.lastTx.Store(now)
+	s.clock.Store(now)
 	s.systemID.Store("")
 	s.loops.Add(3)
 	go s.readLoop()
@@ -687,6 +689,7 @@ func (s *Session) timerLoop() {
 		case <-s.ctx.Done():
 			return
 		case now := <-t.C:
+			s.clock.Store(now.UnixNano())
 			if n := s.reads.Load(); n != seenReads {
 				seenReads = n
 				s.lastRead.Store(now.UnixNano())
