@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -211,30 +212,34 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	return a, nil
 }
 
+// bannerOut receives the start-up banner (tests silence it).
+var bannerOut io.Writer = os.Stdout
+
 func (a *app) banner(cfg *Config) {
-	fmt.Printf("SMPP gateway ready\n")
-	fmt.Printf("  SMPP over TLS 1.3:  %s   (certificate SHA-256 %s)\n", a.Addr, a.Cert)
+	printf := func(format string, args ...any) { fmt.Fprintf(bannerOut, format, args...) }
+	printf("SMPP gateway ready\n")
+	printf("  SMPP over TLS 1.3:  %s   (certificate SHA-256 %s)\n", a.Addr, a.Cert)
 	if a.PlainAddr != "" {
-		fmt.Printf("  SMPP plaintext:     %s   (tests and captures only)\n", a.PlainAddr)
+		printf("  SMPP plaintext:     %s   (tests and captures only)\n", a.PlainAddr)
 	}
 	if a.HTTPAddr != "" {
-		fmt.Printf("  status page:        http://%s/   metrics: http://%s/metrics\n", a.HTTPAddr, a.HTTPAddr)
+		printf("  status page:        http://%s/   metrics: http://%s/metrics\n", a.HTTPAddr, a.HTTPAddr)
 	}
 	if a.SimAddr != "" {
-		fmt.Printf("  upstream simulator: %s\n", a.SimAddr)
+		printf("  upstream simulator: %s\n", a.SimAddr)
 	}
-	fmt.Printf("  data folder:        %s\n", cfg.DataDir)
+	printf("  data folder:        %s\n", cfg.DataDir)
 	for _, ac := range cfg.Accounts {
 		if ac.Password != "" {
-			fmt.Printf("  account:            system_id=%s password=%s (%.0f msg/s)\n", ac.SystemID, ac.Password, ac.Rate)
+			printf("  account:            system_id=%s password=%s (%.0f msg/s)\n", ac.SystemID, ac.Password, ac.Rate)
 		} else {
-			fmt.Printf("  account:            system_id=%s (%.0f msg/s)\n", ac.SystemID, ac.Rate)
+			printf("  account:            system_id=%s (%.0f msg/s)\n", ac.SystemID, ac.Rate)
 		}
 	}
 	if len(cfg.Accounts) > 0 && cfg.Accounts[0].Password != "" {
 		ac := cfg.Accounts[0]
 		_, port, _ := net.SplitHostPort(a.Addr)
-		fmt.Printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
+		printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
 			port, ac.SystemID, ac.Password)
 	}
 }
