@@ -8,8 +8,10 @@ require (
 )
 
 require (
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	github.com/orcaman/concurrent-map/v2 v2.0.1 // indirect
+	golang.org/x/exp v0.0.0-20240604190554-fc45aab8b7f8 // indirect
 	golang.org/x/text v0.44.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )
 
 replace github.com/esmsafrica/smpp => ../
