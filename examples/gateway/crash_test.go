@@ -205,9 +205,17 @@ func TestCrashNoLossNoDuplicate(t *testing.T) {
 	redelivered := 0
 	var once []string
 	for _, id := range acked {
-		if rs, on := e.receipts[id], e.recvOn[id]; len(rs) == 2 && before[on[0]] && !before[on[1]] && rs[0].Stat == rs[1].Stat {
+		rs, on := e.receipts[id], e.recvOn[id]
+		if len(rs) == 2 && before[on[0]] && !before[on[1]] && rs[0].Stat == rs[1].Stat {
 			redelivered++
 			continue
+		}
+		if len(rs) > 1 {
+			var where []string
+			for i, s := range on {
+				where = append(where, fmt.Sprintf("copy %d on a bind to the %s gateway", i+1, map[bool]string{true: "killed", false: "restarted"}[before[s]]))
+			}
+			t.Logf("message %s: %s", id, strings.Join(where, ", "))
 		}
 		once = append(once, id)
 	}
@@ -311,7 +319,10 @@ func TestUpstreamLoss(t *testing.T) {
 	}
 	for _, id := range lost {
 		if !missingSet[id] {
-			t.Errorf("message %s has a receipt though the upstream never sent one", id)
+			e.mu.Lock()
+			r := e.receipts[id][0]
+			e.mu.Unlock()
+			t.Errorf("message %s has a receipt (stat %s err %s) though the upstream never sent one", id, r.Stat, r.Err)
 		}
 	}
 	sort.Strings(lost)

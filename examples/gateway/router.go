@@ -178,8 +178,10 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 		for _, p := range gw.parked.take(u.name, key) {
 			p.ack(gw.applyReceipt(m.ID, p.d))
 		}
-	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR):
-		// Refused or never written: safe to send again.
+	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR),
+		errors.Is(err, pdu.ESME_RINVBNDSTS):
+		// Refused or never written: safe to send again. ESME_RINVBNDSTS is
+		// what an upstream answers while it unbinds (a graceful restart).
 		m.State = store.Queued
 		gw.retry(m)
 	case isMaybeSent(err):
@@ -349,31 +351,37 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 	}
 	var r pdu.Receipt
 	_ = pdu.ReceiptFromDeliverSM(dsm, &r)
-	if !m.State.Final() {
-		m.State = storeState(r.State)
-		if m.State.Final() {
-			m.Done = time.Now()
-			if c, ok := r.ErrCode(); ok && c < 256 {
-				m.Error = uint8(c)
-			}
-		}
-		if err := gw.store.Update(m, false); err != nil {
-			return err
-		}
-		if m.State.Final() {
-			gw.uncache(m.ID)
-		} else {
-			gw.cache(m)
-		}
+	if m.State.Final() {
+		// A receipt repeated by an upstream that did not get our answer
+		// (either side restarted): the first one was queued for the ESME
+		// before the final state was written, so acknowledge this one and do
+		// not deliver the receipt twice.
+		return nil
 	}
 	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
 	gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
-	out := rewriteReceipt(dsm, m.ID)
-	if m.Registered&0x03 == 0 {
-		// The ESME did not ask for it.
-		return nil
+	if m.Registered&0x03 != 0 {
+		// Queued durably before the state changes (see above).
+		if err := gw.queueDelivery(m.Account, rewriteReceipt(dsm, m.ID)); err != nil {
+			return err
+		}
 	}
-	return gw.queueDelivery(m.Account, out)
+	m.State = storeState(r.State)
+	if m.State.Final() {
+		m.Done = time.Now()
+		if c, ok := r.ErrCode(); ok && c < 256 {
+			m.Error = uint8(c)
+		}
+	}
+	if err := gw.store.Update(m, false); err != nil {
+		return err
+	}
+	if m.State.Final() {
+		gw.uncache(m.ID)
+	} else {
+		gw.cache(m)
+	}
+	return nil
 }
 
 // rewriteReceipt returns a copy of an upstream receipt with only the message

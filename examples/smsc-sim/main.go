@@ -129,7 +129,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-journal: %w", err)
 		}
-		defer f.Close()
+		// Not closed: handlers still running when a graceful shutdown
+		// times out keep writing until the process exits.
 		var mu sync.Mutex
 		write := func(v any) {
 			b, _ := json.Marshal(v)
