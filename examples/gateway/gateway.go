@@ -43,6 +43,7 @@ type Gateway struct {
 
 	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
 	cancelled sync.Map // id -> true: cancelled while queued
+	receiving sync.Map // id -> struct{}: a receipt being recorded
 
 	// live caches the newest version of non-final messages and ups the
 	// upstream-id index of messages waiting for their receipt, so that the

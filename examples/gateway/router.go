@@ -334,6 +334,13 @@ func otherBaseKeys(key string) []string {
 // applyReceipt records an upstream receipt for message id and queues it,
 // with the id rewritten, for the ESME.
 func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
+	// One receipt of a message at a time: a repeat arriving while the first
+	// is being written is refused (the upstream delivers it again later,
+	// and then it is recognised as a repeat).
+	if _, busy := gw.receiving.LoadOrStore(id, struct{}{}); busy {
+		return errors.New("a receipt for this message is being recorded")
+	}
+	defer gw.receiving.Delete(id)
 	m, err := gw.message(id)
 	if err != nil {
 		return err
@@ -353,18 +360,10 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 	_ = pdu.ReceiptFromDeliverSM(dsm, &r)
 	if m.State.Final() {
 		// A receipt repeated by an upstream that did not get our answer
-		// (either side restarted): the first one was queued for the ESME
-		// before the final state was written, so acknowledge this one and do
+		// (either side restarted): the first one was queued for the ESME in
+		// the same write as the final state, so acknowledge this one and do
 		// not deliver the receipt twice.
 		return nil
-	}
-	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
-	gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
-	if m.Registered&0x03 != 0 {
-		// Queued durably before the state changes (see above).
-		if err := gw.queueDelivery(m.Account, rewriteReceipt(dsm, m.ID)); err != nil {
-			return err
-		}
 	}
 	m.State = storeState(r.State)
 	if m.State.Final() {
@@ -373,13 +372,35 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 			m.Error = uint8(c)
 		}
 	}
-	if err := gw.store.Update(m, false); err != nil {
+	// The new state and the receipt for the ESME are written in one atomic,
+	// synced write: after a crash either both are there (and a receipt the
+	// upstream repeats is recognised by the final state) or neither (and the
+	// upstream's repeat is processed as new).
+	var out *pdu.DeliverSM
+	var sd *store.Delivery
+	if m.Registered&0x03 != 0 {
+		out = rewriteReceipt(dsm, m.ID)
+		body, err := out.AppendBinary(nil)
+		if err != nil {
+			return err
+		}
+		sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}
+		err = gw.store.UpdateWithDelivery(m, sd, true)
+		if err != nil {
+			return err
+		}
+	} else if err := gw.store.Update(m, false); err != nil {
 		return err
 	}
+	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
+	gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
 	if m.State.Final() {
 		gw.uncache(m.ID)
 	} else {
 		gw.cache(m)
+	}
+	if sd != nil {
+		gw.pusherFor(m.Account).add(sd, out)
 	}
 	return nil
 }

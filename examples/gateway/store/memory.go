@@ -166,6 +166,30 @@ func (s *Memory) AddDelivery(d *Delivery, sync bool) error {
 	return nil
 }
 
+// UpdateWithDelivery stores m and queues d under one lock.
+func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if m.State.Final() && m.Done.IsZero() {
+		m.Done = time.Now()
+	}
+	s.msgs[m.ID] = cloneMessage(m)
+	s.seq++
+	d.Seq = s.seq
+	q := s.dels[d.Account]
+	if q == nil {
+		q = make(map[uint64]*Delivery)
+		s.dels[d.Account] = q
+	}
+	q[d.Seq] = cloneDelivery(d)
+	return nil
+}
+
 // RemoveDelivery deletes a delivery; removing an unknown one is not an error.
 func (s *Memory) RemoveDelivery(account string, seq uint64) error {
 	if err := s.lock(); err != nil {

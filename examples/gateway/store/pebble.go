@@ -372,6 +372,36 @@ func (p *Pebble) AddDelivery(d *Delivery, sync bool) error {
 	return nil
 }
 
+// UpdateWithDelivery stores m and queues d in one batch.
+func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := p.begin(); err != nil {
+		return err
+	}
+	defer p.end()
+	seq, err := p.nextSeq()
+	if err != nil {
+		return err
+	}
+	b := p.db.NewBatch()
+	defer b.Close()
+	kb := getBuf()
+	defer putBuf(kb)
+	putMessage(b, kb, m)
+	kb.b = appendDeliveryPrefix(kb.b[:0], d.Account)
+	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
+	k := len(kb.b)
+	kb.b = appendDelivery(kb.b, d)
+	b.Set(kb.b[:k], kb.b[k:], nil)
+	if err := b.Commit(writeOpts(sync)); err != nil {
+		return err
+	}
+	d.Seq = seq
+	return nil
+}
+
 // nextSeq hands out the next delivery Seq, reserving a new block in the
 // database when the current one is used up. The reservation is written
 // without sync: it precedes in the WAL every delivery that uses a Seq from

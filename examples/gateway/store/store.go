@@ -85,6 +85,10 @@ type Store interface {
 	Pending(fn func(*Message) bool) error
 	// AddDelivery queues a deliver_sm for an account durably and sets d.Seq.
 	AddDelivery(d *Delivery, sync bool) error
+	// UpdateWithDelivery stores m and queues d in one atomic write (and sets
+	// d.Seq): a receipt is either recorded and queued for the ESME, or
+	// neither, whatever the moment of a crash.
+	UpdateWithDelivery(m *Message, d *Delivery, sync bool) error
 	// RemoveDelivery deletes an acknowledged delivery.
 	RemoveDelivery(account string, seq uint64) error
 	// Deliveries calls fn for an account's queued deliveries in Seq order.

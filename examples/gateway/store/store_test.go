@@ -35,6 +35,7 @@ func TestConformance(t *testing.T) {
 		{"Upstream", testUpstream},
 		{"Pending", testPending},
 		{"Deliveries", testDeliveries},
+		{"UpdateWithDelivery", testUpdateWithDelivery},
 		{"Accounts", testAccounts},
 		{"Purge", testPurge},
 		{"Closed", testClosed},
@@ -601,4 +602,38 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+}
+
+func testUpdateWithDelivery(t *testing.T, s Store) {
+	m := fullMessage("u1")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	m.State = Delivered
+	d := &Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Now()}
+	if err := s.UpdateWithDelivery(m, d, true); err != nil {
+		t.Fatal(err)
+	}
+	if d.Seq == 0 {
+		t.Fatal("Seq not set")
+	}
+	got, err := s.Get("u1")
+	if err != nil || got.State != Delivered || got.Done.IsZero() {
+		t.Fatalf("message after UpdateWithDelivery: %v %+v", err, got)
+	}
+	var n int
+	if err := s.Deliveries("acct", func(x *Delivery) bool {
+		n++
+		if x.Seq != d.Seq || string(x.Body) != "receipt" {
+			t.Errorf("delivery %+v", x)
+		}
+		return true
+	}); err != nil || n != 1 {
+		t.Fatalf("deliveries: %v, %d", err, n)
+	}
+	var pending int
+	s.Pending(func(*Message) bool { pending++; return true })
+	if pending != 0 {
+		t.Fatalf("a delivered message is still pending")
+	}
 }
