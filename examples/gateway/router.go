@@ -175,8 +175,11 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 		gw.cache(m)
 		gw.upIDs.Store(u.name+"\x00"+key, m.ID)
 		// A receipt may have arrived first: it is parked and matched now.
-		for _, p := range gw.parked.take(u.name, key) {
-			p.ack(gw.applyReceipt(m.ID, p.d))
+		if ps := gw.parked.take(u.name, key); len(ps) > 0 {
+			gw.upIDs.Delete(u.name + "\x00" + key)
+			for _, p := range ps {
+				p.ack(gw.applyReceipt(m.ID, p.d))
+			}
 		}
 	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR),
 		errors.Is(err, pdu.ESME_RINVBNDSTS):
@@ -282,6 +285,13 @@ func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 		// asked to deliver it again later).
 		gw.metrics.parked.Inc()
 		gw.parked.put(u.name, key, d.PDU, d.Hold())
+		// The answer may have been recorded between the lookup and the
+		// parking, after its recorder looked for parked receipts.
+		if v, ok := gw.upIDs.Load(u.name + "\x00" + key); ok {
+			for _, p := range gw.parked.take(u.name, key) {
+				p.ack(gw.applyReceipt(v.(string), p.d))
+			}
+		}
 		return nil
 	}
 	if err != nil {
