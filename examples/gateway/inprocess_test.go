@@ -286,3 +286,13 @@ func TestFailedBindsRateLimited(t *testing.T) {
 		t.Fatalf("after 3 failures: %v", err)
 	}
 }
+
+func TestBenchConfigLoads(t *testing.T) {
+	cfg, err := loadConfig("bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Accounts) != 1 || !cfg.Accounts[0].Unlimited || cfg.Accounts[0].Rate != 0 || cfg.Simulator == nil {
+		t.Fatalf("bench.yaml: %+v", cfg.Accounts)
+	}
+}
