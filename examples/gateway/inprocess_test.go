@@ -5,6 +5,7 @@ package main
 // replace_sm while queued, and the reload of accounts and routes.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/smpptest"
+	"github.com/esmsafrica/smpp/tlv"
 )
 
 // inproc starts a gateway inside the test: plaintext listener, embedded
@@ -294,5 +297,72 @@ func TestBenchConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Accounts) != 1 || !cfg.Accounts[0].Unlimited || cfg.Accounts[0].Rate != 0 || cfg.Simulator == nil {
 		t.Fatalf("bench.yaml: %+v", cfg.Accounts)
+	}
+}
+
+// TestPassThroughUnchanged checks that what ESMEs submit reaches the upstream
+// byte for byte: Kannel's registered_delivery 0x11 / esm_class 0x03 / TON 2,
+// flash, Latin-1, binary with a port UDH, SAR TLVs and message_payload.
+func TestPassThroughUnchanged(t *testing.T) {
+	up := smpptest.NewServer(t, smpptest.Options{Receipts: true, ReceiptDelay: 10 * time.Millisecond})
+	a := inproc(t, func(c *Config) {
+		c.Simulator = nil
+		c.Upstreams = []UpstreamConfig{{Name: "rec", Addrs: []string{up.Addr}, SystemID: "gw", Password: "pw"}}
+		c.Routes = []RouteConfig{{Prefix: "", Upstreams: []string{"rec"}}}
+	})
+	var d deliveries
+	c := dialDemo(t, a, d.handler())
+	sar := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000005", ShortMessage: []byte("part one"), RegisteredDelivery: 1}
+	sar.TLVs.SetSAR(tlv.SAR{Ref: 0x1234, Total: 2, Seq: 1})
+	payload := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000006", RegisteredDelivery: 1}
+	payload.TLVs.SetMessagePayload(bytes.Repeat([]byte("payload "), 60))
+	sent := []*pdu.SubmitSM{
+		{SourceAddrTON: 2, SourceAddrNPI: 1, SourceAddr: "1000", DestAddrTON: 1, DestAddrNPI: 1, DestinationAddr: "254700000001",
+			ESMClass: 0x03, RegisteredDelivery: 0x11, ShortMessage: []byte("kannel style")},
+		{SourceAddr: "1000", DestinationAddr: "254700000002", DataCoding: 0x10, ShortMessage: []byte("flash"), RegisteredDelivery: 1},
+		{SourceAddr: "1000", DestinationAddr: "254700000003", DataCoding: 0x03, ShortMessage: []byte("caf\xe9 \xfcber"), RegisteredDelivery: 1},
+		{SourceAddr: "1000", DestinationAddr: "254700000004", DataCoding: 0x04, ESMClass: 0x40, RegisteredDelivery: 1,
+			ShortMessage: []byte{0x06, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0, 0x00, 0x01, 0xff, 0xfe}},
+		sar, payload,
+	}
+	ctx := context.Background()
+	ids := map[string]string{} // destination -> gateway id
+	for _, sm := range sent {
+		r, err := c.Submit(ctx, sm)
+		if err != nil {
+			t.Fatalf("submit to %s: %v", sm.DestinationAddr, err)
+		}
+		ids[sm.DestinationAddr] = r.MessageID
+	}
+	got, err := up.WaitSubmits(len(sent), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDest := map[string]*pdu.SubmitSM{}
+	for _, g := range got {
+		sm := g.PDU.(*pdu.SubmitSM)
+		byDest[sm.DestinationAddr] = sm
+	}
+	for _, sm := range sent {
+		want, _ := sm.AppendBinary(nil)
+		u := byDest[sm.DestinationAddr]
+		if u == nil {
+			t.Fatalf("%s never reached the upstream", sm.DestinationAddr)
+		}
+		have, _ := u.AppendBinary(nil)
+		if !bytes.Equal(want, have) {
+			t.Errorf("%s changed on the way:\n sent %x\n got  %x", sm.DestinationAddr, want, have)
+		}
+	}
+	// Every receipt comes back with the gateway's id, in the text and the TLV.
+	for _, dl := range d.wait(t, len(sent), 10*time.Second) {
+		r := dl.Receipt
+		if r == nil {
+			t.Fatal("a delivery that is not a receipt")
+		}
+		want := ids[dl.Source]
+		if r.ID != want || r.TextID != want {
+			t.Errorf("receipt for %s: id %q text id %q, want %q", dl.Source, r.ID, r.TextID, want)
+		}
 	}
 }
