@@ -47,6 +47,7 @@ type notSentError struct {
 	id     pdu.CommandID
 }
 
+// Error implements error.
 func (e *notSentError) Error() string {
 	if e.cause == nil || e.cause == e.reason {
 		return e.reason.Error() + ": " + e.id.String() + " not sent"

@@ -34,6 +34,7 @@ type LengthError struct {
 	Sequence uint32 // the sequence_number, when the header could be read (else 0)
 }
 
+// Error implements error.
 func (e *LengthError) Error() string {
 	return fmt.Sprintf("smpp: command_length %d out of range 16..%d; the connection must be closed", e.Length, e.Max)
 }

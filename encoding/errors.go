@@ -37,6 +37,7 @@ type UnencodableError struct {
 	Locking, Single Language
 }
 
+// Error implements error.
 func (e *UnencodableError) Error() string {
 	what := fmt.Sprintf("%q (%U)", e.Rune, e.Rune)
 	if e.Rune == utf8.RuneError {

@@ -137,6 +137,7 @@ type CanceledError struct {
 	Err     error
 }
 
+// Error implements error.
 func (e *CanceledError) Error() string {
 	return fmt.Sprintf("smpp: %s abandoned (sent: %v): %v", e.Request.CommandID(), e.Sent, e.Err)
 }

@@ -33,6 +33,7 @@ type LostError struct {
 	Sent    bool
 }
 
+// Error implements error.
 func (e *LostError) Error() string {
 	if e.Sent {
 		return fmt.Sprintf("smpp: session closed before the %s response: it was sent and may have been processed", e.Request.CommandID())
@@ -50,6 +51,7 @@ type StateError struct {
 	Role  Role
 }
 
+// Error implements error.
 func (e *StateError) Error() string {
 	return fmt.Sprintf("smpp: an %s may not send %s in state %s", e.Role, e.ID, e.State)
 }

@@ -41,6 +41,7 @@ type HeaderError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *HeaderError) Error() string {
 	if e.IEI == ieiNone {
 		return fmt.Sprintf("%v: %s", e.Err, e.Reason)
