@@ -7,7 +7,9 @@
 #   - Debian packages (as root, or through sudo): libnet-smpp-perl (Perl Net::SMPP),
 #     openssl (self-signed certificates for TLS peers), libjson-pp-perl only when
 #     perl cannot load JSON::PP, nodejs and npm only when `node` is missing, chromium
-#     (headless browser for the gateway status page test) only when it is missing.
+#     (headless browser for the gateway status page test) only when it is missing,
+#     kannel (bearerbox and smsbox, an ESME the gateway test drives) without
+#     starting its system daemons.
 #   - npm smpp@0.5.1 exactly as locked in scripts/peers/package-lock.json, into
 #     scripts/peers/node_modules (with `npm ci`).
 # It touches nothing outside the system package database and scripts/peers/node_modules.
@@ -32,6 +34,7 @@ if ! command -v node >/dev/null 2>&1; then
   command -v npm >/dev/null 2>&1 || want+=(npm)
 fi
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
+have_pkg kannel || want+=(kannel)
 
 if ((${#want[@]})); then
   SUDO=()
@@ -40,10 +43,20 @@ if ((${#want[@]})); then
     SUDO=(sudo)
   fi
   log "apt-get install ${want[*]}"
+  # Installing kannel would start its daemons: a policy-rc.d that answers 101
+  # ("action forbidden") keeps them down during the install, unless one exists.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+    "${SUDO[@]}" chmod +x "$policy"
+    made_policy=1
+  fi
   # A bare machine may have no package lists yet: update once, then install.
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  [ -z "$made_policy" ] || "${SUDO[@]}" rm -f "$policy"
 else
   log "Debian packages already present"
 fi
@@ -77,4 +90,6 @@ perl -MNet::SMPP -e 'print "[install-test-deps] perl $^V, Net::SMPP $Net::SMPP::
 log "$(openssl version)"
 command -v chromium >/dev/null 2>&1 || die "chromium is missing after the install"
 log "$(chromium --version 2>/dev/null || echo chromium)"
+command -v bearerbox >/dev/null 2>&1 || [ -x /usr/sbin/bearerbox ] || die "kannel's bearerbox is missing after the install"
+log "kannel $(dpkg-query -W -f='${Version}' kannel)"
 log "ok"

@@ -147,11 +147,13 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	return gw, nil
 }
 
-// newID returns a new message id: 16 hexadecimal digits, random, so ids never
-// repeat across restarts.
+// newID returns a new message id: 16 hexadecimal digits of a random 63-bit
+// number, so ids never repeat across restarts.
 func (gw *Gateway) newID() string {
 	gw.idMu.Lock()
-	v := gw.idRNG.Uint64()
+	// 63 bits: as a number it fits a signed 64-bit integer, which is how
+	// Kannel (msg-id-type 0x03) and Java clients hold message ids.
+	v := gw.idRNG.Uint64() >> 1
 	gw.idMu.Unlock()
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], v)
