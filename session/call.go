@@ -119,10 +119,12 @@ func (c *Call) abandon(cause error) {
 		c.complete(nil, cause)
 		return
 	}
-	s.mu.Lock()
+	s.pmu.Lock()
 	if s.pending[c.seq] == c {
 		delete(s.pending, c.seq)
 	}
+	s.pmu.Unlock()
+	s.mu.Lock()
 	sent := c.gen != 0 && c.gen <= s.gen // taken by the writer: it may have gone out
 	s.mu.Unlock()
 	c.complete(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause})
@@ -255,14 +257,33 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	if ctx.Done() != nil {
 		c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err()) })
 	}
+	// Registered before its bytes can reach the peer, so that the response
+	// always finds it.
+	s.pmu.Lock()
+	if s.pending == nil { // closed
+		s.pmu.Unlock()
+		c.complete(nil, &LostError{Request: c.req})
+		return c.err
+	}
+	s.pending[c.seq] = c
+	s.pmu.Unlock()
+	unregister := func() {
+		s.pmu.Lock()
+		if s.pending != nil && s.pending[c.seq] == c {
+			delete(s.pending, c.seq)
+		}
+		s.pmu.Unlock()
+	}
 	s.mu.Lock()
 	if c.state.Load() != 0 {
 		// The context ended before the request was queued.
 		s.mu.Unlock()
+		unregister()
 		return c.err
 	}
 	if s.closed {
 		s.mu.Unlock()
+		unregister()
 		c.complete(nil, &LostError{Request: c.req})
 		return c.err
 	}
@@ -272,10 +293,10 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	if err != nil {
 		s.out = s.out[:start]
 		s.mu.Unlock()
+		unregister()
 		c.complete(nil, err)
 		return err
 	}
-	s.pending[c.seq] = c
 	c.gen = s.gen + 1
 	s.mu.Unlock()
 	select {

@@ -48,7 +48,8 @@ type Session struct {
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
-	mu       sync.Mutex // guards pending, out, closed, gen
+	mu       sync.Mutex // guards out, spare, gen, written, closed, closeErr
+	pmu      sync.Mutex // guards pending (taken alone: the read loop and senders meet here, not on mu)
 	pending  map[uint32]*Call
 	out      []byte // PDUs queued for the writer
 	spare    []byte // the writer's other buffer
@@ -307,12 +308,14 @@ func (s *Session) shut(reason error, flush bool) {
 	}
 	s.closed = true
 	s.closeErr = reason
-	pending := s.pending
-	s.pending = nil
 	// A batch the writer has taken may be on the wire even if its Write has
 	// not returned (or failed half-way): count it as sent.
 	written := s.gen
 	s.mu.Unlock()
+	s.pmu.Lock()
+	pending := s.pending
+	s.pending = nil
+	s.pmu.Unlock()
 
 	s.setState(Closed)
 	if flush {
@@ -435,14 +438,14 @@ func (s *Session) readLoop() {
 }
 
 func (s *Session) handleResponse(f codec.Frame) {
-	s.mu.Lock()
+	s.pmu.Lock()
 	c := s.pending[f.Sequence]
 	if c != nil && (c.req.CommandID().Response() == f.ID || f.ID == pdu.GenericNackID) {
 		delete(s.pending, f.Sequence)
 	} else {
 		c = nil
 	}
-	s.mu.Unlock()
+	s.pmu.Unlock()
 	if c == nil {
 		if f.ID == pdu.GenericNackID && f.Sequence == 0 {
 			s.cfg.Logger.Warn("smpp: peer sent generic_nack", "status", f.Status.String())
@@ -739,14 +742,14 @@ func (s *Session) enquireLink() {
 // expire completes the requests whose response is overdue.
 func (s *Session) expire(now time.Time) {
 	var late []*Call
-	s.mu.Lock()
+	s.pmu.Lock()
 	for seq, c := range s.pending {
 		if now.Sub(c.sentAt) >= s.cfg.ResponseTimeout {
 			delete(s.pending, seq)
 			late = append(late, c)
 		}
 	}
-	s.mu.Unlock()
+	s.pmu.Unlock()
 	for _, c := range late {
 		c.complete(nil, ErrTimeout)
 	}
