@@ -437,6 +437,16 @@ func (s *Session) readLoop() {
 	}
 }
 
+// submitRespInline is the longest submit_sm_resp body kept inline in a
+// submitRespBox (a 64-character message id and its NUL).
+const submitRespInline = 72
+
+type submitRespBox struct {
+	r   Response
+	sm  pdu.SubmitSMResp
+	buf [submitRespInline]byte
+}
+
 func (s *Session) handleResponse(f codec.Frame) {
 	s.pmu.Lock()
 	c := s.pending[f.Sequence]
@@ -454,11 +464,25 @@ func (s *Session) handleResponse(f codec.Frame) {
 		}
 		return
 	}
-	resp := &Response{Header: f.Header}
+	var resp *Response
+	var body []byte
+	if f.ID == pdu.SubmitSMRespID && len(f.Body) <= submitRespInline {
+		// The most common response: one allocation for the response, its
+		// body and its bytes.
+		box := &submitRespBox{}
+		box.r.PDU = &box.sm
+		body = append(box.buf[:0], f.Body...)
+		resp = &box.r
+	} else {
+		resp = &Response{}
+		if f.ID != pdu.GenericNackID {
+			body = append([]byte(nil), f.Body...)
+			resp.PDU = pdu.New(f.ID)
+		}
+	}
+	resp.Header = f.Header
 	var err error
 	if f.ID != pdu.GenericNackID {
-		body := append([]byte(nil), f.Body...)
-		resp.PDU = pdu.New(f.ID)
 		if derr := s.cfg.Decode.Unmarshal(resp.PDU, body); derr != nil && f.Status == pdu.ESME_ROK {
 			err = fmt.Errorf("smpp: undecodable %s from peer: %w", f.ID, derr)
 		}
