@@ -547,9 +547,24 @@ func (s *Session) handleRequest(f codec.Frame) {
 		}()
 		return
 	}
-	// The body must outlive the read buffer: copy the frame.
-	body := append([]byte(nil), f.Body...)
-	p := pdu.New(id)
+	// The body must outlive the read buffer: copy the frame. submit_sm and
+	// deliver_sm, the requests that come by the thousand, get their request,
+	// decoded body and bytes in one allocation.
+	var body []byte
+	var p pdu.PDU
+	var box *messageBox
+	if (id == pdu.SubmitSMID || id == pdu.DeliverSMID) && len(f.Body) <= messageInline {
+		box = &messageBox{}
+		body = append(box.buf[:0], f.Body...)
+		if id == pdu.SubmitSMID {
+			p = &box.sm
+		} else {
+			p = (*pdu.DeliverSM)(&box.sm)
+		}
+	} else {
+		body = append([]byte(nil), f.Body...)
+		p = pdu.New(id)
+	}
 	if err := s.cfg.Decode.Unmarshal(p, body); err != nil {
 		st := pdu.StatusOf(err)
 		if fn := s.cfg.Observer.Error; fn != nil {
@@ -581,10 +596,14 @@ func (s *Session) handleRequest(f codec.Frame) {
 	}
 	s.handlers.Add(1)
 	// One allocation for the request and its response writer.
-	rq := &inboundRequest{
-		Request:        Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx},
-		responseWriter: responseWriter{s: s, h: f.Header},
+	var rq *inboundRequest
+	if box != nil {
+		rq = &box.inboundRequest
+	} else {
+		rq = &inboundRequest{}
 	}
+	rq.Request = Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx}
+	rq.responseWriter.s, rq.responseWriter.h = s, f.Header
 	if s.cfg.InlineHandler {
 		s.serve(&rq.responseWriter, &rq.Request)
 		return
@@ -642,6 +661,17 @@ func (s *Session) serve(w *responseWriter, r *Request) {
 type inboundRequest struct {
 	Request
 	responseWriter
+}
+
+// messageInline is the longest submit_sm or deliver_sm body kept inline in a
+// messageBox: a full short message with its addresses and a few TLVs.
+const messageInline = 400
+
+// messageBox holds an inbound submit_sm or deliver_sm in one allocation.
+type messageBox struct {
+	inboundRequest
+	sm  pdu.SubmitSM
+	buf [messageInline]byte
 }
 
 type responseWriter struct {
