@@ -20,7 +20,6 @@ type op struct {
 	c      *Client
 	ctx    context.Context
 	req    pdu.PDU
-	onCall func(*session.Call) // o.called, bound once
 	fin    finisher            // told of the outcome (SubmitFunc), or nil
 	armed  atomic.Bool         // an attempt is in flight and not yet handled
 	sl     *slot               // the slot of the current attempt
@@ -36,7 +35,6 @@ type op struct {
 
 func (o *op) init(c *Client, ctx context.Context, req pdu.PDU) {
 	o.c, o.ctx, o.req = c, ctx, req
-	o.onCall = o.called
 }
 
 // finish completes the op once.
@@ -129,7 +127,7 @@ func (c *Client) attempt(o *op) (retry bool, resp pdu.PDU, err error) {
 	o.sl = sl
 	o.gen = sl.gov.gen.Load()
 	o.armed.Store(true)
-	if err := s.SendFunc(o.ctx, o.req, o.onCall); err != nil {
+	if err := s.SendNotify(o.ctx, o.req, o); err != nil {
 		if !o.armed.CompareAndSwap(true, false) {
 			return false, nil, nil // the callback has it
 		}
@@ -164,6 +162,9 @@ func lostUnsent(err error) bool {
 
 // called is the session's completion callback of an attempt. It runs on a
 // session goroutine and must not block: a retry goes to a new goroutine.
+// CallDone implements session.Notifier: the attempt in flight completed.
+func (o *op) CallDone(call *session.Call) { o.called(call) }
+
 func (o *op) called(call *session.Call) {
 	if !o.armed.CompareAndSwap(true, false) {
 		return // the attempt's error was handled by attempt

@@ -37,7 +37,7 @@ type Call struct {
 	resp   *Response
 	err    error
 	stop   func() bool
-	onDone func(*Call)
+	onDone Notifier
 }
 
 func newCall(p pdu.PDU) *Call { return &Call{req: p} }
@@ -109,7 +109,7 @@ func (c *Call) complete(resp *Response, err error) {
 	}
 	c.doneMu.Unlock()
 	if c.onDone != nil {
-		c.onDone(c)
+		c.onDone.CallDone(c)
 	}
 }
 
@@ -175,8 +175,25 @@ func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) (*Call, error) {
 // goroutine or channel receive per request. done is called exactly once, also
 // when SendFunc returns an error (the Call then holds that error).
 func (s *Session) SendFunc(ctx context.Context, p pdu.PDU, done func(*Call)) error {
+	return s.SendNotify(ctx, p, NotifierFunc(done))
+}
+
+// Notifier is told once when a call completes; see SendNotify.
+type Notifier interface {
+	CallDone(c *Call)
+}
+
+// NotifierFunc adapts a function to a Notifier.
+type NotifierFunc func(*Call)
+
+// CallDone calls f(c).
+func (f NotifierFunc) CallDone(c *Call) { f(c) }
+
+// SendNotify is SendFunc with a Notifier: a type that implements CallDone
+// (a per-request struct of the caller's) costs no closure per request.
+func (s *Session) SendNotify(ctx context.Context, p pdu.PDU, n Notifier) error {
 	c := newCall(p)
-	c.onDone = done
+	c.onDone = n
 	err := s.send(ctx, c, true)
 	if err != nil {
 		// Some failure paths complete the call and some do not: make the
