@@ -17,14 +17,14 @@ var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); re
 // connection lost before the request was written, a throttled answer) and
 // completes exactly once.
 type op struct {
-	c      *Client
-	ctx    context.Context
-	req    pdu.PDU
-	fin    finisher            // told of the outcome (SubmitFunc), or nil
-	armed  atomic.Bool         // an attempt is in flight and not yet handled
-	sl     *slot               // the slot of the current attempt
-	gen    uint64              // its governor generation when sent
-	tries  int                 // throttled attempts
+	c     *Client
+	ctx   context.Context
+	req   pdu.PDU
+	fin   finisher    // told of the outcome (SubmitFunc), or nil
+	armed atomic.Bool // an attempt is in flight and not yet handled
+	sl    *slot       // the slot of the current attempt
+	gen   uint64      // its governor generation when sent
+	tries int         // throttled attempts
 
 	mu   sync.Mutex
 	done bool
