@@ -86,8 +86,10 @@ func startSMSC(b *testing.B, kind string, secure bool) (addr string, clientTLS *
 			Logger:  slog.New(slog.DiscardHandler),
 			Window:  1000,
 			Handler: submitHandler,
-			// The handler answers at once: run it on the read loop.
-			InlineHandler: true,
+			// The handler answers at once and keeps nothing: run it on the
+			// read loop and reuse each request's memory.
+			InlineHandler:   true,
+			RecycleRequests: true,
 			// Let the client's window, not the inbound window, be the limit.
 			InboundWindow: 2000,
 			TLSConfig:     srvTLS,

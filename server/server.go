@@ -61,6 +61,12 @@ type Server struct {
 	// runs each request in its own goroutine.
 	InlineHandler bool
 
+	// RecycleRequests, with InlineHandler, reuses each submit_sm's memory
+	// once the handler has returned (see session.Config.RecycleRequests): the
+	// handler must not keep the request or its strings. False gives every
+	// request its own memory.
+	RecycleRequests bool
+
 	// SystemID is the SMSC's system_id in bind responses. Empty means "SMSC".
 	SystemID string
 
@@ -447,6 +453,7 @@ func (s *Server) sessionConfig(c *conn) session.Config {
 		Role:                session.SMSC,
 		Handler:             c,
 		InlineHandler:       s.InlineHandler,
+		RecycleRequests:     s.RecycleRequests,
 		OnBind:              c.onBind,
 		Window:              s.Window,
 		InboundWindow:       s.InboundWindow,

@@ -36,6 +36,15 @@ type Config struct {
 	// goroutine. False (the default) runs each request in its own goroutine.
 	InlineHandler bool
 
+	// RecycleRequests, with InlineHandler, reuses each submit_sm and
+	// deliver_sm request's memory for the next one once the handler has
+	// returned: the Request, its PDU and every string and slice of the PDU are
+	// valid only until then (a handler that keeps something copies it, or
+	// calls Clone; one that calls Hold keeps the whole request, which is then
+	// not reused). It saves the one allocation per request. False (the
+	// default) gives every request its own memory.
+	RecycleRequests bool
+
 	// OnBind authenticates a bind received by an SMSC-role session. It runs on
 	// the read loop (nothing else is legal before the bind completes). It returns
 	// the response body (nil for a default one) and the status; a non-zero status

@@ -59,6 +59,9 @@ type Session struct {
 	closeErr error
 
 	kick chan struct{} // wakes the writer
+	// freeBox is a request's memory ready for the next one (RecycleRequests);
+	// only the read loop touches it.
+	freeBox *messageBox
 	// batching is set while the read loop has more complete PDUs buffered;
 	// kickPending records a wake deferred until the burst ends.
 	batching    atomic.Bool
@@ -554,7 +557,13 @@ func (s *Session) handleRequest(f codec.Frame) {
 	var p pdu.PDU
 	var box *messageBox
 	if (id == pdu.SubmitSMID || id == pdu.DeliverSMID) && len(f.Body) <= messageInline {
-		box = &messageBox{}
+		if box = s.freeBox; box != nil {
+			// RecycleRequests: the previous request's memory, free again.
+			s.freeBox = nil
+			box.inboundRequest = inboundRequest{}
+		} else {
+			box = &messageBox{}
+		}
 		body = append(box.buf[:0], f.Body...)
 		if id == pdu.SubmitSMID {
 			p = &box.sm
@@ -606,6 +615,9 @@ func (s *Session) handleRequest(f codec.Frame) {
 	rq.responseWriter.s, rq.responseWriter.h = s, f.Header
 	if s.cfg.InlineHandler {
 		s.serve(&rq.responseWriter, &rq.Request)
+		if box != nil && s.cfg.RecycleRequests && !rq.responseWriter.held.Load() {
+			s.freeBox = box
+		}
 		return
 	}
 	go s.serve(&rq.responseWriter, &rq.Request)

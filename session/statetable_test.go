@@ -332,3 +332,54 @@ func encodeHex(seq uint32, p pdu.PDU) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+func TestRecycleRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := net.Pipe()
+		var seen []string
+		var held session.ResponseWriter
+		var heldPDU *pdu.SubmitSM
+		s := session.New(a, session.Config{Role: session.SMSC, InlineHandler: true, RecycleRequests: true, EnquireLinkInterval: -1,
+			Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+				sm := r.PDU.(*pdu.SubmitSM)
+				seen = append(seen, string(sm.ShortMessage)+"/"+sm.DestinationAddr) // copies
+				if string(sm.ShortMessage) == "hold" {
+					w.Hold()
+					held, heldPDU = w, sm
+					return
+				}
+				w.Respond(&pdu.SubmitSMResp{MessageID: sm.DestinationAddr}, 0)
+			})})
+		p := newRaw(t, b)
+		p.send(1, 0, &pdu.Bind{ID: pdu.BindTransmitterID})
+		p.read()
+		msgs := []struct{ text, dest string }{{"first", "111"}, {"hold", "222"}, {"third message", "3"}, {"4th", "44444"}}
+		for i, m := range msgs {
+			p.send(uint32(10+i), 0, &pdu.SubmitSM{DestinationAddr: m.dest, ShortMessage: []byte(m.text)})
+			if m.text == "hold" {
+				continue
+			}
+			f := p.read()
+			var r pdu.SubmitSMResp
+			if err := r.UnmarshalBinary(f.Body); err != nil || r.MessageID != m.dest || f.Sequence != uint32(10+i) {
+				t.Fatalf("answer %d: %v %q seq %d", i, err, r.MessageID, f.Sequence)
+			}
+		}
+		// The held request kept its own memory while others were decoded.
+		if string(heldPDU.ShortMessage) != "hold" || heldPDU.DestinationAddr != "222" {
+			t.Fatalf("held request overwritten: %q %q", heldPDU.ShortMessage, heldPDU.DestinationAddr)
+		}
+		held.Respond(&pdu.SubmitSMResp{MessageID: "held"}, 0)
+		if f := p.read(); f.Sequence != 11 {
+			t.Fatalf("held answer seq %d", f.Sequence)
+		}
+		want := []string{"first/111", "hold/222", "third message/3", "4th/44444"}
+		for i := range want {
+			if seen[i] != want[i] {
+				t.Fatalf("handler saw %q, want %q", seen, want)
+			}
+		}
+		s.Close()
+		b.Close()
+	})
+}
