@@ -169,8 +169,11 @@ func New(cfg Config) *Simulator {
 	mux.HandleFunc(pdu.CancelSMID, s.serveCancel)
 	mux.HandleFunc(pdu.ReplaceSMID, s.serveReplace)
 	s.srv = &server.Server{
-		Handler:             mux,
-		InlineHandler:       true,
+		Handler:       mux,
+		InlineHandler: true,
+		// The handlers copy what they keep (the store holds fixed-size
+		// arrays), so each request's memory is reused for the next.
+		RecycleRequests:     true,
 		SystemID:            cfg.SystemID,
 		Authenticate:        s.authenticate,
 		TLSConfig:           cfg.TLS,
