@@ -179,6 +179,11 @@ type Config struct {
 	// (reassembled) and delivery receipts (parsed). Nil answers them all
 	// with ESME_RX_T_APPN so that the SMSC keeps them for later.
 	Handler Handler
+	// DetectReceiptText treats a deliver_sm or data_sm whose esm_class does not
+	// mark it as a receipt, but whose text has both an id: and a stat: field,
+	// as a receipt (some SMSCs send receipts with esm_class 0). False trusts
+	// esm_class alone.
+	DetectReceiptText bool
 	// Reassembly bounds the reassembly of long MO messages (TTL, memory).
 	// Its Default is set from Default.
 	Reassembly udh.Config

@@ -159,6 +159,18 @@ func (c *Client) serveDelivery(w session.ResponseWriter, r *session.Request) {
 		return
 	}
 	d := &Delivery{PDU: r.PDU, Session: r.Session, Source: src, Destination: dst, ESMClass: esm, w: w, c: c}
+	if !receipt && c.cfg.DetectReceiptText && esm&0x40 == 0 {
+		// Some SMSCs send receipts with esm_class 0: recognise them by
+		// their text (an id: and a stat: field).
+		var probe pdu.Receipt
+		text := sm
+		if len(text) == 0 {
+			text, _ = tlvs.MessagePayload()
+		}
+		if pdu.ParseReceipt(text, &probe) == nil && probe.Fields.Has(pdu.ReceiptID) && probe.Fields.Has(pdu.ReceiptStat) {
+			receipt = true
+		}
+	}
 	if receipt {
 		rc := new(pdu.Receipt)
 		if dm, ok := r.PDU.(*pdu.DeliverSM); ok {
