@@ -57,8 +57,9 @@ func BenchmarkClientSubmit(b *testing.B) {
 
 // latencies collects per-request latencies from many goroutines cheaply.
 type latencies struct {
-	mu  sync.Mutex
-	all []time.Duration
+	mu   sync.Mutex
+	all  []time.Duration
+	cpu0 time.Duration // process CPU time when the run started
 }
 
 func (l *latencies) add(d time.Duration) {
@@ -70,6 +71,9 @@ func (l *latencies) add(d time.Duration) {
 func (l *latencies) report(b *testing.B, n int, elapsed time.Duration) {
 	slices.Sort(l.all)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
+	// CPU of the whole process per message: this side and the minimal SMSC
+	// (the same in every row), user and system time.
+	b.ReportMetric(float64((processCPU()-l.cpu0).Nanoseconds())/float64(n), "cpu-ns/msg")
 	if len(l.all) > 0 {
 		b.ReportMetric(float64(l.all[len(l.all)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(l.all[len(l.all)*99/100].Microseconds()), "p99-µs")
@@ -88,7 +92,7 @@ func runClient(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	defer c.Close(ctx)
 	sm := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "27820001234", ShortMessage: []byte("hello from the benchmark")}
 	n := b.N
-	lat := &latencies{all: make([]time.Duration, 0, n)}
+	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
 	var wg sync.WaitGroup
 	wg.Add(n)
 	b.ResetTimer()
@@ -116,7 +120,7 @@ func runGosmpp(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	}
 	n := b.N
 	tokens := make(chan struct{}, window)
-	lat := &latencies{all: make([]time.Duration, 0, n)}
+	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
 	var mu sync.Mutex
 	sent := make(map[int32]time.Time, window)
 	var wg sync.WaitGroup
@@ -183,7 +187,7 @@ func runSession(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	}
 	sm := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "27820001234", ShortMessage: []byte("hello from the benchmark")}
 	n := b.N
-	lat := &latencies{all: make([]time.Duration, 0, n)}
+	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
 	var wg sync.WaitGroup
 	wg.Add(n)
 	b.ResetTimer()
