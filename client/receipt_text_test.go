@@ -43,3 +43,22 @@ func TestDetectReceiptText(t *testing.T) {
 		c.Close(context.Background())
 	}
 }
+
+func TestParseAddress(t *testing.T) {
+	for _, c := range []struct {
+		in       string
+		ton, npi uint8
+		addr     string
+	}{
+		{"+254700000001", 1, 1, "254700000001"},
+		{"0700000001", 0, 1, "0700000001"},
+		{"MyBrand", 5, 0, "MyBrand"},
+		{"+44 20", 5, 0, "+44 20"},
+		{"", 0, 0, ""},
+	} {
+		ton, npi, addr := client.ParseAddress(c.in)
+		if ton != c.ton || npi != c.npi || addr != c.addr {
+			t.Errorf("ParseAddress(%q) = %d %d %q", c.in, ton, npi, addr)
+		}
+	}
+}

@@ -28,8 +28,8 @@ import (
 // string for the others), and err is the first segment's error, as for Submit.
 func (c *Client) SendText(ctx context.Context, from, to, text string) (ids []string, err error) {
 	sm := pdu.SubmitSM{RegisteredDelivery: c.cfg.RegisteredDelivery}
-	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = address(from)
-	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = address(to)
+	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = ParseAddress(from)
+	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = ParseAddress(to)
 	return c.SendTextWith(ctx, &sm, text)
 }
 
@@ -126,8 +126,12 @@ func (c *Client) splitOptions() udh.Options {
 	return o
 }
 
-// address returns the TON, NPI and digits of an address written by a user.
-func address(a string) (ton, npi uint8, addr string) {
+// ParseAddress returns the TON, NPI and address to send for an address as a
+// user writes it: "+254700000001" is international (TON 1, NPI 1, without the
+// +), "0700000001" or "1000" is unknown/ISDN (TON 0, NPI 1), and anything with
+// letters, "MyBrand", is alphanumeric (TON 5, NPI 0). SendText uses it for
+// from and to.
+func ParseAddress(a string) (ton, npi uint8, addr string) {
 	if a == "" {
 		return 0, 0, ""
 	}

@@ -256,8 +256,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}()
 
 	sm := &pdu.SubmitSM{ShortMessage: []byte(*text)}
-	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = address(*from)
-	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = address(*to)
+	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = client.ParseAddress(*from)
+	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = client.ParseAddress(*to)
 	if *dlr {
 		sm.RegisteredDelivery = 1
 	}

@@ -167,8 +167,8 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *dc >= 0 {
 			sm.DataCoding = uint8(*dc)
 		}
-		sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = address(*from)
-		sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = address(*to)
+		sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = client.ParseAddress(*from)
+		sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = client.ParseAddress(*to)
 		if *dlr {
 			sm.RegisteredDelivery = 1
 		}
@@ -253,33 +253,6 @@ func (w *receiptWaiter) wait(ctx context.Context, id string) (receiptJSON, error
 			return receiptJSON{}, ctx.Err()
 		}
 	}
-}
-
-// address returns the TON, NPI and digits of an address as the client's
-// SendText reads it.
-func address(a string) (ton, npi uint8, addr string) {
-	if a == "" {
-		return 0, 0, ""
-	}
-	if a[0] == '+' && digits(a[1:]) {
-		return 1, 1, a[1:]
-	}
-	if digits(a) {
-		return 0, 1, a
-	}
-	return 5, 0, a
-}
-
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // ---------------------------------------------------------------- listen
@@ -401,7 +374,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer cl.Close(context.Background())
 	q := &pdu.QuerySM{MessageID: *id}
-	q.SourceAddrTON, q.SourceAddrNPI, q.SourceAddr = address(*from)
+	q.SourceAddrTON, q.SourceAddrNPI, q.SourceAddr = client.ParseAddress(*from)
 	qctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	r, err := cl.QuerySM(qctx, q)
@@ -447,8 +420,8 @@ func runCancel(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer cl.Close(context.Background())
 	m := &pdu.CancelSM{MessageID: *id}
-	m.SourceAddrTON, m.SourceAddrNPI, m.SourceAddr = address(*from)
-	m.DestAddrTON, m.DestAddrNPI, m.DestinationAddr = address(*to)
+	m.SourceAddrTON, m.SourceAddrNPI, m.SourceAddr = client.ParseAddress(*from)
+	m.DestAddrTON, m.DestAddrNPI, m.DestinationAddr = client.ParseAddress(*to)
 	cctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	if err := cl.CancelSM(cctx, m); err != nil {
