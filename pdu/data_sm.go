@@ -80,10 +80,7 @@ func (*DataSMResp) CommandID() CommandID { return DataSMRespID }
 
 // AppendBinary appends the body to dst.
 func (r *DataSMResp) AppendBinary(dst []byte) ([]byte, error) {
-	e := newEncoder(dst, DataSMRespID)
-	e.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
-	e.tlvs(r.TLVs)
-	return e.done()
+	return appendMessageIDBody(dst, DataSMRespID, r.MessageID, r.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body is accepted.
@@ -93,15 +90,7 @@ func (r *DataSMResp) UnmarshalBinary(body []byte) error {
 	return d.err
 }
 
-func (r *DataSMResp) decode(d *decoder) {
-	r.MessageID = ""
-	r.TLVs = r.TLVs[:0]
-	if len(d.src) == 0 {
-		return
-	}
-	r.MessageID = d.cstring("message_id", 65, ESME_RINVMSGID, true)
-	r.TLVs = d.tlvs(r.TLVs)
-}
+func (r *DataSMResp) decode(d *decoder) { r.MessageID, r.TLVs = d.messageIDBody(r.TLVs) }
 
 // Clone returns a copy that shares no memory with r.
 func (r *DataSMResp) Clone() *DataSMResp {

@@ -123,10 +123,7 @@ func (*SubmitSMResp) CommandID() CommandID { return SubmitSMRespID }
 
 // AppendBinary appends the body to dst.
 func (r *SubmitSMResp) AppendBinary(dst []byte) ([]byte, error) {
-	e := newEncoder(dst, SubmitSMRespID)
-	e.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
-	e.tlvs(r.TLVs)
-	return e.done()
+	return appendMessageIDBody(dst, SubmitSMRespID, r.MessageID, r.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) is accepted.
@@ -136,15 +133,7 @@ func (r *SubmitSMResp) UnmarshalBinary(body []byte) error {
 	return d.err
 }
 
-func (r *SubmitSMResp) decode(d *decoder) {
-	r.MessageID = ""
-	r.TLVs = r.TLVs[:0]
-	if len(d.src) == 0 {
-		return
-	}
-	r.MessageID = d.cstring("message_id", 65, ESME_RINVMSGID, true)
-	r.TLVs = d.tlvs(r.TLVs)
-}
+func (r *SubmitSMResp) decode(d *decoder) { r.MessageID, r.TLVs = d.messageIDBody(r.TLVs) }
 
 // Clone returns a copy that shares no memory with r.
 func (r *SubmitSMResp) Clone() *SubmitSMResp {
@@ -201,10 +190,7 @@ func (*DeliverSMResp) CommandID() CommandID { return DeliverSMRespID }
 
 // AppendBinary appends the body to dst.
 func (r *DeliverSMResp) AppendBinary(dst []byte) ([]byte, error) {
-	e := newEncoder(dst, DeliverSMRespID)
-	e.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
-	e.tlvs(r.TLVs)
-	return e.done()
+	return appendMessageIDBody(dst, DeliverSMRespID, r.MessageID, r.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body is accepted.
@@ -214,12 +200,4 @@ func (r *DeliverSMResp) UnmarshalBinary(body []byte) error {
 	return d.err
 }
 
-func (r *DeliverSMResp) decode(d *decoder) {
-	r.MessageID = ""
-	r.TLVs = r.TLVs[:0]
-	if len(d.src) == 0 {
-		return
-	}
-	r.MessageID = d.cstring("message_id", 65, ESME_RINVMSGID, true)
-	r.TLVs = d.tlvs(r.TLVs)
-}
+func (r *DeliverSMResp) decode(d *decoder) { r.MessageID, r.TLVs = d.messageIDBody(r.TLVs) }

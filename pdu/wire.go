@@ -242,3 +242,23 @@ func (e *encoder) done() ([]byte, error) {
 	}
 	return e.dst, nil
 }
+
+// appendMessageIDBody appends the body shared by submit_sm_resp,
+// deliver_sm_resp and data_sm_resp: a message_id and optional parameters.
+func appendMessageIDBody(dst []byte, id CommandID, messageID string, l tlv.List) ([]byte, error) {
+	e := newEncoder(dst, id)
+	e.cstring("message_id", messageID, 65, ESME_RINVMSGID)
+	e.tlvs(l)
+	return e.done()
+}
+
+// messageIDBody decodes that shared body; an empty body (an error response)
+// decodes as an empty message_id. l's storage is reused.
+func (d *decoder) messageIDBody(l tlv.List) (string, tlv.List) {
+	l = l[:0]
+	if len(d.src) == 0 {
+		return "", l
+	}
+	id := d.cstring("message_id", 65, ESME_RINVMSGID, true)
+	return id, d.tlvs(l)
+}
