@@ -313,18 +313,15 @@ func (gw *Gateway) accept(m *store.Message) pdu.Status {
 // maxLive bounds the messages held in the read cache.
 const maxLive = 500000
 
-// cache keeps a copy of a non-final message for the receipt path, and
-// reports whether it is cached (false when the cache is full).
-func (gw *Gateway) cache(m *store.Message) bool {
+// cache keeps a copy of a non-final message for the receipt path.
+func (gw *Gateway) cache(m *store.Message) {
 	cp := *m
 	if _, loaded := gw.live.Swap(m.ID, &cp); !loaded {
 		if gw.liveN.Add(1) > maxLive {
 			gw.live.Delete(m.ID)
 			gw.liveN.Add(-1)
-			return false
 		}
 	}
-	return true
 }
 
 // uncache drops a message that reached a final state.
@@ -388,7 +385,7 @@ func storeState(s pdu.MessageState) store.State {
 
 func (gw *Gateway) owned(r *session.Request, id string) (*store.Message, pdu.Status) {
 	a := accountOf(r.Session)
-	m, err := gw.message(id)
+	m, err := gw.store.Get(id)
 	if err != nil || m.Account != a.cfg.SystemID {
 		return nil, pdu.ESME_RINVMSGID
 	}
@@ -432,7 +429,6 @@ func (gw *Gateway) handleCancel(w session.ResponseWriter, r *session.Request) {
 		w.Respond(nil, pdu.ESME_RSYSERR)
 		return
 	}
-	gw.uncache(m.ID)
 	gw.cancelled.Store(m.ID, true)
 	gw.releaseClaim(m.ID)
 	w.Respond(nil, 0)
@@ -483,7 +479,6 @@ func (gw *Gateway) handleReplace(w session.ResponseWriter, r *session.Request) {
 		w.Respond(nil, pdu.ESME_RSYSERR)
 		return
 	}
-	gw.cache(m)
 	gw.replaced.Store(m.ID, m)
 	w.Respond(nil, 0)
 }
@@ -524,7 +519,7 @@ func (gw *Gateway) claimQueued(id string) (*store.Message, bool) {
 	if _, busy := gw.claims.LoadOrStore(id, struct{}{}); busy {
 		return nil, false
 	}
-	m, err := gw.message(id) // the cache first: it knows what is en route
+	m, err := gw.store.Get(id)
 	if err != nil || m.State != store.Queued {
 		gw.claims.Delete(id)
 		return nil, false

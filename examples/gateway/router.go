@@ -169,20 +169,10 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	case err == nil:
 		m.State, m.UpstreamID = store.Enroute, upstreamID
 		key := upstreamKey(upstreamID)
-		var err error
-		cached := gw.cache(m)
-		if u.dedupe != 0 && cached {
-			// Only the index: on disk the message stays Queued (the cache,
-			// which cancel_sm, replace_sm and query_sm read first, knows it
-			// is en route), and after a crash it is sent again with its key
-			// and mapped again.
-			err = gw.store.MapUpstreamOnly(m.ID, u.name, key, false)
-		} else {
-			err = gw.store.MapUpstream(m, key, false)
-		}
-		if err != nil {
+		if err := gw.store.MapUpstream(m, key, false); err != nil {
 			gw.log.Error("store: map upstream id", "err", err, "id", m.ID)
 		}
+		gw.cache(m)
 		gw.upIDs.Store(u.name+"\x00"+key, m.ID)
 		// A receipt may have arrived first: it is parked and matched now.
 		if ps := gw.parked.take(u.name, key); len(ps) > 0 {

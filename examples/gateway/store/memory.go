@@ -92,23 +92,6 @@ func (s *Memory) Get(id string) (*Message, error) {
 }
 
 // MapUpstream stores m and the index entry (m.Route, upstreamKey) -> m.ID.
-func (s *Memory) MapUpstreamOnly(id, route, upstreamKey string, sync bool) error {
-	if id == "" {
-		return errEmptyID
-	}
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	ref := upstreamRef{route, upstreamKey}
-	s.up[ref] = id
-	if !slices.Contains(s.upOfID[id], ref) {
-		s.upOfID[id] = append(s.upOfID[id], ref)
-	}
-	return nil
-}
-
-// MapUpstream stores m and records the index entry (m.Route, upstreamKey) -> m.ID.
 func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
 	if m.ID == "" {
 		return errEmptyID

@@ -242,36 +242,13 @@ func (p *Pebble) writeMessage(m *Message, route, upstreamKey string, mapUp, sync
 	defer putBuf(kb)
 	putMessage(b, kb, m)
 	if mapUp {
-		putUpstream(b, kb, m.ID, route, upstreamKey)
+		kb.b = appendUpKey(kb.b[:0], route, upstreamKey)
+		b.Set(kb.b, []byte(m.ID), nil)
+		kb.b = appendUpOfIDPrefix(kb.b[:0], m.ID)
+		kb.b = appendString(kb.b, route)
+		kb.b = append(kb.b, upstreamKey...)
+		b.Set(kb.b, nil, nil)
 	}
-	return b.Commit(writeOpts(sync))
-}
-
-// putUpstream adds the index entries (route, upstreamKey) -> id, and the
-// reverse entry Purge uses, to batch b.
-func putUpstream(b *pebble.Batch, kb *keyBuf, id, route, upstreamKey string) {
-	kb.b = appendUpKey(kb.b[:0], route, upstreamKey)
-	b.Set(kb.b, []byte(id), nil)
-	kb.b = appendUpOfIDPrefix(kb.b[:0], id)
-	kb.b = appendString(kb.b, route)
-	kb.b = append(kb.b, upstreamKey...)
-	b.Set(kb.b, nil, nil)
-}
-
-// MapUpstreamOnly records (route, upstreamKey) -> id without rewriting the message.
-func (p *Pebble) MapUpstreamOnly(id, route, upstreamKey string, sync bool) error {
-	if id == "" {
-		return errEmptyID
-	}
-	if err := p.begin(); err != nil {
-		return err
-	}
-	defer p.end()
-	b := p.db.NewBatch()
-	defer b.Close()
-	kb := getBuf()
-	defer putBuf(kb)
-	putUpstream(b, kb, id, route, upstreamKey)
 	return b.Commit(writeOpts(sync))
 }
 

@@ -77,11 +77,6 @@ type Store interface {
 	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts, in one
 	// atomic write. upstreamKey is the normalised upstream id.
 	MapUpstream(m *Message, upstreamKey string, sync bool) error
-	// MapUpstreamOnly records the index entry (route, upstreamKey) -> id
-	// without rewriting the message: for upstreams that honour an idempotency
-	// key, where a message still Queued on disk after a crash is simply sent
-	// again and mapped again.
-	MapUpstreamOnly(id, route, upstreamKey string, sync bool) error
 	// LookupUpstream returns the gateway id for an upstream id of a route.
 	// upstreamKey is the normalised id (see pdu.NormalizeMessageID).
 	LookupUpstream(route, upstreamKey string) (string, error)

@@ -36,7 +36,6 @@ func TestConformance(t *testing.T) {
 		{"Pending", testPending},
 		{"Deliveries", testDeliveries},
 		{"UpdateWithDelivery", testUpdateWithDelivery},
-		{"MapUpstreamOnly", testMapUpstreamOnly},
 		{"Accounts", testAccounts},
 		{"Purge", testPurge},
 		{"Closed", testClosed},
@@ -636,35 +635,5 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 	s.Pending(func(*Message) bool { pending++; return true })
 	if pending != 0 {
 		t.Fatalf("a delivered message is still pending")
-	}
-}
-
-func testMapUpstreamOnly(t *testing.T, s Store) {
-	m := fullMessage("q1")
-	if err := s.Accept(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MapUpstreamOnly("q1", "op", "abc", false); err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.LookupUpstream("op", "abc")
-	if err != nil || id != "q1" {
-		t.Fatalf("lookup: %q %v", id, err)
-	}
-	got, err := s.Get("q1")
-	if err != nil || got.State != Queued || got.UpstreamID != "" {
-		t.Fatalf("the record changed: %v %+v", err, got)
-	}
-	// A final message is purged with its index entry.
-	got.State = Delivered
-	got.Done = time.Now().Add(-time.Hour)
-	if err := s.Update(got, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Purge(time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.LookupUpstream("op", "abc"); err != ErrNotFound {
-		t.Fatalf("index entry left after purge: %v", err)
 	}
 }
