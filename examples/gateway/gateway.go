@@ -44,6 +44,7 @@ type Gateway struct {
 	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
 	cancelled sync.Map // id -> true: cancelled while queued
 	receiving sync.Map // id -> struct{}: a receipt being recorded
+	finals    sync.Map // id -> time.Time: reached a final state in this process
 
 	// live caches the newest version of non-final messages and ups the
 	// upstream-id index of messages waiting for their receipt, so that the
@@ -315,6 +316,9 @@ const maxLive = 500000
 
 // cache keeps a copy of a non-final message for the receipt path.
 func (gw *Gateway) cache(m *store.Message) {
+	if gw.isFinal(m.ID) {
+		return
+	}
 	cp := *m
 	if _, loaded := gw.live.Swap(m.ID, &cp); !loaded {
 		if gw.liveN.Add(1) > maxLive {
@@ -326,9 +330,25 @@ func (gw *Gateway) cache(m *store.Message) {
 
 // uncache drops a message that reached a final state.
 func (gw *Gateway) uncache(id string) {
+	gw.finals.Store(id, time.Now())
 	if _, ok := gw.live.LoadAndDelete(id); ok {
 		gw.liveN.Add(-1)
 	}
+}
+
+// isFinal reports whether the message reached a final state in this process:
+// an in-memory version that says otherwise (a resend answered after the
+// receipt) is stale.
+func (gw *Gateway) isFinal(id string) bool { _, ok := gw.finals.Load(id); return ok }
+
+// pruneFinals forgets final messages older than an hour.
+func (gw *Gateway) pruneFinals(now time.Time) {
+	gw.finals.Range(func(k, v any) bool {
+		if now.Sub(v.(time.Time)) > time.Hour {
+			gw.finals.Delete(k)
+		}
+		return true
+	})
 }
 
 // message returns the current version of a message: from the cache, or the store.

@@ -85,6 +85,7 @@ func (gw *Gateway) run() {
 				return
 			case now := <-t.C:
 				gw.parked.expire(now)
+				gw.pruneFinals(now)
 				if now.Sub(lastPurge) > time.Hour {
 					lastPurge = now
 					if n, err := gw.store.Purge(now.Add(-gw.cfg.Load().Retention.D())); err == nil && n > 0 {

@@ -167,8 +167,16 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	gw.metrics.upstreamSubmits.WithLabelValues(u.name, st.String()).Inc()
 	switch {
 	case err == nil:
-		m.State, m.UpstreamID = store.Enroute, upstreamID
 		key := upstreamKey(upstreamID)
+		if gw.isFinal(m.ID) {
+			// A resend (after a restart) answered after the receipt was
+			// already recorded: this version of the message is stale.
+			for _, p := range gw.parked.take(u.name, key) {
+				p.ack(nil)
+			}
+			return
+		}
+		m.State, m.UpstreamID = store.Enroute, upstreamID
 		if err := gw.store.MapUpstream(m, key, false); err != nil {
 			gw.log.Error("store: map upstream id", "err", err, "id", m.ID)
 		}
@@ -351,6 +359,9 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 		return errors.New("a receipt for this message is being recorded")
 	}
 	defer gw.receiving.Delete(id)
+	if gw.isFinal(id) {
+		return nil // a repeated receipt: already recorded and queued
+	}
 	m, err := gw.message(id)
 	if err != nil {
 		return err
