@@ -104,9 +104,10 @@ func (gw *Gateway) run() {
 	}()
 }
 
-// upstreamBack is called when an upstream bind comes up: messages waiting for
-// a retry because no upstream was bound can go now.
-func (gw *Gateway) upstreamBack() {}
+// upstreamBack is called when an upstream bind comes up: messages waiting
+// for a retry (because no upstream was bound) can go now rather than at the
+// end of their back-off.
+func (gw *Gateway) upstreamBack() { gw.retryQ.releaseAll() }
 
 // stop ends routing and closes the upstream clients, waiting for what is in
 // flight within ctx.

@@ -746,6 +746,20 @@ func (q *delayQueue) add(m *store.Message, at time.Time) {
 	}
 }
 
+// releaseAll makes every waiting message due now.
+func (q *delayQueue) releaseAll() {
+	q.mu.Lock()
+	now := time.Now()
+	for i := range q.h {
+		q.h[i].at = now
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
 func (q *delayQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
