@@ -24,10 +24,14 @@ func (gw *Gateway) recover() error {
 		case store.Queued:
 			requeue = append(requeue, m)
 		case store.Inflight:
-			gw.upMu.RLock()
-			u := gw.upstreams[m.Route]
-			gw.upMu.RUnlock()
-			if u != nil && u.dedupe != 0 {
+			// The upstream clients do not exist yet: read the configuration.
+			var dedupe uint16
+			for _, uc := range gw.cfg.Load().Upstreams {
+				if uc.Name == m.Route {
+					dedupe = uc.DedupeTLV
+				}
+			}
+			if dedupe != 0 {
 				m.State = store.Queued
 				requeue = append(requeue, m)
 			} else {

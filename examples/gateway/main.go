@@ -163,16 +163,18 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		go a.sim.Serve(l)
 	}
 
-	// Upstreams.
+	// Recover what the store holds before any upstream can deliver a
+	// receipt: the deliveries waiting for ESMEs are loaded first, so a new
+	// one cannot be loaded twice.
+	if err := gw.recover(); err != nil {
+		return fail(fmt.Errorf("recovering the queue: %w", err))
+	}
+
+	// Upstreams, then routing.
 	for _, uc := range cfg.Upstreams {
 		if err := gw.addUpstream(uc, a.SimAddr); err != nil {
 			return fail(err)
 		}
-	}
-
-	// Recover what the store holds, then start routing.
-	if err := gw.recover(); err != nil {
-		return fail(fmt.Errorf("recovering the queue: %w", err))
 	}
 	gw.run()
 

@@ -544,6 +544,7 @@ type pusher struct {
 	mu      sync.Mutex
 	queue   []held
 	spilled bool   // deliveries beyond maxHeld are only in the store
+	loading bool   // loadDeliveries is reading the store
 	maxSeq  uint64 // highest Seq ever held in memory
 }
 
@@ -554,7 +555,10 @@ type held struct {
 
 func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
 	p.mu.Lock()
-	if len(p.queue) >= maxHeld || p.spilled {
+	if len(p.queue) >= maxHeld || p.spilled || p.loading {
+		// While the store is being read back, a new delivery stays in the
+		// store only: the reading may or may not see it, and the next
+		// reading (spilled) will.
 		p.spilled = true
 	} else {
 		p.queue = append(p.queue, held{d, dsm})
@@ -594,6 +598,7 @@ func (gw *Gateway) loadDeliveries(p *pusher) error {
 	p.mu.Lock()
 	from := p.maxSeq
 	p.spilled = false
+	p.loading = true
 	p.mu.Unlock()
 	var batch []held
 	err := gw.store.Deliveries(p.acct, func(d *store.Delivery) bool {
@@ -609,6 +614,7 @@ func (gw *Gateway) loadDeliveries(p *pusher) error {
 		return len(batch) < maxHeld
 	})
 	p.mu.Lock()
+	p.loading = false
 	p.queue = append(p.queue, batch...)
 	if n := len(batch); n > 0 {
 		p.maxSeq = max(p.maxSeq, batch[n-1].d.Seq)
