@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -48,13 +47,12 @@ type Session struct {
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
-	mu       sync.Mutex // guards out, spare, gen, written, closed, closeErr
+	mu       sync.Mutex // guards out, spare, gen, closed, closeErr
 	pmu      sync.Mutex // guards pending (taken alone: the read loop and senders meet here, not on mu)
 	pending  map[uint32]*Call
 	out      []byte // PDUs queued for the writer
 	spare    []byte // the writer's other buffer
 	gen      uint64 // batch generation: incremented when the writer takes out
-	written  uint64 // the last generation handed to conn.Write
 	closed   bool
 	closeErr error
 
@@ -279,13 +277,11 @@ func (s *Session) flush() error {
 	buf := s.out
 	s.out = s.spare[:0]
 	s.gen++
-	gen := s.gen
 	s.mu.Unlock()
 
 	_, err := s.conn.Write(buf)
 
 	s.mu.Lock()
-	s.written = gen
 	if cap(buf) <= 1<<20 {
 		s.spare = buf[:0]
 	} else {
@@ -820,5 +816,3 @@ func (s *Session) expire(now time.Time) {
 		c.complete(nil, ErrTimeout)
 	}
 }
-
-func (s *Session) logger() *slog.Logger { return s.cfg.Logger }

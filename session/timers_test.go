@@ -35,13 +35,6 @@ func (p *rawPeer) send(seq uint32, status pdu.Status, body pdu.PDU) {
 	}
 }
 
-func (p *rawPeer) sendRaw(b []byte) {
-	p.t.Helper()
-	if _, err := p.conn.Write(b); err != nil {
-		p.t.Fatalf("write: %v", err)
-	}
-}
-
 func (p *rawPeer) read() codec.Frame {
 	p.t.Helper()
 	f, err := p.rd.Read()

@@ -77,7 +77,6 @@ type Server struct {
 	nextID   atomic.Uint64
 	submits  atomic.Int64
 	closed   atomic.Bool
-	timers   sync.WaitGroup
 	receipts sync.WaitGroup
 
 	mu       sync.Mutex

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -89,7 +88,6 @@ func (u *upstream) bindState(ev client.StateEvent) {
 	}
 	// Several binds may share an endpoint address; count them all.
 	key := ev.Endpoint + "/" + ev.Bind.String()
-	was := u.states[key]
 	u.states[key] = ev.State
 	n := 0
 	for _, s := range u.states {
@@ -97,7 +95,6 @@ func (u *upstream) bindState(ev client.StateEvent) {
 			n++
 		}
 	}
-	_ = was
 	u.up.Store(int32(n))
 }
 
@@ -529,8 +526,6 @@ func (gw *Gateway) enqueue(m *store.Message) {
 	case <-gw.ctx.Done():
 	}
 }
-
-var errNoUpstream = errors.New("no upstream bound for this route")
 
 // claimQueued takes the exclusive right to change a queued message, and
 // returns its current version; false when it is no longer queued or another

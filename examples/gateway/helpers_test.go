@@ -160,15 +160,6 @@ func (p *proc) kill9() {
 	<-p.done
 }
 
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // gateway is a running gateway process.
 type gateway struct {
 	*proc

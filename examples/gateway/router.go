@@ -141,16 +141,9 @@ func (gw *Gateway) pickUpstream(m *store.Message) *upstream {
 	names := gw.routeFor(m.Account, m.Source, m.Dest)
 	gw.upMu.RLock()
 	defer gw.upMu.RUnlock()
-	var first *upstream
 	for _, n := range names {
 		u := gw.upstreams[n]
-		if u == nil {
-			continue
-		}
-		if first == nil {
-			first = u
-		}
-		if u.up.Load() > 0 {
+		if u != nil && u.up.Load() > 0 {
 			return u
 		}
 	}

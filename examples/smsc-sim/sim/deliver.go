@@ -18,11 +18,10 @@ import (
 
 // job is a receipt due at a time (n set), or a deliver_sm to retry (d set).
 type job struct {
-	due      int64
-	n        uint64
-	sys      uint32
-	d        *delivery
-	attempts int
+	due int64
+	n   uint64
+	sys uint32
+	d   *delivery
 }
 
 // scheduler holds the jobs not yet due in a min-heap, served by one goroutine.

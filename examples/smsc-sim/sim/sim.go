@@ -105,7 +105,7 @@ type acct struct {
 
 // counters are the simulator's statistics.
 type counters struct {
-	submitted, receiptsQueued, receiptsSent, mo, delivered, deliverFailed, dropped, faults, dedupeHits atomic.Uint64
+	submitted, receiptsQueued, receiptsSent, mo, deliverFailed, dropped, faults, dedupeHits atomic.Uint64
 }
 
 // Stats are the simulator's counters since New.
