@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"container/heap"
 	"context"
 	"errors"
@@ -444,26 +443,22 @@ func rewriteReceipt(in *pdu.DeliverSM, id string) *pdu.DeliverSM {
 
 // replaceTextID replaces the value of the id: field of receipt text.
 func replaceTextID(text []byte, id string) []byte {
-	i := 0
-	for {
-		j := bytes.Index(bytes.ToLower(text[i:]), []byte("id:"))
-		if j < 0 {
-			return append([]byte(nil), text...)
+	for j := 0; j+3 <= len(text); j++ {
+		// The label, in any case, at the start or after a space.
+		if (j > 0 && text[j-1] != ' ') || text[j]|0x20 != 'i' || text[j+1]|0x20 != 'd' || text[j+2] != ':' {
+			continue
 		}
-		j += i
-		if j == 0 || text[j-1] == ' ' {
-			start := j + 3
-			end := start
-			for end < len(text) && text[end] != ' ' {
-				end++
-			}
-			out := make([]byte, 0, len(text)+len(id))
-			out = append(out, text[:start]...)
-			out = append(out, id...)
-			return append(out, text[end:]...)
+		start := j + 3
+		end := start
+		for end < len(text) && text[end] != ' ' {
+			end++
 		}
-		i = j + 3
+		out := make([]byte, 0, len(text)-(end-start)+len(id))
+		out = append(out, text[:start]...)
+		out = append(out, id...)
+		return append(out, text[end:]...)
 	}
+	return append([]byte(nil), text...)
 }
 
 var deliverTLVs = map[tlv.Tag]bool{

@@ -64,11 +64,17 @@ func (s *Memory) put(m *Message) error {
 		return err
 	}
 	defer s.mu.Unlock()
+	s.putLocked(m)
+	return nil
+}
+
+// putLocked stores a copy of m; s.mu is held. A final message with a zero
+// Done gets Done = now.
+func (s *Memory) putLocked(m *Message) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
 	s.msgs[m.ID] = cloneMessage(m)
-	return nil
 }
 
 // Accept stores a new message.
@@ -100,10 +106,7 @@ func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if m.State.Final() && m.Done.IsZero() {
-		m.Done = time.Now()
-	}
-	s.msgs[m.ID] = cloneMessage(m)
+	s.putLocked(m)
 	ref := upstreamRef{m.Route, upstreamKey}
 	s.up[ref] = m.ID
 	if !slices.Contains(s.upOfID[m.ID], ref) {
@@ -155,6 +158,12 @@ func (s *Memory) AddDelivery(d *Delivery, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
+	s.addDeliveryLocked(d)
+	return nil
+}
+
+// addDeliveryLocked queues a copy of d and sets d.Seq; s.mu is held.
+func (s *Memory) addDeliveryLocked(d *Delivery) {
 	s.seq++
 	d.Seq = s.seq
 	q := s.dels[d.Account]
@@ -163,7 +172,6 @@ func (s *Memory) AddDelivery(d *Delivery, sync bool) error {
 		s.dels[d.Account] = q
 	}
 	q[d.Seq] = cloneDelivery(d)
-	return nil
 }
 
 // UpdateWithDelivery stores m and queues d under one lock.
@@ -175,18 +183,8 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if m.State.Final() && m.Done.IsZero() {
-		m.Done = time.Now()
-	}
-	s.msgs[m.ID] = cloneMessage(m)
-	s.seq++
-	d.Seq = s.seq
-	q := s.dels[d.Account]
-	if q == nil {
-		q = make(map[uint64]*Delivery)
-		s.dels[d.Account] = q
-	}
-	q[d.Seq] = cloneDelivery(d)
+	s.putLocked(m)
+	s.addDeliveryLocked(d)
 	return nil
 }
 
