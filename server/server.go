@@ -394,8 +394,11 @@ func (s *Server) handshakeTimeout() time.Duration {
 // serveConn completes the TLS handshake, if any, and runs the session.
 func (s *Server) serveConn(c *conn, tlsCfg *tls.Config) {
 	nc := c.nc
+	tc, isTLS := nc.(*tls.Conn) // from a listener made with tls.NewListener
 	if tlsCfg != nil {
-		tc := tls.Server(nc, tlsCfg)
+		tc, isTLS = tls.Server(nc, tlsCfg), true
+	}
+	if isTLS {
 		d := s.handshakeTimeout()
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		tc.SetDeadline(time.Now().Add(d))

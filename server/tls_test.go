@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,5 +107,44 @@ func TestTLSMinVersionLowered(t *testing.T) {
 	e := dialESME(t, ts.Addr, cfg)
 	if _, err := e.BindAs(bg, pdu.BindTransceiverID, "a", "pw"); err != nil {
 		t.Fatalf("TLS 1.2 allowed explicitly: %v", err)
+	}
+}
+
+// A server given a listener made with tls.NewListener completes the
+// handshake itself, within HandshakeTimeout, and shows the TLS state to the
+// bind hook, as ServeTLS does.
+func TestServeTLSListener(t *testing.T) {
+	checkLeaks(t)
+	cert, pool, err := smpptest.Certificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sawTLS := make(chan bool, 1)
+	srv := &server.Server{HandshakeTimeout: time.Second, Authenticate: func(ctx context.Context, r *server.BindRequest) (*server.Account, pdu.Status) {
+		sawTLS <- r.TLS != nil && r.TLS.Version == tls.VersionTLS13
+		return nil, pdu.ESME_ROK
+	}}
+	go srv.Serve(tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}))
+	defer srv.Close()
+	e := dialESME(t, l.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if _, err := e.BindAs(bg, pdu.BindTransceiverID, "a", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if !<-sawTLS {
+		t.Fatal("the bind hook saw no TLS state")
+	}
+	// A client that never starts the handshake is dropped after HandshakeTimeout.
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("silent client not dropped by the handshake timeout: %v", err)
 	}
 }

@@ -190,7 +190,8 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	}
 	a.listeners = append(a.listeners, tl)
 	a.Addr = tl.Addr().String()
-	go gw.srv.Serve(tls.NewListener(tl, tc))
+	gw.srv.TLSConfig = tc
+	go gw.srv.ServeTLS(tl, "", "")
 	if cfg.PlaintextListen != "" {
 		pl, err := net.Listen("tcp", cfg.PlaintextListen)
 		if err != nil {
