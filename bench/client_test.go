@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,29 +54,44 @@ func BenchmarkClientSubmit(b *testing.B) {
 	}
 }
 
-// latencies collects per-request latencies from many goroutines cheaply.
-type latencies struct {
-	mu   sync.Mutex
-	all  []time.Duration
-	cpu0 time.Duration // process CPU time when the run started
+// fifo records latencies without a lock or a closure per request: the
+// minimal SMSC answers in order on one connection and every row completes
+// requests on one goroutine in the order the responses arrive, so the k-th
+// completion answers the k-th request. sent is written before a request is
+// handed over and read after its response, which orders the two.
+type fifo struct {
+	start time.Time
+	sent  []int64 // nanoseconds since start, by request
+	lat   []time.Duration
+	next  int // completions so far; touched by the completing goroutine only
+	cpu0  time.Duration
 }
 
-func (l *latencies) add(d time.Duration) {
-	l.mu.Lock()
-	l.all = append(l.all, d)
-	l.mu.Unlock()
+func newFifo(n int) *fifo {
+	return &fifo{sent: make([]int64, n), lat: make([]time.Duration, n), cpu0: processCPU(), start: time.Now()}
 }
 
-func (l *latencies) report(b *testing.B, n int, elapsed time.Duration) {
-	slices.Sort(l.all)
+// send records the send time of request i.
+func (f *fifo) send(i int) { f.sent[i] = int64(time.Since(f.start)) }
+
+// done records the next completion.
+func (f *fifo) done() {
+	k := f.next
+	f.next++
+	f.lat[k] = time.Since(f.start) - time.Duration(f.sent[k])
+}
+
+func (f *fifo) report(b *testing.B, n int, elapsed time.Duration) {
+	if f.next != n {
+		b.Fatalf("%d completions, want %d", f.next, n)
+	}
+	slices.Sort(f.lat)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 	// CPU of the whole process per message: this side and the minimal SMSC
 	// (the same in every row), user and system time.
-	b.ReportMetric(float64((processCPU()-l.cpu0).Nanoseconds())/float64(n), "cpu-ns/msg")
-	if len(l.all) > 0 {
-		b.ReportMetric(float64(l.all[len(l.all)/2].Microseconds()), "p50-µs")
-		b.ReportMetric(float64(l.all[len(l.all)*99/100].Microseconds()), "p99-µs")
-	}
+	b.ReportMetric(float64((processCPU()-f.cpu0).Nanoseconds())/float64(n), "cpu-ns/msg")
+	b.ReportMetric(float64(f.lat[len(f.lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(f.lat[len(f.lat)*99/100].Microseconds()), "p99-µs")
 }
 
 func runClient(b *testing.B, addr string, clientTLS *tls.Config, window int) {
@@ -92,25 +106,27 @@ func runClient(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	defer c.Close(ctx)
 	sm := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "27820001234", ShortMessage: []byte("hello from the benchmark")}
 	n := b.N
-	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
-	var wg sync.WaitGroup
-	wg.Add(n)
+	f := newFifo(n)
+	finished := make(chan struct{})
+	done := func(_ *pdu.SubmitSMResp, err error) {
+		if err != nil {
+			b.Error(err)
+		}
+		f.done()
+		if f.next == n {
+			close(finished)
+		}
+	}
 	b.ResetTimer()
 	start := time.Now()
-	for range n {
-		t0 := time.Now()
-		c.SubmitFunc(ctx, sm, func(_ *pdu.SubmitSMResp, err error) {
-			if err != nil {
-				b.Error(err)
-			}
-			lat.add(time.Since(t0))
-			wg.Done()
-		})
+	for i := range n {
+		f.send(i)
+		c.SubmitFunc(ctx, sm, done)
 	}
-	wg.Wait()
+	<-finished
 	elapsed := time.Since(start)
 	b.StopTimer()
-	lat.report(b, n, elapsed)
+	f.report(b, n, elapsed)
 }
 
 func runGosmpp(b *testing.B, addr string, clientTLS *tls.Config, window int) {
@@ -120,24 +136,17 @@ func runGosmpp(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	}
 	n := b.N
 	tokens := make(chan struct{}, window)
-	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
-	var mu sync.Mutex
-	sent := make(map[int32]time.Time, window)
-	var wg sync.WaitGroup
-	wg.Add(n)
+	f := newFifo(n)
+	finished := make(chan struct{})
 	s, err := gosmpp.NewSession(gosmpp.TXConnector(dialer, gosmpp.Auth{SMSC: addr, SystemID: "bench", Password: "pw"}),
 		gosmpp.Settings{
 			ReadTimeout: 30 * time.Second,
 			OnPDU: func(p gpdu.PDU, _ bool) {
-				if r, ok := p.(*gpdu.SubmitSMResp); ok {
-					mu.Lock()
-					t0, ok := sent[r.SequenceNumber]
-					delete(sent, r.SequenceNumber)
-					mu.Unlock()
-					if ok {
-						lat.add(time.Since(t0))
-						<-tokens
-						wg.Done()
+				if _, ok := p.(*gpdu.SubmitSMResp); ok {
+					f.done()
+					<-tokens
+					if f.next == n {
+						close(finished)
 					}
 				}
 			},
@@ -149,23 +158,21 @@ func runGosmpp(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	defer s.Close()
 	b.ResetTimer()
 	start := time.Now()
-	for range n {
+	for i := range n {
 		sm := gpdu.NewSubmitSM().(*gpdu.SubmitSM)
 		sm.SourceAddr, _ = gpdu.NewAddressWithAddr("1000")
 		sm.DestAddr, _ = gpdu.NewAddressWithAddr("27820001234")
 		sm.Message, _ = gpdu.NewShortMessage("hello from the benchmark")
 		tokens <- struct{}{}
-		mu.Lock()
-		sent[sm.SequenceNumber] = time.Now()
-		mu.Unlock()
+		f.send(i)
 		if err := s.Transmitter().Submit(sm); err != nil {
 			b.Fatal(err)
 		}
 	}
-	wg.Wait()
+	<-finished
 	elapsed := time.Since(start)
 	b.StopTimer()
-	lat.report(b, n, elapsed)
+	f.report(b, n, elapsed)
 }
 
 func runSession(b *testing.B, addr string, clientTLS *tls.Config, window int) {
@@ -187,25 +194,27 @@ func runSession(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	}
 	sm := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "27820001234", ShortMessage: []byte("hello from the benchmark")}
 	n := b.N
-	lat := &latencies{all: make([]time.Duration, 0, n), cpu0: processCPU()}
-	var wg sync.WaitGroup
-	wg.Add(n)
+	f := newFifo(n)
+	finished := make(chan struct{})
+	done := session.NotifierFunc(func(c *session.Call) {
+		if _, err := c.Result(); err != nil {
+			b.Error(err)
+		}
+		f.done()
+		if f.next == n {
+			close(finished)
+		}
+	})
 	b.ResetTimer()
 	start := time.Now()
-	for range n {
-		t0 := time.Now()
-		if err := s.SendFunc(ctx, sm, func(c *session.Call) {
-			if _, err := c.Result(); err != nil {
-				b.Error(err)
-			}
-			lat.add(time.Since(t0))
-			wg.Done()
-		}); err != nil {
+	for i := range n {
+		f.send(i)
+		if err := s.SendNotify(ctx, sm, done); err != nil {
 			b.Fatal(err)
 		}
 	}
-	wg.Wait()
+	<-finished
 	elapsed := time.Since(start)
 	b.StopTimer()
-	lat.report(b, n, elapsed)
+	f.report(b, n, elapsed)
 }

@@ -25,13 +25,25 @@ type op struct {
 	sl    *slot       // the slot of the current attempt
 	gen   uint64      // its governor generation when sent
 	tries int         // throttled attempts
+	// call is the first attempt's session.Call, in the same allocation;
+	// later attempts (rare) get their own.
+	call     session.Call
+	usedCall bool
 
-	mu   sync.Mutex
-	done bool
-	ch   chan struct{}
-	resp pdu.PDU
-	err  error
+	state  atomic.Uint32 // opPending, opFinishing, opDone
+	wantCh atomic.Bool   // doneChan was asked for: finish must close ch
+	mu     sync.Mutex    // guards ch
+	ch     chan struct{}
+	resp   pdu.PDU // written while finishing, read once done
+	err    error
 }
+
+// op states.
+const (
+	opPending uint32 = iota
+	opFinishing
+	opDone
+)
 
 func (o *op) init(c *Client, ctx context.Context, req pdu.PDU) {
 	o.c, o.ctx, o.req = c, ctx, req
@@ -39,16 +51,18 @@ func (o *op) init(c *Client, ctx context.Context, req pdu.PDU) {
 
 // finish completes the op once.
 func (o *op) finish(resp pdu.PDU, err error) {
-	o.mu.Lock()
-	if o.done {
-		o.mu.Unlock()
+	if !o.state.CompareAndSwap(opPending, opFinishing) {
 		return
 	}
-	o.done, o.resp, o.err = true, resp, err
-	if o.ch != nil {
-		close(o.ch)
+	o.resp, o.err = resp, err
+	o.state.Store(opDone)
+	if o.wantCh.Load() {
+		o.mu.Lock()
+		if o.ch != nil {
+			close(o.ch)
+		}
+		o.mu.Unlock()
 	}
-	o.mu.Unlock()
 	if o.fin != nil {
 		o.fin.finished(resp, err)
 	}
@@ -71,18 +85,22 @@ func (f *funcOp[T]) finished(r pdu.PDU, err error) {
 func (o *op) doneChan() <-chan struct{} {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.done {
-		return closedChan
-	}
 	if o.ch == nil {
+		// finish stores opDone, then looks at wantCh: it closes the channel
+		// made here, or this sees opDone.
+		o.wantCh.Store(true)
+		if o.state.Load() == opDone {
+			return closedChan
+		}
 		o.ch = make(chan struct{})
 	}
 	return o.ch
 }
 
 func (o *op) result() (pdu.PDU, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if o.state.Load() != opDone {
+		return nil, nil
+	}
 	return o.resp, o.err
 }
 
@@ -127,7 +145,12 @@ func (c *Client) attempt(o *op) (retry bool, resp pdu.PDU, err error) {
 	o.sl = sl
 	o.gen = sl.gov.gen.Load()
 	o.armed.Store(true)
-	if err := s.SendNotify(o.ctx, o.req, o); err != nil {
+	call := &o.call
+	if o.usedCall {
+		call = new(session.Call)
+	}
+	o.usedCall = true
+	if err := s.SendCall(o.ctx, call, o.req, o); err != nil {
 		if !o.armed.CompareAndSwap(true, false) {
 			return false, nil, nil // the callback has it
 		}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -30,15 +31,26 @@ type Call struct {
 	s        *Session
 	window   bool
 
-	state  atomic.Uint32 // 0 pending, 1 completed
-	doneMu sync.Mutex
-	fin    bool          // completed and resp/err written; guarded by doneMu
-	done   chan struct{} // made on demand by Done or Wait: SendFunc needs none
+	state    atomic.Uint32 // callPending, callCompleting, callDone
+	wantDone atomic.Bool   // Done was asked for: complete must close done
+	doneMu   sync.Mutex    // guards done
+	done     chan struct{} // made on demand by Done or Wait: SendFunc needs none
 	resp   *Response
 	err    error
 	stop   func() bool
 	onDone Notifier
+
+	// box holds a submit_sm_resp (the most common response) and its bytes,
+	// so that a submit costs one allocation, or none with SendCall.
+	box submitRespBox
 }
+
+// Call states: resp and err are written while completing and read once done.
+const (
+	callPending uint32 = iota
+	callCompleting
+	callDone
+)
 
 func newCall(p pdu.PDU) *Call { return &Call{req: p} }
 
@@ -56,7 +68,10 @@ func (c *Call) Done() <-chan struct{} {
 	c.doneMu.Lock()
 	defer c.doneMu.Unlock()
 	if c.done == nil {
-		if c.fin {
+		// complete stores callDone, then looks at wantDone: it closes the
+		// channel made here, or this sees callDone.
+		c.wantDone.Store(true)
+		if c.state.Load() == callDone {
 			return closedChan
 		}
 		c.done = make(chan struct{})
@@ -69,10 +84,7 @@ func (c *Call) Done() <-chan struct{} {
 // pdu.ESME_RTHROTTLED)), or nil and ErrTimeout, a *CanceledError or a
 // *LostError. Before completion it returns nil and nil.
 func (c *Call) Result() (*Response, error) {
-	c.doneMu.Lock()
-	fin := c.fin
-	c.doneMu.Unlock()
-	if !fin {
+	if c.state.Load() != callDone {
 		return nil, nil
 	}
 	return c.resp, c.err
@@ -85,49 +97,51 @@ func (c *Call) Wait(ctx context.Context) (*Response, error) {
 	select {
 	case <-c.Done():
 	case <-ctx.Done():
-		c.abandon(ctx.Err())
+		c.abandon(ctx.Err(), true)
 		<-c.Done()
 	}
 	return c.resp, c.err
 }
 
-func (c *Call) complete(resp *Response, err error) {
-	if !c.state.CompareAndSwap(0, 1) {
+func (c *Call) complete(resp *Response, err error) { c.finish(resp, err, true) }
+
+// finish completes the call once. stop is false on the context's AfterFunc,
+// which may run before send has stored c.stop.
+func (c *Call) finish(resp *Response, err error, stop bool) {
+	if !c.state.CompareAndSwap(callPending, callCompleting) {
 		return
 	}
 	c.resp, c.err = resp, err
-	if c.stop != nil {
+	if stop && c.stop != nil {
 		c.stop()
 	}
 	if c.window {
-		<-c.s.window
+		c.s.window.release()
 	}
-	c.doneMu.Lock()
-	c.fin = true
-	if c.done != nil {
-		close(c.done)
+	c.state.Store(callDone)
+	if c.wantDone.Load() {
+		c.doneMu.Lock()
+		if c.done != nil {
+			close(c.done)
+		}
+		c.doneMu.Unlock()
 	}
-	c.doneMu.Unlock()
 	if c.onDone != nil {
 		c.onDone.CallDone(c)
 	}
 }
 
-func (c *Call) abandon(cause error) {
+func (c *Call) abandon(cause error, stop bool) {
 	s := c.s
 	if s == nil {
-		c.complete(nil, cause)
+		c.finish(nil, cause, stop)
 		return
 	}
-	s.pmu.Lock()
-	if s.pending[c.seq] == c {
-		delete(s.pending, c.seq)
-	}
-	s.pmu.Unlock()
+	s.pending.remove(c)
 	s.mu.Lock()
 	sent := c.gen != 0 && c.gen <= s.gen // taken by the writer: it may have gone out
 	s.mu.Unlock()
-	c.complete(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause})
+	c.finish(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause}, stop)
 }
 
 // CanceledError completes a request whose context ended before its response.
@@ -192,7 +206,26 @@ func (f NotifierFunc) CallDone(c *Call) { f(c) }
 // SendNotify is SendFunc with a Notifier: a type that implements CallDone
 // (a per-request struct of the caller's) costs no closure per request.
 func (s *Session) SendNotify(ctx context.Context, p pdu.PDU, n Notifier) error {
-	c := newCall(p)
+	return s.sendNotify(ctx, newCall(p), n)
+}
+
+// ErrCallReused is returned by SendCall for a Call that was sent before.
+var ErrCallReused = errors.New("smpp: SendCall needs a zero Call: this one was sent before; use a new Call per request")
+
+// SendCall is SendNotify with a Call the caller provides: a zero Call, usually
+// a field of the caller's own per-request struct, so that sending costs the
+// session no allocation of its own. Each Call is sent once: a Call that was
+// sent before gets ErrCallReused (and n is not told). The Call belongs to the
+// session until n is told.
+func (s *Session) SendCall(ctx context.Context, c *Call, p pdu.PDU, n Notifier) error {
+	if c.req != nil || c.s != nil {
+		return ErrCallReused
+	}
+	c.req = p
+	return s.sendNotify(ctx, c, n)
+}
+
+func (s *Session) sendNotify(ctx context.Context, c *Call, n Notifier) error {
 	c.onDone = n
 	err := s.send(ctx, c, true)
 	if err != nil {
@@ -241,16 +274,11 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	}
 	c.s = s
 	if useWindow {
-		select {
-		case s.window <- struct{}{}:
-		default:
-			select {
-			case s.window <- struct{}{}:
-			case <-ctx.Done():
-				return &CanceledError{Request: c.req, Err: ctx.Err()}
-			case <-s.ctx.Done():
+		if err := s.window.acquire(ctx, s.ctx.Done()); err != nil {
+			if err == errSessionDone {
 				return &LostError{Request: c.req}
 			}
+			return &CanceledError{Request: c.req, Err: err}
 		}
 		c.window = true
 	}
@@ -272,37 +300,29 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		s.observeOut(pdu.Header{ID: id, Sequence: c.seq})
 	}
 	if ctx.Done() != nil {
-		c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err()) })
+		c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err(), false) })
 	}
 	// Registered before its bytes can reach the peer, so that the response
 	// always finds it.
-	s.pmu.Lock()
-	if s.pending == nil { // closed
-		s.pmu.Unlock()
-		c.complete(nil, &LostError{Request: c.req})
-		return c.err
+	if !s.pending.put(c) { // closed
+		err := &LostError{Request: c.req}
+		c.complete(nil, err)
+		return err
 	}
-	s.pending[c.seq] = c
-	s.pmu.Unlock()
-	unregister := func() {
-		s.pmu.Lock()
-		if s.pending != nil && s.pending[c.seq] == c {
-			delete(s.pending, c.seq)
-		}
-		s.pmu.Unlock()
-	}
+	unregister := func() { s.pending.remove(c) }
 	s.mu.Lock()
-	if c.state.Load() != 0 {
+	if c.state.Load() != callPending {
 		// The context ended before the request was queued.
 		s.mu.Unlock()
 		unregister()
-		return c.err
+		return &CanceledError{Request: c.req, Err: ctx.Err()}
 	}
 	if s.closed {
 		s.mu.Unlock()
 		unregister()
-		c.complete(nil, &LostError{Request: c.req})
-		return c.err
+		err := &LostError{Request: c.req}
+		c.complete(nil, err)
+		return err
 	}
 	var err error
 	start := len(s.out)

@@ -40,16 +40,15 @@ type Session struct {
 	state atomic.Uint32
 	seq   atomic.Uint32
 
-	// Outbound window: one token per request in flight.
-	window chan struct{}
+	// Outbound window: one slot per request in flight.
+	window *window
 	// Inbound window: one token per peer request being handled.
 	inbound atomic.Int32 // peer requests being handled
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
 	mu       sync.Mutex // guards out, spare, gen, closed, closeErr
-	pmu      sync.Mutex // guards pending (taken alone: the read loop and senders meet here, not on mu)
-	pending  map[uint32]*Call
+	pending  *pendingTable
 	out      []byte // PDUs queued for the writer
 	spare    []byte // the writer's other buffer
 	gen      uint64 // batch generation: incremented when the writer takes out
@@ -90,8 +89,8 @@ func New(conn net.Conn, cfg Config) *Session {
 		conn:       conn,
 		cfg:        cfg,
 		rd:         codec.NewReader(conn, cfg.MaxPDULen),
-		window:     make(chan struct{}, cfg.Window),
-		pending:    make(map[uint32]*Call, cfg.Window),
+		window:     newWindow(cfg.Window),
+		pending:    newPendingTable(cfg.Window),
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		unbindResp: make(chan struct{}),
@@ -152,7 +151,7 @@ func (s *Session) SetValue(key, value any) { s.values.Store(key, value) }
 func (s *Session) Value(key any) any { v, _ := s.values.Load(key); return v }
 
 // InFlight returns the number of requests sent and not yet completed.
-func (s *Session) InFlight() int { return len(s.window) }
+func (s *Session) InFlight() int { return s.window.inFlight() }
 
 // Handling returns the number of peer requests being handled: handlers running
 // or holding a response not yet sent.
@@ -311,10 +310,7 @@ func (s *Session) shut(reason error, flush bool) {
 	// not returned (or failed half-way): count it as sent.
 	written := s.gen
 	s.mu.Unlock()
-	s.pmu.Lock()
-	pending := s.pending
-	s.pending = nil
-	s.pmu.Unlock()
+	pending := s.pending.closeAll()
 
 	s.setState(Closed)
 	if flush {
@@ -360,20 +356,11 @@ func (s *Session) Unbind(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.UnbindTimeout)
 	defer cancel()
-	// Let in-flight requests finish: take every window token.
-	taken := 0
-	for ; taken < cap(s.window); taken++ {
-		select {
-		case s.window <- struct{}{}:
-			continue
-		case <-ctx.Done():
-		case <-s.done:
-		}
-		break
-	}
+	// Let in-flight requests finish: take every window slot.
+	taken := s.window.drain(ctx, s.done)
 	defer func() {
 		for ; taken > 0; taken-- {
-			<-s.window
+			s.window.release()
 		}
 	}()
 	c := newCall(&pdu.Unbind{})
@@ -447,14 +434,7 @@ type submitRespBox struct {
 }
 
 func (s *Session) handleResponse(f codec.Frame) {
-	s.pmu.Lock()
-	c := s.pending[f.Sequence]
-	if c != nil && (c.req.CommandID().Response() == f.ID || f.ID == pdu.GenericNackID) {
-		delete(s.pending, f.Sequence)
-	} else {
-		c = nil
-	}
-	s.pmu.Unlock()
+	c := s.pending.take(f.Sequence, f.ID)
 	if c == nil {
 		if f.ID == pdu.GenericNackID && f.Sequence == 0 {
 			s.cfg.Logger.Warn("smpp: peer sent generic_nack", "status", f.Status.String())
@@ -466,9 +446,8 @@ func (s *Session) handleResponse(f codec.Frame) {
 	var resp *Response
 	var body []byte
 	if f.ID == pdu.SubmitSMRespID && len(f.Body) <= submitRespInline {
-		// The most common response: one allocation for the response, its
-		// body and its bytes.
-		box := &submitRespBox{}
+		// The most common response: kept in the Call, with its bytes.
+		box := &c.box
 		box.r.PDU = &box.sm
 		body = append(box.buf[:0], f.Body...)
 		resp = &box.r
@@ -803,15 +782,7 @@ func (s *Session) enquireLink() {
 
 // expire completes the requests whose response is overdue.
 func (s *Session) expire(now time.Time) {
-	var late []*Call
-	s.pmu.Lock()
-	for seq, c := range s.pending {
-		if now.Sub(c.sentAt) >= s.cfg.ResponseTimeout {
-			delete(s.pending, seq)
-			late = append(late, c)
-		}
-	}
-	s.pmu.Unlock()
+	late := s.pending.removeIf(func(c *Call) bool { return now.Sub(c.sentAt) >= s.cfg.ResponseTimeout })
 	for _, c := range late {
 		c.complete(nil, ErrTimeout)
 	}
