@@ -71,8 +71,17 @@ func newFifo(n int) *fifo {
 	return &fifo{sent: make([]int64, n), lat: make([]time.Duration, n), cpu0: processCPU(), start: time.Now()}
 }
 
-// send records the send time of request i.
-func (f *fifo) send(i int) { f.sent[i] = int64(time.Since(f.start)) }
+// send records the send time of request i. Like the raw client, which stamps
+// a whole batch with one clock read, it reads the clock for every eighth
+// request only: the others take the stamp before them, so a latency can
+// only come out longer than it was.
+func (f *fifo) send(i int) {
+	if i%8 == 0 {
+		f.sent[i] = int64(time.Since(f.start))
+	} else {
+		f.sent[i] = f.sent[i-1]
+	}
+}
 
 // done records the next completion.
 func (f *fifo) done() {
@@ -85,11 +94,11 @@ func (f *fifo) report(b *testing.B, n int, elapsed time.Duration) {
 	if f.next != n {
 		b.Fatalf("%d completions, want %d", f.next, n)
 	}
-	slices.Sort(f.lat)
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 	// CPU of the whole process per message: this side and the minimal SMSC
 	// (the same in every row), user and system time.
 	b.ReportMetric(float64((processCPU()-f.cpu0).Nanoseconds())/float64(n), "cpu-ns/msg")
+	slices.Sort(f.lat)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(f.lat[len(f.lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(f.lat[len(f.lat)*99/100].Microseconds()), "p99-µs")
 }
