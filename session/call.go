@@ -35,10 +35,10 @@ type Call struct {
 	wantDone atomic.Bool   // Done was asked for: complete must close done
 	doneMu   sync.Mutex    // guards done
 	done     chan struct{} // made on demand by Done or Wait: SendFunc needs none
-	resp   *Response
-	err    error
-	stop   func() bool
-	onDone Notifier
+	resp     *Response
+	err      error
+	stop     func() bool
+	onDone   Notifier
 
 	// box holds a submit_sm_resp (the most common response) and its bytes,
 	// so that a submit costs one allocation, or none with SendCall.

@@ -15,8 +15,8 @@ import (
 type window struct {
 	n       atomic.Int32 // slots taken
 	size    int32
-	low     int32       // waiters are woken when n falls to this
-	waiting atomic.Bool // a sender sleeps on wake
+	low     int32        // waiters are woken when n falls to this
+	waiting atomic.Bool  // a sender sleeps on wake
 	drains  atomic.Int32 // drain is taking every slot: wake at each release
 	mu      sync.Mutex
 	wake    chan struct{} // closed to wake the sleepers; guarded by mu
