@@ -56,6 +56,9 @@ type Session struct {
 	closeErr error
 
 	kick chan struct{} // wakes the writer
+	// work hands peer requests to idle handler goroutines (see dispatch).
+	work        chan *inboundRequest
+	idleWorkers atomic.Int32
 	// freeBox is a request's memory ready for the next one (RecycleRequests);
 	// only the read loop touches it.
 	freeBox *messageBox
@@ -92,6 +95,7 @@ func New(conn net.Conn, cfg Config) *Session {
 		window:     newWindow(cfg.Window),
 		pending:    newPendingTable(cfg.Window),
 		kick:       make(chan struct{}, 1),
+		work:       make(chan *inboundRequest),
 		done:       make(chan struct{}),
 		unbindResp: make(chan struct{}),
 	}
@@ -595,7 +599,49 @@ func (s *Session) handleRequest(f codec.Frame) {
 		}
 		return
 	}
-	go s.serve(&rq.responseWriter, &rq.Request)
+	s.dispatch(rq)
+}
+
+// Handlers run on reused goroutines: a handler that goes deep (a database
+// write, say) grows its goroutine's stack once, not once per request, and a
+// request costs no goroutine start. As many as the inbound window allows
+// wait for work, each for at most workerIdle.
+const workerIdle = 2 * time.Second
+
+// dispatch hands rq to an idle worker, or starts one.
+func (s *Session) dispatch(rq *inboundRequest) {
+	select {
+	case s.work <- rq:
+	default:
+		go s.worker(rq)
+	}
+}
+
+func (s *Session) worker(rq *inboundRequest) {
+	var idle *time.Timer
+	for {
+		s.serve(&rq.responseWriter, &rq.Request)
+		if s.idleWorkers.Add(1) > int32(s.cfg.InboundWindow) {
+			s.idleWorkers.Add(-1)
+			return
+		}
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case rq = <-s.work:
+			s.idleWorkers.Add(-1)
+		case <-idle.C:
+			s.idleWorkers.Add(-1)
+			return
+		case <-s.ctx.Done():
+			s.idleWorkers.Add(-1)
+			idle.Stop()
+			return
+		}
+	}
 }
 
 func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {

@@ -83,3 +83,22 @@ func TestConfigUnlimitedAndNullSimulator(t *testing.T) {
 		t.Errorf("unlimited account: %+v", a)
 	}
 }
+
+func TestGCConfig(t *testing.T) {
+	for in, want := range map[string]int64{"": 1 << 30, "512MiB": 512 << 20, "2GiB": 2 << 30, "1048576": 1 << 20, "64 MiB": 64 << 20} {
+		got, err := GCConfig{MemoryLimit: in}.memoryLimit()
+		if err != nil || got != want {
+			t.Errorf("memory_limit %q: %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"lots", "-1GiB", "1.5GiB", "0"} {
+		if _, err := (GCConfig{MemoryLimit: in}).memoryLimit(); err == nil {
+			t.Errorf("memory_limit %q accepted", in)
+		}
+	}
+	cfg := defaultConfig()
+	cfg.GC.Percent = -2
+	if err := cfg.validate(); err == nil {
+		t.Error("gc.percent -2 accepted")
+	}
+}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,8 +54,8 @@ type Gateway struct {
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
 
-	idMu  sync.Mutex
-	idRNG *mrand.ChaCha8
+	idMu   sync.Mutex
+	lastID uint64 // the last id handed out, as a number
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -103,8 +101,6 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	if err != nil {
 		return nil, err
 	}
-	var seed [32]byte
-	rand.Read(seed[:])
 	gw := &Gateway{
 		store:     st,
 		log:       log,
@@ -115,8 +111,10 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		work:      make(chan func(), 100000),
 		parked:    newParking(),
 		pushers:   map[string]*pusher{},
-		idRNG:     mrand.NewChaCha8(seed),
 		start:     time.Now(),
+	}
+	if err := gw.initIDs(); err != nil {
+		return nil, fmt.Errorf("gateway: reading the last message id: %w", err)
 	}
 	gw.retryQ = newDelayQueue(func(m *store.Message) { gw.enqueue(m) })
 	gw.cfg.Store(cfg)
@@ -145,17 +143,45 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	return gw, nil
 }
 
-// newID returns a new message id: 16 hexadecimal digits of a random 63-bit
-// number, so ids never repeat across restarts.
+// idEpoch is the start of message id time.
+var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// newID returns a new message id: 16 hexadecimal digits of a 63-bit number
+// (as a number it fits a signed 64-bit integer, which is how Kannel with
+// msg-id-type 0x03 and Java clients hold message ids). The number grows:
+// milliseconds since 2020 in the high 41 bits and a sequence in the low 22,
+// and never below the greatest id in the store at start, so ids do not repeat
+// across restarts even if the clock went back; and the store writes its
+// records in key order, which keeps its in-memory index cheap to insert into.
 func (gw *Gateway) newID() string {
+	ms := uint64(time.Since(idEpoch).Milliseconds())
 	gw.idMu.Lock()
-	// 63 bits: as a number it fits a signed 64-bit integer, which is how
-	// Kannel (msg-id-type 0x03) and Java clients hold message ids.
-	v := gw.idRNG.Uint64() >> 1
+	v := ms << 22
+	if v <= gw.lastID {
+		v = gw.lastID + 1
+	}
+	gw.lastID = v
 	gw.idMu.Unlock()
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], v)
+	binary.BigEndian.PutUint64(b[:], v&(1<<63-1))
 	return hex.EncodeToString(b[:])
+}
+
+// initIDs makes new ids greater than every id in the store.
+func (gw *Gateway) initIDs() error {
+	last, err := gw.store.LastID()
+	if err != nil || last == "" {
+		return err
+	}
+	b, err := hex.DecodeString(last)
+	if err != nil || len(b) != 8 {
+		// Not one of ours (an older scheme): nothing to order after.
+		return nil
+	}
+	gw.idMu.Lock()
+	gw.lastID = max(gw.lastID, binary.BigEndian.Uint64(b))
+	gw.idMu.Unlock()
+	return nil
 }
 
 // accountOf returns the account of a bound session.

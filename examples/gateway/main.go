@@ -68,6 +68,9 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	if did := cfg.GC.apply(); did != "" {
+		log.Info("garbage collector", "policy", did)
+	}
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}

@@ -110,7 +110,10 @@ func (gw *Gateway) dispatch(m *store.Message) {
 		}
 	}
 	sent := time.Now()
-	ctx := gw.ctx
+	// No per-request context: stop closes the upstream clients, which
+	// completes whatever is in flight, and a cancellable context would cost
+	// every submit a registration with it.
+	ctx := context.Background()
 	switch p := sm.(type) {
 	case *pdu.SubmitSM:
 		u.c.SubmitFunc(ctx, p, func(r *pdu.SubmitSMResp, err error) {

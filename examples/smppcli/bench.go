@@ -223,9 +223,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("bench: -bind rx cannot submit")
 	}
 	total := float64(c.rate)
+	// -rate is the total across binds. The bench paces its own sends rather
+	// than use the client's rate limiter: a request's latency starts when it
+	// is handed to the client, not while it waits for its turn.
+	var interval time.Duration
+	cfg.Rate = 0
 	if c.rate > 0 {
-		cfg.Rate = c.rate / float64(*binds) // -rate is the total in bench
-		cfg.Burst = max(1, int(cfg.Rate/100))
+		interval = time.Duration(float64(*binds) * float64(time.Second) / c.rate)
 	}
 	cfg.EnquireLinkInterval = -1
 	b := &bench{submitLat: newHist(), receiptLat: newHist(), errs: map[string]int{}, stats: map[string]int{}, dlr: *dlr, allDone: make(chan struct{})}
@@ -328,9 +332,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			due := time.Now()
 			for k := 0; ; k++ {
 				if ctx.Err() != nil {
 					return
+				}
+				if interval > 0 {
+					// Open loop: send k at start+k*interval; when late, send
+					// at once (the window still bounds what is in flight).
+					if d := time.Until(due); d > 0 {
+						time.Sleep(d)
+					}
+					due = due.Add(interval)
 				}
 				if deadline.IsZero() {
 					if next.Add(1) > int64(*n) {

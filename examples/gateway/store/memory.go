@@ -97,6 +97,19 @@ func (s *Memory) Get(id string) (*Message, error) {
 	return cloneMessage(m), nil
 }
 
+// LastID returns the greatest message id stored, or "".
+func (s *Memory) LastID() (string, error) {
+	if err := s.lock(); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	last := ""
+	for id := range s.msgs {
+		last = max(last, id)
+	}
+	return last, nil
+}
+
 // MapUpstream stores m and the index entry (m.Route, upstreamKey) -> m.ID.
 func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
 	if m.ID == "" {

@@ -293,6 +293,26 @@ func (p *Pebble) get(id string) (*Message, error) {
 	return decodeMessage(v)
 }
 
+// LastID returns the greatest message id stored, or "".
+func (p *Pebble) LastID() (string, error) {
+	if err := p.begin(); err != nil {
+		return "", err
+	}
+	defer p.end()
+	it, err := p.db.NewIter(&pebble.IterOptions{
+		LowerBound: []byte{kindMessage},
+		UpperBound: []byte{kindMessage + 1},
+	})
+	if err != nil {
+		return "", err
+	}
+	last := ""
+	if it.Last() {
+		last = string(it.Key()[1:])
+	}
+	return last, it.Close()
+}
+
 // LookupUpstream returns the gateway id recorded by MapUpstream for
 // (route, upstreamKey), or ErrNotFound.
 func (p *Pebble) LookupUpstream(route, upstreamKey string) (string, error) {

@@ -73,6 +73,9 @@ type Store interface {
 	Update(m *Message, sync bool) error
 	// Get returns the message with this id.
 	Get(id string) (*Message, error)
+	// LastID returns the greatest message id stored (ids compare as
+	// strings), or "" when there is none.
+	LastID() (string, error)
 	// MapUpstream stores m (with Route and UpstreamID set) and records the
 	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts, in one
 	// atomic write. upstreamKey is the normalised upstream id.

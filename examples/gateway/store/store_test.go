@@ -31,6 +31,7 @@ func TestConformance(t *testing.T) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"AcceptGet", testAcceptGet},
+		{"LastID", testLastID},
 		{"Update", testUpdate},
 		{"Upstream", testUpstream},
 		{"Pending", testPending},
@@ -635,5 +636,19 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 	s.Pending(func(*Message) bool { pending++; return true })
 	if pending != 0 {
 		t.Fatalf("a delivered message is still pending")
+	}
+}
+
+func testLastID(t *testing.T, s Store) {
+	if id, err := s.LastID(); err != nil || id != "" {
+		t.Fatalf("empty store: LastID %q, %v", id, err)
+	}
+	for _, id := range []string{"00000000000000b2", "00000000000000ff", "0000000000000010"} {
+		if err := s.Accept(fullMessage(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, err := s.LastID(); err != nil || id != "00000000000000ff" {
+		t.Fatalf("LastID %q, %v; want 00000000000000ff", id, err)
 	}
 }
