@@ -41,7 +41,10 @@ type Gateway struct {
 	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
 	cancelled sync.Map // id -> true: cancelled while queued
 	receiving sync.Map // id -> struct{}: a receipt being recorded
-	finals    sync.Map // id -> time.Time: reached a final state in this process
+	// resent holds the ids of messages recovered at start-up until they reach
+	// a final state: with a message sent more than once in this process (see
+	// mayBeStale), an answer to one of its sends may come after a receipt.
+	resent sync.Map // id -> struct{}
 
 	// live caches the newest version of non-final messages and ups the
 	// upstream-id index of messages waiting for their receipt, so that the
@@ -339,9 +342,6 @@ const maxLive = 500000
 
 // cache keeps a copy of a non-final message for the receipt path.
 func (gw *Gateway) cache(m *store.Message) {
-	if gw.isFinal(m.ID) {
-		return
-	}
 	cp := *m
 	if _, loaded := gw.live.Swap(m.ID, &cp); !loaded {
 		if gw.liveN.Add(1) > maxLive {
@@ -353,26 +353,29 @@ func (gw *Gateway) cache(m *store.Message) {
 
 // uncache drops a message that reached a final state.
 func (gw *Gateway) uncache(id string) {
-	gw.finals.Store(id, time.Now())
 	if _, ok := gw.live.LoadAndDelete(id); ok {
 		gw.liveN.Add(-1)
 	}
+	gw.resent.Delete(id)
 }
 
-// isFinal reports whether the message reached a final state in this process:
-// an in-memory version that says otherwise (a resend answered after the
-// receipt) is stale.
-func (gw *Gateway) isFinal(id string) bool { _, ok := gw.finals.Load(id); return ok }
-
-// pruneFinals forgets final messages older than an hour.
-func (gw *Gateway) pruneFinals(now time.Time) {
-	gw.finals.Range(func(k, v any) bool {
-		if now.Sub(v.(time.Time)) > time.Hour {
-			gw.finals.Delete(k)
-		}
+// mayBeStale reports whether m, as a dispatch saw it, may have been
+// overtaken by a receipt of an earlier send: only a message sent more than
+// once (a retry, or a resend after a restart) can be.
+func (gw *Gateway) mayBeStale(m *store.Message) bool {
+	if m.Attempts > 1 {
 		return true
-	})
+	}
+	_, ok := gw.resent.Load(m.ID)
+	return ok
 }
+
+// storedFinal reports whether the store has message id in a final state.
+func (gw *Gateway) storedFinal(id string) bool {
+	cur, err := gw.store.Get(id)
+	return err == nil && cur.State.Final()
+}
+
 
 // message returns the current version of a message: from the cache, or the store.
 func (gw *Gateway) message(id string) (*store.Message, error) {

@@ -50,6 +50,9 @@ func (gw *Gateway) recover() error {
 	if len(requeue) > 0 {
 		gw.log.Info("recovered queued messages", "count", len(requeue))
 	}
+	for _, m := range requeue {
+		gw.resent.Store(m.ID, struct{}{})
+	}
 	gw.recovered = requeue
 	accts, err := gw.store.Accounts()
 	if err != nil {
@@ -89,7 +92,6 @@ func (gw *Gateway) run() {
 				return
 			case now := <-t.C:
 				gw.parked.expire(now)
-				gw.pruneFinals(now)
 				if now.Sub(lastPurge) > time.Hour {
 					lastPurge = now
 					if n, err := gw.store.Purge(now.Add(-gw.cfg.Load().Retention.D())); err == nil && n > 0 {

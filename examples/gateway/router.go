@@ -163,9 +163,9 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	switch {
 	case err == nil:
 		key := upstreamKey(upstreamID)
-		if gw.isFinal(m.ID) {
-			// A resend (after a restart) answered after the receipt was
-			// already recorded: this version of the message is stale.
+		if gw.mayBeStale(m) && gw.storedFinal(m.ID) {
+			// A resend answered after the receipt of an earlier send was
+			// recorded: this version of the message is stale.
 			for _, p := range gw.parked.take(u.name, key) {
 				p.ack(nil)
 			}
@@ -354,9 +354,6 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 		return errors.New("a receipt for this message is being recorded")
 	}
 	defer gw.receiving.Delete(id)
-	if gw.isFinal(id) {
-		return nil // a repeated receipt: already recorded and queued
-	}
 	m, err := gw.message(id)
 	if err != nil {
 		return err
