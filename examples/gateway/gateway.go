@@ -376,7 +376,6 @@ func (gw *Gateway) storedFinal(id string) bool {
 	return err == nil && cur.State.Final()
 }
 
-
 // message returns the current version of a message: from the cache, or the store.
 func (gw *Gateway) message(id string) (*store.Message, error) {
 	if v, ok := gw.live.Load(id); ok {
