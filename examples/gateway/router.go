@@ -626,7 +626,10 @@ func (gw *Gateway) push(p *pusher) {
 		case <-p.kick:
 		case <-t.C:
 		}
+		var batch []held
+	drain:
 		for {
+			// One look at the receivers and the queue per batch.
 			rx := gw.srv.Receivers(p.acct)
 			if len(rx) == 0 {
 				break
@@ -641,33 +644,48 @@ func (gw *Gateway) push(p *pusher) {
 				}
 				break
 			}
-			h := p.queue[0]
-			p.queue[0] = held{}
-			p.queue = p.queue[1:]
+			n := min(len(p.queue), pushBatch)
+			batch = append(batch[:0], p.queue[:n]...)
+			clear(p.queue[:n])
+			p.queue = p.queue[n:]
 			p.mu.Unlock()
 
-			s := rx[rr%len(rx)]
-			rr++
-			err := s.SendFunc(gw.ctx, h.pdu, func(c *session.Call) {
-				if _, err := c.Result(); err != nil {
-					// Refused or lost: keep it and try again later.
-					p.mu.Lock()
-					p.queue = append(p.queue, h)
-					p.mu.Unlock()
-					return
-				}
-				gw.later(func() {
-					gw.store.RemoveDelivery(p.acct, h.d.Seq)
-					gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+			for i, h := range batch {
+				s := rx[rr%len(rx)]
+				rr++
+				// No per-delivery context: a full window waits for the
+				// receiver's answers or its end (shutdown ends it).
+				err := s.SendFunc(context.Background(), h.pdu, func(c *session.Call) {
+					if _, err := c.Result(); err != nil {
+						// Refused or lost: keep it and try again later.
+						p.mu.Lock()
+						p.queue = append(p.queue, h)
+						p.mu.Unlock()
+						return
+					}
+					gw.later(func() {
+						gw.store.RemoveDelivery(p.acct, h.d.Seq)
+						gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+					})
 				})
-			})
-			if err != nil {
-				// The callback put it back.
-				break
+				if err != nil {
+					// The callback put h back; the rest of the batch goes
+					// back too, and the receivers are looked at again.
+					p.mu.Lock()
+					p.queue = append(p.queue, batch[i+1:]...)
+					p.mu.Unlock()
+					if gw.ctx.Err() != nil {
+						return
+					}
+					break drain
+				}
 			}
 		}
 	}
 }
+
+// pushBatch is how many deliveries a pusher takes from its queue at a time.
+const pushBatch = 64
 
 // later runs f on a completion worker: callbacks that run on a session's read
 // loop must not block it with store writes.

@@ -440,7 +440,10 @@ func (p *Pebble) nextSeq() (uint64, error) {
 	return p.seq, nil
 }
 
-// RemoveDelivery deletes an acknowledged delivery. The delete is not synced:
+// RemoveDelivery deletes an acknowledged delivery. A delivery key is written
+// once (Seqs are never reused), so the delete is a single delete: meeting
+// its write in a flush, both vanish instead of leaving a tombstone to
+// compact. The delete is not synced:
 // after a crash the delivery may be sent again (at-least-once).
 func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 	if err := p.begin(); err != nil {
@@ -451,7 +454,7 @@ func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 	defer putBuf(kb)
 	kb.b = appendDeliveryPrefix(kb.b, account)
 	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
-	return p.db.Delete(kb.b, pebble.NoSync)
+	return p.db.SingleDelete(kb.b, pebble.NoSync)
 }
 
 // Deliveries calls fn for the account's queued deliveries in Seq order until
