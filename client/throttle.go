@@ -24,9 +24,13 @@ type governor struct {
 	gen        atomic.Uint64                // bumped by every decrease
 	reduced    atomic.Bool                  // the limit is below max
 	streak     atomic.Int32                 // throttles since the last success
-	ok         atomic.Int64                 // successes since meterStart
-	throttles  atomic.Int64
-	binds      atomic.Int64
+	// ok is written by the read loop at every response: on a cache line of
+	// its own, away from what every submit reads.
+	_         [64]byte
+	ok        atomic.Int64 // successes since meterStart
+	_         [56]byte
+	throttles atomic.Int64
+	binds     atomic.Int64
 
 	mu         sync.Mutex
 	meterStart time.Time

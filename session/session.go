@@ -55,25 +55,30 @@ type Session struct {
 	closed   bool
 	closeErr error
 
+	// Written by the read loop at every PDU: a cache line of their own, away
+	// from what senders touch at every request.
+	_ [64]byte
+	// batching is set while the read loop has more complete PDUs buffered;
+	// kickPending records a wake deferred until the burst ends.
+	batching    atomic.Bool
+	kickPending atomic.Bool
+	reads       atomic.Uint64 // PDUs read; the timer loop updates lastRead when it changes
+	txReads     atomic.Uint64 // non-keep-alive PDUs read; likewise for lastTx
+	_           [64]byte
+
 	kick chan struct{} // wakes the writer
 	// work hands peer requests to idle handler goroutines (see dispatch).
 	work        chan *inboundRequest
 	idleWorkers atomic.Int32
 	// freeBox is a request's memory ready for the next one (RecycleRequests);
 	// only the read loop touches it.
-	freeBox *messageBox
-	// batching is set while the read loop has more complete PDUs buffered;
-	// kickPending records a wake deferred until the burst ends.
-	batching    atomic.Bool
-	kickPending atomic.Bool
-	done        chan struct{} // closed when the session has ended
-	loops       sync.WaitGroup
-	lastRead    atomic.Int64  // unix nanos of the last PDU read
-	lastTx      atomic.Int64  // unix nanos of the last non-keep-alive PDU
-	reads       atomic.Uint64 // PDUs read; the timer loop updates lastRead when it changes
-	txReads     atomic.Uint64 // non-keep-alive PDUs read; likewise for lastTx
-	missed      atomic.Int32  // unanswered enquire_links
-	clock       atomic.Int64  // unix nanos, updated by the timer loop at each tick
+	freeBox  *messageBox
+	done     chan struct{} // closed when the session has ended
+	loops    sync.WaitGroup
+	lastRead atomic.Int64 // unix nanos of the last PDU read
+	lastTx   atomic.Int64 // unix nanos of the last non-keep-alive PDU
+	missed   atomic.Int32 // unanswered enquire_links
+	clock    atomic.Int64 // unix nanos, updated by the timer loop at each tick
 
 	unbindResp chan struct{} // closed when our unbind is answered
 	unbindOnce sync.Once
@@ -404,7 +409,9 @@ func (s *Session) readLoop() {
 		// of the last read at its next tick (time.Now per PDU showed in
 		// profiles, and the timers are no finer than a tick anyway).
 		s.reads.Add(1)
-		s.missed.Store(0)
+		if s.missed.Load() != 0 {
+			s.missed.Store(0)
+		}
 		if f.ID != pdu.EnquireLinkID && f.ID != pdu.EnquireLinkRespID {
 			s.txReads.Add(1)
 		}
@@ -412,7 +419,9 @@ func (s *Session) readLoop() {
 			fn(s, f.Header)
 		}
 		more := s.rd.HasFrame()
-		s.batching.Store(more)
+		if s.batching.Load() != more {
+			s.batching.Store(more)
+		}
 		if f.ID.IsResponse() {
 			s.handleResponse(f)
 		} else {
