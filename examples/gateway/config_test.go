@@ -102,3 +102,25 @@ func TestGCConfig(t *testing.T) {
 		t.Error("gc.percent -2 accepted")
 	}
 }
+
+func TestStoreSyncInterval(t *testing.T) {
+	cfg, err := loadConfig("gateway.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Store.syncInterval(); got != 500*time.Microsecond {
+		t.Fatalf("example sync_interval %s, want 500µs", got)
+	}
+	if got := defaultConfig().Store.syncInterval(); got != 500*time.Microsecond {
+		t.Fatalf("default sync_interval %s, want 500µs", got)
+	}
+	zero, slow := Duration(0), Duration(time.Second)
+	cfg.Store.SyncInterval = &zero
+	if err := cfg.validate(); err != nil || cfg.Store.syncInterval() != 0 {
+		t.Fatalf("0s: %v", err)
+	}
+	cfg.Store.SyncInterval = &slow
+	if err := cfg.validate(); err == nil {
+		t.Fatal("1s accepted")
+	}
+}

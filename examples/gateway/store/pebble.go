@@ -26,6 +26,12 @@ type PebbleOptions struct {
 	// MemTableSize is the size of one memtable in bytes (default 32 MiB); up
 	// to two may be held while one is flushed.
 	MemTableSize uint64
+	// SyncInterval is the shortest time between two syncs of the write-ahead
+	// log: synced writes that arrive within it wait for the same sync (group
+	// commit with a short wait). Under load this trades up to that much
+	// latency per synced write for fewer syncs, less CPU and a shorter tail;
+	// a lone write is not delayed. Zero syncs as soon as one is asked for.
+	SyncInterval time.Duration
 	// Logger receives Pebble's log messages. If nil, informational messages
 	// are dropped and background errors go to the standard logger.
 	Logger pebble.Logger
@@ -88,6 +94,9 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		Cache:        cache,
 		MemTableSize: opts.MemTableSize,
 		Logger:       opts.Logger,
+	}
+	if d := opts.SyncInterval; d > 0 {
+		popts.WALMinSyncInterval = func() time.Duration { return d }
 	}
 	if popts.Logger == nil {
 		// Pebble's informational messages (WAL replay at every open, ...)

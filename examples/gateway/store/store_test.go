@@ -23,6 +23,13 @@ var impls = []struct {
 		}
 		return s
 	}},
+	{"PebbleSyncInterval", func(t testing.TB) Store {
+		s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
 }
 
 func TestConformance(t *testing.T) {
