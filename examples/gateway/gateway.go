@@ -212,7 +212,9 @@ func (gw *Gateway) handleSubmit(w session.ResponseWriter, r *session.Request) {
 		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
 		return
 	}
-	body, _ := sm.AppendBinary(nil)
+	// The strict form (the request may have been read leniently), in one
+	// allocation: about the size it came in.
+	body, _ := sm.AppendBinary(make([]byte, 0, r.Header.Length))
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
@@ -235,7 +237,7 @@ func (gw *Gateway) handleDataSM(w session.ResponseWriter, r *session.Request) {
 		gw.answer(w, a, "data_sm", nil, st)
 		return
 	}
-	body, _ := ds.AppendBinary(nil)
+	body, _ := ds.AppendBinary(make([]byte, 0, r.Header.Length))
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: body,
 		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,

@@ -393,7 +393,7 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 	var sd *store.Delivery
 	if m.Registered&0x03 != 0 {
 		out = rewriteReceipt(dsm, m.ID)
-		body, err := out.AppendBinary(nil)
+		body, err := out.AppendBinary(make([]byte, 0, 200+len(out.ShortMessage)))
 		if err != nil {
 			return err
 		}

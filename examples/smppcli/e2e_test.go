@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +33,12 @@ func binaries(t *testing.T) (sim, cli string) {
 		if buildErr != nil {
 			return
 		}
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		// The go command in PATH, as for a user building the examples.
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = err
+			return
+		}
 		for _, b := range []struct{ out, pkg string }{{"smsc-sim", "./smsc-sim"}, {"smppcli", "./smppcli"}} {
 			cmd := exec.Command(goBin, "build", "-o", filepath.Join(binDir, b.out), b.pkg)
 			cmd.Dir = ".." // the examples module

@@ -314,9 +314,7 @@ func cell(c, line string) rune {
 	case "FF":
 		return '\f'
 	}
-	if strings.HasPrefix(c, `\`) {
-		c = c[1:]
-	}
+	c = strings.TrimPrefix(c, `\`)
 	c = strings.TrimPrefix(c, "◌")
 	if utf8.RuneCountInString(c) != 1 {
 		log.Fatalf("cell %q in %q is not one character", c, line)
