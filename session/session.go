@@ -634,6 +634,7 @@ func (s *Session) worker(rq *inboundRequest) {
 			s.idleWorkers.Add(-1)
 			return
 		}
+		rq = nil // keep nothing of the last request while idle
 		if idle == nil {
 			idle = time.NewTimer(workerIdle)
 		} else {
