@@ -336,9 +336,13 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	}
 	c.gen = s.gen + 1
 	s.mu.Unlock()
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	// Only the first request since the writer last looked wakes it; the
+	// others of a burst find the flag set and leave with the same write.
+	if !s.writeDue.Swap(true) {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return nil
 }

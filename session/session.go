@@ -67,6 +67,9 @@ type Session struct {
 	_           [64]byte
 
 	kick chan struct{} // wakes the writer
+	// writeDue is set by the request that woke the writer and cleared by the
+	// writer before it takes what is queued.
+	writeDue atomic.Bool
 	// work hands peer requests to idle handler goroutines (see dispatch).
 	work        chan *inboundRequest
 	idleWorkers atomic.Int32
@@ -268,6 +271,9 @@ func (s *Session) writeLoop() {
 		// Let the handlers that are ready run first, so that their responses
 		// leave in this write rather than one write each.
 		runtime.Gosched()
+		// Cleared before the buffer is taken: a request queued after this
+		// sets it again and wakes the writer once more.
+		s.writeDue.Store(false)
 		if err := s.flush(); err != nil {
 			s.closeWith(err)
 			return
