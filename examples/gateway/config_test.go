@@ -114,6 +114,16 @@ func TestStoreSyncInterval(t *testing.T) {
 	if got := defaultConfig().Store.syncInterval(); got != 500*time.Microsecond {
 		t.Fatalf("default sync_interval %s, want 500µs", got)
 	}
+	if n, err := cfg.Store.memTableSize(); err != nil || n != 64<<20 {
+		t.Fatalf("example memtable_size %d, %v; want 64MiB", n, err)
+	}
+	for _, bad := range []string{"1MiB", "2GiB", "big"} {
+		c := defaultConfig()
+		c.Store.MemTableSize = bad
+		if err := c.validate(); err == nil {
+			t.Errorf("memtable_size %q accepted", bad)
+		}
+	}
 	zero, slow := Duration(0), Duration(time.Second)
 	cfg.Store.SyncInterval = &zero
 	if err := cfg.validate(); err != nil || cfg.Store.syncInterval() != 0 {

@@ -132,7 +132,8 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{SyncInterval: cfg.Store.syncInterval()})
+	memtable, _ := cfg.Store.memTableSize() // checked by validate
+	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
 	}
