@@ -58,7 +58,7 @@ type Server struct {
 	// InlineHandler runs Handler on each connection's read loop instead of in a
 	// goroutine per request (see session.Config.InlineHandler): for handlers
 	// that answer at once without blocking, it multiplies throughput. False
-	// runs each request in its own goroutine.
+	// runs each request on a goroutine of its own (reused between requests).
 	InlineHandler bool
 
 	// RecycleRequests, with InlineHandler, reuses each submit_sm's memory

@@ -33,7 +33,8 @@ type Config struct {
 	// request: much faster for a handler that answers at once without
 	// blocking (no I/O, no waiting on locks). While it runs, the session reads
 	// nothing, so a handler that must wait calls Hold and answers from another
-	// goroutine. False (the default) runs each request in its own goroutine.
+	// goroutine. False (the default) runs each request on a goroutine of its
+	// own, taken from the session's idle handler goroutines when one waits.
 	InlineHandler bool
 
 	// RecycleRequests, with InlineHandler, reuses each submit_sm and
