@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,5 +131,57 @@ func TestWindowExactlyOnce(t *testing.T) {
 	wg.Wait()
 	if completions.Load() != n || count.Load() != n {
 		t.Fatalf("completions %d, handled %d", completions.Load(), count.Load())
+	}
+}
+
+// goroutineID reads the running goroutine's number from its stack header.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
+
+// Handlers run on reused goroutines: requests one after another are served
+// by the same goroutine, not by a new one each.
+func TestHandlerGoroutinesReused(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	a, b := net.Pipe()
+	srv := session.New(a, session.Config{Role: session.SMSC, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+		mu.Lock()
+		seen[goroutineID()]++
+		mu.Unlock()
+		w.Respond(&pdu.SubmitSMResp{MessageID: "x"}, pdu.ESME_ROK)
+	})})
+	cli := session.New(b, session.Config{Role: session.ESME})
+	ctx := context.Background()
+	if _, err := cli.Bind(ctx, &pdu.Bind{ID: pdu.BindTransmitterID, SystemID: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	for range n {
+		if _, err := cli.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cli.Unbind(ctx)
+	srv.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, c := range seen {
+		total += c
+	}
+	if total != n {
+		t.Fatalf("handler ran %d times, want %d", total, n)
+	}
+	// One at a time: after the first, each request finds the previous
+	// request's goroutine waiting for work (a few may race past it).
+	if len(seen) > n/5 {
+		t.Fatalf("%d goroutines served %d sequential requests: not reused", len(seen), n)
 	}
 }
