@@ -5,13 +5,16 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // window bounds the requests in flight. Taking and returning a slot is one
 // atomic operation while there is room. A sender that finds the window full
 // sleeps until it has drained to its low-water mark (an eighth of it free), so
 // that a goroutine keeping the window full wakes once per burst, not once per
-// response, and sends the burst in one write.
+// response, and sends the burst in one write. Against a peer that answers
+// slowly the sleeper also looks again every recheck, so a free slot never
+// waits longer than that for the next request.
 type window struct {
 	n       atomic.Int32 // slots taken
 	size    int32
@@ -34,10 +37,14 @@ func (w *window) inFlight() int { return int(w.n.Load()) }
 // acquire takes a slot, waiting while the window is full until ctx or
 // sessionDone ends. It returns the context's error or errSessionDone.
 func (w *window) acquire(ctx context.Context, sessionDone <-chan struct{}) error {
+	var t *time.Timer
 	for {
 		n := w.n.Load()
 		if n < w.size {
 			if w.n.CompareAndSwap(n, n+1) {
+				if t != nil {
+					t.Stop()
+				}
 				return nil
 			}
 			continue
@@ -55,15 +62,26 @@ func (w *window) acquire(ctx context.Context, sessionDone <-chan struct{}) error
 			continue
 		}
 		w.mu.Unlock()
+		if t == nil {
+			t = time.NewTimer(recheck)
+		} else {
+			t.Reset(recheck)
+		}
 		select {
 		case <-ch:
+		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
 		case <-sessionDone:
+			t.Stop()
 			return errSessionDone
 		}
 	}
 }
+
+// recheck is how often a sender waiting for the window looks again.
+const recheck = time.Millisecond
 
 // drain takes every slot as the requests in flight complete, until ctx or
 // sessionDone ends, and returns how many it took.
