@@ -53,6 +53,7 @@ type slot struct {
 	c      *Client
 	ep     Endpoint
 	bindID pdu.CommandID
+	index  int                             // its place among the client's binds
 	sess   atomic.Pointer[session.Session] // the bound session, nil while down
 	gov    governor
 	first  chan error // the first attempt's outcome, for Dial
@@ -90,7 +91,7 @@ func New(addr string, cfg Config) (*Client, error) {
 			ep.TLS = cfg.TLS
 		}
 		for _, id := range cfg.Mode.bindIDs() {
-			sl := &slot{c: c, ep: ep, bindID: id, first: make(chan error, 1)}
+			sl := &slot{c: c, ep: ep, bindID: id, index: len(c.slots), first: make(chan error, 1)}
 			sl.gov.init(cfg)
 			c.slots = append(c.slots, sl)
 		}
@@ -262,7 +263,7 @@ func (c *Client) pick(ctx context.Context, id pdu.CommandID) (*slot, *session.Se
 
 func (sl *slot) event(st BindState, err error, backoff time.Duration) {
 	if f := sl.c.cfg.OnStateChange; f != nil {
-		f(StateEvent{Endpoint: sl.ep.Addr, Bind: sl.bindID, State: st, Err: err, Backoff: backoff})
+		f(StateEvent{Endpoint: sl.ep.Addr, Bind: sl.bindID, Slot: sl.index, State: st, Err: err, Backoff: backoff})
 	}
 }
 

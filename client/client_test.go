@@ -614,3 +614,44 @@ func TestSendTextGSM(t *testing.T) {
 	}
 	_ = encoding.GSM7
 }
+
+// Two binds to the same address are told apart in state events by Slot.
+func TestStateEventSlots(t *testing.T) {
+	ts := smpptest.NewServer(t, smpptest.Options{})
+	var mu sync.Mutex
+	bound := map[int]string{}
+	c := dial(t, ts.Addr, client.Config{
+		Endpoints: []client.Endpoint{{Addr: ts.Addr}},
+		Mode:      client.Pair,
+		OnStateChange: func(e client.StateEvent) {
+			if e.State == client.Bound {
+				mu.Lock()
+				bound[e.Slot] = e.Endpoint + " " + e.Bind.String()
+				mu.Unlock()
+			}
+		},
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(bound)
+		mu.Unlock()
+		if n == 4 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Pair mode: a transmitter and a receiver to each of the two endpoints,
+	// both the same address.
+	if len(bound) != 4 {
+		t.Fatalf("bound slots %v, want 4 distinct", bound)
+	}
+	for i := range 4 {
+		if _, ok := bound[i]; !ok {
+			t.Fatalf("slot %d missing: %v", i, bound)
+		}
+	}
+	_ = c
+}

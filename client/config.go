@@ -251,9 +251,12 @@ func (s BindState) String() string {
 type StateEvent struct {
 	Endpoint string        // the endpoint's address
 	Bind     pdu.CommandID // bind_transmitter, bind_receiver or bind_transceiver
-	State    BindState
-	Err      error         // why a bind went down or failed; nil otherwise
-	Backoff  time.Duration // with Disconnected: the wait before the next attempt
+	// Slot tells the client's binds apart, also several to one address:
+	// 0, 1, ... in the order of the endpoints, then of the binds of each.
+	Slot    int
+	State   BindState
+	Err     error         // why a bind went down or failed; nil otherwise
+	Backoff time.Duration // with Disconnected: the wait before the next attempt
 }
 
 func (c *Config) setDefaults() {

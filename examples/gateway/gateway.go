@@ -77,7 +77,7 @@ type upstream struct {
 	dedupe tlv.Tag
 
 	stMu   sync.Mutex
-	states map[string]client.BindState
+	states map[int]client.BindState // by client bind slot
 }
 
 // bindState counts the binds that are up from the client's state events.
@@ -85,11 +85,10 @@ func (u *upstream) bindState(ev client.StateEvent) {
 	u.stMu.Lock()
 	defer u.stMu.Unlock()
 	if u.states == nil {
-		u.states = map[string]client.BindState{}
+		u.states = map[int]client.BindState{}
 	}
-	// Several binds may share an endpoint address; count them all.
-	key := ev.Endpoint + "/" + ev.Bind.String()
-	u.states[key] = ev.State
+	// Several binds may share an endpoint address: the slot tells them apart.
+	u.states[ev.Slot] = ev.State
 	n := 0
 	for _, s := range u.states {
 		if s == client.Bound {
