@@ -27,8 +27,7 @@ type op struct {
 	tries int         // throttled attempts
 	// call is the first attempt's session.Call, in the same allocation;
 	// later attempts (rare) get their own.
-	call     session.Call
-	usedCall bool
+	call session.Call
 
 	state  atomic.Uint32 // opPending, opFinishing, opDone
 	wantCh atomic.Bool   // doneChan was asked for: finish must close ch
@@ -146,10 +145,9 @@ func (c *Client) attempt(o *op) (retry bool, resp pdu.PDU, err error) {
 	o.gen = sl.gov.gen.Load()
 	o.armed.Store(true)
 	call := &o.call
-	if o.usedCall {
+	if call.Request() != nil { // sent by an earlier attempt
 		call = new(session.Call)
 	}
-	o.usedCall = true
 	if err := s.SendCall(o.ctx, call, o.req, o); err != nil {
 		if !o.armed.CompareAndSwap(true, false) {
 			return false, nil, nil // the callback has it
@@ -313,7 +311,10 @@ func (c *Client) SubmitAsync(ctx context.Context, sm *pdu.SubmitSM) *Future[*pdu
 // SubmitFunc is SubmitAsync with a function called exactly once with the
 // outcome, instead of a Future. done runs on a session goroutine (or the
 // caller's, for an error before sending) and must not block. It is the
-// cheapest way to keep thousands of submits in flight.
+// cheapest way to keep thousands of submits in flight. A ctx that can be
+// cancelled costs each submit a registration with it; Close completes what
+// is in flight, so a sender that needs no per-request cancellation passes
+// context.Background().
 func (c *Client) SubmitFunc(ctx context.Context, sm *pdu.SubmitSM, done func(*pdu.SubmitSMResp, error)) {
 	callback(c, ctx, sm, done)
 }

@@ -188,6 +188,11 @@ func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) (*Call, error) {
 // it must not block. It lets one goroutine keep a large window full without a
 // goroutine or channel receive per request. done is called exactly once, also
 // when SendFunc returns an error (the Call then holds that error).
+//
+// A ctx that can be cancelled costs each request a registration with it
+// (context.AfterFunc); a long-lived sender that needs no per-request
+// cancellation passes context.Background() and relies on the session's end
+// (Close, Unbind) to complete what is in flight.
 func (s *Session) SendFunc(ctx context.Context, p pdu.PDU, done func(*Call)) error {
 	return s.SendNotify(ctx, p, NotifierFunc(done))
 }

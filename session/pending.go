@@ -16,13 +16,12 @@ import (
 // taken by an older one (a slow response while many later ones completed)
 // goes to an overflow map under a lock.
 type pendingTable struct {
-	slots    []atomic.Pointer[Call]
-	mask     uint32
-	closed   atomic.Bool
-	overN    atomic.Int32 // entries in over
-	mu       sync.Mutex   // guards over
-	over     map[uint32]*Call
-	overflow atomic.Uint64 // requests that went to over, for tests
+	slots  []atomic.Pointer[Call]
+	mask   uint32
+	closed atomic.Bool
+	overN  atomic.Int32 // entries in over
+	mu     sync.Mutex   // guards over
+	over   map[uint32]*Call
 }
 
 func newPendingTable(window int) *pendingTable {
@@ -44,7 +43,6 @@ func (t *pendingTable) put(c *Call) bool {
 		t.over[c.seq] = c
 		t.overN.Add(1)
 		t.mu.Unlock()
-		t.overflow.Add(1)
 	}
 	// closeAll sets closed before it sweeps: either it sees c, or this sees
 	// closed and takes c back (whoever removes c completes it).

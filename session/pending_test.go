@@ -25,8 +25,8 @@ func TestPendingTableOverflow(t *testing.T) {
 	if !tb.put(newer) {
 		t.Fatal("put refused")
 	}
-	if tb.overflow.Load() != 1 {
-		t.Fatalf("overflow %d, want 1", tb.overflow.Load())
+	if tb.overN.Load() != 1 {
+		t.Fatalf("overflow entries %d, want 1", tb.overN.Load())
 	}
 	// A response of the wrong type leaves the request where it was.
 	if c := tb.take(19, pdu.QuerySMRespID); c != nil {
