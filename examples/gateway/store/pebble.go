@@ -188,6 +188,11 @@ func appendDeliveryPrefix(b []byte, account string) []byte {
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.
+// appendDeliveryKey appends the key of an account's delivery seq.
+func appendDeliveryKey(b []byte, account string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(appendDeliveryPrefix(b, account), seq)
+}
+
 func prefixEnd(p []byte) []byte {
 	end := append([]byte(nil), p...)
 	for i := len(end) - 1; i >= 0; i-- {
@@ -380,25 +385,7 @@ func (p *Pebble) Pending(fn func(*Message) bool) error {
 // AddDelivery stores d under a new Seq (set in d.Seq). Seqs increase across
 // all accounts and across restarts.
 func (p *Pebble) AddDelivery(d *Delivery, sync bool) error {
-	if err := p.begin(); err != nil {
-		return err
-	}
-	defer p.end()
-	seq, err := p.nextSeq()
-	if err != nil {
-		return err
-	}
-	kb := getBuf()
-	defer putBuf(kb)
-	kb.b = appendDeliveryPrefix(kb.b, d.Account)
-	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
-	k := len(kb.b)
-	kb.b = appendDelivery(kb.b, d)
-	if err := p.db.Set(kb.b[:k], kb.b[k:], writeOpts(sync)); err != nil {
-		return err
-	}
-	d.Seq = seq
-	return nil
+	return p.writeDelivery(nil, d, sync)
 }
 
 // UpdateWithDelivery stores m and queues d in one batch.
@@ -406,6 +393,12 @@ func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
+	return p.writeDelivery(m, d, sync)
+}
+
+// writeDelivery queues d under a new Seq, with m (when not nil) in the same
+// batch, and sets d.Seq once committed.
+func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	if err := p.begin(); err != nil {
 		return err
 	}
@@ -418,9 +411,10 @@ func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 	defer b.Close()
 	kb := getBuf()
 	defer putBuf(kb)
-	putMessage(b, kb, m)
-	kb.b = appendDeliveryPrefix(kb.b[:0], d.Account)
-	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
+	if m != nil {
+		putMessage(b, kb, m)
+	}
+	kb.b = appendDeliveryKey(kb.b[:0], d.Account, seq)
 	k := len(kb.b)
 	kb.b = appendDelivery(kb.b, d)
 	b.Set(kb.b[:k], kb.b[k:], nil)
@@ -461,8 +455,7 @@ func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 	defer p.end()
 	kb := getBuf()
 	defer putBuf(kb)
-	kb.b = appendDeliveryPrefix(kb.b, account)
-	kb.b = binary.BigEndian.AppendUint64(kb.b, seq)
+	kb.b = appendDeliveryKey(kb.b, account, seq)
 	return p.db.SingleDelete(kb.b, pebble.NoSync)
 }
 
