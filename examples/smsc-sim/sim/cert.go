@@ -19,6 +19,13 @@ import (
 // for a year, and the SHA-256 fingerprint of its DER form (hex), to print for
 // clients that pin it.
 func SelfSignedCert(hosts ...string) (tls.Certificate, string, error) {
+	return NewSelfSigned("smsc-sim", 365*24*time.Hour, hosts...)
+}
+
+// NewSelfSigned is SelfSignedCert with the certificate's common name and
+// validity chosen by the caller (the reference gateway keeps one in its data
+// folder for five years). Empty hosts are skipped.
+func NewSelfSigned(name string, validity time.Duration, hosts ...string) (tls.Certificate, string, error) {
 	if len(hosts) == 0 {
 		hosts = []string{"127.0.0.1", "::1", "localhost"}
 	}
@@ -29,9 +36,9 @@ func SelfSignedCert(hosts ...string) (tls.Certificate, string, error) {
 	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "smsc-sim", Organization: []string{"smsc-sim"}},
+		Subject:               pkix.Name{CommonName: name, Organization: []string{name}},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(365 * 24 * time.Hour),
+		NotAfter:              time.Now().Add(validity),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
@@ -40,7 +47,7 @@ func SelfSignedCert(hosts ...string) (tls.Certificate, string, error) {
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
+		} else if h != "" {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
