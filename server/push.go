@@ -86,24 +86,25 @@ func (s *Server) pushWait(ctx context.Context, systemID string, p pdu.PDU) (*ses
 // non-zero status is returned as the error (a pdu.Status), with the response.
 // It returns ErrNoReceiver when no receiver is bound.
 func (s *Server) Deliver(ctx context.Context, systemID string, d *pdu.DeliverSM) (*pdu.DeliverSMResp, error) {
-	resp, err := s.pushWait(ctx, systemID, d)
-	if resp != nil {
-		if r, ok := resp.PDU.(*pdu.DeliverSMResp); ok {
-			return r, err
-		}
-	}
-	return nil, err
+	return pushAs[*pdu.DeliverSMResp](s, ctx, systemID, d)
 }
 
 // DataSM is Deliver for a data_sm.
 func (s *Server) DataSM(ctx context.Context, systemID string, d *pdu.DataSM) (*pdu.DataSMResp, error) {
-	resp, err := s.pushWait(ctx, systemID, d)
+	return pushAs[*pdu.DataSMResp](s, ctx, systemID, d)
+}
+
+// pushAs is pushWait with the response's body as its type T (nil when the
+// peer answered otherwise, with generic_nack for instance).
+func pushAs[T pdu.PDU](s *Server, ctx context.Context, systemID string, p pdu.PDU) (T, error) {
+	resp, err := s.pushWait(ctx, systemID, p)
 	if resp != nil {
-		if r, ok := resp.PDU.(*pdu.DataSMResp); ok {
+		if r, ok := resp.PDU.(T); ok {
 			return r, err
 		}
 	}
-	return nil, err
+	var zero T
+	return zero, err
 }
 
 // Outbind dials the ESME at addr (with Server.Dial, or plain TCP), sends

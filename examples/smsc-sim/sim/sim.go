@@ -518,16 +518,7 @@ func (s *Simulator) accept(now int64, n uint64, off uint8, sys uint32, src, dst 
 		ud = ud[ud[0]+1:] // skip the UDH
 	}
 	if dc == 0 || dc == 1 || dc == 3 {
-		for _, b := range ud {
-			if int(e.textLen) == len(e.text) {
-				break
-			}
-			if b < 0x20 || b > 0x7e {
-				b = '.'
-			}
-			e.text[e.textLen] = b
-			e.textLen++
-		}
+		e.setText(ud)
 	}
 	s.store.put(&e)
 	s.stats.submitted.Add(1)
@@ -654,17 +645,7 @@ func (s *Simulator) serveReplace(w session.ResponseWriter, r *session.Request) {
 			status = pdu.ESME_RREPLACEFAIL
 			return
 		}
-		e.textLen = 0
-		for _, b := range m.ShortMessage {
-			if int(e.textLen) == len(e.text) {
-				break
-			}
-			if b < 0x20 || b > 0x7e {
-				b = '.'
-			}
-			e.text[e.textLen] = b
-			e.textLen++
-		}
+		e.setText(m.ShortMessage)
 		had := wantsReceipt(e.regDel, e.state)
 		e.regDel = m.RegisteredDelivery
 		e.submitted = now

@@ -265,3 +265,19 @@ func (st *Store) Lookup(id string) (Message, bool) {
 	ok := st.with(st.parseID(id), now, func(e *entry) { m = st.message(e, now) })
 	return m, ok
 }
+
+// setText keeps the start of a message's text for the receipt's text: field,
+// printable ASCII only (anything else becomes '.').
+func (e *entry) setText(ud []byte) {
+	e.textLen = 0
+	for _, b := range ud {
+		if int(e.textLen) == len(e.text) {
+			break
+		}
+		if b < 0x20 || b > 0x7e {
+			b = '.'
+		}
+		e.text[e.textLen] = b
+		e.textLen++
+	}
+}
