@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,33 @@ func TestStoreSyncInterval(t *testing.T) {
 	cfg.Store.SyncInterval = &slow
 	if err := cfg.validate(); err == nil {
 		t.Fatal("1s accepted")
+	}
+}
+
+// The gc settings reach the runtime, unless GOGC or GOMEMLIMIT say otherwise.
+func TestGCApply(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	if did := (GCConfig{Percent: 700, MemoryLimit: "256MiB"}).apply(); did != "percent=700 memory_limit=256MiB" {
+		t.Fatalf("apply said %q", did)
+	}
+	if p := debug.SetGCPercent(100); p != 700 {
+		t.Fatalf("GC percent %d, want 700", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != 256<<20 {
+		t.Fatalf("memory limit %d, want 256MiB", l)
+	}
+
+	t.Setenv("GOGC", "50")
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	debug.SetGCPercent(50)
+	if did := (GCConfig{Percent: 700}).apply(); did != "" {
+		t.Fatalf("apply with GOGC and GOMEMLIMIT set said %q", did)
+	}
+	if p := debug.SetGCPercent(50); p != 50 {
+		t.Fatalf("GC percent %d, want GOGC's 50", p)
 	}
 }
