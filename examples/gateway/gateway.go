@@ -521,7 +521,7 @@ func (gw *Gateway) handleReplace(w session.ResponseWriter, r *session.Request) {
 		return
 	}
 	m.Body, m.Registered = body, rp.RegisteredDelivery
-	if err := gw.store.Update(m, true); err != nil {
+	if err := gw.store.Replace(m, true); err != nil {
 		w.Respond(nil, pdu.ESME_RSYSERR)
 		return
 	}

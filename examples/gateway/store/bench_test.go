@@ -48,7 +48,8 @@ func runConcurrent(b *testing.B, workers int, name string, fn func(i int) error)
 
 func benchStores(b *testing.B, fn func(b *testing.B, s Store)) {
 	b.Run("Pebble", func(b *testing.B) {
-		s, err := OpenPebble(b.TempDir(), PebbleOptions{})
+		// The gateway's defaults (see its configuration).
+		s, err := OpenPebble(b.TempDir(), PebbleOptions{SyncInterval: 500 * time.Microsecond, MemTableSize: 64 << 20})
 		if err != nil {
 			b.Fatal(err)
 		}

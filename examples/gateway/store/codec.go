@@ -16,6 +16,7 @@ var errCorrupt = errors.New("gateway store: corrupt record")
 // the fields it knows, so a later version may append fields.
 const (
 	messageV1  = 1
+	stateV1    = 1
 	deliveryV1 = 1
 )
 
@@ -110,6 +111,68 @@ func decodeMessage(b []byte) (*Message, error) {
 		return nil, errCorrupt
 	}
 	return m, nil
+}
+
+// Flags of a state record.
+const (
+	stNextTry = 1 << iota
+	stDone
+	stUpMore
+)
+
+// appendState appends the encoding of m's state fields (see Message) and of
+// the store's own upstream index fields: the record that Update writes over
+// the one Accept wrote.
+func appendState(b []byte, m *Message) []byte {
+	b = append(b, stateV1, byte(m.State), m.Error)
+	b = appendString(b, m.Route)
+	b = appendString(b, m.UpstreamID)
+	b = binary.AppendVarint(b, int64(m.Attempts))
+	var flags byte
+	if !m.NextTry.IsZero() {
+		flags |= stNextTry
+	}
+	if !m.Done.IsZero() {
+		flags |= stDone
+	}
+	if m.upMore {
+		flags |= stUpMore
+	}
+	b = append(b, flags)
+	if flags&stNextTry != 0 {
+		b = appendTime(b, m.NextTry)
+	}
+	if flags&stDone != 0 {
+		b = appendTime(b, m.Done)
+	}
+	return appendString(b, m.upKey)
+}
+
+// decodeState sets m's state fields from a record written by appendState.
+func decodeState(b []byte, m *Message) error {
+	d := decoder{b: b}
+	if d.byte() != stateV1 {
+		return errCorrupt
+	}
+	m.State = State(d.byte())
+	m.Error = d.byte()
+	m.Route = d.string()
+	m.UpstreamID = d.string()
+	m.Attempts = int(d.varint())
+	flags := d.byte()
+	m.NextTry, m.Done = time.Time{}, time.Time{}
+	if flags&stNextTry != 0 {
+		m.NextTry = d.time()
+	}
+	if flags&stDone != 0 {
+		m.Done = d.time()
+	}
+	m.upMore = flags&stUpMore != 0
+	m.upKey = d.string()
+	if d.err {
+		return errCorrupt
+	}
+	return nil
 }
 
 // appendDelivery appends the value part of a delivery record (account and

@@ -56,7 +56,7 @@ func (s *Memory) lock() error {
 	return nil
 }
 
-func (s *Memory) put(m *Message) error {
+func (s *Memory) put(m *Message, all bool) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
@@ -64,25 +64,36 @@ func (s *Memory) put(m *Message) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putLocked(m)
+	s.putLocked(m, all)
 	return nil
 }
 
-// putLocked stores a copy of m; s.mu is held. A final message with a zero
-// Done gets Done = now.
-func (s *Memory) putLocked(m *Message) {
+// putLocked stores a copy of m, or with all false copies m's state fields to
+// the stored message (if there is one); s.mu is held. A final message with a
+// zero Done gets Done = now.
+func (s *Memory) putLocked(m *Message, all bool) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
-	s.msgs[m.ID] = cloneMessage(m)
+	if all {
+		s.msgs[m.ID] = cloneMessage(m)
+		return
+	}
+	if c := s.msgs[m.ID]; c != nil {
+		c.State, c.Route, c.UpstreamID, c.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
+		c.Error, c.NextTry, c.Done = m.Error, m.NextTry, m.Done
+	}
 }
 
 // Accept stores a new message.
-func (s *Memory) Accept(m *Message) error { return s.put(m) }
+func (s *Memory) Accept(m *Message) error { return s.put(m, true) }
 
-// Update stores m's current fields. A final message with a zero Done gets
+// Update stores m's state fields. A final message with a zero Done gets
 // Done set to now.
-func (s *Memory) Update(m *Message, sync bool) error { return s.put(m) }
+func (s *Memory) Update(m *Message, sync bool) error { return s.put(m, false) }
+
+// Replace stores every field of m.
+func (s *Memory) Replace(m *Message, sync bool) error { return s.put(m, true) }
 
 // Get returns a copy of the message with this id, or ErrNotFound.
 func (s *Memory) Get(id string) (*Message, error) {
@@ -110,7 +121,7 @@ func (s *Memory) LastID() (string, error) {
 	return last, nil
 }
 
-// MapUpstream stores m and the index entry (m.Route, upstreamKey) -> m.ID.
+// MapUpstream stores m's state fields and the index entry (m.Route, upstreamKey) -> m.ID.
 func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
 	if m.ID == "" {
 		return errEmptyID
@@ -119,7 +130,7 @@ func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putLocked(m)
+	s.putLocked(m, false)
 	ref := upstreamRef{m.Route, upstreamKey}
 	s.up[ref] = m.ID
 	if !slices.Contains(s.upOfID[m.ID], ref) {
@@ -187,7 +198,7 @@ func (s *Memory) addDeliveryLocked(d *Delivery) {
 	q[d.Seq] = cloneDelivery(d)
 }
 
-// UpdateWithDelivery stores m and queues d under one lock.
+// UpdateWithDelivery stores m's state fields and queues d under one lock.
 func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 	if m.ID == "" {
 		return errEmptyID
@@ -196,7 +207,7 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putLocked(m)
+	s.putLocked(m, false)
 	s.addDeliveryLocked(d)
 	return nil
 }

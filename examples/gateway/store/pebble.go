@@ -41,15 +41,18 @@ type PebbleOptions struct {
 // that are followed by more key material carry a uvarint length prefix so
 // that a prefix of one key is never a prefix of another entity's key.
 //
-//	m<id>                                       -> Message record
+//	m<id>                                       -> Message record (as accepted or replaced)
+//	t<id>                                       -> state record (newer state fields than m's)
 //	p<id>                                       -> "" (Queued or Inflight)
 //	f<done sec+2^63 BE8><done nsec BE4><id>     -> "" (final, for Purge)
 //	u<len route><route><upstreamKey>            -> id
-//	x<len id><id><len route><route><upstreamKey> -> "" (u entries of id, for Purge)
+//	x<len id><id><len route><route><upstreamKey> -> "" (u entries of id that its
+//	                                               state record no longer names, for Purge)
 //	d<len account><account><seq BE8>            -> Delivery record
 //	s                                           -> highest reserved Seq (BE8)
 const (
 	kindMessage  = 'm'
+	kindState    = 't'
 	kindPending  = 'p'
 	kindFinal    = 'f'
 	kindUpstream = 'u'
@@ -216,23 +219,46 @@ func (p *Pebble) begin() error {
 
 func (p *Pebble) end() { p.ops.Add(-1) }
 
-// putMessage adds m's record and index entries to batch b. A final message
-// without Done gets Done = now.
-func putMessage(b *pebble.Batch, kb *keyBuf, m *Message) {
+func isPending(st State) bool { return st == Queued || st == Inflight }
+
+// What a write of a message stores: everything (Accept), the state fields
+// (Update), or both over an existing message (Replace).
+const (
+	writeAll = iota
+	writeState
+	writeReplace
+)
+
+// putMessage adds m's records and index entries to batch b, by what (see
+// above). A final message without Done gets Done = now.
+func putMessage(b *pebble.Batch, kb *keyBuf, m *Message, what int) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
-	kb.b = appendMsgKey(kb.b[:0], kindMessage, m.ID)
-	k := len(kb.b)
-	kb.b = appendMessage(kb.b, m)
-	b.Set(kb.b[:k], kb.b[k:], nil)
-	kb.b = appendMsgKey(kb.b[:0], kindPending, m.ID)
-	if m.State == Queued || m.State == Inflight {
-		b.Set(kb.b, nil, nil)
-	} else {
-		// Blind delete: no read on the write path. The tombstone is
-		// dropped by compaction.
-		b.Delete(kb.b, nil)
+	if what != writeState {
+		kb.b = appendMsgKey(kb.b[:0], kindMessage, m.ID)
+		k := len(kb.b)
+		kb.b = appendMessage(kb.b, m)
+		b.Set(kb.b[:k], kb.b[k:], nil)
+	}
+	if what != writeAll {
+		kb.b = appendMsgKey(kb.b[:0], kindState, m.ID)
+		k := len(kb.b)
+		kb.b = appendState(kb.b, m)
+		b.Set(kb.b[:k], kb.b[k:], nil)
+	}
+	// The pending entry changes only when the message enters or leaves the
+	// pending states; when the state last stored is not known, it is set or
+	// deleted blindly (no read on the write path; a tombstone is dropped by
+	// compaction).
+	pending := isPending(m.State)
+	if m.stored == 0 || pending != isPending(m.stored) {
+		kb.b = appendMsgKey(kb.b[:0], kindPending, m.ID)
+		if pending {
+			b.Set(kb.b, nil, nil)
+		} else {
+			b.Delete(kb.b, nil)
+		}
 	}
 	if m.State.Final() {
 		// A stale entry (if Done later changes) is cleaned up by Purge,
@@ -242,7 +268,7 @@ func putMessage(b *pebble.Batch, kb *keyBuf, m *Message) {
 	}
 }
 
-func (p *Pebble) writeMessage(m *Message, route, upstreamKey string, mapUp, sync bool) error {
+func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, sync bool) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
@@ -254,33 +280,51 @@ func (p *Pebble) writeMessage(m *Message, route, upstreamKey string, mapUp, sync
 	defer b.Close()
 	kb := getBuf()
 	defer putBuf(kb)
-	putMessage(b, kb, m)
+	upKey, upMore := m.upKey, m.upMore
 	if mapUp {
-		kb.b = appendUpKey(kb.b[:0], route, upstreamKey)
+		kb.b = appendUpKey(kb.b[:0], m.Route, upstreamKey)
 		b.Set(kb.b, []byte(m.ID), nil)
-		kb.b = appendUpOfIDPrefix(kb.b[:0], m.ID)
-		kb.b = appendString(kb.b, route)
-		kb.b = append(kb.b, upstreamKey...)
-		b.Set(kb.b, nil, nil)
+		if k := string(kb.b[1:]); k != m.upKey {
+			if m.upKey != "" {
+				// The index entry the record named stays until
+				// Purge, which finds it here.
+				kb.b = appendUpOfIDPrefix(kb.b[:0], m.ID)
+				kb.b = append(kb.b, m.upKey...)
+				b.Set(kb.b, nil, nil)
+				m.upMore = true
+			}
+			m.upKey = k
+		}
 	}
-	return b.Commit(writeOpts(sync))
+	putMessage(b, kb, m, what)
+	if err := b.Commit(writeOpts(sync)); err != nil {
+		m.upKey, m.upMore = upKey, upMore
+		return err
+	}
+	m.stored = m.State
+	return nil
 }
 
 // Accept stores a new message and syncs it to disk before returning.
 func (p *Pebble) Accept(m *Message) error {
-	return p.writeMessage(m, "", "", false, true)
+	return p.writeMessage(m, "", writeAll, false, true)
 }
 
-// Update stores m's current fields; with sync it is on disk before Update
+// Update stores m's state fields; with sync they are on disk before Update
 // returns. A final message with a zero Done gets Done set to now.
 func (p *Pebble) Update(m *Message, sync bool) error {
-	return p.writeMessage(m, "", "", false, sync)
+	return p.writeMessage(m, "", writeState, false, sync)
 }
 
-// MapUpstream stores m and the index entry (m.Route, upstreamKey) -> m.ID in
-// one atomic batch.
+// Replace stores every field of m.
+func (p *Pebble) Replace(m *Message, sync bool) error {
+	return p.writeMessage(m, "", writeReplace, false, sync)
+}
+
+// MapUpstream stores m's state fields and the index entry (m.Route,
+// upstreamKey) -> m.ID in one atomic batch.
 func (p *Pebble) MapUpstream(m *Message, upstreamKey string, sync bool) error {
-	return p.writeMessage(m, m.Route, upstreamKey, true, sync)
+	return p.writeMessage(m, upstreamKey, writeState, true, sync)
 }
 
 // Get returns the message with this id, or ErrNotFound.
@@ -303,8 +347,25 @@ func (p *Pebble) get(id string) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer closer.Close()
-	return decodeMessage(v)
+	m, err := decodeMessage(v)
+	closer.Close()
+	if err != nil {
+		return nil, err
+	}
+	kb.b = appendMsgKey(kb.b[:0], kindState, id)
+	v, closer, err = p.db.Get(kb.b)
+	switch {
+	case err == nil:
+		err = decodeState(v, m)
+		closer.Close()
+	case errors.Is(err, pebble.ErrNotFound):
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.stored = m.State
+	return m, nil
 }
 
 // LastID returns the greatest message id stored, or "".
@@ -412,7 +473,7 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	kb := getBuf()
 	defer putBuf(kb)
 	if m != nil {
-		putMessage(b, kb, m)
+		putMessage(b, kb, m, writeState)
 	}
 	kb.b = appendDeliveryKey(kb.b[:0], d.Account, seq)
 	k := len(kb.b)
@@ -420,6 +481,9 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	b.Set(kb.b[:k], kb.b[k:], nil)
 	if err := b.Commit(writeOpts(sync)); err != nil {
 		return err
+	}
+	if m != nil {
+		m.stored = m.State
 	}
 	d.Seq = seq
 	return nil
@@ -559,7 +623,7 @@ func (p *Pebble) Purge(before time.Time) (int, error) {
 		}
 		b.Delete(fk, nil)
 		if m != nil && m.State.Final() && string(appendFinalKey(nil, m.Done, id)) == string(fk) {
-			if err := p.deleteMessage(b, id); err != nil {
+			if err := p.deleteMessage(b, m); err != nil {
 				it.Close()
 				b.Close()
 				return n, err
@@ -582,11 +646,30 @@ func (p *Pebble) Purge(before time.Time) (int, error) {
 	return n, err
 }
 
-// deleteMessage adds the deletion of message id, its pending entry and its
-// upstream index entries to b.
-func (p *Pebble) deleteMessage(b *pebble.Batch, id string) error {
+// deleteMessage adds the deletion of message m (as read from the store),
+// its pending entry and its upstream index entries to b.
+func (p *Pebble) deleteMessage(b *pebble.Batch, m *Message) error {
+	id := m.ID
 	b.Delete(appendMsgKey(nil, kindMessage, id), nil)
-	b.Delete(appendMsgKey(nil, kindPending, id), nil)
+	b.Delete(appendMsgKey(nil, kindState, id), nil)
+	// Usually gone already: read before writing a tombstone.
+	pk := appendMsgKey(nil, kindPending, id)
+	if _, closer, err := p.db.Get(pk); err == nil {
+		closer.Close()
+		b.Delete(pk, nil)
+	} else if !errors.Is(err, pebble.ErrNotFound) {
+		return err
+	}
+	if m.upKey != "" {
+		if err := p.deleteUpKey(b, append([]byte{kindUpstream}, m.upKey...), id); err != nil {
+			return err
+		}
+	}
+	// A record written before state records existed names no index key
+	// (all of them are under x), like one mapped more than once.
+	if !m.upMore && (m.upKey != "" || m.UpstreamID == "") {
+		return nil
+	}
 	prefix := appendUpOfIDPrefix(nil, id)
 	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
@@ -594,27 +677,31 @@ func (p *Pebble) deleteMessage(b *pebble.Batch, id string) error {
 	}
 	for it.First(); it.Valid(); it.Next() {
 		xk := it.Key()
-		d := decoder{b: xk[len(prefix):]}
-		route := d.raw()
-		if d.err {
-			continue
-		}
-		upKey := appendUpKey(nil, string(route), string(d.b))
-		// Only delete the u entry if it still points at this id: the same
-		// upstream id may have been reused for a later message.
-		v, closer, err := p.db.Get(upKey)
-		if err == nil {
-			if string(v) == id {
-				b.Delete(upKey, nil)
-			}
-			closer.Close()
-		} else if !errors.Is(err, pebble.ErrNotFound) {
+		upKey := append([]byte{kindUpstream}, xk[len(prefix):]...)
+		if err := p.deleteUpKey(b, upKey, id); err != nil {
 			it.Close()
 			return err
 		}
 		b.Delete(xk, nil)
 	}
 	return it.Close()
+}
+
+// deleteUpKey adds the deletion of upstream index entry upKey to b if it
+// still points at id: the same upstream id may have been reused for a later
+// message.
+func (p *Pebble) deleteUpKey(b *pebble.Batch, upKey []byte, id string) error {
+	v, closer, err := p.db.Get(upKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if string(v) == id {
+		b.Delete(upKey, nil)
+	}
+	return closer.Close()
 }
 
 // Close flushes and closes the store. Later calls return ErrClosed.

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble"
 )
 
 func openPebble(t testing.TB, dir string) *Pebble {
@@ -34,6 +36,9 @@ func TestPebbleReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	m2 := fullMessage("r2")
+	if err := s.Accept(m2); err != nil {
+		t.Fatal(err)
+	}
 	m2.State, m2.Route, m2.UpstreamID = Enroute, "up", "X1"
 	if err := s.MapUpstream(m2, "x1", false); err != nil {
 		t.Fatal(err)
@@ -241,4 +246,61 @@ func TestPebbleCloseConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
+}
+
+// TestPebblePurgeEarlierLayout checks that Purge leaves nothing of a message
+// written before state records existed (the whole message in its m record
+// and every upstream index entry of it under x), nor of one mapped twice.
+func TestPebblePurgeEarlierLayout(t *testing.T) {
+	s := openPebble(t, t.TempDir())
+	defer s.Close()
+	m := fullMessage("old")
+	m.State, m.Route, m.UpstreamID, m.Done = Delivered, "r", "UP1", time.Now().Add(-time.Hour)
+	b := s.db.NewBatch()
+	b.Set(appendMsgKey(nil, kindMessage, m.ID), appendMessage(nil, m), nil)
+	b.Set(appendFinalKey(nil, m.Done, m.ID), nil, nil)
+	for _, k := range []string{"up1", "1"} {
+		b.Set(appendUpKey(nil, "r", k), []byte(m.ID), nil)
+		x := appendString(appendUpOfIDPrefix(nil, m.ID), "r")
+		b.Set(append(x, k...), nil, nil)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "old"); !equalMessage(got, m) {
+		t.Fatalf("Get of an earlier record: %+v, want %+v", got, m)
+	}
+	// And one of today's, mapped to two upstream ids (sent twice).
+	m2 := fullMessage("new")
+	if err := s.Accept(m2); err != nil {
+		t.Fatal(err)
+	}
+	m2.State, m2.Route, m2.UpstreamID = Enroute, "r", "A"
+	if err := s.MapUpstream(m2, "a", false); err != nil {
+		t.Fatal(err)
+	}
+	m2.Route, m2.UpstreamID = "r2", "B"
+	if err := s.MapUpstream(m2, "b", false); err != nil {
+		t.Fatal(err)
+	}
+	m2.State = Delivered
+	if err := s.UpdateWithDelivery(m2, &Delivery{Account: "acct"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveDelivery("acct", 1); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Purge(time.Now().Add(time.Second)); err != nil || n != 2 {
+		t.Fatalf("Purge = %d, %v; want 2", n, err)
+	}
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if k := it.Key(); k[0] != kindSeq {
+			t.Errorf("left after Purge: %q", k)
+		}
+	}
 }

@@ -52,7 +52,19 @@ type Message struct {
 	Expires    time.Time // validity deadline; zero = gateway default
 	NextTry    time.Time // earliest next upstream attempt (retry back-off)
 	Done       time.Time // when it reached a final state
+
+	// Kept by the Pebble store in the values it writes and returns; a copy
+	// of a Message carries them along.
+	stored State  // the state this store last wrote for the message; 0 if unknown
+	upKey  string // the upstream index key of the last MapUpstream (for Purge)
+	upMore bool   // earlier MapUpstreams of the message left other index keys
 }
+
+// The fields of a Message fall in two groups. Accept and Replace store them
+// all; Update, MapUpstream and UpdateWithDelivery store only the state
+// fields (State, Route, UpstreamID, Attempts, Error, NextTry, Done), so that
+// a message's body, written once when it is accepted, is not written again at
+// every step of its way.
 
 // Delivery is a deliver_sm waiting for the ESME: a receipt (with the id
 // already rewritten) or an MO message. It is removed once the ESME acknowledged it.
@@ -69,14 +81,19 @@ type Store interface {
 	// Accept stores a new message durably (synced) before it returns: only
 	// then may the ESME be told ESME_ROK.
 	Accept(m *Message) error
-	// Update stores m's current fields. sync makes it durable before returning.
+	// Update stores m's state fields (see Message). sync makes it durable
+	// before returning. Updating a message that was never accepted stores
+	// nothing that Get returns.
 	Update(m *Message, sync bool) error
+	// Replace stores every field of m, like Accept, for a message that is
+	// already stored (replace_sm changes its body).
+	Replace(m *Message, sync bool) error
 	// Get returns the message with this id.
 	Get(id string) (*Message, error)
 	// LastID returns the greatest message id stored (ids compare as
 	// strings), or "" when there is none.
 	LastID() (string, error)
-	// MapUpstream stores m (with Route and UpstreamID set) and records the
+	// MapUpstream stores m's state fields (with Route and UpstreamID set) and records the
 	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts, in one
 	// atomic write. upstreamKey is the normalised upstream id.
 	MapUpstream(m *Message, upstreamKey string, sync bool) error
@@ -88,7 +105,7 @@ type Store interface {
 	Pending(fn func(*Message) bool) error
 	// AddDelivery queues a deliver_sm for an account durably and sets d.Seq.
 	AddDelivery(d *Delivery, sync bool) error
-	// UpdateWithDelivery stores m and queues d in one atomic write (and sets
+	// UpdateWithDelivery stores m's state fields and queues d in one atomic write (and sets
 	// d.Seq): a receipt is either recorded and queued for the ESME, or
 	// neither, whatever the moment of a crash.
 	UpdateWithDelivery(m *Message, d *Delivery, sync bool) error

@@ -158,6 +158,43 @@ func testUpdate(t *testing.T, s Store) {
 	if got := mustGet(t, s, "u1"); !equalMessage(got, m) {
 		t.Fatalf("after final Update: %+v, want %+v", got, m)
 	}
+
+	// Update stores the state fields only; Replace stores them all.
+	m = fullMessage("u2")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	accepted := *m
+	m.Body, m.Registered, m.Expires = []byte("replaced"), 0, m.Expires.Add(time.Hour)
+	m.State, m.Attempts, m.NextTry = Queued, 2, m.NextTry.Add(time.Minute)
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	want := accepted
+	want.State, want.Attempts, want.NextTry = m.State, m.Attempts, m.NextTry
+	if got := mustGet(t, s, "u2"); !equalMessage(got, &want) {
+		t.Fatalf("Update stored more than the state fields: %+v, want %+v", got, &want)
+	}
+	if err := s.Replace(m, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
+		t.Fatalf("after Replace: %+v, want %+v", got, m)
+	}
+	m.State = Inflight
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
+		t.Fatalf("Update after Replace: %+v, want %+v", got, m)
+	}
+	// A message never accepted is not there after an Update.
+	if err := s.Update(fullMessage("u3"), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("u3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a message only updated: %v, want ErrNotFound", err)
+	}
 }
 
 func testUpstream(t *testing.T, s Store) {
@@ -173,12 +210,18 @@ func testUpstream(t *testing.T, s Store) {
 		t.Fatalf("MapUpstream did not store message: %+v", got)
 	}
 	m2 := fullMessage("g2")
+	if err := s.Accept(m2); err != nil {
+		t.Fatal(err)
+	}
 	m2.State, m2.Route, m2.UpstreamID = Enroute, "r2", "a1b"
 	if err := s.MapUpstream(m2, "a1b", true); err != nil {
 		t.Fatal(err)
 	}
 	// Routes whose names are prefixes of each other stay apart.
 	m3 := fullMessage("g3")
+	if err := s.Accept(m3); err != nil {
+		t.Fatal(err)
+	}
 	m3.State, m3.Route, m3.UpstreamID = Enroute, "r", "1a1b"
 	if err := s.MapUpstream(m3, "1a1b", true); err != nil {
 		t.Fatal(err)
@@ -472,7 +515,7 @@ func lifecycle(s Store, id, account string) error {
 		return err
 	}
 	m.State, m.Route, m.Attempts = Inflight, "r1", 1
-	if err := s.Update(m, false); err != nil {
+	if err := s.Update(m, true); err != nil {
 		return err
 	}
 	m.State, m.UpstreamID = Enroute, "up-"+id
@@ -480,11 +523,8 @@ func lifecycle(s Store, id, account string) error {
 		return err
 	}
 	m.State, m.Done = Delivered, time.Now()
-	if err := s.Update(m, false); err != nil {
-		return err
-	}
 	d := &Delivery{Account: account, Body: make([]byte, 150), Created: time.Now()}
-	if err := s.AddDelivery(d, true); err != nil {
+	if err := s.UpdateWithDelivery(m, d, true); err != nil {
 		return err
 	}
 	return s.RemoveDelivery(account, d.Seq)
@@ -581,6 +621,34 @@ func TestCodecRoundTrip(t *testing.T) {
 				t.Fatalf("%s: truncated to %d bytes decoded", m.ID, i)
 			}
 		}
+	}
+	// State records: laid over an accepted message, they set its state
+	// fields and the store's index fields, and nothing else.
+	for _, m := range ms {
+		st := *m
+		st.upKey, st.upMore = "\x02r1key-"+m.ID, m.ID == "z"
+		b := appendState(nil, &st)
+		base := fullMessage("w")
+		got, want := *base, *base
+		if err := decodeState(b, &got); err != nil {
+			t.Fatalf("%s: state: %v", m.ID, err)
+		}
+		want.State, want.Route, want.UpstreamID, want.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
+		want.Error, want.NextTry, want.Done = m.Error, m.NextTry, m.Done
+		if !equalMessage(&got, &want) || got.upKey != st.upKey || got.upMore != st.upMore {
+			t.Fatalf("state round trip: got %+v, want %+v", got, want)
+		}
+		if err := decodeState(append(b, 9, 9), &got); err != nil {
+			t.Fatalf("state with trailing bytes: %v", err)
+		}
+		for i := 0; i < len(b); i++ {
+			if err := decodeState(b[:i], fullMessage("w")); err == nil {
+				t.Fatalf("%s: state truncated to %d bytes decoded", m.ID, i)
+			}
+		}
+	}
+	if err := decodeState([]byte{99}, fullMessage("w")); err == nil {
+		t.Fatal("unknown state version decoded")
 	}
 	d := &Delivery{Account: "a", Seq: 7, Body: []byte("deliver"), Created: time.Now()}
 	got, err := decodeDelivery(appendDelivery(nil, d), "a", 7)
