@@ -64,9 +64,9 @@ const (
 // seqBlock is how many delivery sequence numbers are reserved at a time.
 const seqBlock = 1 << 20
 
-// Pebble is a Store kept in a Pebble database on local disk. Synced writes
-// are committed with pebble.Sync, so concurrent synced writes share one WAL
-// fsync (group commit).
+// Pebble is a Store kept in a Pebble database on local disk. Concurrent
+// writes are committed in groups, in one batch each (see lane), and a
+// group's synced writes share one WAL fsync.
 type Pebble struct {
 	db *pebble.DB
 
@@ -80,6 +80,8 @@ type Pebble struct {
 	seqMu    sync.Mutex
 	seq      uint64 // last Seq handed out
 	seqLimit uint64 // highest Seq reserved in the database
+
+	synced, unsynced lane // group commit of the writes with and without sync
 }
 
 var _ Store = (*Pebble)(nil)
@@ -115,6 +117,8 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
 	p := &Pebble{db: db}
+	p.synced = lane{db: db, sync: true}
+	p.unsynced = lane{db: db}
 	v, closer, err := db.Get([]byte{kindSeq})
 	switch {
 	case err == nil:
@@ -143,11 +147,15 @@ func (quietLogger) Fatalf(format string, args ...interface{}) {
 	log.Fatalf("gateway store: pebble: "+format, args...)
 }
 
-func writeOpts(sync bool) *pebble.WriteOptions {
+// commit commits w, synced or not, and recycles it.
+func (p *Pebble) commit(w *write, sync bool) error {
+	l := &p.unsynced
 	if sync {
-		return pebble.Sync
+		l = &p.synced
 	}
-	return pebble.NoSync
+	err := l.commit(w)
+	putWrite(w)
+	return err
 }
 
 // keyBuf is a scratch buffer for building keys and records.
@@ -231,7 +239,7 @@ const (
 
 // putMessage adds m's records and index entries to batch b, by what (see
 // above). A final message without Done gets Done = now.
-func putMessage(b *pebble.Batch, kb *keyBuf, m *Message, what int) {
+func putMessage(b batchWriter, kb *keyBuf, m *Message, what int) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
@@ -276,8 +284,7 @@ func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, s
 		return err
 	}
 	defer p.end()
-	b := p.db.NewBatch()
-	defer b.Close()
+	b := getWrite()
 	kb := getBuf()
 	defer putBuf(kb)
 	upKey, upMore := m.upKey, m.upMore
@@ -297,7 +304,7 @@ func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, s
 		}
 	}
 	putMessage(b, kb, m, what)
-	if err := b.Commit(writeOpts(sync)); err != nil {
+	if err := p.commit(b, sync); err != nil {
 		m.upKey, m.upMore = upKey, upMore
 		return err
 	}
@@ -468,8 +475,7 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	if err != nil {
 		return err
 	}
-	b := p.db.NewBatch()
-	defer b.Close()
+	b := getWrite()
 	kb := getBuf()
 	defer putBuf(kb)
 	if m != nil {
@@ -479,7 +485,7 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	k := len(kb.b)
 	kb.b = appendDelivery(kb.b, d)
 	b.Set(kb.b[:k], kb.b[k:], nil)
-	if err := b.Commit(writeOpts(sync)); err != nil {
+	if err := p.commit(b, sync); err != nil {
 		return err
 	}
 	if m != nil {
@@ -520,7 +526,9 @@ func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 	kb := getBuf()
 	defer putBuf(kb)
 	kb.b = appendDeliveryKey(kb.b, account, seq)
-	return p.db.SingleDelete(kb.b, pebble.NoSync)
+	b := getWrite()
+	b.SingleDelete(kb.b, nil)
+	return p.commit(b, false)
 }
 
 // Deliveries calls fn for the account's queued deliveries in Seq order until

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+	"sync"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// A lane commits the writes handed to it in groups: while one group is being
+// committed, the writes that arrive queue up, and the first of them then
+// commits them all in one batch. The entries of a group are written in key
+// order, so that each insert into Pebble's in-memory skiplist starts next to
+// the previous one instead of searching it from the top: under load the
+// gateway writes tens of messages per group, whose keys (time-ordered ids)
+// sit next to each other. A write's own entries keep their order, and so do
+// writes of one key (a stable sort), so a group has the effect of its writes
+// committed one after the other in the order they arrived. One lane commits
+// with sync and one without, so that writes that need not wait for the disk
+// do not.
+type lane struct {
+	db   *pebble.DB
+	sync bool
+
+	mu      sync.Mutex
+	leading bool     // a writer is applying a group
+	queue   []*write // waiting for the next group
+
+	refs []entryRef // the leader's scratch space
+}
+
+// write is one atomic write: its entries are committed together or not at
+// all. It implements the part of pebble.Batch that the store uses.
+type write struct {
+	buf  []byte // keys and values, back to back
+	ents []entry
+	err  error
+	lead bool          // woken to commit the next group
+	done chan struct{} // signalled when committed, or when it is to lead
+}
+
+type entry struct {
+	kind       uint8 // entrySet, entryDelete, entrySingleDelete
+	k0, k1, v1 int32 // key buf[k0:k1], value buf[k1:v1]
+	_          [3]byte
+}
+
+const (
+	entrySet = iota
+	entryDelete
+	entrySingleDelete
+)
+
+var writePool = sync.Pool{New: func() any { return &write{buf: make([]byte, 0, 512), done: make(chan struct{}, 1)} }}
+
+func getWrite() *write {
+	w := writePool.Get().(*write)
+	w.buf, w.ents, w.err, w.lead = w.buf[:0], w.ents[:0], nil, false
+	return w
+}
+
+func putWrite(w *write) {
+	if cap(w.buf) <= 64<<10 {
+		writePool.Put(w)
+	}
+}
+
+func (w *write) add(kind uint8, key, value []byte) {
+	k0 := len(w.buf)
+	w.buf = append(w.buf, key...)
+	k1 := len(w.buf)
+	w.buf = append(w.buf, value...)
+	w.ents = append(w.ents, entry{kind: kind, k0: int32(k0), k1: int32(k1), v1: int32(len(w.buf))})
+}
+
+// Set adds the setting of key to value; the bytes are copied.
+func (w *write) Set(key, value []byte, _ *pebble.WriteOptions) error {
+	w.add(entrySet, key, value)
+	return nil
+}
+
+// Delete adds the deletion of key.
+func (w *write) Delete(key []byte, _ *pebble.WriteOptions) error {
+	w.add(entryDelete, key, nil)
+	return nil
+}
+
+// SingleDelete adds the deletion of a key that was set once.
+func (w *write) SingleDelete(key []byte, _ *pebble.WriteOptions) error {
+	w.add(entrySingleDelete, key, nil)
+	return nil
+}
+
+// batchWriter is what putMessage writes to: a write, or a pebble.Batch.
+type batchWriter interface {
+	Set(key, value []byte, _ *pebble.WriteOptions) error
+	Delete(key []byte, _ *pebble.WriteOptions) error
+}
+
+type entryRef struct {
+	w *write
+	i int
+}
+
+func (r entryRef) key() []byte {
+	e := &r.w.ents[r.i]
+	return r.w.buf[e.k0:e.k1]
+}
+
+// commit commits w, in a group with the writes around it, and returns when it
+// is committed (durably, in the sync lane).
+func (l *lane) commit(w *write) error {
+	l.mu.Lock()
+	l.queue = append(l.queue, w)
+	if l.leading {
+		l.mu.Unlock()
+		<-w.done
+		if !w.lead {
+			return w.err
+		}
+		l.mu.Lock()
+	}
+	group := l.queue
+	l.queue = nil
+	l.leading = true
+	l.mu.Unlock()
+
+	// The group is written to the log and applied without sync; the next
+	// group may then be applied while this one waits for the sync, which
+	// covers everything written to the log before it (so, also the
+	// groups before this one). Until then readers may see the group's
+	// entries: nobody has been told they are durable.
+	err := l.apply(group)
+
+	l.mu.Lock()
+	if len(l.queue) > 0 {
+		next := l.queue[0]
+		next.lead = true
+		next.done <- struct{}{}
+	} else {
+		l.leading = false
+	}
+	l.mu.Unlock()
+
+	if err == nil && l.sync {
+		err = l.db.LogData(nil, pebble.Sync)
+	}
+	for _, o := range group {
+		if o != w {
+			o.err = err
+			o.done <- struct{}{}
+		}
+	}
+	return err
+}
+
+// apply commits the entries of a group in key order, in one batch.
+func (l *lane) apply(group []*write) error {
+	refs, size := l.refs[:0], 0
+	for _, w := range group {
+		for i := range w.ents {
+			refs = append(refs, entryRef{w, i})
+		}
+		size += len(w.buf) + 16*len(w.ents)
+	}
+	slices.SortStableFunc(refs, func(a, b entryRef) int { return bytes.Compare(a.key(), b.key()) })
+	b := l.db.NewBatchWithSize(size)
+	for _, r := range refs {
+		e := &r.w.ents[r.i]
+		k, v := r.w.buf[e.k0:e.k1], r.w.buf[e.k1:e.v1]
+		switch e.kind {
+		case entrySet:
+			b.Set(k, v, nil)
+		case entryDelete:
+			b.Delete(k, nil)
+		default:
+			b.SingleDelete(k, nil)
+		}
+	}
+	clear(refs)
+	l.refs = refs[:0]
+	err := b.Commit(pebble.NoSync)
+	b.Close()
+	return err
+}
