@@ -73,6 +73,8 @@ type Session struct {
 	// work hands peer requests to idle handler goroutines (see dispatch).
 	work        chan *inboundRequest
 	idleWorkers atomic.Int32
+	retiring    bool          // retireIdle is scheduled (read loop only)
+	workerIdle  time.Duration // workerIdle when the session was made
 	// freeBox is a request's memory ready for the next one (RecycleRequests);
 	// only the read loop touches it.
 	freeBox  *messageBox
@@ -104,6 +106,7 @@ func New(conn net.Conn, cfg Config) *Session {
 		pending:    newPendingTable(cfg.Window),
 		kick:       make(chan struct{}, 1),
 		work:       make(chan *inboundRequest),
+		workerIdle: workerIdle,
 		done:       make(chan struct{}),
 		unbindResp: make(chan struct{}),
 	}
@@ -620,20 +623,42 @@ func (s *Session) handleRequest(f codec.Frame) {
 // Handlers run on reused goroutines: a handler that goes deep (a database
 // write, say) grows its goroutine's stack once, not once per request, and a
 // request costs no goroutine start. As many as the inbound window allows
-// wait for work, each for at most workerIdle.
-const workerIdle = 2 * time.Second
+// wait for work; every workerIdle, those waiting are retired.
+var workerIdle = 2 * time.Second
 
-// dispatch hands rq to an idle worker, or starts one.
+// dispatch hands rq to an idle worker, or starts one. It runs on the read
+// loop.
 func (s *Session) dispatch(rq *inboundRequest) {
 	select {
 	case s.work <- rq:
 	default:
+		if !s.retiring {
+			s.retiring = true
+			time.AfterFunc(s.workerIdle, s.retireIdle)
+		}
 		go s.worker(rq)
 	}
 }
 
+// retireIdle ends the workers waiting for work, and runs again after
+// workerIdle until the session ends. A busy session starts a few workers
+// again; a quiet one keeps none. (Cheaper than a timer per waiting worker,
+// which every request would reset.)
+func (s *Session) retireIdle() {
+	if s.ctx.Err() != nil {
+		return
+	}
+	for n := s.idleWorkers.Load(); n > 0; n-- {
+		select {
+		case s.work <- nil:
+		default:
+			n = 1 // none is waiting
+		}
+	}
+	time.AfterFunc(s.workerIdle, s.retireIdle)
+}
+
 func (s *Session) worker(rq *inboundRequest) {
-	var idle *time.Timer
 	for {
 		s.serve(&rq.responseWriter, &rq.Request)
 		if s.idleWorkers.Add(1) > int32(s.cfg.InboundWindow) {
@@ -641,20 +666,14 @@ func (s *Session) worker(rq *inboundRequest) {
 			return
 		}
 		rq = nil // keep nothing of the last request while idle
-		if idle == nil {
-			idle = time.NewTimer(workerIdle)
-		} else {
-			idle.Reset(workerIdle)
-		}
 		select {
 		case rq = <-s.work:
 			s.idleWorkers.Add(-1)
-		case <-idle.C:
-			s.idleWorkers.Add(-1)
-			return
+			if rq == nil {
+				return // retired
+			}
 		case <-s.ctx.Done():
 			s.idleWorkers.Add(-1)
-			idle.Stop()
 			return
 		}
 	}
