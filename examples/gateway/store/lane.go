@@ -129,8 +129,9 @@ func (l *lane) commit(w *write) error {
 	// The group is written to the log and applied without sync; the next
 	// group may then be applied while this one waits for the sync, which
 	// covers everything written to the log before it (so, also the
-	// groups before this one). Until then readers may see the group's
-	// entries: nobody has been told they are durable.
+	// groups before this one, even across a switch to a new log file: the
+	// old one is synced when it is closed). Until then readers may see the
+	// group's entries: nobody has been told they are durable.
 	err := l.apply(group)
 
 	l.mu.Lock()
