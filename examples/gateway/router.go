@@ -471,6 +471,22 @@ var deliverTLVs = map[tlv.Tag]bool{
 
 func deliverSMTLV(t tlv.Tag) bool { return deliverTLVs[t] }
 
+// deliverSMTLVs keeps, in place, the TLVs that SMPP 3.4 defines for
+// deliver_sm: some ESMEs (python smpplib) fail on any other tag, and an
+// operator's vendor TLVs mean nothing to the gateway's customers.
+func deliverSMTLVs(l tlv.List) tlv.List {
+	out := l[:0]
+	for _, f := range l {
+		if deliverSMTLV(f.Tag) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // onMO routes an MO message to the account its destination belongs to.
 func (gw *Gateway) onMO(u *upstream, d *client.Delivery) error {
 	var acct string
@@ -495,6 +511,7 @@ func (gw *Gateway) onMO(u *upstream, d *client.Delivery) error {
 		ProtocolID: dsm.ProtocolID, PriorityFlag: dsm.PriorityFlag, DataCoding: dsm.DataCoding}
 	if len(d.Message.Payload) <= 254 && d.Message.Total <= 1 {
 		out = dsm.Clone()
+		out.TLVs = deliverSMTLVs(out.TLVs)
 	} else {
 		out.TLVs.SetMessagePayload(append([]byte(nil), d.Message.Payload...))
 	}

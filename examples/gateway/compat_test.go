@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/tlv"
+	"github.com/esmsafrica/smpp/udh"
+)
+
+// What python smpplib needs of the gateway (it fails on a TLV it does not
+// list for a PDU): no TLV in submit_sm_resp or data_sm_resp, and only the
+// TLVs SMPP 3.4 defines for deliver_sm in receipts and MO messages, whatever
+// the operator sent (vendor TLVs, SMPP 5.0 ones).
+func TestESMEsSeeOnly34TLVs(t *testing.T) {
+	a := inproc(t, nil)
+	gw := a.gw
+	var d deliveries
+	c := dialDemo(t, a, d.handler())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// Routed to an upstream that is down: it stays queued until the
+	// receipt below.
+	resp, err := c.Submit(ctx, &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "9990001",
+		ShortMessage: []byte("compat"), RegisteredDelivery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.TLVs) != 0 {
+		t.Errorf("submit_sm_resp carries TLVs: %v", resp.TLVs)
+	}
+	dresp, err := c.DataSM(ctx, &pdu.DataSM{SourceAddr: "1000", DestinationAddr: "9990002",
+		TLVs: tlv.List{{Tag: tlv.MessagePayload, Value: []byte("data")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dresp.TLVs) != 0 {
+		t.Errorf("data_sm_resp carries TLVs: %v", dresp.TLVs)
+	}
+
+	const vendor, v50 = tlv.Tag(0x1401), tlv.Tag(0x060B) // vendor; SMPP 5.0 billing_identification
+	receipt := &pdu.DeliverSM{SourceAddr: "9990001", DestinationAddr: "1000", ESMClass: 0x04,
+		ShortMessage: []byte("id:UP1 sub:001 dlvrd:001 submit date:2612020101 done date:2612020102 stat:DELIVRD err:000 text:compat")}
+	receipt.TLVs.SetReceiptedMessageID("UP1")
+	receipt.TLVs.SetMessageState(uint8(pdu.StateDelivered))
+	receipt.TLVs.Add(vendor, []byte{0xCA, 0xFE})
+	receipt.TLVs.Add(v50, []byte{1, 2})
+	if err := gw.applyReceipt(resp.MessageID, receipt); err != nil {
+		t.Fatal(err)
+	}
+
+	gw.upMu.RLock()
+	u := gw.upstreams["sim"]
+	gw.upMu.RUnlock()
+	mo := &pdu.DeliverSM{SourceAddr: "254711111111", DestinationAddr: "1000", ShortMessage: []byte("hi")}
+	mo.TLVs.Add(tlv.SourcePort, []byte{0x0b, 0x84})
+	mo.TLVs.Add(vendor, []byte{1})
+	if err := gw.onMO(u, &client.Delivery{PDU: mo, Source: mo.SourceAddr, Destination: mo.DestinationAddr,
+		Message: &udh.Assembled{Source: mo.SourceAddr, Dest: mo.DestinationAddr, Payload: []byte("hi"), Total: 1, Received: 1}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var sawReceipt, sawMO bool
+	for _, dl := range d.wait(t, 2, 10*time.Second) {
+		dsm := dl.PDU.(*pdu.DeliverSM)
+		for _, f := range dsm.TLVs {
+			if !deliverSMTLV(f.Tag) {
+				t.Errorf("deliver_sm to the ESME carries %v", f.Tag)
+			}
+		}
+		if dl.IsReceipt() {
+			sawReceipt = true
+			if id, _ := dsm.TLVs.ReceiptedMessageID(); string(id) != resp.MessageID {
+				t.Errorf("receipted_message_id %q, want %q", id, resp.MessageID)
+			}
+			if _, ok := dsm.TLVs.MessageState(); !ok {
+				t.Error("receipt lost message_state")
+			}
+		} else {
+			sawMO = true
+			if _, ok := dsm.TLVs.Lookup(tlv.SourcePort); !ok {
+				t.Error("MO lost source_port")
+			}
+		}
+	}
+	if !sawReceipt || !sawMO {
+		t.Fatalf("receipt %v, MO %v", sawReceipt, sawMO)
+	}
+}
