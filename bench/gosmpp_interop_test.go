@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,6 +128,25 @@ func TestGosmppClient(t *testing.T) {
 	for _, rp := range resps {
 		if rp.CommandStatus != data.ESME_ROK || rp.MessageID == "" {
 			t.Fatalf("gosmpp got %+v", rp)
+		}
+	}
+}
+
+// TestGosmppBindRefused checks that gosmpp reads a refused bind as the
+// status the server gave (and not as a malformed response).
+func TestGosmppBindRefused(t *testing.T) {
+	ts := smpptest.NewServer(t, smpptest.Options{Credentials: map[string]string{"gosmpp": "right"}})
+	for _, c := range []struct {
+		user, pw, want string
+	}{{"gosmpp", "wrong", "ESME_RINVPASWD"}, {"nobody", "right", "ESME_RINVSYSID"}} {
+		s, err := gosmpp.NewSession(gosmpp.TXConnector(gosmpp.NonTLSDialer, gosmpp.Auth{SMSC: ts.Addr, SystemID: c.user, Password: c.pw}),
+			gosmpp.Settings{ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second}, -1)
+		if err == nil {
+			s.Close()
+			t.Fatalf("%s/%s: bind accepted", c.user, c.pw)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s/%s: gosmpp says %q, want it to name %s", c.user, c.pw, err, c.want)
 		}
 	}
 }
