@@ -73,7 +73,8 @@ type Session struct {
 	// work hands peer requests to idle handler goroutines (see dispatch).
 	work        chan *inboundRequest
 	idleWorkers atomic.Int32
-	retiring    bool          // retireIdle is scheduled (read loop only)
+	workers     atomic.Int32  // handler goroutines, busy or idle
+	retiring    atomic.Bool   // retireIdle is scheduled
 	workerIdle  time.Duration // workerIdle when the session was made
 	// freeBox is a request's memory ready for the next one (RecycleRequests);
 	// only the read loop touches it.
@@ -632,8 +633,8 @@ func (s *Session) dispatch(rq *inboundRequest) {
 	select {
 	case s.work <- rq:
 	default:
-		if !s.retiring {
-			s.retiring = true
+		s.workers.Add(1)
+		if s.retiring.CompareAndSwap(false, true) {
 			time.AfterFunc(s.workerIdle, s.retireIdle)
 		}
 		go s.worker(rq)
@@ -641,11 +642,12 @@ func (s *Session) dispatch(rq *inboundRequest) {
 }
 
 // retireIdle ends the workers waiting for work, and runs again after
-// workerIdle until the session ends. A busy session starts a few workers
-// again; a quiet one keeps none. (Cheaper than a timer per waiting worker,
-// which every request would reset.)
+// workerIdle while any worker is left and the session lives. A busy session
+// starts a few workers again; a quiet one keeps none, and no timer. (Cheaper
+// than a timer per waiting worker, which every request would reset.)
 func (s *Session) retireIdle() {
 	if s.ctx.Err() != nil {
+		s.retiring.Store(false)
 		return
 	}
 	for n := s.idleWorkers.Load(); n > 0; n-- {
@@ -655,10 +657,18 @@ func (s *Session) retireIdle() {
 			n = 1 // none is waiting
 		}
 	}
+	if s.workers.Load() == 0 {
+		s.retiring.Store(false)
+		// A worker started meanwhile may have found the flag still set.
+		if s.workers.Load() == 0 || !s.retiring.CompareAndSwap(false, true) {
+			return
+		}
+	}
 	time.AfterFunc(s.workerIdle, s.retireIdle)
 }
 
 func (s *Session) worker(rq *inboundRequest) {
+	defer s.workers.Add(-1)
 	for {
 		s.serve(&rq.responseWriter, &rq.Request)
 		if s.idleWorkers.Add(1) > int32(s.cfg.InboundWindow) {

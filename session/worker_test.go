@@ -68,6 +68,13 @@ func TestIdleWorkersRetired(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// With no worker left, no timer runs.
+	for i := 0; srv.retiring.Load(); i++ {
+		if i == 200 {
+			t.Fatal("the retiring timer still runs with no worker left")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// The session still serves requests.
 	if _, err := cli.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1"}); err != nil {
 		t.Fatal(err)
