@@ -38,9 +38,7 @@ func appendMessage(b []byte, m *Message) []byte {
 	b = appendString(b, m.Source)
 	b = appendString(b, m.Dest)
 	b = append(b, m.Registered, byte(m.State), m.Error)
-	b = appendString(b, m.Route)
-	b = appendString(b, m.UpstreamID)
-	b = binary.AppendVarint(b, int64(m.Attempts))
+	b = appendRouting(b, m)
 	var flags byte
 	if !m.Created.IsZero() {
 		flags |= hasCreated
@@ -70,6 +68,21 @@ func appendMessage(b []byte, m *Message) []byte {
 	return b
 }
 
+// appendRouting appends the routing fields, which both the message record
+// and the state record hold.
+func appendRouting(b []byte, m *Message) []byte {
+	b = appendString(b, m.Route)
+	b = appendString(b, m.UpstreamID)
+	return binary.AppendVarint(b, int64(m.Attempts))
+}
+
+// routing reads the fields written by appendRouting into m.
+func (d *decoder) routing(m *Message) {
+	m.Route = d.string()
+	m.UpstreamID = d.string()
+	m.Attempts = int(d.varint())
+}
+
 // decodeMessage decodes a record written by appendMessage. It copies
 // everything it keeps, so b may be reused afterwards.
 func decodeMessage(b []byte) (*Message, error) {
@@ -91,9 +104,7 @@ func decodeMessage(b []byte) (*Message, error) {
 	m.Registered = d.byte()
 	m.State = State(d.byte())
 	m.Error = d.byte()
-	m.Route = d.string()
-	m.UpstreamID = d.string()
-	m.Attempts = int(d.varint())
+	d.routing(m)
 	flags := d.byte()
 	if flags&hasCreated != 0 {
 		m.Created = d.time()
@@ -125,9 +136,7 @@ const (
 // the one Accept wrote.
 func appendState(b []byte, m *Message) []byte {
 	b = append(b, stateV1, byte(m.State), m.Error)
-	b = appendString(b, m.Route)
-	b = appendString(b, m.UpstreamID)
-	b = binary.AppendVarint(b, int64(m.Attempts))
+	b = appendRouting(b, m)
 	var flags byte
 	if !m.NextTry.IsZero() {
 		flags |= stNextTry
@@ -156,9 +165,7 @@ func decodeState(b []byte, m *Message) error {
 	}
 	m.State = State(d.byte())
 	m.Error = d.byte()
-	m.Route = d.string()
-	m.UpstreamID = d.string()
-	m.Attempts = int(d.varint())
+	d.routing(m)
 	flags := d.byte()
 	m.NextTry, m.Done = time.Time{}, time.Time{}
 	if flags&stNextTry != 0 {
