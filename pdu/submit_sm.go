@@ -1,6 +1,10 @@
 package pdu
 
-import "github.com/esmsafrica/smpp/tlv"
+import (
+	"slices"
+
+	"github.com/esmsafrica/smpp/tlv"
+)
 
 // SubmitSM is submit_sm: an ESME submits one short message.
 //
@@ -60,6 +64,16 @@ func (m *SubmitSM) cloneFields() {
 }
 
 func (m *SubmitSM) appendAs(dst []byte, id CommandID) ([]byte, error) {
+	if out, ok := m.appendValid(dst); ok {
+		return out, nil
+	}
+	// Something is out of bounds: the field-by-field encoder names it.
+	return m.appendChecked(dst, id)
+}
+
+// appendChecked appends the body field by field, checking each: the first
+// field out of its bounds gives the error.
+func (m *SubmitSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	e := newEncoder(dst, id)
 	e.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
 	e.u8(m.SourceAddrTON)
@@ -80,6 +94,43 @@ func (m *SubmitSM) appendAs(dst []byte, id CommandID) ([]byte, error) {
 	e.shortMessage(m.ShortMessage)
 	e.tlvs(m.TLVs)
 	return e.done()
+}
+
+// appendValid appends the body in one pass when every field is within its
+// bounds, which is the common case, and reports false otherwise (leaving dst
+// as it was).
+func (m *SubmitSM) appendValid(dst []byte) ([]byte, bool) {
+	st, src, dest := m.ServiceType, m.SourceAddr, m.DestinationAddr
+	sched, valid, sm := m.ScheduleDeliveryTime, m.ValidityPeriod, m.ShortMessage
+	if len(st) > 5 || len(src) > 20 || len(dest) > 20 || len(sm) > 254 ||
+		(len(sched) != 0 && len(sched) != 16) || (len(valid) != 0 && len(valid) != 16) ||
+		hasNUL(st) || hasNUL(src) || hasNUL(dest) || hasNUL(sched) || hasNUL(valid) {
+		return dst, false
+	}
+	// Five C-Octet Strings with their NULs, eleven one-octet fields,
+	// sm_length and short_message.
+	n := len(st) + len(src) + len(dest) + len(sched) + len(valid) + 5 + 11 + 1 + len(sm)
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	b := dst[start:]
+	i := putCString(b, 0, st)
+	b[i], b[i+1] = m.SourceAddrTON, m.SourceAddrNPI
+	i = putCString(b, i+2, src)
+	b[i], b[i+1] = m.DestAddrTON, m.DestAddrNPI
+	i = putCString(b, i+2, dest)
+	b[i], b[i+1], b[i+2] = m.ESMClass, m.ProtocolID, m.PriorityFlag
+	i = putCString(b, i+3, sched)
+	i = putCString(b, i, valid)
+	b[i], b[i+1], b[i+2], b[i+3], b[i+4] = m.RegisteredDelivery, m.ReplaceIfPresentFlag, m.DataCoding, m.SMDefaultMsgID, byte(len(sm))
+	copy(b[i+5:], sm)
+	if len(m.TLVs) == 0 {
+		return dst, true
+	}
+	out, err := m.TLVs.AppendBinary(dst)
+	if err != nil {
+		return dst[:start], false
+	}
+	return out, true
 }
 
 func (m *SubmitSM) decodeAs(d *decoder) {

@@ -190,23 +190,49 @@ func (e *encoder) cstring(field, s string, max int, st Status) {
 	e.dst = append(e.dst, 0)
 }
 
+// putCString writes s and its terminating NUL at b[i:], which has room for
+// them, and returns the index after the NUL.
+func putCString(b []byte, i int, s string) int {
+	i += copy(b[i:], s)
+	b[i] = 0
+	return i + 1
+}
+
 // hasNUL reports whether s holds a zero octet. The strings are short (at most
-// 64 octets), so eight octets at a time beats a call to bytes.IndexByte.
+// 64 octets): eight octets at a time, the last eight (or four) overlapping the
+// ones before, with no loop over single octets.
 func hasNUL(s string) bool {
-	for len(s) >= 8 {
-		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		if (v-0x0101010101010101)&^v&0x8080808080808080 != 0 {
-			return true
+	n := len(s)
+	switch {
+	case n >= 8:
+		for i := 0; i+8 <= n; i += 8 {
+			if zeroIn8(s[i:]) {
+				return true
+			}
 		}
-		s = s[8:]
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return true
-		}
+		return n%8 != 0 && zeroIn8(s[n-8:])
+	case n >= 4:
+		return zeroIn4(s) || zeroIn4(s[n-4:])
+	case n > 0:
+		// One to three octets: these three indexes cover them all.
+		return s[0] == 0 || s[n/2] == 0 || s[n-1] == 0
 	}
 	return false
+}
+
+// zeroIn8 reports whether one of the first eight octets of s is zero.
+func zeroIn8(s string) bool {
+	_ = s[7] // one bounds check, and one load
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	return (v-0x0101010101010101)&^v&0x8080808080808080 != 0
+}
+
+// zeroIn4 reports whether one of the first four octets of s is zero.
+func zeroIn4(s string) bool {
+	_ = s[3]
+	v := uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+	return (v-0x01010101)&^v&0x80808080 != 0
 }
 
 func (e *encoder) timeString(field, s string, st Status) {
