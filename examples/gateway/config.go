@@ -25,6 +25,7 @@ type Config struct {
 	BindTimeout     Duration         `yaml:"bind_timeout"`
 	EnquireLink     Duration         `yaml:"enquire_link"`
 	Window          int              `yaml:"window"`           // inbound window per bind
+	DeliverWindow   int              `yaml:"deliver_window"`   // deliver_sm in flight per ESME bind
 	DefaultValidity Duration         `yaml:"default_validity"` // when submit_sm has no validity_period
 	Retention       Duration         `yaml:"retention"`        // how long final messages stay queryable
 	Accounts        []AccountConfig  `yaml:"accounts"`
@@ -242,6 +243,7 @@ func defaultConfig() *Config {
 		BindTimeout:     Duration(30 * time.Second),
 		EnquireLink:     Duration(30 * time.Second),
 		Window:          1000,
+		DeliverWindow:   100,
 		DefaultValidity: Duration(48 * time.Hour),
 		Retention:       Duration(72 * time.Hour),
 		Accounts: []AccountConfig{{
@@ -357,6 +359,9 @@ func (c *Config) validate() error {
 	sort.SliceStable(c.MORoutes, func(i, j int) bool { return len(c.MORoutes[i].Prefix) > len(c.MORoutes[j].Prefix) })
 	if c.Window <= 0 {
 		c.Window = 100
+	}
+	if c.DeliverWindow <= 0 {
+		c.DeliverWindow = 100
 	}
 	return nil
 }

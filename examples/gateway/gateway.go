@@ -137,10 +137,13 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		BindTimeout:         cfg.BindTimeout.D(),
 		EnquireLinkInterval: cfg.EnquireLink.D(),
 		InboundWindow:       cfg.Window,
-		Window:              cfg.Window,
-		Decode:              pdu.DecodeOptions{Lenient: true},
-		Logger:              log,
-		Observer:            m.serverObserver(gw),
+		// What the gateway sends an ESME (receipts, MO) it keeps to a
+		// window most ESMEs take (100 is the client package's and
+		// common elsewhere): past the ESME's own, it answers ESME_RTHROTTLED.
+		Window:   cfg.DeliverWindow,
+		Decode:   pdu.DecodeOptions{Lenient: true},
+		Logger:   log,
+		Observer: m.serverObserver(gw),
 	}
 	return gw, nil
 }

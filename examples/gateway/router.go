@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
@@ -551,6 +552,8 @@ type pusher struct {
 	spilled bool   // deliveries beyond maxHeld are only in the store
 	loading bool   // loadDeliveries is reading the store
 	maxSeq  uint64 // highest Seq ever held in memory
+
+	retrying atomic.Bool // a wake is scheduled after a refused delivery
 }
 
 type held struct {
@@ -572,6 +575,20 @@ func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
 	p.mu.Unlock()
 	p.wake()
 }
+
+// retrySoon wakes the pusher after refusedBackoff, once for all the
+// deliveries refused meanwhile.
+func (p *pusher) retrySoon() {
+	if p.retrying.CompareAndSwap(false, true) {
+		time.AfterFunc(refusedBackoff, func() {
+			p.retrying.Store(false)
+			p.wake()
+		})
+	}
+}
+
+// refusedBackoff is how long a pusher waits after an ESME refused a delivery.
+const refusedBackoff = 50 * time.Millisecond
 
 func (p *pusher) wake() {
 	select {
@@ -674,10 +691,13 @@ func (gw *Gateway) push(p *pusher) {
 				// receiver's answers or its end (shutdown ends it).
 				err := s.SendFunc(context.Background(), h.pdu, func(c *session.Call) {
 					if _, err := c.Result(); err != nil {
-						// Refused or lost: keep it and try again later.
+						// Refused (ESME_RTHROTTLED: the ESME's window is
+						// smaller than ours) or lost: keep it and try
+						// again shortly.
 						p.mu.Lock()
 						p.queue = append(p.queue, h)
 						p.mu.Unlock()
+						p.retrySoon()
 						return
 					}
 					gw.later(func() {
