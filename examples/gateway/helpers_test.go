@@ -107,6 +107,7 @@ func startProc(t testing.TB, name string, path string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, lines: make(chan string, 1024), done: make(chan struct{})}
 	p.cmd = exec.Command(path, args...)
+	dieWithTest(p.cmd)
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {

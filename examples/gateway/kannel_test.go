@@ -117,7 +117,9 @@ text = "ok"
 		// smsbox answers 202/503 until bearerbox has bound to the gateway.
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			resp, err := http.Get("http://127.0.0.1:" + sendsms + "/cgi-bin/sendsms?" + q.Encode())
+			// A request smsbox holds (it waits for bearerbox) is given up
+			// and made again, within the deadline.
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://127.0.0.1:" + sendsms + "/cgi-bin/sendsms?" + q.Encode())
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
