@@ -25,7 +25,7 @@ type Config struct {
 	BindTimeout     Duration         `yaml:"bind_timeout"`
 	EnquireLink     Duration         `yaml:"enquire_link"`
 	Window          int              `yaml:"window"`           // inbound window per bind
-	DeliverWindow   int              `yaml:"deliver_window"`   // deliver_sm in flight per ESME bind
+	DeliverWindow   int              `yaml:"deliver_window"`   // deliver_sm in flight per ESME bind; 0 = window
 	DefaultValidity Duration         `yaml:"default_validity"` // when submit_sm has no validity_period
 	Retention       Duration         `yaml:"retention"`        // how long final messages stay queryable
 	Accounts        []AccountConfig  `yaml:"accounts"`
@@ -243,7 +243,6 @@ func defaultConfig() *Config {
 		BindTimeout:     Duration(30 * time.Second),
 		EnquireLink:     Duration(30 * time.Second),
 		Window:          1000,
-		DeliverWindow:   100,
 		DefaultValidity: Duration(48 * time.Hour),
 		Retention:       Duration(72 * time.Hour),
 		Accounts: []AccountConfig{{
@@ -361,7 +360,7 @@ func (c *Config) validate() error {
 		c.Window = 100
 	}
 	if c.DeliverWindow <= 0 {
-		c.DeliverWindow = 100
+		c.DeliverWindow = c.Window
 	}
 	return nil
 }

@@ -137,9 +137,9 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		BindTimeout:         cfg.BindTimeout.D(),
 		EnquireLinkInterval: cfg.EnquireLink.D(),
 		InboundWindow:       cfg.Window,
-		// What the gateway sends an ESME (receipts, MO) it keeps to a
-		// window most ESMEs take (100 is the client package's and
-		// common elsewhere): past the ESME's own, it answers ESME_RTHROTTLED.
+		// Receipts and MO in flight to one ESME bind. An ESME with a
+		// smaller window answers the excess with ESME_RTHROTTLED, and
+		// the pusher sends it again shortly.
 		Window:   cfg.DeliverWindow,
 		Decode:   pdu.DecodeOptions{Lenient: true},
 		Logger:   log,
