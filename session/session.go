@@ -702,11 +702,17 @@ func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
 		s.writeHeaderOnly(resp.ID, status, h.Sequence)
 		return
 	}
-	s.ifVersion.Store(uint32(b.InterfaceVersion))
-	s.SetBound(h.ID, b.SystemID)
+	// The bind_resp is queued before the session says it is bound: a
+	// deliver_sm sent by whoever waits for that then follows it on the
+	// wire (the other way round, the ESME could get it before its
+	// bind_resp, and refuse it). Requests the ESME sends after the
+	// bind_resp are read after this returns, when it is bound.
 	if err := s.writePDU(h.Sequence, pdu.ESME_ROK, resp); err != nil {
 		s.writeHeaderOnly(resp.ID, pdu.ESME_RSYSERR, h.Sequence)
+		return
 	}
+	s.ifVersion.Store(uint32(b.InterfaceVersion))
+	s.SetBound(h.ID, b.SystemID)
 }
 
 func (s *Session) safeBind(b *pdu.Bind) (resp *pdu.BindResp, status pdu.Status) {

@@ -185,3 +185,40 @@ func TestHandlerGoroutinesReused(t *testing.T) {
 		t.Fatalf("%d goroutines served %d sequential requests: not reused", len(seen), n)
 	}
 }
+
+// Whoever sends a deliver_sm as soon as the SMSC side is bound (here, the
+// state observer, at the very moment) sends it after the bind_resp on the
+// wire: the ESME is bound when it reads it, and accepts it.
+func TestBindRespPrecedesFirstDelivery(t *testing.T) {
+	first := make(chan *session.Call, 1)
+	var smsc session.Config
+	smsc.Observer.StateChange = func(s *session.Session, from, to session.State) {
+		if to == session.BoundRX {
+			c, err := s.SendAsync(context.Background(), &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			first <- c
+		}
+	}
+	got := make(chan struct{}, 1)
+	_, cli := pair(t, smsc, session.Config{Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+		w.Respond(nil, pdu.ESME_ROK)
+		got <- struct{}{}
+	})})
+	if _, err := cli.Bind(context.Background(), &pdu.Bind{ID: pdu.BindReceiverID, SystemID: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := <-first
+	if _, err := c.Wait(ctx); err != nil {
+		t.Fatalf("the first deliver_sm: %v (it reached the ESME before the bind_resp)", err)
+	}
+	select {
+	case <-got:
+	case <-ctx.Done():
+		t.Fatal("the ESME's handler never saw the deliver_sm")
+	}
+}
