@@ -702,17 +702,35 @@ func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
 		s.writeHeaderOnly(resp.ID, status, h.Sequence)
 		return
 	}
-	// The bind_resp is queued before the session says it is bound: a
-	// deliver_sm sent by whoever waits for that then follows it on the
-	// wire (the other way round, the ESME could get it before its
-	// bind_resp, and refuse it). Requests the ESME sends after the
-	// bind_resp are read after this returns, when it is bound.
-	if err := s.writePDU(h.Sequence, pdu.ESME_ROK, resp); err != nil {
+	// The bind_resp is queued and the session becomes bound under the
+	// output lock: a deliver_sm sent by whoever sees the bound state
+	// follows the bind_resp on the wire (before it, the ESME would refuse
+	// it), and the ESME cannot read the bind_resp before the session is
+	// bound (the server's Deliver would not yet pick it).
+	if s.cfg.Observer.PDUOut != nil {
+		s.observeOut(pdu.Header{ID: resp.ID, Sequence: h.Sequence})
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	var err error
+	s.out, err = pdu.AppendPDU(s.out, h.Sequence, pdu.ESME_ROK, resp)
+	if err != nil {
+		s.mu.Unlock()
 		s.writeHeaderOnly(resp.ID, pdu.ESME_RSYSERR, h.Sequence)
 		return
 	}
 	s.ifVersion.Store(uint32(b.InterfaceVersion))
-	s.SetBound(h.ID, b.SystemID)
+	s.systemID.Store(b.SystemID)
+	to := BoundState(h.ID)
+	from := State(s.state.Swap(uint32(to)))
+	s.mu.Unlock()
+	s.wake()
+	if f := s.cfg.Observer.StateChange; f != nil && from != to {
+		f(s, from, to)
+	}
 }
 
 func (s *Session) safeBind(b *pdu.Bind) (resp *pdu.BindResp, status pdu.Status) {
