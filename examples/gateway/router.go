@@ -554,6 +554,33 @@ type pusher struct {
 	maxSeq  uint64 // highest Seq ever held in memory
 
 	retrying atomic.Bool // a wake is scheduled after a refused delivery
+
+	// Deliveries in flight to the account's receivers, and the most
+	// allowed (see sent), up to the receivers' windows together: a receiver
+	// whose window is smaller than the gateway's refuses the excess.
+	// waiting is set while the pusher waits for room.
+	inflight, limit, maxLimit atomic.Int64
+	credit                    atomic.Int64 // accepted since the limit last grew
+	waiting                   atomic.Bool
+}
+
+// sent records the answer to a delivery and adjusts the limit. A refusal
+// brings it down to what is still in flight, which is what the receivers
+// took; then it grows by one for each limit's worth of accepted deliveries
+// (by about one per round trip). Steps lost to races between answers do not
+// matter.
+func (p *pusher) sent(ok bool) {
+	in := p.inflight.Add(-1)
+	if !ok {
+		p.limit.Store(max(1, in))
+		p.credit.Store(0)
+	} else if l := p.limit.Load(); l < p.maxLimit.Load() && p.credit.Add(1) >= l {
+		p.credit.Store(0)
+		p.limit.CompareAndSwap(l, l+1)
+	}
+	if p.waiting.Swap(false) {
+		p.wake()
+	}
 }
 
 type held struct {
@@ -684,7 +711,26 @@ func (gw *Gateway) push(p *pusher) {
 			p.queue = p.queue[n:]
 			p.mu.Unlock()
 
+			// Room for len(rx) full windows at most; after a refusal,
+			// for fewer (see sent).
+			most := int64(len(rx) * gw.cfg.Load().DeliverWindow)
+			p.maxLimit.Store(most)
+			if l := p.limit.Load(); l == 0 || l > most {
+				p.limit.Store(most)
+			}
 			for i, h := range batch {
+				if p.inflight.Load() >= p.limit.Load() {
+					// Wait for answers; the rest keep their place.
+					p.waiting.Store(true)
+					p.mu.Lock()
+					p.queue = append(append(make([]held, 0, len(batch)-i+len(p.queue)), batch[i:]...), p.queue...)
+					p.mu.Unlock()
+					if p.inflight.Load() < p.limit.Load() && p.waiting.Swap(false) {
+						continue drain // an answer came meanwhile
+					}
+					break drain
+				}
+				p.inflight.Add(1)
 				s := rx[rr%len(rx)]
 				rr++
 				// No per-delivery context: a full window waits for the
@@ -697,9 +743,11 @@ func (gw *Gateway) push(p *pusher) {
 						p.mu.Lock()
 						p.queue = append(p.queue, h)
 						p.mu.Unlock()
+						p.sent(false)
 						p.retrySoon()
 						return
 					}
+					p.sent(true)
 					gw.later(func() {
 						gw.store.RemoveDelivery(p.acct, h.d.Seq)
 						gw.metrics.delivered.WithLabelValues(p.acct).Inc()
