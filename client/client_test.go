@@ -347,8 +347,13 @@ func TestFailover(t *testing.T) {
 			once.Do(func() { close(aDown) })
 		}
 	}})
-	if _, err := b.WaitBinds(1, guard); err != nil {
-		t.Fatal(err)
+	// Dial returns once one bind is up, which may be b's: wait for both.
+	deadline := time.Now().Add(guard)
+	for st := c2.Stats(); !st[0].Up || !st[1].Up; st = c2.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("binds not up: %+v", st)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	submitAll(t, c2, 50, "a")
 	if len(a.Submits()) != 50 || len(b.Submits()) != 0 {
