@@ -31,7 +31,7 @@ type lane struct {
 }
 
 // write is one atomic write: its entries are committed together or not at
-// all. It implements the part of pebble.Batch that the store uses.
+// all.
 type write struct {
 	buf  []byte // keys and values, back to back
 	ents []entry
@@ -66,36 +66,19 @@ func putWrite(w *write) {
 	}
 }
 
+// An entry is built in place: its key is appended to w.buf from k0 to k1,
+// then its value (none for a delete) up to the end, and end records it.
+func (w *write) end(kind uint8, k0, k1 int) {
+	w.ents = append(w.ents, entry{kind: kind, k0: int32(k0), k1: int32(k1), v1: int32(len(w.buf))})
+}
+
+// add adds an entry with a copy of key and value.
 func (w *write) add(kind uint8, key, value []byte) {
 	k0 := len(w.buf)
 	w.buf = append(w.buf, key...)
 	k1 := len(w.buf)
 	w.buf = append(w.buf, value...)
-	w.ents = append(w.ents, entry{kind: kind, k0: int32(k0), k1: int32(k1), v1: int32(len(w.buf))})
-}
-
-// Set adds the setting of key to value; the bytes are copied.
-func (w *write) Set(key, value []byte, _ *pebble.WriteOptions) error {
-	w.add(entrySet, key, value)
-	return nil
-}
-
-// Delete adds the deletion of key.
-func (w *write) Delete(key []byte, _ *pebble.WriteOptions) error {
-	w.add(entryDelete, key, nil)
-	return nil
-}
-
-// SingleDelete adds the deletion of a key that was set once.
-func (w *write) SingleDelete(key []byte, _ *pebble.WriteOptions) error {
-	w.add(entrySingleDelete, key, nil)
-	return nil
-}
-
-// batchWriter is what putMessage writes to: a write, or a pebble.Batch.
-type batchWriter interface {
-	Set(key, value []byte, _ *pebble.WriteOptions) error
-	Delete(key []byte, _ *pebble.WriteOptions) error
+	w.end(kind, k0, k1)
 }
 
 type entryRef struct {

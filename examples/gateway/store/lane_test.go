@@ -17,14 +17,14 @@ func TestLaneGroupOrder(t *testing.T) {
 	defer s.Close()
 	l := &s.synced
 	w1, w2, w3 := getWrite(), getWrite(), getWrite()
-	w1.Set([]byte("k2"), []byte("first"), nil)
-	w1.Set([]byte("k1"), []byte("one"), nil)
-	w1.Set([]byte("k3"), []byte("three"), nil)
-	w2.Set([]byte("k2"), []byte("second"), nil)
-	w2.Delete([]byte("k3"), nil)
-	w2.Set([]byte("k4"), []byte("four"), nil)
-	w3.SingleDelete([]byte("k4"), nil)
-	w3.Set([]byte("k0"), []byte("zero"), nil)
+	w1.add(entrySet, []byte("k2"), []byte("first"))
+	w1.add(entrySet, []byte("k1"), []byte("one"))
+	w1.add(entrySet, []byte("k3"), []byte("three"))
+	w2.add(entrySet, []byte("k2"), []byte("second"))
+	w2.add(entryDelete, []byte("k3"), nil)
+	w2.add(entrySet, []byte("k4"), []byte("four"))
+	w3.add(entrySingleDelete, []byte("k4"), nil)
+	w3.add(entrySet, []byte("k0"), []byte("zero"))
 	if err := l.apply([]*write{w1, w2, w3}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +61,8 @@ func TestLaneConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range per {
 				w := getWrite()
-				w.Set([]byte(fmt.Sprintf("k%02d-%04d", g, i)), []byte("v"), nil)
-				w.Set([]byte(fmt.Sprintf("last%02d", g)), []byte(fmt.Sprint(i)), nil)
+				w.add(entrySet, []byte(fmt.Sprintf("k%02d-%04d", g, i)), []byte("v"))
+				w.add(entrySet, []byte(fmt.Sprintf("last%02d", g)), []byte(fmt.Sprint(i)))
 				if err := s.commit(w, i%3 == 0); err != nil {
 					errs <- err
 					return

@@ -237,23 +237,25 @@ const (
 	writeReplace
 )
 
-// putMessage adds m's records and index entries to batch b, by what (see
-// above). A final message without Done gets Done = now.
-func putMessage(b batchWriter, kb *keyBuf, m *Message, what int) {
+// putMessage adds m's records and index entries to w, by what (see above).
+// A final message without Done gets Done = now.
+func putMessage(w *write, m *Message, what int) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
 	if what != writeState {
-		kb.b = appendMsgKey(kb.b[:0], kindMessage, m.ID)
-		k := len(kb.b)
-		kb.b = appendMessage(kb.b, m)
-		b.Set(kb.b[:k], kb.b[k:], nil)
+		k0 := len(w.buf)
+		w.buf = appendMsgKey(w.buf, kindMessage, m.ID)
+		k1 := len(w.buf)
+		w.buf = appendMessage(w.buf, m)
+		w.end(entrySet, k0, k1)
 	}
 	if what != writeAll {
-		kb.b = appendMsgKey(kb.b[:0], kindState, m.ID)
-		k := len(kb.b)
-		kb.b = appendState(kb.b, m)
-		b.Set(kb.b[:k], kb.b[k:], nil)
+		k0 := len(w.buf)
+		w.buf = appendMsgKey(w.buf, kindState, m.ID)
+		k1 := len(w.buf)
+		w.buf = appendState(w.buf, m)
+		w.end(entrySet, k0, k1)
 	}
 	// The pending entry changes only when the message enters or leaves the
 	// pending states; when the state last stored is not known, it is set or
@@ -261,18 +263,20 @@ func putMessage(b batchWriter, kb *keyBuf, m *Message, what int) {
 	// compaction).
 	pending := isPending(m.State)
 	if m.stored == 0 || pending != isPending(m.stored) {
-		kb.b = appendMsgKey(kb.b[:0], kindPending, m.ID)
+		k0 := len(w.buf)
+		w.buf = appendMsgKey(w.buf, kindPending, m.ID)
+		kind := uint8(entryDelete)
 		if pending {
-			b.Set(kb.b, nil, nil)
-		} else {
-			b.Delete(kb.b, nil)
+			kind = entrySet
 		}
+		w.end(kind, k0, len(w.buf))
 	}
 	if m.State.Final() {
 		// A stale entry (if Done later changes) is cleaned up by Purge,
 		// which checks the record.
-		kb.b = appendFinalKey(kb.b[:0], m.Done, m.ID)
-		b.Set(kb.b, nil, nil)
+		k0 := len(w.buf)
+		w.buf = appendFinalKey(w.buf, m.Done, m.ID)
+		w.end(entrySet, k0, len(w.buf))
 	}
 }
 
@@ -284,27 +288,28 @@ func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, s
 		return err
 	}
 	defer p.end()
-	b := getWrite()
-	kb := getBuf()
-	defer putBuf(kb)
+	w := getWrite()
 	upKey, upMore := m.upKey, m.upMore
 	if mapUp {
-		kb.b = appendUpKey(kb.b[:0], m.Route, upstreamKey)
-		b.Set(kb.b, []byte(m.ID), nil)
-		if k := string(kb.b[1:]); k != m.upKey {
+		k0 := len(w.buf)
+		w.buf = appendUpKey(w.buf, m.Route, upstreamKey)
+		k1 := len(w.buf)
+		w.buf = append(w.buf, m.ID...)
+		w.end(entrySet, k0, k1)
+		if k := string(w.buf[k0+1 : k1]); k != m.upKey {
 			if m.upKey != "" {
 				// The index entry the record named stays until
 				// Purge, which finds it here.
-				kb.b = appendUpOfIDPrefix(kb.b[:0], m.ID)
-				kb.b = append(kb.b, m.upKey...)
-				b.Set(kb.b, nil, nil)
+				x0 := len(w.buf)
+				w.buf = append(appendUpOfIDPrefix(w.buf, m.ID), m.upKey...)
+				w.end(entrySet, x0, len(w.buf))
 				m.upMore = true
 			}
 			m.upKey = k
 		}
 	}
-	putMessage(b, kb, m, what)
-	if err := p.commit(b, sync); err != nil {
+	putMessage(w, m, what)
+	if err := p.commit(w, sync); err != nil {
 		m.upKey, m.upMore = upKey, upMore
 		return err
 	}
@@ -475,17 +480,16 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 	if err != nil {
 		return err
 	}
-	b := getWrite()
-	kb := getBuf()
-	defer putBuf(kb)
+	w := getWrite()
 	if m != nil {
-		putMessage(b, kb, m, writeState)
+		putMessage(w, m, writeState)
 	}
-	kb.b = appendDeliveryKey(kb.b[:0], d.Account, seq)
-	k := len(kb.b)
-	kb.b = appendDelivery(kb.b, d)
-	b.Set(kb.b[:k], kb.b[k:], nil)
-	if err := p.commit(b, sync); err != nil {
+	k0 := len(w.buf)
+	w.buf = appendDeliveryKey(w.buf, d.Account, seq)
+	k1 := len(w.buf)
+	w.buf = appendDelivery(w.buf, d)
+	w.end(entrySet, k0, k1)
+	if err := p.commit(w, sync); err != nil {
 		return err
 	}
 	if m != nil {
@@ -523,12 +527,10 @@ func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 		return err
 	}
 	defer p.end()
-	kb := getBuf()
-	defer putBuf(kb)
-	kb.b = appendDeliveryKey(kb.b, account, seq)
-	b := getWrite()
-	b.SingleDelete(kb.b, nil)
-	return p.commit(b, false)
+	w := getWrite()
+	w.buf = appendDeliveryKey(w.buf, account, seq)
+	w.end(entrySingleDelete, 0, len(w.buf))
+	return p.commit(w, false)
 }
 
 // Deliveries calls fn for the account's queued deliveries in Seq order until
