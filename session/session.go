@@ -174,11 +174,13 @@ func (s *Session) InFlight() int { return s.window.inFlight() }
 func (s *Session) Handling() int { return int(s.inbound.Load()) }
 
 func (s *Session) setState(to State) {
-	from := State(s.state.Swap(uint32(to)))
-	if from != to {
-		if f := s.cfg.Observer.StateChange; f != nil {
-			f(s, from, to)
-		}
+	s.stateChanged(State(s.state.Swap(uint32(to))), to)
+}
+
+// stateChanged tells the observer of a state change, if it is one.
+func (s *Session) stateChanged(from, to State) {
+	if f := s.cfg.Observer.StateChange; f != nil && from != to {
+		f(s, from, to)
 	}
 }
 
@@ -241,6 +243,13 @@ func (s *Session) writeHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint3
 
 // writePDU queues a whole PDU.
 func (s *Session) writePDU(seq uint32, status pdu.Status, p pdu.PDU) error {
+	return s.writePDUThen(seq, status, p, nil)
+}
+
+// writePDUThen is writePDU that also runs queued, when not nil, under the
+// output lock once p is queued: nothing else is queued in between, and the
+// writer sends nothing before queued has returned.
+func (s *Session) writePDUThen(seq uint32, status pdu.Status, p pdu.PDU, queued func()) error {
 	if s.cfg.Observer.PDUOut != nil {
 		s.observeOut(pdu.Header{ID: p.CommandID(), Status: status, Sequence: seq})
 	}
@@ -251,6 +260,9 @@ func (s *Session) writePDU(seq uint32, status pdu.Status, p pdu.PDU) error {
 	}
 	var err error
 	s.out, err = pdu.AppendPDU(s.out, seq, status, p)
+	if err == nil && queued != nil {
+		queued()
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return err
@@ -707,29 +719,18 @@ func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
 	// follows the bind_resp on the wire (before it, the ESME would refuse
 	// it), and the ESME cannot read the bind_resp before the session is
 	// bound (the server's Deliver would not yet pick it).
-	if s.cfg.Observer.PDUOut != nil {
-		s.observeOut(pdu.Header{ID: resp.ID, Sequence: h.Sequence})
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return
-	}
-	var err error
-	s.out, err = pdu.AppendPDU(s.out, h.Sequence, pdu.ESME_ROK, resp)
-	if err != nil {
-		s.mu.Unlock()
-		s.writeHeaderOnly(resp.ID, pdu.ESME_RSYSERR, h.Sequence)
-		return
-	}
-	s.ifVersion.Store(uint32(b.InterfaceVersion))
-	s.systemID.Store(b.SystemID)
 	to := BoundState(h.ID)
-	from := State(s.state.Swap(uint32(to)))
-	s.mu.Unlock()
-	s.wake()
-	if f := s.cfg.Observer.StateChange; f != nil && from != to {
-		f(s, from, to)
+	var from State
+	err := s.writePDUThen(h.Sequence, pdu.ESME_ROK, resp, func() {
+		s.ifVersion.Store(uint32(b.InterfaceVersion))
+		s.systemID.Store(b.SystemID)
+		from = State(s.state.Swap(uint32(to)))
+	})
+	switch {
+	case err == nil:
+		s.stateChanged(from, to)
+	case err != ErrClosed:
+		s.writeHeaderOnly(resp.ID, pdu.ESME_RSYSERR, h.Sequence)
 	}
 }
 
