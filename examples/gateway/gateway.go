@@ -563,16 +563,8 @@ func (gw *Gateway) enqueue(m *store.Message) {
 // returns its current version; false when it is no longer queued or another
 // change holds it.
 func (gw *Gateway) claimQueued(id string) (*store.Message, bool) {
-	// The dispatcher holds a claim for a moment when it looks at a message
-	// (and leaves it queued if no upstream can take it): wait that out.
-	for i := 0; ; i++ {
-		if _, busy := gw.claims.LoadOrStore(id, struct{}{}); !busy {
-			break
-		}
-		if i == 50 {
-			return nil, false
-		}
-		time.Sleep(time.Millisecond)
+	if _, busy := gw.claims.LoadOrStore(id, struct{}{}); busy {
+		return nil, false
 	}
 	m, err := gw.store.Get(id)
 	if err != nil || m.State != store.Queued {

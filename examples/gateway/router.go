@@ -44,9 +44,18 @@ func (gw *Gateway) dispatchLoop() {
 
 // dispatch sends one message upstream, or schedules it for later.
 func (gw *Gateway) dispatch(m *store.Message) {
+	// While no upstream can take it, it is looked at again later without
+	// a claim: a cancel_sm or replace_sm that comes meanwhile finds it free.
+	// (An expired one goes on, to be finished under the claim.)
+	now := time.Now()
+	u := gw.pickUpstream(m)
+	if u == nil && (m.Expires.IsZero() || !now.After(m.Expires)) {
+		gw.retryQ.add(m, now.Add(retryDelay(m)))
+		return
+	}
 	if _, busy := gw.claims.LoadOrStore(m.ID, struct{}{}); busy {
 		// A cancel or replace is deciding about it: look again shortly.
-		gw.retryQ.add(m, time.Now().Add(50*time.Millisecond))
+		gw.retryQ.add(m, now.Add(50*time.Millisecond))
 		return
 	}
 	if _, gone := gw.cancelled.LoadAndDelete(m.ID); gone {
@@ -56,7 +65,6 @@ func (gw *Gateway) dispatch(m *store.Message) {
 	if v, ok := gw.replaced.LoadAndDelete(m.ID); ok {
 		m = v.(*store.Message)
 	}
-	now := time.Now()
 	if !m.Expires.IsZero() && now.After(m.Expires) {
 		gw.claims.Delete(m.ID)
 		gw.finish(m, store.Expired, "EXPIRED", 0)
@@ -81,8 +89,7 @@ func (gw *Gateway) dispatch(m *store.Message) {
 		}
 		sm = s
 	}
-	u := gw.pickUpstream(m)
-	if u == nil {
+	if u == nil { // expired as queued, but replace_sm gave it a new validity
 		gw.claims.Delete(m.ID)
 		gw.retry(m)
 		return
@@ -214,15 +221,16 @@ func isMaybeSent(err error) bool {
 
 // retry schedules another attempt with exponential back-off.
 func (gw *Gateway) retry(m *store.Message) {
-	d := retryBackoff << min(m.Attempts, 7)
-	if d > maxBackoff {
-		d = maxBackoff
-	}
 	if !m.Expires.IsZero() && time.Now().After(m.Expires) {
 		gw.finish(m, store.Expired, "EXPIRED", 0)
 		return
 	}
-	gw.retryQ.add(m, time.Now().Add(d))
+	gw.retryQ.add(m, time.Now().Add(retryDelay(m)))
+}
+
+// retryDelay is the back-off before the next attempt of m.
+func retryDelay(m *store.Message) time.Duration {
+	return min(retryBackoff<<min(m.Attempts, 7), maxBackoff)
 }
 
 // finish puts a message in a final state decided by the gateway and, when
