@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble"
@@ -53,28 +52,17 @@ func TestLaneConcurrent(t *testing.T) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
 	const writers, per = 16, 200
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for g := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range per {
-				w := getWrite()
-				w.add(entrySet, []byte(fmt.Sprintf("k%02d-%04d", g, i)), []byte("v"))
-				w.add(entrySet, []byte(fmt.Sprintf("last%02d", g)), []byte(fmt.Sprint(i)))
-				if err := s.commit(w, i%3 == 0); err != nil {
-					errs <- err
-					return
-				}
+	parallel(t, writers, func(g int) error {
+		for i := range per {
+			w := getWrite()
+			w.add(entrySet, []byte(fmt.Sprintf("k%02d-%04d", g, i)), []byte("v"))
+			w.add(entrySet, []byte(fmt.Sprintf("last%02d", g)), []byte(fmt.Sprint(i)))
+			if err := s.commit(w, i%3 == 0); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	n := 0
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("k"), UpperBound: []byte("l")})
 	if err != nil {

@@ -80,8 +80,7 @@ func (s *Memory) putLocked(m *Message, all bool) {
 		return
 	}
 	if c := s.msgs[m.ID]; c != nil {
-		c.State, c.Route, c.UpstreamID, c.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
-		c.Error, c.NextTry, c.Done = m.Error, m.NextTry, m.Done
+		c.copyState(m)
 	}
 }
 

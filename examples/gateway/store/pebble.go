@@ -244,18 +244,10 @@ func putMessage(w *write, m *Message, what int) {
 		m.Done = time.Now()
 	}
 	if what != writeState {
-		k0 := len(w.buf)
-		w.buf = appendMsgKey(w.buf, kindMessage, m.ID)
-		k1 := len(w.buf)
-		w.buf = appendMessage(w.buf, m)
-		w.end(entrySet, k0, k1)
+		putRecord(w, kindMessage, m, appendMessage)
 	}
 	if what != writeAll {
-		k0 := len(w.buf)
-		w.buf = appendMsgKey(w.buf, kindState, m.ID)
-		k1 := len(w.buf)
-		w.buf = appendState(w.buf, m)
-		w.end(entrySet, k0, k1)
+		putRecord(w, kindState, m, appendState)
 	}
 	// The pending entry changes only when the message enters or leaves the
 	// pending states; when the state last stored is not known, it is set or
@@ -278,6 +270,15 @@ func putMessage(w *write, m *Message, what int) {
 		w.buf = appendFinalKey(w.buf, m.Done, m.ID)
 		w.end(entrySet, k0, len(w.buf))
 	}
+}
+
+// putRecord adds the setting of m's record of this kind, encoded by enc.
+func putRecord(w *write, kind byte, m *Message, enc func([]byte, *Message) []byte) {
+	k0 := len(w.buf)
+	w.buf = appendMsgKey(w.buf, kind, m.ID)
+	k1 := len(w.buf)
+	w.buf = enc(w.buf, m)
+	w.end(entrySet, k0, k1)
 }
 
 func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, sync bool) error {

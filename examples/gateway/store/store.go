@@ -60,6 +60,12 @@ type Message struct {
 	upMore bool   // earlier MapUpstreams of the message left other index keys
 }
 
+// copyState sets m's state fields from src.
+func (m *Message) copyState(src *Message) {
+	m.State, m.Route, m.UpstreamID, m.Attempts = src.State, src.Route, src.UpstreamID, src.Attempts
+	m.Error, m.NextTry, m.Done = src.Error, src.NextTry, src.Done
+}
+
 // The fields of a Message fall in two groups. Accept and Replace store them
 // all; Update, MapUpstream and UpdateWithDelivery store only the state
 // fields (State, Route, UpstreamID, Attempts, Error, NextTry, Done), so that

@@ -530,34 +530,18 @@ func lifecycle(s Store, id, account string) error {
 	return s.RemoveDelivery(account, d.Seq)
 }
 
-func testConcurrent(t *testing.T, s Store) {
-	const workers, per = 16, 50
+// parallel runs fn(0) ... fn(workers-1) at once and fails t with the first
+// error any returns.
+func parallel(t *testing.T, workers int, fn func(w int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
-	for w := 0; w < workers; w++ {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			acc := fmt.Sprintf("acct%d", w%4)
-			for i := 0; i < per; i++ {
-				id := fmt.Sprintf("w%02d-%04d", w, i)
-				if err := lifecycle(s, id, acc); err != nil {
-					errs <- err
-					return
-				}
-				// Leave one delivery per message queued for the check below.
-				if err := s.AddDelivery(&Delivery{Account: acc, Body: []byte(id)}, false); err != nil {
-					errs <- err
-					return
-				}
-				if got, err := s.LookupUpstream("r1", "up-"+id); err != nil || got != id {
-					errs <- fmt.Errorf("LookupUpstream(%s) = %q, %v", id, got, err)
-					return
-				}
-				if _, err := s.Accounts(); err != nil {
-					errs <- err
-					return
-				}
+			if err := fn(w); err != nil {
+				errs <- err
 			}
 		}()
 	}
@@ -566,6 +550,30 @@ func testConcurrent(t *testing.T, s Store) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+}
+
+func testConcurrent(t *testing.T, s Store) {
+	const workers, per = 16, 50
+	parallel(t, workers, func(w int) error {
+		acc := fmt.Sprintf("acct%d", w%4)
+		for i := 0; i < per; i++ {
+			id := fmt.Sprintf("w%02d-%04d", w, i)
+			if err := lifecycle(s, id, acc); err != nil {
+				return err
+			}
+			// Leave one delivery per message queued for the check below.
+			if err := s.AddDelivery(&Delivery{Account: acc, Body: []byte(id)}, false); err != nil {
+				return err
+			}
+			if got, err := s.LookupUpstream("r1", "up-"+id); err != nil || got != id {
+				return fmt.Errorf("LookupUpstream(%s) = %q, %v", id, got, err)
+			}
+			if _, err := s.Accounts(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	total := 0
 	for a := 0; a < 4; a++ {
 		var last uint64
@@ -633,8 +641,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		if err := decodeState(b, &got); err != nil {
 			t.Fatalf("%s: state: %v", m.ID, err)
 		}
-		want.State, want.Route, want.UpstreamID, want.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
-		want.Error, want.NextTry, want.Done = m.Error, m.NextTry, m.Done
+		want.copyState(m)
 		if !equalMessage(&got, &want) || got.upKey != st.upKey || got.upMore != st.upMore {
 			t.Fatalf("state round trip: got %+v, want %+v", got, want)
 		}
