@@ -688,6 +688,7 @@ func (gw *Gateway) push(p *pusher) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var rr int
+	var batch []held
 	for {
 		select {
 		case <-gw.ctx.Done():
@@ -695,90 +696,94 @@ func (gw *Gateway) push(p *pusher) {
 		case <-p.kick:
 		case <-t.C:
 		}
-		var batch []held
-	drain:
-		for {
-			// One look at the receivers and the queue per batch.
-			rx := gw.srv.Receivers(p.acct)
-			if len(rx) == 0 {
-				break
-			}
-			p.mu.Lock()
-			if len(p.queue) == 0 {
-				spilled := p.spilled
-				p.mu.Unlock()
-				if spilled {
-					gw.loadDeliveries(p)
-					continue
-				}
-				break
-			}
-			n := min(len(p.queue), pushBatch)
-			batch = append(batch[:0], p.queue[:n]...)
-			clear(p.queue[:n])
-			p.queue = p.queue[n:]
-			p.mu.Unlock()
-
-			// Room for len(rx) full windows at most; after a refusal,
-			// for fewer (see sent).
-			most := int64(len(rx) * gw.cfg.Load().DeliverWindow)
-			p.maxLimit.Store(most)
-			if l := p.limit.Load(); l == 0 || l > most {
-				p.limit.Store(most)
-			}
-			for i, h := range batch {
-				if p.inflight.Load() >= p.limit.Load() {
-					// Wait for answers; the rest keep their place.
-					p.waiting.Store(true)
-					p.mu.Lock()
-					p.queue = append(append(make([]held, 0, len(batch)-i+len(p.queue)), batch[i:]...), p.queue...)
-					p.mu.Unlock()
-					if p.inflight.Load() < p.limit.Load() && p.waiting.Swap(false) {
-						continue drain // an answer came meanwhile
-					}
-					break drain
-				}
-				p.inflight.Add(1)
-				s := rx[rr%len(rx)]
-				rr++
-				// No per-delivery context: a full window waits for the
-				// receiver's answers or its end (shutdown ends it).
-				err := s.SendFunc(context.Background(), h.pdu, func(c *session.Call) {
-					if _, err := c.Result(); err != nil {
-						// Refused (ESME_RTHROTTLED: the ESME's window is
-						// smaller than ours) or lost: keep it and try
-						// again shortly.
-						p.mu.Lock()
-						p.queue = append(p.queue, h)
-						p.mu.Unlock()
-						p.sent(false)
-						p.retrySoon()
-						return
-					}
-					p.sent(true)
-					gw.later(func() {
-						gw.store.RemoveDelivery(p.acct, h.d.Seq)
-						gw.metrics.delivered.WithLabelValues(p.acct).Inc()
-					})
-				})
-				if err != nil {
-					// The callback put h back; the rest of the batch goes
-					// back too, and the receivers are looked at again.
-					p.mu.Lock()
-					p.queue = append(p.queue, batch[i+1:]...)
-					p.mu.Unlock()
-					if gw.ctx.Err() != nil {
-						return
-					}
-					break drain
-				}
-			}
+		for gw.pushBatch(p, &batch, &rr) {
 		}
 	}
 }
 
-// pushBatch is how many deliveries a pusher takes from its queue at a time.
-const pushBatch = 64
+// pushBatch sends the account's receivers a batch of its queue (reading the
+// store back first if deliveries spilled there), and reports whether to go
+// on with the next one. It stops when nobody receives, nothing is queued,
+// the limit of deliveries in flight is reached (an answer wakes the pusher)
+// or a receiver went away. batch is its scratch space; rr turns the receivers.
+func (gw *Gateway) pushBatch(p *pusher, batch *[]held, rr *int) bool {
+	// One look at the receivers and the queue per batch.
+	rx := gw.srv.Receivers(p.acct)
+	if len(rx) == 0 {
+		return false
+	}
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		spilled := p.spilled
+		p.mu.Unlock()
+		if spilled {
+			gw.loadDeliveries(p)
+		}
+		return spilled
+	}
+	n := min(len(p.queue), pushBatchSize)
+	*batch = append((*batch)[:0], p.queue[:n]...)
+	clear(p.queue[:n])
+	p.queue = p.queue[n:]
+	p.mu.Unlock()
+
+	// Room for len(rx) full windows at most; after a refusal, for fewer
+	// (see sent).
+	most := int64(len(rx) * gw.cfg.Load().DeliverWindow)
+	p.maxLimit.Store(most)
+	if l := p.limit.Load(); l == 0 || l > most {
+		p.limit.Store(most)
+	}
+	for i, h := range *batch {
+		if p.inflight.Load() >= p.limit.Load() {
+			// Wait for answers; the rest keep their place.
+			p.waiting.Store(true)
+			p.putBack((*batch)[i:])
+			// Go on if an answer came meanwhile.
+			return p.inflight.Load() < p.limit.Load() && p.waiting.Swap(false)
+		}
+		p.inflight.Add(1)
+		s := rx[*rr%len(rx)]
+		*rr++
+		// No per-delivery context: a full window waits for the receiver's
+		// answers or its end (shutdown ends it).
+		err := s.SendFunc(context.Background(), h.pdu, func(c *session.Call) {
+			if _, err := c.Result(); err != nil {
+				// Refused (ESME_RTHROTTLED: the ESME's window is smaller
+				// than ours) or lost: keep it and try again shortly.
+				p.putBack([]held{h})
+				p.sent(false)
+				p.retrySoon()
+				return
+			}
+			p.sent(true)
+			gw.later(func() {
+				gw.store.RemoveDelivery(p.acct, h.d.Seq)
+				gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+			})
+		})
+		if err != nil {
+			// The callback put h back; the rest of the batch goes back
+			// too, and the receivers are looked at again at the next wake.
+			p.putBack((*batch)[i+1:])
+			return false
+		}
+	}
+	return true
+}
+
+// putBack returns deliveries taken from the queue to its front.
+func (p *pusher) putBack(hs []held) {
+	if len(hs) == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.queue = append(append(make([]held, 0, len(hs)+len(p.queue)), hs...), p.queue...)
+	p.mu.Unlock()
+}
+
+// pushBatchSize is how many deliveries a pusher takes from its queue at a time.
+const pushBatchSize = 64
 
 // later runs f on a completion worker: callbacks that run on a session's read
 // loop must not block it with store writes.
