@@ -215,8 +215,14 @@ func (gw *Gateway) handleSubmit(w session.ResponseWriter, r *session.Request) {
 		return
 	}
 	// The strict form (the request may have been read leniently), in one
-	// allocation: about the size it came in.
-	body, _ := sm.AppendBinary(make([]byte, 0, r.Header.Length))
+	// allocation: about the size it came in. A field beyond its 3.4 limit
+	// (read leniently) fails here, before anything is stored: it could not
+	// be forwarded upstream.
+	body, err := sm.AppendBinary(make([]byte, 0, r.Header.Length))
+	if err != nil {
+		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
+		return
+	}
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
@@ -239,7 +245,11 @@ func (gw *Gateway) handleDataSM(w session.ResponseWriter, r *session.Request) {
 		gw.answer(w, a, "data_sm", nil, st)
 		return
 	}
-	body, _ := ds.AppendBinary(make([]byte, 0, r.Header.Length))
+	body, err := ds.AppendBinary(make([]byte, 0, r.Header.Length))
+	if err != nil {
+		gw.answer(w, a, "data_sm", nil, pdu.StatusOf(err))
+		return
+	}
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: body,
 		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
@@ -266,6 +276,13 @@ func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Reques
 	}
 	base := gw.newID()
 	resp := &pdu.SubmitMultiResp{MessageID: base}
+	// Every field within its 3.4 limit (the request may have been read
+	// leniently), or nothing is accepted: a destination too long to be
+	// forwarded could not even be named in the unsuccess list.
+	if _, err := mm.AppendBinary(make([]byte, 0, r.Header.Length)); err != nil {
+		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
+		return
+	}
 	var accepted []*store.Message
 	for i, d := range mm.Dests {
 		if d.Flag == pdu.DestFlagList {
@@ -284,7 +301,12 @@ func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Reques
 			RegisteredDelivery: mm.RegisteredDelivery, ReplaceIfPresentFlag: mm.ReplaceIfPresentFlag,
 			DataCoding: mm.DataCoding, SMDefaultMsgID: mm.SMDefaultMsgID, ShortMessage: mm.ShortMessage, TLVs: mm.TLVs,
 		}
-		body, _ := sm.AppendBinary(nil)
+		body, err := sm.AppendBinary(nil)
+		if err != nil {
+			st := pdu.StatusOf(err)
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
 		m := &store.Message{
 			ID: fmt.Sprintf("%s-%d", base, i+1), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
 			Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
@@ -308,7 +330,11 @@ func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Reques
 
 func (gw *Gateway) answer(w session.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
 	gw.metrics.submits.WithLabelValues(a.cfg.SystemID, cmd, st.String()).Inc()
-	w.Respond(body, st)
+	if err := w.Respond(body, st); err != nil {
+		// The session ended first. An accepted message is stored and goes
+		// on; the ESME never learnt its id.
+		gw.log.Info("the answer to a submission could not be sent", "system_id", a.cfg.SystemID, "command", cmd, "status", st.String(), "err", err)
+	}
 }
 
 func (gw *Gateway) checkSubmit(a *account, src, dst string) pdu.Status {

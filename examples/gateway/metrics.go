@@ -29,6 +29,7 @@ type metrics struct {
 	latency         prometheus.Histogram
 	upstreamLatency *prometheus.HistogramVec
 	receiptLatency  prometheus.Histogram
+	storeErrors     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -65,9 +66,11 @@ func newMetrics() *metrics {
 			Help: "Upstream submit_sm round trip.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}, []string{"upstream"}),
 		receiptLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smpp_gateway_submit_to_receipt_seconds",
 			Help: "Time from acceptance to the upstream's receipt.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 18)}),
+		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",
+			Help: "Store writes that failed on a message's path (each is logged with the message id)."}),
 	}
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
-		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency,
+		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

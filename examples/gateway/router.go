@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -234,30 +235,75 @@ func retryDelay(m *store.Message) time.Duration {
 }
 
 // finish puts a message in a final state decided by the gateway and, when
-// the ESME asked for one, queues a receipt it generates.
+// the ESME asked for one, queues a receipt it generates, in the same atomic
+// write as the state: after a crash either both are on disk or neither (and
+// the message is recovered in its earlier state).
 func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) {
 	m.State, m.Done, m.Error = st, time.Now(), errCode
 	gw.uncache(m.ID)
-	if err := gw.store.Update(m, false); err != nil {
-		gw.log.Error("store: update", "err", err, "id", m.ID)
-	}
 	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
-	rd := m.Registered & 0x03
-	if rd != 1 && rd != 2 {
+	d, err := gw.gatewayReceipt(m, stat, errCode)
+	if err != nil {
+		// Only a message stored before its fields were checked can get
+		// here; its final state is still recorded.
+		gw.log.Error("building the gateway's receipt failed; the state is recorded without it", "err", err, "id", m.ID)
+	}
+	if d == nil {
+		if err := gw.store.Update(m, false); err != nil {
+			gw.storeFailed("recording a final state", m.ID, err)
+		}
 		return
 	}
-	var src pdu.SubmitSM
-	_ = src.UnmarshalBinary(m.Body)
+	if err := gw.store.UpdateWithDelivery(m, d.d, true); err != nil {
+		gw.storeFailed("recording a final state and its receipt", m.ID, err)
+		return
+	}
+	gw.pusherFor(m.Account).add(d.d, d.pdu)
+}
+
+// storeFailed reports a store write that failed on a message's path. What
+// is on disk is the message's earlier state, which a restart recovers.
+func (gw *Gateway) storeFailed(what, id string, err error) {
+	gw.metrics.storeErrors.Inc()
+	gw.log.Error("store: "+what+" failed; the message keeps its earlier state on disk, recovered at the next start", "err", err, "id", id)
+}
+
+// gatewayReceipt builds the receipt the gateway itself sends for m (expired,
+// rejected, unknown), or nil when the ESME asked for none.
+func (gw *Gateway) gatewayReceipt(m *store.Message, stat string, errCode uint8) (*held, error) {
+	rd := m.Registered & 0x03
+	if rd != 1 && rd != 2 {
+		return nil, nil
+	}
+	// The addresses' TON and NPI from the request.
+	var srcTON, srcNPI, dstTON, dstNPI uint8
+	switch pdu.CommandID(m.Command) {
+	case pdu.DataSMID:
+		var ds pdu.DataSM
+		if err := ds.UnmarshalBinary(m.Body); err != nil {
+			return nil, fmt.Errorf("decoding the stored data_sm: %w", err)
+		}
+		srcTON, srcNPI, dstTON, dstNPI = ds.SourceAddrTON, ds.SourceAddrNPI, ds.DestAddrTON, ds.DestAddrNPI
+	default:
+		var sm pdu.SubmitSM
+		if err := sm.UnmarshalBinary(m.Body); err != nil {
+			return nil, fmt.Errorf("decoding the stored submit_sm: %w", err)
+		}
+		srcTON, srcNPI, dstTON, dstNPI = sm.SourceAddrTON, sm.SourceAddrNPI, sm.DestAddrTON, sm.DestAddrNPI
+	}
 	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000", SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, Err: errText(errCode)}
-	text := pdu.AppendReceipt(nil, r)
 	d := &pdu.DeliverSM{
-		SourceAddrTON: src.DestAddrTON, SourceAddrNPI: src.DestAddrNPI, SourceAddr: m.Dest,
-		DestAddrTON: src.SourceAddrTON, DestAddrNPI: src.SourceAddrNPI, DestinationAddr: m.Source,
-		ESMClass: 0x04, ShortMessage: text,
+		SourceAddrTON: dstTON, SourceAddrNPI: dstNPI, SourceAddr: m.Dest,
+		DestAddrTON: srcTON, DestAddrNPI: srcNPI, DestinationAddr: m.Source,
+		ESMClass: 0x04, ShortMessage: pdu.AppendReceipt(nil, r),
 	}
 	d.TLVs.SetReceiptedMessageID(m.ID)
-	d.TLVs.SetMessageState(uint8(queryState(st)))
-	gw.queueDelivery(m.Account, d)
+	d.TLVs.SetMessageState(uint8(queryState(m.State)))
+	body, err := d.AppendBinary(nil)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the receipt: %w", err)
+	}
+	return &held{d: &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}, pdu: d}, nil
 }
 
 func errText(c uint8) string {
@@ -379,7 +425,11 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 		return errors.New("unexpected receipt PDU")
 	}
 	var r pdu.Receipt
-	_ = pdu.ReceiptFromDeliverSM(dsm, &r)
+	if err := pdu.ReceiptFromDeliverSM(dsm, &r); err != nil && r.State == 0 {
+		// Passed through verbatim all the same; the gateway cannot tell the
+		// message's state from it.
+		gw.log.Warn("upstream receipt without a readable state; the message is marked UNKNOWN", "err", err, "id", id)
+	}
 	if m.State.Final() {
 		// A receipt repeated by an upstream that did not get our answer
 		// (either side restarted): the first one was queued for the ESME in
@@ -591,6 +641,7 @@ func (p *pusher) sent(ok bool) {
 	}
 }
 
+// held is a delivery in a pusher's memory: as stored, and decoded.
 type held struct {
 	d   *store.Delivery
 	pdu *pdu.DeliverSM

@@ -1,0 +1,199 @@
+package main
+
+// Every field limit is checked before ESME_ROK: a request the gateway could
+// not forward is refused with the right command_status and nothing of it is
+// stored. The requests are written as raw bytes, since this module's own
+// encoder refuses to build them.
+
+import (
+	"encoding/binary"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/codec"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+)
+
+// rawESME is a bound plaintext connection that writes hand-made PDUs.
+type rawESME struct {
+	t   *testing.T
+	nc  net.Conn
+	r   *codec.Reader
+	seq uint32
+}
+
+func dialRaw(t *testing.T, addr, systemID, password string) *rawESME {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	e := &rawESME{t: t, nc: nc, r: codec.NewReader(nc, codec.DefaultMaxLen)}
+	b, err := pdu.AppendPDU(nil, 1, 0, &pdu.Bind{SystemID: systemID, Password: password, InterfaceVersion: 0x34})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.seq = 1
+	if h, _ := e.roundTrip(b); h.Status != 0 {
+		t.Fatalf("bind: %v", h.Status)
+	}
+	return e
+}
+
+// roundTrip writes one PDU and returns the first PDU read that answers its
+// sequence number (deliver_sm and enquire_link in between are acknowledged).
+func (e *rawESME) roundTrip(frame []byte) (pdu.Header, pdu.PDU) {
+	e.t.Helper()
+	seq := binary.BigEndian.Uint32(frame[12:16])
+	e.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := e.nc.Write(frame); err != nil {
+		e.t.Fatal(err)
+	}
+	for {
+		f, err := e.r.Read()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		h, p, err := decodeFrame(f)
+		if err != nil {
+			e.t.Fatalf("decoding %v: %v", h.ID, err)
+		}
+		if h.Sequence == seq && h.ID.IsResponse() {
+			return h, p
+		}
+	}
+}
+
+// next returns the next sequence number.
+func (e *rawESME) next() uint32 { e.seq++; return e.seq }
+
+// cstr appends a C-Octet String without any length check.
+func cstr(b []byte, s string) []byte { return append(append(b, s...), 0) }
+
+// rawSubmit builds a submit_sm frame with fields of any length.
+func rawSubmit(seq uint32, serviceType, src, dst, schedule, validity string, text string) []byte {
+	b := make([]byte, 16, 512)
+	b = cstr(b, serviceType)
+	b = append(b, 1, 1)
+	b = cstr(b, src)
+	b = append(b, 1, 1)
+	b = cstr(b, dst)
+	b = append(b, 0, 0, 0) // esm_class, protocol_id, priority_flag
+	b = cstr(b, schedule)
+	b = cstr(b, validity)
+	b = append(b, 1, 0, 0, 0, byte(len(text))) // registered_delivery 1, replace, data_coding, sm_default_msg_id
+	b = append(b, text...)
+	binary.BigEndian.PutUint32(b[0:], uint32(len(b)))
+	binary.BigEndian.PutUint32(b[4:], uint32(pdu.SubmitSMID))
+	binary.BigEndian.PutUint32(b[12:], seq)
+	return b
+}
+
+// rawDataSM builds a data_sm frame with fields of any length.
+func rawDataSM(seq uint32, src, dst string) []byte {
+	b := make([]byte, 16, 512)
+	b = cstr(b, "")
+	b = append(b, 1, 1)
+	b = cstr(b, src)
+	b = append(b, 1, 1)
+	b = cstr(b, dst)
+	b = append(b, 0, 1, 0) // esm_class, registered_delivery, data_coding
+	binary.BigEndian.PutUint32(b[0:], uint32(len(b)))
+	binary.BigEndian.PutUint32(b[4:], uint32(pdu.DataSMID))
+	binary.BigEndian.PutUint32(b[12:], seq)
+	return b
+}
+
+// rawSubmitMulti builds a submit_multi frame to SME addresses of any length.
+func rawSubmitMulti(seq uint32, src string, dsts ...string) []byte {
+	b := make([]byte, 16, 1024)
+	b = cstr(b, "")
+	b = append(b, 1, 1)
+	b = cstr(b, src)
+	b = append(b, byte(len(dsts)))
+	for _, d := range dsts {
+		b = append(b, 1, 1, 1) // dest_flag SME, ton, npi
+		b = cstr(b, d)
+	}
+	b = append(b, 0, 0, 0)
+	b = cstr(b, "")
+	b = cstr(b, "")
+	b = append(b, 1, 0, 0, 0, 2)
+	b = append(b, "hi"...)
+	binary.BigEndian.PutUint32(b[0:], uint32(len(b)))
+	binary.BigEndian.PutUint32(b[4:], uint32(pdu.SubmitMultiID))
+	binary.BigEndian.PutUint32(b[12:], seq)
+	return b
+}
+
+// storedMessages counts the messages in the store.
+func storedMessages(t *testing.T, a *app) int {
+	t.Helper()
+	n := 0
+	if err := a.gw.store.Pending(func(*store.Message) bool { n++; return true }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSubmitFieldLimitsBeforeAck(t *testing.T) {
+	a := inproc(t, func(c *Config) {
+		// Nothing routed anywhere that answers: an accepted message stays
+		// Queued, so the store shows exactly what was accepted.
+		c.Routes = []RouteConfig{{Prefix: "", Upstreams: []string{"dead"}}}
+	})
+	e := dialRaw(t, a.PlainAddr, "demo", "demo1234")
+	long := strings.Repeat("2547", 50) // 200 digits; 3.4 allows 20
+	cases := []struct {
+		name  string
+		frame func(seq uint32) []byte
+		want  pdu.Status
+	}{
+		{"submit_sm destination_addr of 200", func(s uint32) []byte { return rawSubmit(s, "", "1000", long, "", "", "hi") }, pdu.ESME_RINVDSTADR},
+		{"submit_sm source_addr of 200", func(s uint32) []byte { return rawSubmit(s, "", long, "254700000001", "", "", "hi") }, pdu.ESME_RINVSRCADR},
+		{"submit_sm service_type of 30", func(s uint32) []byte {
+			return rawSubmit(s, strings.Repeat("s", 30), "1000", "254700000001", "", "", "hi")
+		}, pdu.ESME_RINVSERTYP},
+		{"submit_sm schedule_delivery_time of 20", func(s uint32) []byte {
+			return rawSubmit(s, "", "1000", "254700000001", strings.Repeat("1", 20), "", "hi")
+		}, pdu.ESME_RINVSCHED},
+		{"data_sm destination_addr of 200", func(s uint32) []byte { return rawDataSM(s, "1000", long) }, pdu.ESME_RINVDSTADR},
+		{"data_sm source_addr of 200", func(s uint32) []byte { return rawDataSM(s, long, "254700000001") }, pdu.ESME_RINVSRCADR},
+		{"submit_multi source_addr of 200", func(s uint32) []byte { return rawSubmitMulti(s, long, "254700000001") }, pdu.ESME_RINVSRCADR},
+	}
+	for _, c := range cases {
+		h, _ := e.roundTrip(c.frame(e.next()))
+		if h.Status != c.want {
+			t.Errorf("%s: answered %v, want %v", c.name, h.Status, c.want)
+		}
+	}
+	if n := storedMessages(t, a); n != 0 {
+		t.Fatalf("%d messages stored from requests that were refused", n)
+	}
+
+	// submit_multi with one good and one bad destination: nothing is
+	// accepted (the bad one could not even be named in the unsuccess list).
+	if h, _ := e.roundTrip(rawSubmitMulti(e.next(), "1000", "254700000001", long)); h.Status != pdu.ESME_RINVDSTADR {
+		t.Fatalf("submit_multi with one bad destination: %v, want %v", h.Status, pdu.ESME_RINVDSTADR)
+	}
+	if n := storedMessages(t, a); n != 0 {
+		t.Fatalf("%d messages stored from a submit_multi that was refused", n)
+	}
+	// The good one alone is accepted.
+	if h, _ := e.roundTrip(rawSubmitMulti(e.next(), "1000", "254700000001")); h.Status != 0 {
+		t.Fatalf("submit_multi: %v", h.Status)
+	}
+	if n := storedMessages(t, a); n != 1 {
+		t.Fatalf("%d messages stored, want 1", n)
+	}
+}
+
+// decodeFrame decodes a frame read by a codec.Reader (its body is copied).
+func decodeFrame(f codec.Frame) (pdu.Header, pdu.PDU, error) {
+	b := f.Header.AppendBinary(make([]byte, 0, pdu.HeaderLen+len(f.Body)))
+	return pdu.Decode(append(b, f.Body...), pdu.DecodeOptions{Lenient: true})
+}
