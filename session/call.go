@@ -294,6 +294,7 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		return err
 	}
 	c.seq = s.nextSeq()
+	s.startTimers()
 	if s.cfg.Observer.Response != nil {
 		c.sentAt = time.Now()
 	} else {
@@ -340,6 +341,7 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		return err
 	}
 	c.gen = s.gen + 1
+	s.startWriter()
 	s.mu.Unlock()
 	// Only the first request since the writer last looked wakes it; the
 	// others of a burst find the flag set and leave with the same write.

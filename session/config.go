@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/esmsafrica/smpp/codec"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -17,6 +18,15 @@ const (
 	DefaultEnquireLinkMissed   = 3
 	DefaultBindTimeout         = 30 * time.Second
 	DefaultUnbindTimeout       = 5 * time.Second
+
+	// DefaultMaxUnboundPDULen is the largest PDU an SMSC-role session reads
+	// before the bind. Until then an ESME may send only bind, enquire_link,
+	// generic_nack or unbind, and the largest of them, a bind with every
+	// field at its maximum, is 98 octets; 512 leaves room for peers that
+	// overrun a field or two (the lenient decoder takes them), and for a
+	// submit_sm of ordinary size sent too early to get its
+	// ESME_RINVBNDSTS rather than a closed connection.
+	DefaultMaxUnboundPDULen = 512
 )
 
 // Config configures a Session. The zero value of every field is a documented default.
@@ -91,6 +101,16 @@ type Config struct {
 	// MaxPDULen is the largest command_length accepted. Zero means codec.DefaultMaxLen.
 	MaxPDULen int
 
+	// MaxUnboundPDULen is the largest command_length accepted before the
+	// session is bound (states OPEN and OUTBOUND); MaxPDULen applies from the
+	// bind on. A larger PDU is answered generic_nack ESME_RINVCMDLEN and the
+	// connection is closed, so a peer that has not authenticated cannot make
+	// the session read or hold a large PDU. Zero means
+	// DefaultMaxUnboundPDULen (512) in the SMSC role and MaxPDULen in the
+	// ESME role (the SMSC is a peer the ESME chose, and its bind_resp may
+	// carry vendor TLVs). A value above MaxPDULen means MaxPDULen.
+	MaxUnboundPDULen int
+
 	// Decode selects strict or lenient decoding of bodies. The zero value is strict.
 	Decode pdu.DecodeOptions
 
@@ -140,6 +160,16 @@ func (c *Config) setDefaults() {
 	if c.UnbindTimeout <= 0 {
 		c.UnbindTimeout = DefaultUnbindTimeout
 	}
+	if c.MaxPDULen <= 0 {
+		c.MaxPDULen = codec.DefaultMaxLen
+	}
+	if c.MaxUnboundPDULen <= 0 {
+		c.MaxUnboundPDULen = c.MaxPDULen
+		if c.Role == SMSC {
+			c.MaxUnboundPDULen = DefaultMaxUnboundPDULen
+		}
+	}
+	c.MaxUnboundPDULen = min(c.MaxUnboundPDULen, c.MaxPDULen)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -7,6 +7,11 @@
 // goroutine that writes to the connection: every PDU queued since its last write
 // goes out in one call, so throughput comes from batching. Requests from the
 // peer run in handlers off the read loop, at most Config.InboundWindow at once.
+// What an idle connection does not need is started when it is: the writer
+// with the first PDU queued, the timer loop with the first request sent or
+// the bind, handler goroutines with the first request to handle. A connection
+// that has not bound costs one goroutine (its read loop), a small read buffer
+// and, in the SMSC role, a runtime timer for the bind timeout.
 // Every request this side sends completes exactly once: with its response, a
 // timeout, its context's end, or the session's end.
 //
@@ -47,13 +52,17 @@ type Session struct {
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
-	mu       sync.Mutex // guards out, spare, gen, closed, closeErr
+	mu       sync.Mutex // guards out, spare, gen, writing, closed, closeErr, and starting the timer loop
 	pending  *pendingTable
 	out      []byte // PDUs queued for the writer
 	spare    []byte // the writer's other buffer
 	gen      uint64 // batch generation: incremented when the writer takes out
+	writing  bool   // the write loop has been started
 	closed   bool
 	closeErr error
+
+	timing    atomic.Bool // the timer loop has been started
+	bindTimer *time.Timer // SMSC role: closes the connection at the bind timeout; set in New under mu
 
 	// Written by the read loop at every PDU: a cache line of their own, away
 	// from what senders touch at every request.
@@ -118,11 +127,51 @@ func New(conn net.Conn, cfg Config) *Session {
 	s.lastTx.Store(now)
 	s.clock.Store(now)
 	s.systemID.Store("")
-	s.loops.Add(3)
+	s.loops.Add(1)
+	if cfg.Role == SMSC && cfg.BindTimeout > 0 {
+		// Under mu: bindExpired may run before the assignment, and its
+		// close must see everything above.
+		s.mu.Lock()
+		s.bindTimer = time.AfterFunc(cfg.BindTimeout, s.bindExpired)
+		s.mu.Unlock()
+	}
 	go s.readLoop()
-	go s.writeLoop()
-	go s.timerLoop()
 	return s
+}
+
+// bindExpired closes an SMSC-role connection that has not bound within the
+// bind timeout.
+func (s *Session) bindExpired() {
+	if st := s.State(); st == Open || st == Outbound {
+		s.cfg.Logger.Info("smpp: closing connection that did not bind in time", "remote", s.RemoteAddr().String(), "timeout", s.cfg.BindTimeout)
+		s.closeWith(fmt.Errorf("smpp: no bind within %s", s.cfg.BindTimeout))
+	}
+}
+
+// startTimers starts the timer loop, once: at the first request sent that
+// waits for a response, or at the bind, whichever comes first.
+func (s *Session) startTimers() {
+	if s.timing.Load() {
+		return
+	}
+	s.mu.Lock()
+	if !s.closed && !s.timing.Load() {
+		s.clock.Store(time.Now().UnixNano())
+		s.timing.Store(true)
+		s.loops.Add(1)
+		go s.timerLoop()
+	}
+	s.mu.Unlock()
+}
+
+// startWriter starts the write loop, once, when the first PDU is queued.
+// s.mu is held and s.closed is false.
+func (s *Session) startWriter() {
+	if !s.writing {
+		s.writing = true
+		s.loops.Add(1)
+		go s.writeLoop()
+	}
 }
 
 // Role returns the role this session plays.
@@ -177,8 +226,15 @@ func (s *Session) setState(to State) {
 	s.stateChanged(State(s.state.Swap(uint32(to))), to)
 }
 
-// stateChanged tells the observer of a state change, if it is one.
+// stateChanged starts the timers of a bound session and tells the observer
+// of a state change, if it is one.
 func (s *Session) stateChanged(from, to State) {
+	if to.Bound() && !from.Bound() {
+		if s.bindTimer != nil {
+			s.bindTimer.Stop()
+		}
+		s.startTimers()
+	}
 	if f := s.cfg.Observer.StateChange; f != nil && from != to {
 		f(s, from, to)
 	}
@@ -236,6 +292,7 @@ func (s *Session) writeHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint3
 		return ErrClosed
 	}
 	s.out = h.AppendBinary(s.out)
+	s.startWriter()
 	s.mu.Unlock()
 	s.wake()
 	return nil
@@ -260,8 +317,11 @@ func (s *Session) writePDUThen(seq uint32, status pdu.Status, p pdu.PDU, queued 
 	}
 	var err error
 	s.out, err = pdu.AppendPDU(s.out, seq, status, p)
-	if err == nil && queued != nil {
-		queued()
+	if err == nil {
+		s.startWriter()
+		if queued != nil {
+			queued()
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -340,11 +400,17 @@ func (s *Session) shut(reason error, flush bool) {
 	// A batch the writer has taken may be on the wire even if its Write has
 	// not returned (or failed half-way): count it as sent.
 	written := s.gen
+	writing := s.writing
+	bindTimer := s.bindTimer
 	s.mu.Unlock()
+	if bindTimer != nil {
+		bindTimer.Stop()
+	}
 	pending := s.pending.closeAll()
 
 	s.setState(Closed)
-	if flush {
+	if flush && writing {
+		// The writer sends what is queued, then closes the connection.
 		s.conn.SetWriteDeadline(time.Now().Add(s.cfg.UnbindTimeout))
 	} else {
 		s.conn.Close()
@@ -411,7 +477,18 @@ func (s *Session) Unbind(ctx context.Context) error {
 // readLoop reads PDUs until the connection fails.
 func (s *Session) readLoop() {
 	defer s.loops.Done()
+	// Until the session is bound, the reader's limit is MaxUnboundPDULen.
+	// A bind is handled on this loop, so the bound state is seen before the
+	// next PDU is read.
+	unbound := s.cfg.MaxUnboundPDULen < s.cfg.MaxPDULen
+	if unbound {
+		s.rd.SetMaxLen(s.cfg.MaxUnboundPDULen)
+	}
 	for {
+		if unbound && s.State().Bound() {
+			s.rd.SetMaxLen(s.cfg.MaxPDULen)
+			unbound = false
+		}
 		f, err := s.rd.Read()
 		if err != nil {
 			var le *codec.LengthError
@@ -828,11 +905,11 @@ func (w *responseWriter) Respond(body pdu.PDU, status pdu.Status) error {
 	return nil
 }
 
-// timerLoop runs the bind timeout, enquire_link, inactivity and response timers.
+// timerLoop runs the enquire_link, inactivity and response timers.
 func (s *Session) timerLoop() {
 	defer s.loops.Done()
 	tick := time.Second
-	for _, d := range []time.Duration{s.cfg.ResponseTimeout / 4, s.cfg.EnquireLinkInterval / 4, s.cfg.InactivityTimeout / 4, s.cfg.BindTimeout} {
+	for _, d := range []time.Duration{s.cfg.ResponseTimeout / 4, s.cfg.EnquireLinkInterval / 4, s.cfg.InactivityTimeout / 4} {
 		if d > 0 && d < tick {
 			tick = d
 		}
@@ -842,7 +919,6 @@ func (s *Session) timerLoop() {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	start := time.Now()
 	var seenReads, seenTx uint64
 	for {
 		select {
@@ -859,11 +935,6 @@ func (s *Session) timerLoop() {
 				s.lastTx.Store(now.UnixNano())
 			}
 			st := s.State()
-			if s.cfg.Role == SMSC && s.cfg.BindTimeout > 0 && (st == Open || st == Outbound) && now.Sub(start) >= s.cfg.BindTimeout {
-				s.cfg.Logger.Info("smpp: closing connection that did not bind in time", "remote", s.RemoteAddr().String(), "timeout", s.cfg.BindTimeout)
-				s.closeWith(fmt.Errorf("smpp: no bind within %s", s.cfg.BindTimeout))
-				return
-			}
 			if s.cfg.ResponseTimeout > 0 {
 				s.expire(now)
 			}
