@@ -12,4 +12,12 @@ var (
 	// ErrMaxConns is reported to Observer.ConnRejected for a connection refused
 	// because Server.MaxConns connections are open.
 	ErrMaxConns = errors.New("smpp: too many connections")
+	// ErrMaxUnboundConns is reported to Observer.ConnRejected for a
+	// connection refused because Server.MaxUnboundConns connections have not
+	// bound yet.
+	ErrMaxUnboundConns = errors.New("smpp: too many connections not bound")
+	// ErrMaxUnboundPerAddr is reported to Observer.ConnRejected for a
+	// connection refused because Server.MaxUnboundPerAddr connections from
+	// its address have not bound yet.
+	ErrMaxUnboundPerAddr = errors.New("smpp: too many connections not bound from this address")
 )

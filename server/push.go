@@ -129,7 +129,7 @@ func (s *Server) Outbind(ctx context.Context, addr string, o *pdu.Outbind) (*ses
 		handler = session.DefaultHandler
 	}
 	c := &conn{srv: s, nc: nc, handler: handler, bound: make(chan struct{})}
-	if err := s.track(c); err != nil {
+	if err := s.track(c, false); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (s *Server) Outbind(ctx context.Context, addr string, o *pdu.Outbind) (*ses
 		s.untrack(c)
 		return nil, ErrServerClosed
 	}
-	go s.run(c)
+	s.release(c)
 	sess := c.sess
 	if err := sess.Outbind(o); err != nil {
 		sess.Close()

@@ -4,7 +4,11 @@
 // request to a session.Handler, typically a ServeMux keyed by command id.
 //
 // Each connection is a session.Session: the server builds its Config from the
-// Server's fields. Before the handler, the server answers ESME_RTHROTTLED to
+// Server's fields. Until a connection has bound, it is held to little: at most
+// MaxUnboundConns such connections at once (MaxUnboundPerAddr from one
+// address), HandshakeTimeout for the TLS handshake, BindTimeout for the bind,
+// and PDUs of at most MaxUnboundPDULen octets; an idle one costs a goroutine
+// and a few KiB. Before the handler, the server answers ESME_RTHROTTLED to
 // submit_sm, submit_multi and data_sm beyond the account's rate, which is
 // shared by every bind of a system_id. Deliver and DataSM push to the bound
 // receivers of a system_id, round robin. Shutdown stops accepting, lets the
@@ -28,6 +32,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,9 +43,11 @@ import (
 
 // Defaults used for the zero values of Server.
 const (
-	DefaultAddr             = ":2775"
-	DefaultSystemID         = "SMSC"
-	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultAddr              = ":2775"
+	DefaultSystemID          = "SMSC"
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultMaxUnboundConns   = 1024
+	DefaultMaxUnboundPerAddr = 64
 )
 
 // Server is an SMPP server (SMSC). The zero value of every field is a
@@ -78,8 +85,24 @@ type Server struct {
 	TLSConfig *tls.Config
 
 	// HandshakeTimeout bounds the TLS handshake, which completes before any
-	// SMPP byte is read. Zero means 10 s.
+	// SMPP byte is read; a peer that has not finished it by then is
+	// disconnected. Zero means DefaultHandshakeTimeout (10 s).
 	HandshakeTimeout time.Duration
+
+	// MaxUnboundConns is the most connections open at once that have not
+	// bound: in their TLS handshake, or waiting to bind. A connection
+	// accepted beyond it is closed at once, before any TLS or SMPP byte, and
+	// counted in Stats.RejectedUnbound (and logged, at most once every 10 s).
+	// Bound sessions do not count, nor those Outbind dials. Zero means
+	// DefaultMaxUnboundConns (1,024); negative means no limit.
+	MaxUnboundConns int
+
+	// MaxUnboundPerAddr is MaxUnboundConns for the connections from one
+	// remote IP address (for IPv6, from one /64 prefix, which one host
+	// usually holds whole), so that one source cannot take every unbound
+	// slot: while it floods, other addresses still bind. Zero means
+	// DefaultMaxUnboundPerAddr (64); negative means no limit.
+	MaxUnboundPerAddr int
 
 	// Session settings, applied to every connection; their zero values are the
 	// session package's defaults (see session.Config).
@@ -92,6 +115,7 @@ type Server struct {
 	InactivityTimeout   time.Duration // zero: none
 	UnbindTimeout       time.Duration // zero: 5 s
 	MaxPDULen           int           // zero: codec.DefaultMaxLen
+	MaxUnboundPDULen    int           // before the bind (see session.Config); zero: 512
 	Decode              pdu.DecodeOptions
 
 	// MaxConns is the most connections open at once (bound or not); a
@@ -115,9 +139,13 @@ type Server struct {
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
 	systems   map[string]*systemState
+	unbound   map[netip.Addr]int // connections counted against MaxUnboundPerAddr, by addrKey
 	closing   bool
-	wg        sync.WaitGroup // connection goroutines
+	wg        sync.WaitGroup // connections not yet released
 	stats     stats
+
+	refusedLogAt atomic.Int64  // unix nanos of the last log of refused connections
+	refusedLogN  atomic.Uint64 // Stats.RejectedUnbound at that log
 }
 
 // Observer is a set of hooks for metrics and logs. They run on the server's
@@ -127,8 +155,9 @@ type Observer struct {
 	Session session.Observer
 	// ConnAccepted is called for every connection accepted (after TLS).
 	ConnAccepted func(remote net.Addr)
-	// ConnRejected is called for a connection refused: ErrMaxConns, a failed
-	// TLS handshake, or the server closing.
+	// ConnRejected is called for a connection refused: ErrMaxConns,
+	// ErrMaxUnboundConns, ErrMaxUnboundPerAddr, a failed TLS handshake, or
+	// the server closing.
 	ConnRejected func(remote net.Addr, err error)
 	// Bind is called for every bind with the status it is answered with.
 	Bind func(r *BindRequest, status pdu.Status)
@@ -141,31 +170,35 @@ type Observer struct {
 }
 
 type stats struct {
-	accepted, rejected, binds, bindsRefused, throttled atomic.Uint64
-	open, bound                                        atomic.Int64
+	accepted, rejected, rejectedUnbound, binds, bindsRefused, throttled atomic.Uint64
+	open, unbound, bound                                                atomic.Int64
 }
 
 // Stats are counters since the server was created.
 type Stats struct {
-	Accepted     uint64 // connections accepted
-	Rejected     uint64 // connections refused (MaxConns, TLS, closing)
-	Binds        uint64 // binds accepted
-	BindsRefused uint64 // binds refused
-	Throttled    uint64 // requests answered ESME_RTHROTTLED by the rate limit or a drain
-	Open         int64  // connections open now
-	Bound        int64  // sessions bound now
+	Accepted        uint64 // connections accepted
+	Rejected        uint64 // connections refused (MaxConns, the unbound limits, TLS, closing)
+	RejectedUnbound uint64 // connections refused by MaxUnboundConns or MaxUnboundPerAddr (also in Rejected)
+	Binds           uint64 // binds accepted
+	BindsRefused    uint64 // binds refused
+	Throttled       uint64 // requests answered ESME_RTHROTTLED by the rate limit or a drain
+	Open            int64  // connections open now
+	Unbound         int64  // connections open now that count against MaxUnboundConns (not bound yet)
+	Bound           int64  // sessions bound now
 }
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats {
 	return Stats{
-		Accepted:     s.stats.accepted.Load(),
-		Rejected:     s.stats.rejected.Load(),
-		Binds:        s.stats.binds.Load(),
-		BindsRefused: s.stats.bindsRefused.Load(),
-		Throttled:    s.stats.throttled.Load(),
-		Open:         s.stats.open.Load(),
-		Bound:        s.stats.bound.Load(),
+		Accepted:        s.stats.accepted.Load(),
+		Rejected:        s.stats.rejected.Load(),
+		RejectedUnbound: s.stats.rejectedUnbound.Load(),
+		Binds:           s.stats.binds.Load(),
+		BindsRefused:    s.stats.bindsRefused.Load(),
+		Throttled:       s.stats.throttled.Load(),
+		Open:            s.stats.open.Load(),
+		Unbound:         s.stats.unbound.Load(),
+		Bound:           s.stats.bound.Load(),
 	}
 }
 
@@ -179,6 +212,8 @@ type conn struct {
 	sys      *systemState // set by the bind, on the read loop, before any handler runs
 	draining atomic.Bool
 	closed   bool          // guarded by Server.mu: no more registration
+	addr     netip.Addr    // the remote address's addrKey
+	unbound  bool          // guarded by Server.mu: counted against the unbound limits
 	bound    chan struct{} // outbind only: closed when bound
 	boundMu  sync.Once
 }
@@ -329,9 +364,12 @@ func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
 			return err
 		}
 		delay = 0
-		c := &conn{srv: s, nc: nc, handler: handler}
-		if err := s.track(c); err != nil {
+		c := &conn{srv: s, nc: nc, handler: handler, addr: addrKey(nc.RemoteAddr())}
+		if err := s.track(c, true); err != nil {
 			s.reject(nc, err)
+			if err == ErrMaxUnboundConns || err == ErrMaxUnboundPerAddr {
+				s.refusedUnbound(nc.RemoteAddr(), err)
+			}
 			continue
 		}
 		go s.serveConn(c, tlsCfg)
@@ -357,8 +395,61 @@ func (s *Server) reject(nc net.Conn, err error) {
 	nc.Close()
 }
 
-// track registers a new connection, or says why it is refused.
-func (s *Server) track(c *conn) error {
+// refusedUnbound logs connections refused by the unbound limits, at most
+// once every refusedLogEvery, with the number refused since the last log.
+func (s *Server) refusedUnbound(remote net.Addr, err error) {
+	s.stats.rejectedUnbound.Add(1)
+	now := time.Now().UnixNano()
+	last := s.refusedLogAt.Load()
+	if last != 0 && now-last < int64(refusedLogEvery) || !s.refusedLogAt.CompareAndSwap(last, now) {
+		return
+	}
+	n := s.stats.rejectedUnbound.Load()
+	since := n - s.refusedLogN.Swap(n)
+	s.logError("smpp: refusing connections that have not bound", "err", err, "refused", since,
+		"unbound", s.stats.unbound.Load(), "last_remote", remote.String())
+}
+
+// refusedLogEvery is the shortest time between two logs of refused connections.
+const refusedLogEvery = 10 * time.Second
+
+// addrKey returns what MaxUnboundPerAddr counts the connections of a remote
+// address under: its IP address, or for IPv6 its /64 prefix. Addresses that
+// are not IP (a pipe) share the zero Addr.
+func addrKey(a net.Addr) netip.Addr {
+	var ip netip.Addr
+	switch a := a.(type) {
+	case nil:
+	case *net.TCPAddr:
+		ip = a.AddrPort().Addr()
+	default:
+		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+			ip = ap.Addr()
+		}
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			ip = p.Addr()
+		}
+	}
+	return ip
+}
+
+func (s *Server) maxUnbound() (total, perAddr int) {
+	total, perAddr = s.MaxUnboundConns, s.MaxUnboundPerAddr
+	if total == 0 {
+		total = DefaultMaxUnboundConns
+	}
+	if perAddr == 0 {
+		perAddr = DefaultMaxUnboundPerAddr
+	}
+	return total, perAddr
+}
+
+// track registers a new connection, counted against the unbound limits if
+// unbound is set, or says why it is refused.
+func (s *Server) track(c *conn, unbound bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -366,6 +457,21 @@ func (s *Server) track(c *conn) error {
 	}
 	if s.MaxConns > 0 && len(s.conns) >= s.MaxConns {
 		return ErrMaxConns
+	}
+	if unbound {
+		total, perAddr := s.maxUnbound()
+		if perAddr > 0 && s.unbound[c.addr] >= perAddr {
+			return ErrMaxUnboundPerAddr
+		}
+		if total > 0 && s.stats.unbound.Load() >= int64(total) {
+			return ErrMaxUnboundConns
+		}
+		if s.unbound == nil {
+			s.unbound = make(map[netip.Addr]int)
+		}
+		s.unbound[c.addr]++
+		s.stats.unbound.Add(1)
+		c.unbound = true
 	}
 	if s.conns == nil {
 		s.conns = make(map[*conn]struct{})
@@ -376,9 +482,25 @@ func (s *Server) track(c *conn) error {
 	return nil
 }
 
+// releaseUnbound stops counting c against the unbound limits: it has bound,
+// or closed. s.mu is held.
+func (s *Server) releaseUnbound(c *conn) {
+	if !c.unbound {
+		return
+	}
+	c.unbound = false
+	s.stats.unbound.Add(-1)
+	if n := s.unbound[c.addr] - 1; n > 0 {
+		s.unbound[c.addr] = n
+	} else {
+		delete(s.unbound, c.addr)
+	}
+}
+
 func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.releaseUnbound(c)
 	s.mu.Unlock()
 	s.stats.open.Add(-1)
 	s.wg.Done()
@@ -424,7 +546,7 @@ func (s *Server) serveConn(c *conn, tlsCfg *tls.Config) {
 	if f := s.Observer.ConnAccepted; f != nil {
 		f(nc.RemoteAddr())
 	}
-	s.run(c)
+	s.release(c)
 }
 
 // start creates the session of c on nc, unless the server is closing.
@@ -439,16 +561,19 @@ func (s *Server) start(c *conn, nc net.Conn) bool {
 	return true
 }
 
-// run waits for the session of c to end, then releases what it held.
-func (s *Server) run(c *conn) {
+// release arranges for what c holds to be released once its session has
+// ended, without a goroutine waiting for it meanwhile.
+func (s *Server) release(c *conn) {
 	sess := c.sess
-	<-sess.Done()
-	s.unregister(c)
-	sess.Wait()
-	s.untrack(c)
-	if f := s.Observer.SessionClosed; f != nil {
-		f(sess, sess.Err())
-	}
+	context.AfterFunc(sess.Context(), func() {
+		<-sess.Done()
+		s.unregister(c)
+		sess.Wait()
+		s.untrack(c)
+		if f := s.Observer.SessionClosed; f != nil {
+			f(sess, sess.Err())
+		}
+	})
 }
 
 func (s *Server) sessionConfig(c *conn) session.Config {
@@ -467,6 +592,7 @@ func (s *Server) sessionConfig(c *conn) session.Config {
 		InactivityTimeout:   s.InactivityTimeout,
 		UnbindTimeout:       s.UnbindTimeout,
 		MaxPDULen:           s.MaxPDULen,
+		MaxUnboundPDULen:    s.MaxUnboundPDULen,
 		Decode:              s.Decode,
 		Observer:            s.Observer.Session,
 		Logger:              s.logger(),
@@ -541,6 +667,7 @@ func (s *Server) register(c *conn, systemID string, acct *Account) pdu.Status {
 	st.conns = append(st.conns, c)
 	c.sys = st
 	s.stats.bound.Add(1)
+	s.releaseUnbound(c)
 	return pdu.ESME_ROK
 }
 
