@@ -247,7 +247,7 @@ func TestReloadKeepsBinds(t *testing.T) {
 	c := dialDemo(t, a, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := client.Dial(ctx, a.PlainAddr, client.Config{SystemID: "second", Password: "pw123456", Logger: quietLogger()}); !errors.Is(err, pdu.ESME_RINVSYSID) {
+	if _, err := client.Dial(ctx, a.PlainAddr, client.Config{SystemID: "second", Password: "pw123456", Logger: quietLogger()}); !errors.Is(err, bindRefused) {
 		t.Fatalf("unknown account before reload: %v", err)
 	}
 	write("  - system_id: demo\n    password: demo1234\n  - system_id: second\n    password: pw123456\n")
@@ -284,7 +284,7 @@ func TestFailedBindsRateLimited(t *testing.T) {
 			t.Fatalf("bad password %d: %v", i, err)
 		}
 	}
-	// Now even the right password is refused from this address, for a while.
+	// Now even the right password of demo is refused from this address, for a while.
 	if _, err := client.Dial(ctx, a.PlainAddr, client.Config{SystemID: "demo", Password: "demo1234", Logger: quietLogger()}); !errors.Is(err, pdu.ESME_RBINDFAIL) {
 		t.Fatalf("after 3 failures: %v", err)
 	}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -124,6 +125,8 @@ type app struct {
 	HTTPAddr   string
 	SimAddr    string
 	Cert       string // certificate fingerprint
+	TrustFile  string // the CA file clients should trust, for a generated certificate
+	stopOnce   sync.Once
 }
 
 // start opens the store, starts the simulator, the upstream clients, the
@@ -183,11 +186,11 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	gw.run()
 
 	// Listeners.
-	tc, fp, err := tlsConfig(cfg)
+	tc, fp, trust, err := tlsConfig(cfg, log)
 	if err != nil {
 		return fail(err)
 	}
-	a.Cert = fp
+	a.Cert, a.TrustFile = fp, trust
 	tl, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fail(fmt.Errorf("listening on %s: %w", cfg.Listen, err))
@@ -215,17 +218,24 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		a.httpSrv = &http.Server{Handler: gw.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
 		go a.httpSrv.Serve(hl)
 	}
-	a.banner(cfg)
+	a.banner(bannerOut, cfg)
 	return a, nil
 }
 
 // bannerOut receives the start-up banner (tests silence it).
 var bannerOut io.Writer = os.Stdout
 
-func (a *app) banner(cfg *Config) {
-	printf := func(format string, args ...any) { fmt.Fprintf(bannerOut, format, args...) }
+// banner writes how to connect. It never prints a password from a
+// configuration file (the banner ends up in logs and terminals' scrollback):
+// only the built-in demo account's, which the README publishes, when the
+// gateway runs on its embedded defaults.
+func (a *app) banner(w io.Writer, cfg *Config) {
+	printf := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	printf("SMPP gateway ready\n")
 	printf("  SMPP over TLS 1.3:  %s   (certificate SHA-256 %s)\n", a.Addr, a.Cert)
+	if a.TrustFile != "" {
+		printf("  TLS trust:          clients verify the gateway with %s (the CA of this one certificate)\n", a.TrustFile)
+	}
 	if a.PlainAddr != "" {
 		printf("  SMPP plaintext:     %s   (tests and captures only)\n", a.PlainAddr)
 	}
@@ -236,19 +246,53 @@ func (a *app) banner(cfg *Config) {
 		printf("  upstream simulator: %s\n", a.SimAddr)
 	}
 	printf("  data folder:        %s\n", cfg.DataDir)
-	for _, ac := range cfg.Accounts {
-		if ac.Password != "" {
-			printf("  account:            system_id=%s password=%s (%.0f msg/s)\n", ac.SystemID, ac.Password, ac.Rate)
+	demo := a.builtinDemo(cfg)
+	var try *AccountConfig
+	for i, ac := range cfg.Accounts {
+		if ac.SystemID == demo {
+			printf("  account:            system_id=%s password=%s (%.0f msg/s; the built-in demo account: -config FILE replaces it)\n", ac.SystemID, ac.Password, ac.Rate)
 		} else {
 			printf("  account:            system_id=%s (%.0f msg/s)\n", ac.SystemID, ac.Rate)
 		}
+		if try == nil && (ac.Password != "" || ac.PasswordHash != "") {
+			try = &cfg.Accounts[i]
+		}
 	}
-	if len(cfg.Accounts) > 0 && cfg.Accounts[0].Password != "" {
-		ac := cfg.Accounts[0]
-		_, port, _ := net.SplitHostPort(a.Addr)
-		printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
-			port, ac.SystemID, ac.Password)
+	if try == nil {
+		return
 	}
+	_, port, err := net.SplitHostPort(a.Addr)
+	if err != nil {
+		port = "2775"
+	}
+	pw := "'PASSWORD'"
+	if try.SystemID == demo {
+		pw = try.Password
+	}
+	printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
+		port, try.SystemID, pw)
+	if try.SystemID != demo {
+		from := "the configuration"
+		if a.configPath != "" {
+			from = a.configPath
+		}
+		printf("  (PASSWORD: the password of %s in %s; the gateway does not print it)\n", try.SystemID, from)
+	}
+}
+
+// builtinDemo is the system_id of the built-in demo account when the gateway
+// runs on its embedded defaults with that account as it is, or "".
+func (a *app) builtinDemo(cfg *Config) string {
+	if a.configPath != "" {
+		return ""
+	}
+	def := defaultConfig().Accounts[0]
+	for _, ac := range cfg.Accounts {
+		if ac.SystemID == def.SystemID && ac.Password == def.Password && ac.PasswordHash == "" {
+			return ac.SystemID
+		}
+	}
+	return ""
 }
 
 // reload re-reads the configuration file and applies accounts and routes
@@ -280,8 +324,13 @@ func (a *app) reload() error {
 	return nil
 }
 
-// shutdown unbinds every ESME, stops routing, closes the upstreams and the store.
+// shutdown unbinds every ESME, stops routing, closes the upstreams and the
+// store. Only the first call does anything.
 func (a *app) shutdown(ctx context.Context) {
+	a.stopOnce.Do(func() { a.stop(ctx) })
+}
+
+func (a *app) stop(ctx context.Context) {
 	for _, l := range a.listeners {
 		l.Close()
 	}
