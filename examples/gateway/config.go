@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esmsafrica/smpp/server"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	EnquireLink     Duration         `yaml:"enquire_link"`
 	Window          int              `yaml:"window"`           // inbound window per bind
 	DeliverWindow   int              `yaml:"deliver_window"`   // deliver_sm in flight per ESME bind; 0 = window
+	DeliverTimeout  Duration         `yaml:"deliver_timeout"`  // wait for an ESME's deliver_sm_resp; 0 = 30 s
 	DefaultValidity Duration         `yaml:"default_validity"` // when submit_sm has no validity_period
 	Retention       Duration         `yaml:"retention"`        // how long final messages stay queryable
 	Accounts        []AccountConfig  `yaml:"accounts"`
@@ -34,6 +36,7 @@ type Config struct {
 	MORoutes        []MORouteConfig  `yaml:"mo_routes"`
 	Simulator       *SimConfig       `yaml:"simulator"` // embedded operator simulator; nil = none
 	FailedBinds     RateConfig       `yaml:"failed_binds"`
+	Unbound         UnboundConfig    `yaml:"unbound"`
 	GC              GCConfig         `yaml:"gc"`
 	Store           StoreConfig      `yaml:"store"`
 }
@@ -204,6 +207,16 @@ type SimConfig struct {
 	DedupeTLV uint16   `yaml:"dedupe_tlv"`
 }
 
+// UnboundConfig limits the connections that have not bound yet (in their
+// TLS handshake or waiting to bind), so that unauthenticated peers cannot
+// exhaust the gateway; bind_timeout closes each after 30 s at the latest.
+// The defaults are the server package's.
+type UnboundConfig struct {
+	HandshakeTimeout Duration `yaml:"handshake_timeout"` // TLS handshake; default 10s
+	MaxConns         int      `yaml:"max_conns"`         // at once, in all; default 1024; -1 = no limit
+	MaxPerAddr       int      `yaml:"max_per_addr"`      // at once, from one IP address (IPv6: one /64); default 64; -1 = no limit
+}
+
 // RateConfig is a rate with a burst.
 type RateConfig struct {
 	PerMinute float64 `yaml:"per_minute"`
@@ -258,6 +271,11 @@ func defaultConfig() *Config {
 			DLRDelay: Duration(100 * time.Millisecond), DedupeTLV: defaultDedupeTag,
 		},
 		FailedBinds: RateConfig{PerMinute: 20, Burst: 10},
+		Unbound: UnboundConfig{
+			HandshakeTimeout: Duration(server.DefaultHandshakeTimeout),
+			MaxConns:         server.DefaultMaxUnboundConns,
+			MaxPerAddr:       server.DefaultMaxUnboundPerAddr,
+		},
 	}
 }
 
@@ -292,6 +310,9 @@ func (c *Config) validate() error {
 	}
 	if c.GC.Percent < -1 {
 		return fmt.Errorf("gc.percent %d: want -1 (off), 0 (default) or a percentage", c.GC.Percent)
+	}
+	if d := c.Unbound.HandshakeTimeout.D(); d < 0 {
+		return fmt.Errorf("unbound.handshake_timeout %s: want a positive duration (0: 10s)", d)
 	}
 	seen := map[string]bool{}
 	for i := range c.Accounts {

@@ -63,7 +63,12 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	start  time.Time
+	// The dispatchers stop first at shutdown, so that no submit leaves
+	// while the upstream clients close.
+	dispatching  context.Context
+	stopDispatch context.CancelFunc
+	dispatchWG   sync.WaitGroup
+	start        time.Time
 
 	recovered []*store.Message // found at start-up, queued once routing runs
 }
@@ -122,6 +127,7 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	gw.cfg.Store(cfg)
 	gw.accounts.Store(as)
 	gw.ctx, gw.cancel = context.WithCancel(context.Background())
+	gw.dispatching, gw.stopDispatch = context.WithCancel(gw.ctx)
 
 	mux := server.NewServeMux()
 	mux.HandleFunc(pdu.SubmitSMID, gw.handleSubmit)
@@ -135,15 +141,21 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		SystemID:            cfg.SystemID,
 		Authenticate:        gw.authenticate,
 		BindTimeout:         cfg.BindTimeout.D(),
+		HandshakeTimeout:    cfg.Unbound.HandshakeTimeout.D(),
+		MaxUnboundConns:     cfg.Unbound.MaxConns,
+		MaxUnboundPerAddr:   cfg.Unbound.MaxPerAddr,
 		EnquireLinkInterval: cfg.EnquireLink.D(),
 		InboundWindow:       cfg.Window,
 		// Receipts and MO in flight to one ESME bind. An ESME with a
 		// smaller window answers the excess with ESME_RTHROTTLED, and
 		// the pusher sends it again shortly.
-		Window:   cfg.DeliverWindow,
-		Decode:   pdu.DecodeOptions{Lenient: true},
-		Logger:   log,
-		Observer: m.serverObserver(gw),
+		Window: cfg.DeliverWindow,
+		// A delivery unanswered this long goes to another bind of the
+		// account; a bind that lets a few in a row time out is unbound.
+		ResponseTimeout: cfg.DeliverTimeout.D(),
+		Decode:          pdu.DecodeOptions{Lenient: true},
+		Logger:          log,
+		Observer:        m.serverObserver(gw),
 	}
 	return gw, nil
 }

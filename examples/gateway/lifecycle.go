@@ -54,22 +54,16 @@ func (gw *Gateway) recover() error {
 		gw.resent.Store(m.ID, struct{}{})
 	}
 	gw.recovered = requeue
-	accts, err := gw.store.Accounts()
-	if err != nil {
-		return err
-	}
-	for _, a := range accts {
-		if err := gw.loadDeliveries(gw.pusherFor(a)); err != nil {
-			return err
-		}
-	}
+	// The deliveries waiting in the store for ESMEs (and the receipts
+	// queued just above) are read by each account's pusher when a
+	// receiver binds: a pusher starts by reading the store.
 	return nil
 }
 
 // run starts routing and the housekeeping loops.
 func (gw *Gateway) run() {
 	for i := 0; i < dispatchers; i++ {
-		gw.wg.Add(1)
+		gw.dispatchWG.Add(1)
 		go gw.dispatchLoop()
 	}
 	for i := 0; i < completionWorkers; i++ {
@@ -116,8 +110,13 @@ func (gw *Gateway) run() {
 func (gw *Gateway) upstreamBack() { gw.retryQ.releaseAll() }
 
 // stop ends routing and closes the upstream clients, waiting for what is in
-// flight within ctx.
+// flight within ctx. A graceful stop leaves nothing in doubt: no submit
+// leaves once it began, the answers to those in flight are recorded (a
+// message sent back to the queue is written Queued again), and only a
+// submit still unanswered when ctx ends is marked UNKNOWN.
 func (gw *Gateway) stop(ctx context.Context) {
+	gw.stopDispatch()
+	gw.dispatchWG.Wait()
 	gw.upMu.RLock()
 	ups := make([]*upstream, 0, len(gw.upstreams))
 	for _, u := range gw.upstreams {

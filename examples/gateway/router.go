@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
@@ -31,10 +30,10 @@ const (
 
 // dispatchLoop sends queued messages to their upstreams.
 func (gw *Gateway) dispatchLoop() {
-	defer gw.wg.Done()
+	defer gw.dispatchWG.Done()
 	for {
 		select {
-		case <-gw.ctx.Done():
+		case <-gw.dispatching.Done():
 			return
 		case m := <-gw.queue:
 			gw.metrics.queued.Dec()
@@ -182,7 +181,8 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 		}
 		m.State, m.UpstreamID = store.Enroute, upstreamID
 		if err := gw.store.MapUpstream(m, key, false); err != nil {
-			gw.log.Error("store: map upstream id", "err", err, "id", m.ID)
+			// Its receipt is still matched from memory below.
+			gw.storeFailed("recording the upstream's message id", m.ID, err)
 		}
 		gw.cache(m)
 		gw.upIDs.Store(u.name+"\x00"+key, m.ID)
@@ -198,6 +198,13 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 		// Refused or never written: safe to send again. ESME_RINVBNDSTS is
 		// what an upstream answers while it unbinds (a graceful restart).
 		m.State = store.Queued
+		if u.dedupe == 0 {
+			// The store says Inflight (see dispatch): left so, a restart
+			// would take it for a message in doubt and never send it.
+			if err := gw.store.Update(m, false); err != nil {
+				gw.storeFailed("returning a message to the queue", m.ID, err)
+			}
+		}
 		gw.retry(m)
 	case isMaybeSent(err):
 		if u.dedupe != 0 {
@@ -577,271 +584,14 @@ func (gw *Gateway) onMO(u *upstream, d *client.Delivery) error {
 	return gw.queueDelivery(acct, out)
 }
 
-// --- deliveries to ESMEs ---
-
-// queueDelivery stores a deliver_sm for an account durably and hands it to
-// the account's pusher.
-func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
-	body, err := d.AppendBinary(nil)
-	if err != nil {
-		return err
-	}
-	sd := &store.Delivery{Account: acct, Body: body, Created: time.Now()}
-	if err := gw.store.AddDelivery(sd, true); err != nil {
-		return err
-	}
-	gw.pusherFor(acct).add(sd, d)
-	return nil
-}
-
-// maxHeld bounds the deliveries a pusher keeps in memory; beyond it they stay
-// only in the store and are read back when the queue has drained.
-const maxHeld = 200000
-
-// pusher sends one account's queued deliveries to its bound receivers, in
-// order, through their windows. Deliveries live in the store until the ESME
-// acknowledges them; the pusher keeps them in memory too, so that sending
-// needs no store scan (a scan walks over every deleted entry).
-type pusher struct {
-	acct    string
-	kick    chan struct{}
-	mu      sync.Mutex
-	queue   []held
-	spilled bool   // deliveries beyond maxHeld are only in the store
-	loading bool   // loadDeliveries is reading the store
-	maxSeq  uint64 // highest Seq ever held in memory
-
-	retrying atomic.Bool // a wake is scheduled after a refused delivery
-
-	// Deliveries in flight to the account's receivers, and the most
-	// allowed (see sent), up to the receivers' windows together: a receiver
-	// whose window is smaller than the gateway's refuses the excess.
-	// waiting is set while the pusher waits for room.
-	inflight, limit, maxLimit atomic.Int64
-	credit                    atomic.Int64 // accepted since the limit last grew
-	waiting                   atomic.Bool
-}
-
-// sent records the answer to a delivery and adjusts the limit. A refusal
-// brings it down to what is still in flight, which is what the receivers
-// took; then it grows by one for each limit's worth of accepted deliveries
-// (by about one per round trip). Steps lost to races between answers do not
-// matter.
-func (p *pusher) sent(ok bool) {
-	in := p.inflight.Add(-1)
-	if !ok {
-		p.limit.Store(max(1, in))
-		p.credit.Store(0)
-	} else if l := p.limit.Load(); l < p.maxLimit.Load() && p.credit.Add(1) >= l {
-		p.credit.Store(0)
-		p.limit.CompareAndSwap(l, l+1)
-	}
-	if p.waiting.Swap(false) {
-		p.wake()
-	}
-}
-
-// held is a delivery in a pusher's memory: as stored, and decoded.
-type held struct {
-	d   *store.Delivery
-	pdu *pdu.DeliverSM
-}
-
-func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
-	p.mu.Lock()
-	if len(p.queue) >= maxHeld || p.spilled || p.loading {
-		// While the store is being read back, a new delivery stays in the
-		// store only: the reading may or may not see it, and the next
-		// reading (spilled) will.
-		p.spilled = true
-	} else {
-		p.queue = append(p.queue, held{d, dsm})
-		p.maxSeq = max(p.maxSeq, d.Seq)
-	}
-	p.mu.Unlock()
-	p.wake()
-}
-
-// retrySoon wakes the pusher after refusedBackoff, once for all the
-// deliveries refused meanwhile.
-func (p *pusher) retrySoon() {
-	if p.retrying.CompareAndSwap(false, true) {
-		time.AfterFunc(refusedBackoff, func() {
-			p.retrying.Store(false)
-			p.wake()
-		})
-	}
-}
-
-// refusedBackoff is how long a pusher waits after an ESME refused a delivery.
-const refusedBackoff = 50 * time.Millisecond
-
-func (p *pusher) wake() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
-}
-
-// pusherFor returns the account's pusher, starting it on first use.
-func (gw *Gateway) pusherFor(acct string) *pusher {
-	gw.pushMu.Lock()
-	defer gw.pushMu.Unlock()
-	p := gw.pushers[acct]
-	if p == nil {
-		p = &pusher{acct: acct, kick: make(chan struct{}, 1)}
-		gw.pushers[acct] = p
-		gw.wg.Add(1)
-		go gw.push(p)
-	}
-	return p
-}
-
-// kickDeliveries wakes an account's pusher (a receiver bound).
-func (gw *Gateway) kickDeliveries(acct string) { gw.pusherFor(acct).wake() }
-
-// loadDeliveries reads an account's deliveries from the store into memory
-// (at start-up, and after a spill).
-func (gw *Gateway) loadDeliveries(p *pusher) error {
-	p.mu.Lock()
-	from := p.maxSeq
-	p.spilled = false
-	p.loading = true
-	p.mu.Unlock()
-	var batch []held
-	err := gw.store.Deliveries(p.acct, func(d *store.Delivery) bool {
-		if d.Seq <= from {
-			return true
-		}
-		dsm := &pdu.DeliverSM{}
-		if err := dsm.UnmarshalBinary(d.Body); err != nil {
-			gw.store.RemoveDelivery(p.acct, d.Seq)
-			return true
-		}
-		batch = append(batch, held{d, dsm})
-		return len(batch) < maxHeld
-	})
-	p.mu.Lock()
-	p.loading = false
-	p.queue = append(p.queue, batch...)
-	if n := len(batch); n > 0 {
-		p.maxSeq = max(p.maxSeq, batch[n-1].d.Seq)
-		if n == maxHeld {
-			p.spilled = true
-		}
-	}
-	p.mu.Unlock()
-	return err
-}
-
-func (gw *Gateway) push(p *pusher) {
-	defer gw.wg.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	var rr int
-	var batch []held
-	for {
-		select {
-		case <-gw.ctx.Done():
-			return
-		case <-p.kick:
-		case <-t.C:
-		}
-		for gw.pushBatch(p, &batch, &rr) {
-		}
-	}
-}
-
-// pushBatch sends the account's receivers a batch of its queue (reading the
-// store back first if deliveries spilled there), and reports whether to go
-// on with the next one. It stops when nobody receives, nothing is queued,
-// the limit of deliveries in flight is reached (an answer wakes the pusher)
-// or a receiver went away. batch is its scratch space; rr turns the receivers.
-func (gw *Gateway) pushBatch(p *pusher, batch *[]held, rr *int) bool {
-	// One look at the receivers and the queue per batch.
-	rx := gw.srv.Receivers(p.acct)
-	if len(rx) == 0 {
-		return false
-	}
-	p.mu.Lock()
-	if len(p.queue) == 0 {
-		spilled := p.spilled
-		p.mu.Unlock()
-		if spilled {
-			gw.loadDeliveries(p)
-		}
-		return spilled
-	}
-	n := min(len(p.queue), pushBatchSize)
-	*batch = append((*batch)[:0], p.queue[:n]...)
-	clear(p.queue[:n])
-	p.queue = p.queue[n:]
-	p.mu.Unlock()
-
-	// Room for len(rx) full windows at most; after a refusal, for fewer
-	// (see sent).
-	most := int64(len(rx) * gw.cfg.Load().DeliverWindow)
-	p.maxLimit.Store(most)
-	if l := p.limit.Load(); l == 0 || l > most {
-		p.limit.Store(most)
-	}
-	for i, h := range *batch {
-		if p.inflight.Load() >= p.limit.Load() {
-			// Wait for answers; the rest keep their place.
-			p.waiting.Store(true)
-			p.putBack((*batch)[i:])
-			// Go on if an answer came meanwhile.
-			return p.inflight.Load() < p.limit.Load() && p.waiting.Swap(false)
-		}
-		p.inflight.Add(1)
-		s := rx[*rr%len(rx)]
-		*rr++
-		// No per-delivery context: a full window waits for the receiver's
-		// answers or its end (shutdown ends it).
-		err := s.SendFunc(context.Background(), h.pdu, func(c *session.Call) {
-			if _, err := c.Result(); err != nil {
-				// Refused (ESME_RTHROTTLED: the ESME's window is smaller
-				// than ours) or lost: keep it and try again shortly.
-				p.putBack([]held{h})
-				p.sent(false)
-				p.retrySoon()
-				return
-			}
-			p.sent(true)
-			gw.later(func() {
-				gw.store.RemoveDelivery(p.acct, h.d.Seq)
-				gw.metrics.delivered.WithLabelValues(p.acct).Inc()
-			})
-		})
-		if err != nil {
-			// The callback put h back; the rest of the batch goes back
-			// too, and the receivers are looked at again at the next wake.
-			p.putBack((*batch)[i+1:])
-			return false
-		}
-	}
-	return true
-}
-
-// putBack returns deliveries taken from the queue to its front.
-func (p *pusher) putBack(hs []held) {
-	if len(hs) == 0 {
-		return
-	}
-	p.mu.Lock()
-	p.queue = append(append(make([]held, 0, len(hs)+len(p.queue)), hs...), p.queue...)
-	p.mu.Unlock()
-}
-
-// pushBatchSize is how many deliveries a pusher takes from its queue at a time.
-const pushBatchSize = 64
-
 // later runs f on a completion worker: callbacks that run on a session's read
-// loop must not block it with store writes.
+// loop must not block it with store writes. Once the gateway stops, f runs
+// at once: nothing handed over is dropped.
 func (gw *Gateway) later(f func()) {
 	select {
 	case gw.work <- f:
 	case <-gw.ctx.Done():
+		f()
 	}
 }
 

@@ -27,13 +27,19 @@ type rawESME struct {
 
 func dialRaw(t *testing.T, addr, systemID, password string) *rawESME {
 	t.Helper()
+	return dialRawAs(t, addr, pdu.BindTransceiverID, systemID, password)
+}
+
+// dialRawAs binds with bind_transmitter, bind_receiver or bind_transceiver.
+func dialRawAs(t *testing.T, addr string, mode pdu.CommandID, systemID, password string) *rawESME {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
 	e := &rawESME{t: t, nc: nc, r: codec.NewReader(nc, codec.DefaultMaxLen)}
-	b, err := pdu.AppendPDU(nil, 1, 0, &pdu.Bind{SystemID: systemID, Password: password, InterfaceVersion: 0x34})
+	b, err := pdu.AppendPDU(nil, 1, 0, &pdu.Bind{ID: mode, SystemID: systemID, Password: password, InterfaceVersion: 0x34})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,15 +226,17 @@ func (s *Memory) RemoveDelivery(account string, seq uint64) error {
 	return nil
 }
 
-// Deliveries calls fn with copies of the account's deliveries in Seq order
-// until fn returns false. fn may call the store.
-func (s *Memory) Deliveries(account string, fn func(*Delivery) bool) error {
+// Deliveries calls fn with copies of the account's deliveries from Seq from
+// on, in Seq order, until fn returns false. fn may call the store.
+func (s *Memory) Deliveries(account string, from uint64, fn func(*Delivery) bool) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
 	var ds []*Delivery
 	for _, d := range s.dels[account] {
-		ds = append(ds, cloneDelivery(d))
+		if d.Seq >= from {
+			ds = append(ds, cloneDelivery(d))
+		}
 	}
 	s.mu.Unlock()
 	slices.SortFunc(ds, func(a, b *Delivery) int {

@@ -534,15 +534,16 @@ func (p *Pebble) RemoveDelivery(account string, seq uint64) error {
 	return p.commit(w, false)
 }
 
-// Deliveries calls fn for the account's queued deliveries in Seq order until
-// fn returns false. fn may call other methods of the store.
-func (p *Pebble) Deliveries(account string, fn func(*Delivery) bool) error {
+// Deliveries calls fn for the account's queued deliveries from Seq from on,
+// in Seq order, until fn returns false. fn may call other methods of the
+// store.
+func (p *Pebble) Deliveries(account string, from uint64, fn func(*Delivery) bool) error {
 	if err := p.begin(); err != nil {
 		return err
 	}
 	defer p.end()
 	prefix := appendDeliveryPrefix(nil, account)
-	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: appendDeliveryKey(nil, account, from), UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return err
 	}

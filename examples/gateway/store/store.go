@@ -117,8 +117,9 @@ type Store interface {
 	UpdateWithDelivery(m *Message, d *Delivery, sync bool) error
 	// RemoveDelivery deletes an acknowledged delivery.
 	RemoveDelivery(account string, seq uint64) error
-	// Deliveries calls fn for an account's queued deliveries in Seq order.
-	Deliveries(account string, fn func(*Delivery) bool) error
+	// Deliveries calls fn for an account's queued deliveries whose Seq is
+	// from or more, in Seq order, until fn returns false.
+	Deliveries(account string, from uint64, fn func(*Delivery) bool) error
 	// Accounts returns the accounts that have queued deliveries.
 	Accounts() ([]string, error)
 	// Purge deletes final messages (and their index entries) that reached their

@@ -315,7 +315,7 @@ func testDeliveries(t *testing.T, s Store) {
 	list := func(acc string) (bodies []string) {
 		t.Helper()
 		var last uint64
-		err := s.Deliveries(acc, func(d *Delivery) bool {
+		err := s.Deliveries(acc, 0, func(d *Delivery) bool {
 			if d.Account != acc || d.Seq <= last || !d.Created.Equal(created) {
 				t.Errorf("bad delivery %+v (last seq %d)", d, last)
 			}
@@ -351,7 +351,7 @@ func testDeliveries(t *testing.T, s Store) {
 	}
 	// Early stop; removing from inside fn.
 	n := 0
-	err := s.Deliveries("ab", func(d *Delivery) bool {
+	err := s.Deliveries("ab", 0, func(d *Delivery) bool {
 		n++
 		if err := s.RemoveDelivery(d.Account, d.Seq); err != nil {
 			t.Error(err)
@@ -363,6 +363,17 @@ func testDeliveries(t *testing.T, s Store) {
 	}
 	if got, want := list("ab"), []string{"ab-5", "ab-7", "ab-9"}; !slices.Equal(got, want) {
 		t.Fatalf("Deliveries(ab) = %v, want %v", got, want)
+	}
+	// From a Seq on: ab-7 has seqs[7].
+	var from []string
+	if err := s.Deliveries("ab", seqs[7], func(d *Delivery) bool {
+		from = append(from, string(d.Body))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ab-7", "ab-9"}; !slices.Equal(from, want) {
+		t.Fatalf("Deliveries(ab, from the Seq of ab-7) = %v, want %v", from, want)
 	}
 }
 
@@ -577,7 +588,7 @@ func testConcurrent(t *testing.T, s Store) {
 	total := 0
 	for a := 0; a < 4; a++ {
 		var last uint64
-		err := s.Deliveries(fmt.Sprintf("acct%d", a), func(d *Delivery) bool {
+		err := s.Deliveries(fmt.Sprintf("acct%d", a), 0, func(d *Delivery) bool {
 			if d.Seq <= last {
 				t.Errorf("out of order: %d after %d", d.Seq, last)
 			}
@@ -705,7 +716,7 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 		t.Fatalf("message after UpdateWithDelivery: %v %+v", err, got)
 	}
 	var n int
-	if err := s.Deliveries("acct", func(x *Delivery) bool {
+	if err := s.Deliveries("acct", 0, func(x *Delivery) bool {
 		n++
 		if x.Seq != d.Seq || string(x.Body) != "receipt" {
 			t.Errorf("delivery %+v", x)
