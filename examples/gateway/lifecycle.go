@@ -88,7 +88,11 @@ func (gw *Gateway) run() {
 				gw.parked.expire(now)
 				if now.Sub(lastPurge) > time.Hour {
 					lastPurge = now
-					if n, err := gw.store.Purge(now.Add(-gw.cfg.Load().Retention.D())); err == nil && n > 0 {
+					n, err := gw.store.Purge(now.Add(-gw.cfg.Load().Retention.D()))
+					switch {
+					case err != nil:
+						gw.log.Error("store: purging final messages past retention failed; tried again in an hour", "err", err)
+					case n > 0:
 						gw.log.Info("purged final messages past retention", "count", n)
 					}
 				}
@@ -125,7 +129,10 @@ func (gw *Gateway) stop(ctx context.Context) {
 	gw.upMu.RUnlock()
 	// Let in-flight upstream submits answer before the clients close.
 	for _, u := range ups {
-		u.c.Close(ctx)
+		if err := u.c.Close(ctx); err != nil {
+			// What was still unanswered is marked UNKNOWN by its callback.
+			gw.log.Warn("upstream did not close cleanly", "upstream", u.name, "err", err)
+		}
 	}
 	gw.cancel()
 	gw.wg.Wait()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"sync"
 
@@ -150,21 +151,26 @@ func (l *lane) apply(group []*write) error {
 	}
 	slices.SortStableFunc(refs, func(a, b entryRef) int { return bytes.Compare(a.key(), b.key()) })
 	b := l.db.NewBatchWithSize(size)
+	var err error
 	for _, r := range refs {
 		e := &r.w.ents[r.i]
 		k, v := r.w.buf[e.k0:e.k1], r.w.buf[e.k1:e.v1]
 		switch e.kind {
 		case entrySet:
-			b.Set(k, v, nil)
+			err = b.Set(k, v, nil)
 		case entryDelete:
-			b.Delete(k, nil)
+			err = b.Delete(k, nil)
 		default:
-			b.SingleDelete(k, nil)
+			err = b.SingleDelete(k, nil)
+		}
+		if err != nil {
+			break
 		}
 	}
 	clear(refs)
 	l.refs = refs[:0]
-	err := b.Commit(pebble.NoSync)
-	b.Close()
-	return err
+	if err == nil {
+		err = b.Commit(pebble.NoSync)
+	}
+	return errors.Join(err, b.Close())
 }
