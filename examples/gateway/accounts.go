@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -184,7 +183,6 @@ func (as *accounts) check(g *bindGuard, r *server.BindRequest) (*account, pdu.St
 
 func (as *accounts) decide(g *bindGuard, r *server.BindRequest) (*account, pdu.Status, string) {
 	if why := g.blocked(r.Bind.SystemID, r.RemoteAddr); why != "" {
-		g.refused.Add(1)
 		return nil, bindLocked, why
 	}
 	a := as.byID[r.Bind.SystemID]
@@ -260,7 +258,6 @@ type bindGuard struct {
 	perID   limiters // by system_id + "\x00" + address
 	perAddr limiters // by address
 	now     func() time.Time
-	refused atomic.Int64 // binds refused while slowed down
 }
 
 const (
