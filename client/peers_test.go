@@ -1,3 +1,5 @@
+//go:build interop
+
 package client_test
 
 import (
@@ -23,16 +25,14 @@ import (
 )
 
 // Tests against third-party SMSCs: node-smpp (npm smpp 0.5.1) and Perl
-// Net::SMPP, driven through internal/peers. They need
-// scripts/install-test-deps.sh; -short skips them.
+// Net::SMPP, driven through internal/peers. They are built with -tags interop
+// only (make test sets it) and need scripts/install-test-deps.sh: a missing
+// peer fails the test with that hint.
 
 var impls = []string{peers.Node, peers.Perl}
 
 func peerSMSC(t *testing.T, impl string, args ...string) *peers.Peer {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("third-party peers skipped in -short mode")
-	}
 	peers.Require(t, impl)
 	return peers.StartSMSC(t, impl, append([]string{"--system-id", "esme", "--password", "secret"}, args...)...)
 }
@@ -308,9 +308,6 @@ func TestPeerLongMessage(t *testing.T) {
 }
 
 func TestPeerTLS(t *testing.T) {
-	if testing.Short() {
-		t.Skip()
-	}
 	peers.Require(t, peers.Node)
 	cert, pool, err := smpptest.Certificate()
 	if err != nil {

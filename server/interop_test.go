@@ -1,3 +1,5 @@
+//go:build interop
+
 package server_test
 
 import (
@@ -15,9 +17,6 @@ import (
 // modes, submit_sm with receipts pushed back and acknowledged, query_sm,
 // enquire_link, deliver_sm to a receiver, unbind.
 func TestInterop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("interop runs external processes")
-	}
 	for _, impl := range []string{peers.Node, peers.Perl} {
 		t.Run(impl, func(t *testing.T) {
 			peers.Require(t, impl)

@@ -4,6 +4,8 @@
 // Each peer prints one JSON object per line on stdout; this package parses those lines
 // into [Event] values. The peers are installed by scripts/install-test-deps.sh. When one
 // is missing the test fails with that hint: a missing peer never makes a test skip.
+// Every test that uses this package is built only with -tags interop (as make test
+// does), so that go test ./... needs nothing but Go.
 //
 //	smsc := peers.StartSMSC(t, peers.Perl, "--dlr-delay", "50")
 //	events, err := peers.RunESME(t, peers.Node, "--port", smsc.PortArg(), "--registered-delivery", "--wait-receipts", "1")
