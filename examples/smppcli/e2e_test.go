@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/esmsafrica/smpp/internal/peers"
 )
 
 // The end-to-end tests build smsc-sim and smppcli with plain "go build" (no
@@ -196,16 +194,4 @@ func TestE2EBench(t *testing.T) {
 		t.Errorf("latency counts: submit %d, receipts %+v", res.SubmitLat.Count, res.ReceiptLat)
 	}
 	t.Logf("smsc-sim: %.0f msg/s, %.0f receipts/s, submit p99 %.2f ms", res.Throughput, res.ReceiptsRate, res.SubmitLat.P99)
-}
-
-// TestE2EBenchNodeSMSC benches the node-smpp SMSC. node-smpp manages a few
-// thousand messages per second, so the run is 2,000 messages.
-func TestE2EBenchNodeSMSC(t *testing.T) {
-	smsc := peers.StartSMSC(t, peers.Node, "--any-credentials", "--dlr-delay", "0")
-	const n = 2000
-	res := benchProc(t, "-addr", smsc.Addr(), "-n", "2000", "-window", "100", "-dlr", "-dlr-timeout", "60s")
-	if res.Sent != n || res.Answered != n || res.OK != n || res.ReceiptsGot != n || !res.Complete {
-		t.Errorf("bench against node-smpp: %+v", res)
-	}
-	t.Logf("node-smpp: %.0f msg/s, %.0f receipts/s", res.Throughput, res.ReceiptsRate)
 }

@@ -1,3 +1,5 @@
+//go:build interop
+
 package sim_test
 
 import (
