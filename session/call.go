@@ -137,7 +137,7 @@ func (c *Call) abandon(cause error, stop bool) {
 		c.finish(nil, cause, stop)
 		return
 	}
-	s.pending.remove(c)
+	s.pending.Load().remove(c)
 	s.mu.Lock()
 	sent := c.gen != 0 && c.gen <= s.gen // taken by the writer: it may have gone out
 	s.mu.Unlock()
@@ -310,12 +310,12 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	}
 	// Registered before its bytes can reach the peer, so that the response
 	// always finds it.
-	if !s.pending.put(c) { // closed
+	if !s.pending.Load().put(c) { // closed (or never made: closed before the first request)
 		err := &LostError{Request: c.req}
 		c.complete(nil, err)
 		return err
 	}
-	unregister := func() { s.pending.remove(c) }
+	unregister := func() { s.pending.Load().remove(c) }
 	s.mu.Lock()
 	if c.state.Load() != callPending {
 		// The context ended before the request was queued.

@@ -14,7 +14,8 @@ import (
 // (seq modulo the table size) free: registering and matching a response are
 // one atomic operation each, without a lock. A request whose slot is still
 // taken by an older one (a slow response while many later ones completed)
-// goes to an overflow map under a lock.
+// goes to an overflow map under a lock. A nil table is an empty one,
+// closed: a session makes its table with its first request.
 type pendingTable struct {
 	slots  []atomic.Pointer[Call]
 	mask   uint32
@@ -34,6 +35,9 @@ func newPendingTable(window int) *pendingTable {
 // before c could be registered: c is not in it, and nobody else will
 // complete it.
 func (t *pendingTable) put(c *Call) bool {
+	if t == nil {
+		return false
+	}
 	slot := &t.slots[c.seq&t.mask]
 	if !slot.CompareAndSwap(nil, c) {
 		t.mu.Lock()
@@ -62,6 +66,9 @@ func answers(c *Call, id pdu.CommandID) bool {
 // response with command_id id answers it; otherwise it leaves the table as it
 // was and returns nil.
 func (t *pendingTable) take(seq uint32, id pdu.CommandID) *Call {
+	if t == nil {
+		return nil
+	}
 	slot := &t.slots[seq&t.mask]
 	if c := slot.Load(); c != nil && c.seq == seq {
 		if !answers(c, id) {
@@ -88,6 +95,9 @@ func (t *pendingTable) take(seq uint32, id pdu.CommandID) *Call {
 
 // remove removes c and reports whether it was there.
 func (t *pendingTable) remove(c *Call) bool {
+	if t == nil {
+		return false
+	}
 	if t.slots[c.seq&t.mask].CompareAndSwap(c, nil) {
 		return true
 	}
@@ -106,6 +116,9 @@ func (t *pendingTable) remove(c *Call) bool {
 
 // removeIf removes and returns every request for which f is true.
 func (t *pendingTable) removeIf(f func(*Call) bool) []*Call {
+	if t == nil {
+		return nil
+	}
 	var out []*Call
 	for i := range t.slots {
 		if c := t.slots[i].Load(); c != nil && f(c) && t.slots[i].CompareAndSwap(c, nil) {
@@ -130,6 +143,9 @@ func (t *pendingTable) removeIf(f func(*Call) bool) []*Call {
 // closeAll closes the table and returns everything in it; a put after this
 // fails.
 func (t *pendingTable) closeAll() []*Call {
+	if t == nil {
+		return nil
+	}
 	t.closed.Store(true)
 	return t.removeIf(func(*Call) bool { return true })
 }

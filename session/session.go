@@ -53,7 +53,7 @@ type Session struct {
 	handlers sync.WaitGroup
 
 	mu       sync.Mutex // guards out, spare, gen, writing, closed, closeErr, and starting the timer loop
-	pending  *pendingTable
+	pending  atomic.Pointer[pendingTable] // made by startTimers: nil until a request is sent or the bind
 	out      []byte // PDUs queued for the writer
 	spare    []byte // the writer's other buffer
 	gen      uint64 // batch generation: incremented when the writer takes out
@@ -113,7 +113,6 @@ func New(conn net.Conn, cfg Config) *Session {
 		cfg:        cfg,
 		rd:         codec.NewReader(conn, cfg.MaxPDULen),
 		window:     newWindow(cfg.Window),
-		pending:    newPendingTable(cfg.Window),
 		kick:       make(chan struct{}, 1),
 		work:       make(chan *inboundRequest),
 		workerIdle: workerIdle,
@@ -148,14 +147,16 @@ func (s *Session) bindExpired() {
 	}
 }
 
-// startTimers starts the timer loop, once: at the first request sent that
-// waits for a response, or at the bind, whichever comes first.
+// startTimers makes the table of pending requests and starts the timer
+// loop, once: at the first request sent that waits for a response, or at the
+// bind, whichever comes first.
 func (s *Session) startTimers() {
 	if s.timing.Load() {
 		return
 	}
 	s.mu.Lock()
 	if !s.closed && !s.timing.Load() {
+		s.pending.Store(newPendingTable(s.cfg.Window))
 		s.clock.Store(time.Now().UnixNano())
 		s.timing.Store(true)
 		s.loops.Add(1)
@@ -406,7 +407,7 @@ func (s *Session) shut(reason error, flush bool) {
 	if bindTimer != nil {
 		bindTimer.Stop()
 	}
-	pending := s.pending.closeAll()
+	pending := s.pending.Load().closeAll()
 
 	s.setState(Closed)
 	if flush && writing {
@@ -546,7 +547,7 @@ type submitRespBox struct {
 }
 
 func (s *Session) handleResponse(f codec.Frame) {
-	c := s.pending.take(f.Sequence, f.ID)
+	c := s.pending.Load().take(f.Sequence, f.ID)
 	if c == nil {
 		if f.ID == pdu.GenericNackID && f.Sequence == 0 {
 			s.cfg.Logger.Warn("smpp: peer sent generic_nack", "status", f.Status.String())
@@ -969,7 +970,7 @@ func (s *Session) enquireLink() {
 
 // expire completes the requests whose response is overdue.
 func (s *Session) expire(now time.Time) {
-	late := s.pending.removeIf(func(c *Call) bool { return now.Sub(c.sentAt) >= s.cfg.ResponseTimeout })
+	late := s.pending.Load().removeIf(func(c *Call) bool { return now.Sub(c.sentAt) >= s.cfg.ResponseTimeout })
 	for _, c := range late {
 		c.complete(nil, ErrTimeout)
 	}
