@@ -52,12 +52,15 @@ type Session struct {
 	// handlers counts handler goroutines and held responses.
 	handlers sync.WaitGroup
 
+	// pending holds the requests sent and not answered; startTimers makes
+	// it, with the first request sent or the bind.
+	pending atomic.Pointer[pendingTable]
+
 	mu       sync.Mutex // guards out, spare, gen, writing, closed, closeErr, and starting the timer loop
-	pending  atomic.Pointer[pendingTable] // made by startTimers: nil until a request is sent or the bind
-	out      []byte // PDUs queued for the writer
-	spare    []byte // the writer's other buffer
-	gen      uint64 // batch generation: incremented when the writer takes out
-	writing  bool   // the write loop has been started
+	out      []byte     // PDUs queued for the writer
+	spare    []byte     // the writer's other buffer
+	gen      uint64     // batch generation: incremented when the writer takes out
+	writing  bool       // the write loop has been started
 	closed   bool
 	closeErr error
 
