@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ type benchResult struct {
 	OK           uint64         `json:"ok"`
 	Errors       map[string]int `json:"errors"`
 	ReceiptsGot  uint64         `json:"receipts"`
+	Unmatched    uint64         `json:"receipts_unmatched,omitempty"` // receipts for no accepted message, or for one that had its receipt already
 	ReceiptStats map[string]int `json:"receipt_stats,omitempty"`
 	Elapsed      float64        `json:"elapsed_s"`       // first submit to last response
 	Throughput   float64        `json:"throughput"`      // responses per second
@@ -41,7 +43,8 @@ type benchResult struct {
 	ReceiptsTime float64        `json:"receipts_time_s"` // first submit to last receipt
 	SubmitLat    latency        `json:"submit_sm_resp_latency_ms"`
 	ReceiptLat   *latency       `json:"receipt_latency_ms,omitempty"`
-	Complete     bool           `json:"complete"` // every message answered (and every receipt received)
+	Complete     bool           `json:"complete"` // every message answered (and every accepted one has a receipt)
+	Record       string         `json:"record,omitempty"`
 }
 
 type latency struct {
@@ -122,6 +125,7 @@ func (p *pendingIDs) receipt(id string, now int64) (int64, bool) {
 
 type bench struct {
 	sent, answered, ok, receipts atomic.Uint64
+	matched                      atomic.Uint64 // receipts matched to an accepted message, once each
 	lastResp, lastReceipt        atomic.Int64
 
 	mu         sync.Mutex
@@ -131,6 +135,7 @@ type bench struct {
 	stats      map[string]int
 	ids        pendingIDs
 	dlr        bool
+	rec        *recorder // -record, or nil
 	allDone    chan struct{}
 	total      atomic.Int64 // messages to wait for (set when sending ends)
 }
@@ -159,12 +164,19 @@ func (b *bench) HandleDelivery(_ context.Context, d *client.Delivery) error {
 		return nil
 	}
 	now := time.Now().UnixNano()
+	stat := d.Receipt.State.Stat()
+	if b.rec != nil {
+		b.rec.receipt(time.Unix(0, now), d.Receipt.ID, stat)
+	}
 	lat, ok := b.ids.receipt(d.Receipt.ID, now)
+	if ok {
+		b.matched.Add(1)
+	}
 	b.mu.Lock()
 	if ok {
 		b.receiptLat.RecordValue(max(lat/1000, 1))
 	}
-	b.stats[d.Receipt.State.Stat()]++
+	b.stats[stat]++
 	b.mu.Unlock()
 	b.lastReceipt.Store(now)
 	b.receipts.Add(1)
@@ -177,7 +189,7 @@ func (b *bench) check() {
 	if t < 0 {
 		return
 	}
-	if b.answered.Load() >= uint64(t) && (!b.dlr || b.receipts.Load() >= b.ok.Load()) {
+	if b.answered.Load() >= uint64(t) && (!b.dlr || b.matched.Load() >= b.ok.Load()) {
 		select {
 		case <-b.allDone:
 		default:
@@ -203,7 +215,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dlrTimeout := fs.Duration("dlr-timeout", 60*time.Second, "how long to wait for the last responses and receipts")
 	from := fs.String("from", "1000", "source address")
 	to := fs.String("to", "254700000001", "destination address")
-	text := fs.String("text", "SMPP bench message", "message text (GSM 7-bit, one segment)")
+	text := fs.String("text", "SMPP bench message", "message text (GSM 7-bit, one segment); {n} becomes the message's number (from 1)")
+	record := fs.String("record", "", "write every submit_sm's answer {\"ev\":\"resp\",t,n,status,id} and every receipt {\"ev\":\"receipt\",t,id,stat} to `file`, one JSON line each")
+	linger := fs.Duration("dlr-linger", 0, "with -dlr: once every accepted message has its receipt, stay bound this long to count (and record) late duplicates")
 	noProgress := fs.Bool("no-progress", false, "no progress bar")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file`")
 	if err := fs.Parse(args); err != nil {
@@ -234,6 +248,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.EnquireLinkInterval = -1
 	b := &bench{submitLat: newHist(), receiptLat: newHist(), errs: map[string]int{}, stats: map[string]int{}, dlr: *dlr, allDone: make(chan struct{})}
 	b.ids.init()
+	if *record != "" {
+		if b.rec, err = newRecorder(*record); err != nil {
+			return fmt.Errorf("bench: -record: %w", err)
+		}
+		defer b.rec.close() // on an early return; a no-op after the close below
+	}
 	b.total.Store(-1)
 	if *dlr {
 		cfg.Handler = b
@@ -251,15 +271,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		clients[i] = cl
 	}
-	defer func() {
+	closed := false
+	closeClients := func() {
+		if closed {
+			return
+		}
+		closed = true
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		for _, cl := range clients {
 			cl.Close(cctx)
 		}
-	}()
+	}
+	defer closeClients()
 
 	sm := &pdu.SubmitSM{ShortMessage: []byte(*text)}
+	numbered := strings.Contains(*text, "{n}")
 	sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = client.ParseAddress(*from)
 	sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = client.ParseAddress(*to)
 	if *dlr {
@@ -345,22 +372,38 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					}
 					due = due.Add(interval)
 				}
-				if deadline.IsZero() {
-					if next.Add(1) > int64(*n) {
-						return
-					}
-				} else if k&63 == 0 && time.Now().After(deadline) {
+				if !deadline.IsZero() && k&63 == 0 && time.Now().After(deadline) {
 					return
+				}
+				num := next.Add(1)
+				if deadline.IsZero() && num > int64(*n) {
+					return
+				}
+				m := sm
+				if numbered {
+					// A submit_sm must not change until it is answered.
+					m = new(pdu.SubmitSM)
+					*m = *sm
+					m.ShortMessage = []byte(strings.ReplaceAll(*text, "{n}", strconv.FormatInt(num, 10)))
 				}
 				t0 := time.Now().UnixNano()
 				b.sent.Add(1)
-				cl.SubmitFunc(bg, sm, func(r *pdu.SubmitSMResp, err error) {
+				cl.SubmitFunc(bg, m, func(r *pdu.SubmitSMResp, err error) {
 					now := time.Now().UnixNano()
+					if b.rec != nil {
+						if err == nil {
+							b.rec.resp(num, time.Unix(0, now), "ESME_ROK", r.MessageID)
+						} else {
+							b.rec.resp(num, time.Unix(0, now), errKey(err), "")
+						}
+					}
 					lat := max((now-t0)/1000, 1)
 					var rlat int64
 					var rok bool
 					if err == nil && b.dlr {
-						rlat, rok = b.ids.answered(r.MessageID, t0)
+						if rlat, rok = b.ids.answered(r.MessageID, t0); rok {
+							b.matched.Add(1)
+						}
 					}
 					b.mu.Lock()
 					b.submitLat.RecordValue(lat)
@@ -388,11 +431,25 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer wait.Stop()
 	select {
 	case <-b.allDone:
+		if *linger > 0 && *dlr {
+			select {
+			case <-time.After(*linger):
+			case <-ctx.Done():
+			}
+		}
 	case <-wait.C:
 	case <-ctx.Done():
 	}
 	close(stopBar)
 	<-barDone
+	// No receipt or response after the binds are closed: the counts below
+	// (and the -record file) are final.
+	closeClients()
+	if b.rec != nil {
+		if err := b.rec.close(); err != nil {
+			return fmt.Errorf("bench: -record: %w", err)
+		}
+	}
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -414,15 +471,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			res.ReceiptsTime = time.Duration(last - start.UnixNano()).Seconds()
 			res.ReceiptsRate = float64(res.ReceiptsGot) / res.ReceiptsTime
 		}
-		res.Complete = res.Complete && res.ReceiptsGot >= res.OK
+		matched := b.matched.Load()
+		res.Unmatched = res.ReceiptsGot - min(matched, res.ReceiptsGot)
+		res.Complete = res.Complete && matched >= res.OK
 	}
+	res.Record = *record
 	if c.json {
 		printJSON(stdout, res)
 	} else {
 		printBench(stdout, res)
 	}
 	if !res.Complete {
-		return fmt.Errorf("bench incomplete: %d of %d answered, %d receipts for %d accepted", res.Answered, res.Sent, res.ReceiptsGot, res.OK)
+		return fmt.Errorf("bench incomplete: %d of %d answered, receipts for %d of %d accepted", res.Answered, res.Sent, b.matched.Load(), res.OK)
 	}
 	return nil
 }
@@ -441,6 +501,9 @@ func printBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "  submit_sm_resp latency: %s\n", r.SubmitLat)
 	if r.Receipts {
 		fmt.Fprintf(w, "  receipts %d in %.3f s: %.0f receipts/s\n", r.ReceiptsGot, r.ReceiptsTime, r.ReceiptsRate)
+		if r.Unmatched > 0 {
+			fmt.Fprintf(w, "  receipts unmatched: %d (duplicates, or for messages not accepted)\n", r.Unmatched)
+		}
 		if r.ReceiptLat != nil {
 			fmt.Fprintf(w, "  receipt latency:        %s\n", *r.ReceiptLat)
 		}
@@ -450,6 +513,9 @@ func printBench(w io.Writer, r benchResult) {
 		fmt.Fprintln(w, "  errors: none")
 	} else {
 		fmt.Fprintf(w, "  errors by command_status: %s\n", mapString(r.Errors))
+	}
+	if r.Record != "" {
+		fmt.Fprintf(w, "  recorded to %s\n", r.Record)
 	}
 }
 

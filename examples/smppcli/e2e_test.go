@@ -195,3 +195,88 @@ func TestE2EBench(t *testing.T) {
 	}
 	t.Logf("smsc-sim: %.0f msg/s, %.0f receipts/s, submit p99 %.2f ms", res.Throughput, res.ReceiptsRate, res.SubmitLat.P99)
 }
+
+// TestE2EBenchRecord checks bench -record against what bench printed: one
+// line per answered submit_sm (numbered 1..n once each, its status, the id
+// of every accepted one) and one per receipt, each receipt for an accepted
+// id. The simulator refuses every 500th submission of a connection, so the
+// file holds refusals too (not more: the client slows down after each).
+func TestE2EBenchRecord(t *testing.T) {
+	addr := startSim(t, "-system-id", "test", "-password", "secret", "-queue-full-every", "500", "-dlr-delay", "10ms")
+	rec := filepath.Join(t.TempDir(), "record.jsonl")
+	const n = 3000
+	start := time.Now()
+	res := benchProc(t, "-addr", addr, "-n", "3000", "-binds", "2", "-window", "200", "-rate", "20000",
+		"-dlr", "-dlr-timeout", "30s", "-dlr-linger", "200ms", "-text", "record {n}", "-record", rec)
+	if res.Sent != n || res.Answered != n || !res.Complete || res.Record != rec {
+		t.Fatalf("bench: %+v", res)
+	}
+	refused := res.Errors["ESME_RMSGQFUL"]
+	if refused == 0 || res.OK+uint64(refused) != n {
+		t.Errorf("bench: ok %d, errors %v: want some ESME_RMSGQFUL and nothing else", res.OK, res.Errors)
+	}
+
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		Ev     string    `json:"ev"`
+		T      time.Time `json:"t"`
+		N      int64     `json:"n"`
+		Status string    `json:"status"`
+		ID     string    `json:"id"`
+		Stat   string    `json:"stat"`
+	}
+	seenN := map[int64]bool{}
+	acked := map[string]time.Time{}
+	statuses := map[string]int{}
+	receipts, stats := 0, map[string]int{}
+	var receiptIDs []string
+	end := time.Now()
+	for i, s := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		var l line
+		if err := json.Unmarshal([]byte(s), &l); err != nil {
+			t.Fatalf("line %d %q: %v", i+1, s, err)
+		}
+		if l.T.Before(start) || l.T.After(end) {
+			t.Errorf("line %d: time %v is not during the run", i+1, l.T)
+		}
+		switch l.Ev {
+		case "resp":
+			if l.N < 1 || l.N > n || seenN[l.N] {
+				t.Errorf("line %d: message number %d out of 1..%d or seen before", i+1, l.N, n)
+			}
+			seenN[l.N] = true
+			statuses[l.Status]++
+			if (l.Status == "ESME_ROK") != (l.ID != "") {
+				t.Errorf("line %d: status %s with id %q", i+1, l.Status, l.ID)
+			}
+			if l.ID != "" {
+				if _, dup := acked[l.ID]; dup {
+					t.Errorf("line %d: id %s accepted twice", i+1, l.ID)
+				}
+				acked[l.ID] = l.T
+			}
+		case "receipt":
+			receipts++
+			stats[l.Stat]++
+			receiptIDs = append(receiptIDs, l.ID)
+		default:
+			t.Errorf("line %d: event %q", i+1, l.Ev)
+		}
+	}
+	got := map[string]bool{}
+	for _, id := range receiptIDs {
+		if _, ok := acked[id]; !ok || got[id] {
+			t.Errorf("receipt for %s: not accepted, or a second one", id)
+		}
+		got[id] = true
+	}
+	if len(seenN) != n || statuses["ESME_ROK"] != int(res.OK) || statuses["ESME_RMSGQFUL"] != refused || len(acked) != int(res.OK) {
+		t.Errorf("record: %d numbers, statuses %v, %d ids; bench printed ok %d, errors %v", len(seenN), statuses, len(acked), res.OK, res.Errors)
+	}
+	if receipts != int(res.ReceiptsGot) || receipts != len(acked) || stats["DELIVRD"] != receipts || res.Unmatched != 0 {
+		t.Errorf("record: %d receipts %v; bench printed %d receipts (%d unmatched) for %d accepted", receipts, stats, res.ReceiptsGot, res.Unmatched, res.OK)
+	}
+}

@@ -4,7 +4,7 @@
 //	smppcli listen -addr HOST:PORT -bind rx [-json]
 //	smppcli query  -addr HOST:PORT -id MESSAGE_ID [-from 1000]
 //	smppcli cancel -addr HOST:PORT -id MESSAGE_ID [-from 1000]
-//	smppcli bench  -addr HOST:PORT -n 100000 -binds 2 -window 1000 [-dlr] [-json]
+//	smppcli bench  -addr HOST:PORT -n 100000 -binds 2 -window 1000 [-dlr] [-json] [-record FILE]
 //
 // Run "smppcli COMMAND -h" for the flags of a command.
 package main
@@ -37,7 +37,8 @@ commands:
   listen   bind and print receipts and MO messages as they arrive
   query    query_sm a message id
   cancel   cancel_sm a message id
-  bench    load test: N messages or a duration, B binds, window W, rate R
+  bench    load test: N messages or a duration, B binds, window W, rate R;
+           -record FILE writes every answer and receipt as JSON lines
 
 common flags: -addr -tls -insecure-skip-verify -system-id -password -bind trx|tx|rx
               -window -rate -timeout -json -v
