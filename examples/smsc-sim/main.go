@@ -25,7 +25,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -81,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		statsEvery   = fs.Duration("stats-every", 0, "log the counters this often (0: never)")
 		cpuProfile   = fs.String("cpuprofile", "", "write a CPU profile to `file` until exit")
 		dedupeTLV    = fs.String("dedupe-tlv", "0", "TLV `tag` (e.g. 0x1501) whose value is an idempotency key: a submission repeating a key is answered with the id it got, not stored again; 0 = none")
-		journal      = fs.String("journal", "", "append one JSON line per accepted submission {\"ev\":\"submit\",key,id,dup} and per acknowledged receipt {\"ev\":\"receipt\",id} to `file` (tests)")
+		journal      = fs.String("journal", "", "append one JSON line per accepted submission {\"ev\":\"submit\",t,key,id,dup,text} and per acknowledged receipt {\"ev\":\"receipt\",t,id,stat} to `file` (tests)")
 		maxProcsHint = fs.Bool("gomaxprocs", false, "print GOMAXPROCS at start")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -125,23 +124,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	cfg.DedupeTLV = tlv.Tag(tag)
 	if *journal != "" {
-		f, err := os.OpenFile(*journal, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		// Not closed: handlers still running when a graceful shutdown
+		// times out keep writing until the process exits.
+		j, err := openJournal(*journal)
 		if err != nil {
 			return fmt.Errorf("-journal: %w", err)
 		}
-		// Not closed: handlers still running when a graceful shutdown
-		// times out keep writing until the process exits.
-		var mu sync.Mutex
-		write := func(v any) {
-			b, _ := json.Marshal(v)
-			mu.Lock()
-			f.Write(append(b, '\n')) // one write per line: complete lines survive a kill
-			mu.Unlock()
-		}
-		cfg.OnSubmit = func(key, id string, dup bool) {
-			write(map[string]any{"ev": "submit", "key": key, "id": id, "dup": dup})
-		}
-		cfg.OnReceipt = func(id string) { write(map[string]any{"ev": "receipt", "id": id}) }
+		cfg.OnSubmit, cfg.OnReceipt = j.submit, j.receipt
 	}
 	if cfg.IDFormat, err = sim.ParseIDFormat(*idFormat); err != nil {
 		return err

@@ -142,13 +142,12 @@ type Config struct {
 	DedupeTLV tlv.Tag
 
 	// OnSubmit, when not nil, is called for every submit_sm and data_sm
-	// answered with ESME_ROK: its idempotency key (the DedupeTLV value; ""
-	// without), the message id, and dup true when the key had been seen
-	// (nothing new stored). Tests use it to count deliveries across restarts.
-	OnSubmit func(key, id string, dup bool)
-	// OnReceipt, when not nil, is called with the message id of every receipt
-	// the ESME acknowledged with ESME_ROK.
-	OnReceipt func(id string)
+	// answered with ESME_ROK, on the session's read loop before the
+	// response is sent. Tests use it to count deliveries across restarts.
+	OnSubmit func(*Submission)
+	// OnReceipt, when not nil, is called for every receipt the ESME
+	// acknowledged with ESME_ROK.
+	OnReceipt func(*ReceiptAck)
 
 	// MaxAttempts bounds the deliveries of one deliver_sm the ESME refuses
 	// with an error status (each retried after a back-off of 250 ms, doubling

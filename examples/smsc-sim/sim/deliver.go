@@ -166,6 +166,7 @@ func (s *Simulator) fire(j job) {
 type delivery struct {
 	n        uint64
 	d        *pdu.DeliverSM
+	state    pdu.MessageState // of a receipt
 	mo       bool
 	attempts int
 }
@@ -280,7 +281,7 @@ func (b *outbox) run() {
 			continue
 		}
 		if d.d == nil {
-			if d.d = b.s.receipt(d.n); d.d == nil {
+			if d.d, d.state = b.s.receipt(d.n); d.d == nil {
 				continue // cancelled, no longer wanted, or gone from the store
 			}
 		}
@@ -326,7 +327,7 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 					if v, ok := d.d.TLVs.ReceiptedMessageID(); ok {
 						id = string(v)
 					}
-					s.cfg.OnReceipt(id)
+					s.cfg.OnReceipt(&ReceiptAck{SystemID: b.id, ID: id, State: d.state})
 				}
 			}
 			return
@@ -353,11 +354,13 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 	})
 }
 
-// receipt builds the receipt of message n, or returns nil when none is due
-// (cancelled, receipt no longer asked for, or the message left the store).
-func (s *Simulator) receipt(n uint64) *pdu.DeliverSM {
+// receipt builds the receipt of message n and returns it with the state it
+// reports, or returns nil when none is due (cancelled, receipt no longer
+// asked for, or the message left the store).
+func (s *Simulator) receipt(n uint64) (*pdu.DeliverSM, pdu.MessageState) {
 	var (
 		m     *pdu.DeliverSM
+		state pdu.MessageState
 		later int64
 		sys   uint32
 	)
@@ -371,6 +374,7 @@ func (s *Simulator) receipt(n uint64) *pdu.DeliverSM {
 		if e.state == pdu.StateDeleted || !wantsReceipt(e.regDel, e.state) {
 			return
 		}
+		state = e.state
 		var idb [64]byte
 		id := string(s.store.appendID(idb[:0], e.id-uint64(e.respOff)))
 		r := pdu.Receipt{
@@ -409,7 +413,7 @@ func (s *Simulator) receipt(n uint64) *pdu.DeliverSM {
 	if later != 0 {
 		s.sched.add(job{due: later, n: n, sys: sys})
 	}
-	return m
+	return m, state
 }
 
 // ---------------------------------------------------------------- MO

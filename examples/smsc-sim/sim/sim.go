@@ -420,11 +420,12 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 			return
 		}
 		n, dup := s.number(c, p.TLVs)
+		id := s.store.formatID(n)
+		// Told before the receipt is scheduled: it cannot come first.
+		s.submitted(r, p.SourceAddr, p.DestinationAddr, p.Payload(), p.TLVs, id, dup)
 		if !dup {
 			s.accept(now, n, 0, c.sys, p.SourceAddr, p.DestinationAddr, p.RegisteredDelivery, p.ESMClass, p.DataCoding, p.Payload())
 		}
-		id := s.store.formatID(n)
-		s.submitted(p.TLVs, id, dup)
 		s.respond(w, &pdu.SubmitSMResp{MessageID: id}, pdu.ESME_ROK)
 	case *pdu.DataSM:
 		if p.DestinationAddr == "" {
@@ -433,11 +434,11 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 		}
 		payload, _ := p.TLVs.MessagePayload()
 		n, dup := s.number(c, p.TLVs)
+		id := s.store.formatID(n)
+		s.submitted(r, p.SourceAddr, p.DestinationAddr, payload, p.TLVs, id, dup)
 		if !dup {
 			s.accept(now, n, 0, c.sys, p.SourceAddr, p.DestinationAddr, p.RegisteredDelivery, p.ESMClass, p.DataCoding, payload)
 		}
-		id := s.store.formatID(n)
-		s.submitted(p.TLVs, id, dup)
 		s.respond(w, &pdu.DataSMResp{MessageID: id}, pdu.ESME_ROK)
 	case *pdu.SubmitMulti:
 		var resp pdu.SubmitMultiResp
@@ -469,21 +470,53 @@ func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
 	}
 }
 
+// Submission is what Config.OnSubmit is told of a submit_sm or data_sm
+// answered with ESME_ROK.
+type Submission struct {
+	// SystemID is the submitter's.
+	SystemID string
+	// Key is the idempotency key (the Config.DedupeTLV value without a
+	// trailing NUL); "" without Config.DedupeTLV or without the TLV.
+	Key string
+	// ID is the message id answered.
+	ID string
+	// Dup is true when the key had been seen: the answer is the id given
+	// the first time, and nothing new was stored.
+	Dup bool
+	// Source and Dest are the addresses.
+	Source, Dest string
+	// Message is the short_message, or the message_payload when there is
+	// none, as sent (with its UDH, if any). It is valid only during the
+	// call.
+	Message []byte
+}
+
+// ReceiptAck is what Config.OnReceipt is told of a receipt acknowledged
+// with ESME_ROK.
+type ReceiptAck struct {
+	// SystemID is the ESME's.
+	SystemID string
+	// ID is the message id the receipt refers to.
+	ID string
+	// State is the message's final state (its stat: State.Stat()).
+	State pdu.MessageState
+}
+
 // submitted counts a duplicate idempotency key and calls Config.OnSubmit.
-func (s *Simulator) submitted(l tlv.List, id string, dup bool) {
+func (s *Simulator) submitted(r *session.Request, src, dst string, msg []byte, l tlv.List, id string, dup bool) {
 	if dup {
 		s.stats.dedupeHits.Add(1)
 	}
 	if s.cfg.OnSubmit == nil {
 		return
 	}
-	var key string
+	sub := Submission{SystemID: r.Session.SystemID(), ID: id, Dup: dup, Source: src, Dest: dst, Message: msg}
 	if s.cfg.DedupeTLV != 0 {
 		if v, ok := l.Lookup(s.cfg.DedupeTLV); ok {
-			key = strings.TrimRight(string(v), "\x00")
+			sub.Key = strings.TrimRight(string(v), "\x00")
 		}
 	}
-	s.cfg.OnSubmit(key, id, dup)
+	s.cfg.OnSubmit(&sub)
 }
 
 // number returns a new message number, or the one already given to the
