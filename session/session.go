@@ -581,8 +581,13 @@ func (s *Session) handleResponse(f codec.Frame) {
 			err = fmt.Errorf("smpp: undecodable %s from peer: %w", f.ID, derr)
 		}
 	}
-	if err == nil && f.Status != pdu.ESME_ROK {
+	switch {
+	case err != nil:
+	case f.Status != pdu.ESME_ROK:
 		err = f.Status
+	case f.ID == pdu.GenericNackID:
+		// A generic_nack refuses the request, whatever its status says.
+		err = fmt.Errorf("smpp: peer answered %s with generic_nack and ESME_ROK", c.req.CommandID())
 	}
 	switch {
 	case f.ID.Request().IsBind():
