@@ -330,6 +330,16 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		c.complete(nil, err)
 		return err
 	}
+	if st := s.State(); !Allowed(s.cfg.Role, st, id) {
+		// The state changed since the check above, while the request
+		// waited for the window: the peer's unbind was answered, and
+		// nothing may follow the unbind_resp but the close.
+		s.mu.Unlock()
+		unregister()
+		err := &StateError{ID: id, State: st, Role: s.cfg.Role}
+		c.complete(nil, err)
+		return err
+	}
 	var err error
 	start := len(s.out)
 	s.out, err = pdu.AppendPDU(s.out, c.seq, pdu.ESME_ROK, c.req)
