@@ -181,6 +181,13 @@ func lostUnsent(err error) bool {
 	return errors.As(err, &le) && !le.Sent
 }
 
+// refusedByState reports whether err is the session's refusal of a request
+// its state no longer allows: nothing was sent.
+func refusedByState(err error) bool {
+	var se *session.StateError
+	return errors.As(err, &se)
+}
+
 // called is the session's completion callback of an attempt. It runs on a
 // session goroutine and must not block: a retry goes to a new goroutine.
 // CallDone implements session.Notifier: the attempt in flight completed.
@@ -208,7 +215,9 @@ func (o *op) called(call *session.Call) {
 			return
 		}
 		o.finish(resp, err)
-	case lostUnsent(err) && !c.closing():
+	case (lostUnsent(err) || refusedByState(err)) && !c.closing():
+		// Not sent: the bind went away under it (the connection broke, or
+		// the SMSC unbound while it waited for the window). Another takes it.
 		c.retry(o)
 	default:
 		o.finish(resp, err)
