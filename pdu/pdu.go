@@ -19,6 +19,8 @@ package pdu
 
 import "encoding/binary"
 
+//go:generate go run ./internal/gen -table bodies.txt -out zpdu.go
+
 // PDU is a PDU body. AppendBinary appends the body (without the header) to dst;
 // UnmarshalBinary fills the struct from a body (without the header).
 type PDU interface {
@@ -41,118 +43,10 @@ type DecodeOptions struct {
 // package it does not allocate.
 func (o DecodeOptions) Unmarshal(p PDU, body []byte) error {
 	d := decoder{src: body, cmd: p.CommandID(), lenient: o.Lenient}
-	switch q := p.(type) {
-	case *GenericNack:
-		q.decode(&d)
-	case *Bind:
-		q.decode(&d)
-	case *BindResp:
-		q.decode(&d)
-	case *QuerySM:
-		q.decode(&d)
-	case *QuerySMResp:
-		q.decode(&d)
-	case *SubmitSM:
-		q.decode(&d)
-	case *SubmitSMResp:
-		q.decode(&d)
-	case *DeliverSM:
-		q.decode(&d)
-	case *DeliverSMResp:
-		q.decode(&d)
-	case *Unbind:
-		q.decode(&d)
-	case *UnbindResp:
-		q.decode(&d)
-	case *ReplaceSM:
-		q.decode(&d)
-	case *ReplaceSMResp:
-		q.decode(&d)
-	case *CancelSM:
-		q.decode(&d)
-	case *CancelSMResp:
-		q.decode(&d)
-	case *Outbind:
-		q.decode(&d)
-	case *EnquireLink:
-		q.decode(&d)
-	case *EnquireLinkResp:
-		q.decode(&d)
-	case *SubmitMulti:
-		q.decode(&d)
-	case *SubmitMultiResp:
-		q.decode(&d)
-	case *AlertNotification:
-		q.decode(&d)
-	case *DataSM:
-		q.decode(&d)
-	case *DataSMResp:
-		q.decode(&d)
-	default:
+	if !decodeBody(p, &d) {
 		return p.UnmarshalBinary(body)
 	}
 	return d.err
-}
-
-// New returns a new zero body for the command id, or nil when id is unknown.
-func New(id CommandID) PDU {
-	switch id {
-	case GenericNackID:
-		return &GenericNack{}
-	case BindReceiverID:
-		return &Bind{ID: BindReceiverID}
-	case BindTransmitterID:
-		return &Bind{ID: BindTransmitterID}
-	case BindTransceiverID:
-		return &Bind{ID: BindTransceiverID}
-	case BindReceiverRespID:
-		return &BindResp{ID: BindReceiverRespID}
-	case BindTransmitterRespID:
-		return &BindResp{ID: BindTransmitterRespID}
-	case BindTransceiverRespID:
-		return &BindResp{ID: BindTransceiverRespID}
-	case QuerySMID:
-		return &QuerySM{}
-	case QuerySMRespID:
-		return &QuerySMResp{}
-	case SubmitSMID:
-		return &SubmitSM{}
-	case SubmitSMRespID:
-		return &SubmitSMResp{}
-	case DeliverSMID:
-		return &DeliverSM{}
-	case DeliverSMRespID:
-		return &DeliverSMResp{}
-	case UnbindID:
-		return &Unbind{}
-	case UnbindRespID:
-		return &UnbindResp{}
-	case ReplaceSMID:
-		return &ReplaceSM{}
-	case ReplaceSMRespID:
-		return &ReplaceSMResp{}
-	case CancelSMID:
-		return &CancelSM{}
-	case CancelSMRespID:
-		return &CancelSMResp{}
-	case OutbindID:
-		return &Outbind{}
-	case EnquireLinkID:
-		return &EnquireLink{}
-	case EnquireLinkRespID:
-		return &EnquireLinkResp{}
-	case SubmitMultiID:
-		return &SubmitMulti{}
-	case SubmitMultiRespID:
-		return &SubmitMultiResp{}
-	case AlertNotificationID:
-		return &AlertNotification{}
-	case DataSMID:
-		return &DataSM{}
-	case DataSMRespID:
-		return &DataSMResp{}
-	}
-	return nil
 }
 
 // AppendPDU appends a whole PDU, header and body, to dst: it reserves the header,

@@ -103,15 +103,16 @@ func (d *decoder) octets(field string, n int, st Status) []byte {
 	return b
 }
 
-// shortMessage reads sm_length and short_message (at most 254 octets; 255
-// is accepted in lenient mode), aliasing src.
-func (d *decoder) shortMessage() []byte {
-	n := int(d.u8("sm_length"))
-	if d.err == nil && n > 254 && !d.lenient {
-		d.fail("sm_length", ESME_RINVMSGLEN, ErrTooLong)
+// lengthOctets reads a 1-octet length field and the octets it counts (sm_length
+// and short_message), at most max octets (a length up to 255 is accepted in
+// lenient mode), aliasing src.
+func (d *decoder) lengthOctets(lenField, field string, max int, st Status) []byte {
+	n := int(d.u8(lenField))
+	if d.err == nil && n > max && !d.lenient {
+		d.fail(lenField, st, ErrTooLong)
 		return nil
 	}
-	return d.octets("short_message", n, ESME_RINVMSGLEN)
+	return d.octets(field, n, st)
 }
 
 // tlvs scans the rest of the body into dst.
@@ -243,10 +244,10 @@ func (e *encoder) timeString(field, s string, st Status) {
 	e.cstring(field, s, 17, st)
 }
 
-// shortMessage appends sm_length and short_message.
-func (e *encoder) shortMessage(b []byte) {
-	if len(b) > 254 {
-		e.fail("short_message", ESME_RINVMSGLEN, ErrTooLong)
+// lengthOctets appends a 1-octet length field and b, at most max octets.
+func (e *encoder) lengthOctets(field string, b []byte, max int, st Status) {
+	if len(b) > max {
+		e.fail(field, st, ErrTooLong)
 		return
 	}
 	e.dst = append(e.dst, byte(len(b)))
@@ -267,24 +268,4 @@ func (e *encoder) done() ([]byte, error) {
 		return e.dst[:e.start], e.err
 	}
 	return e.dst, nil
-}
-
-// appendMessageIDBody appends the body shared by submit_sm_resp,
-// deliver_sm_resp and data_sm_resp: a message_id and optional parameters.
-func appendMessageIDBody(dst []byte, id CommandID, messageID string, l tlv.List) ([]byte, error) {
-	e := newEncoder(dst, id)
-	e.cstring("message_id", messageID, 65, ESME_RINVMSGID)
-	e.tlvs(l)
-	return e.done()
-}
-
-// messageIDBody decodes that shared body; an empty body (an error response)
-// decodes as an empty message_id. l's storage is reused.
-func (d *decoder) messageIDBody(l tlv.List) (string, tlv.List) {
-	l = l[:0]
-	if len(d.src) == 0 {
-		return "", l
-	}
-	id := d.cstring("message_id", 65, ESME_RINVMSGID, true)
-	return id, d.tlvs(l)
 }
