@@ -215,9 +215,14 @@ func (o *op) called(call *session.Call) {
 			return
 		}
 		o.finish(resp, err)
-	case (lostUnsent(err) || refusedByState(err)) && !c.closing():
+	case lostUnsent(err) || refusedByState(err):
 		// Not sent: the bind went away under it (the connection broke, or
-		// the SMSC unbound while it waited for the window). Another takes it.
+		// the SMSC unbound while it waited for the window). Another takes
+		// it, unless the client is closing.
+		if c.closing() {
+			o.finish(nil, &notSentError{reason: ErrClosed, id: o.req.CommandID()})
+			return
+		}
 		c.retry(o)
 	default:
 		o.finish(resp, err)

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/codec"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 )
 
 // TestSubmitWaitingWhenSMSCUnbinds: a submit that waits for the window while
@@ -80,5 +82,35 @@ func TestSubmitWaitingWhenSMSCUnbinds(t *testing.T) {
 		if resp, err := first.Wait(ctx); err != nil || resp.MessageID != "first" {
 			t.Errorf("the first submit: %v, %v", resp, err)
 		}
+	})
+}
+
+// TestCloseWhileWaitingForWindow: a submit still waiting for the window
+// when Close runs completes with ErrClosed, as Close documents; it completed
+// with a *LostError that said it was not sent (FuzzClientSession).
+func TestCloseWhileWaitingForWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &pipeSMSC{handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) { w.Hold() })}
+		ctx := context.Background()
+		c, err := client.Dial(ctx, "smsc", client.Config{SystemID: "esme", DialContext: p.dial, Logger: quiet, Window: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := c.SubmitAsync(ctx, &pdu.SubmitSM{DestinationAddr: "1"})
+		waiting := make(chan error, 1)
+		go func() {
+			_, err := c.Submit(ctx, &pdu.SubmitSM{DestinationAddr: "1"})
+			waiting <- err
+		}()
+		synctest.Wait()
+		c.Close(ctx)
+		if err := <-waiting; !errors.Is(err, client.ErrClosed) || !client.NotSent(err) {
+			t.Errorf("the submit waiting for the window: %v, want ErrClosed", err)
+		}
+		var le *client.LostError
+		if _, err := first.Wait(ctx); !errors.As(err, &le) || !le.Sent {
+			t.Errorf("the submit in flight: %v, want a LostError, sent", err)
+		}
+		p.close()
 	})
 }
