@@ -35,6 +35,15 @@ type BindResp struct {
 	ID       CommandID
 	SystemID string   // system_id of the SMSC, at most 15 characters
 	TLVs     tlv.List // optional parameters: sc_interface_version
+
+	// BodyOnError makes AppendPDU write the body (system_id and TLVs) also
+	// when the command_status is not ESME_ROK. SMPP 3.4 leaves the body out
+	// of an error bind_resp but allows it, and some ESMEs need it: gosmpp
+	// reads system_id from every bind_resp and reports EOF instead of the
+	// status when there is none. The zero value writes an error bind_resp
+	// header-only, as most SMSCs do. It is not on the wire: decoding leaves
+	// it as it was.
+	BodyOnError bool
 }
 
 // CommandID returns r.ID, or BindTransceiverRespID when it is zero.

@@ -51,12 +51,13 @@ func (o DecodeOptions) Unmarshal(p PDU, body []byte) error {
 
 // AppendPDU appends a whole PDU, header and body, to dst: it reserves the header,
 // appends the body and backfills command_length. A response with a non-zero
-// status is written header-only, as SMPP 3.4 says; so is generic_nack.
+// status is written header-only, as SMPP 3.4 says (generic_nack has no body
+// anyway), except a BindResp whose BodyOnError is set.
 func AppendPDU(dst []byte, seq uint32, status Status, p PDU) ([]byte, error) {
 	start := len(dst)
 	id := p.CommandID()
 	dst = Header{ID: id, Status: status, Sequence: seq}.AppendBinary(dst)
-	if !(id.IsResponse() && status != ESME_ROK) {
+	if !(id.IsResponse() && status != ESME_ROK) || bodyOnError(p) {
 		var err error
 		dst, err = p.AppendBinary(dst)
 		if err != nil {
@@ -65,6 +66,13 @@ func AppendPDU(dst []byte, seq uint32, status Status, p PDU) ([]byte, error) {
 	}
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start))
 	return dst, nil
+}
+
+// bodyOnError reports whether p is a response to write with its body even
+// with a non-zero command_status: only a bind_resp, when it asks for it.
+func bodyOnError(p PDU) bool {
+	r, ok := p.(*BindResp)
+	return ok && r.BodyOnError
 }
 
 // Decode parses a whole PDU (header and body) into a new body of the right type.

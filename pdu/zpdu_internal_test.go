@@ -64,6 +64,8 @@ func TestAppendValidMatchesCheckedAllBodies(t *testing.T) {
 					f.SetBytes(bytes.Repeat([]byte{0xA5}, r.IntN(257)))
 				case f.Kind() == reflect.Uint8, f.Kind() == reflect.Uint32:
 					f.SetUint(r.Uint64())
+				case f.Kind() == reflect.Bool: // BindResp.BodyOnError, not on the wire
+					f.SetBool(r.IntN(2) == 0)
 				default:
 					t.Fatalf("%T: field %s of kind %s", p, v.Type().Field(i).Name, f.Kind())
 				}

@@ -40,11 +40,12 @@ const (
 	kindOctets
 	kindList
 	kindTLVs
+	kindLocal // a field of the struct that is not on the wire
 )
 
 var kindNames = map[string]kind{
 	"u8": kindU8, "u32": kindU32, "cstring": kindCString, "time": kindTime,
-	"octets": kindOctets, "list": kindList, "tlvs": kindTLVs,
+	"octets": kindOctets, "list": kindList, "tlvs": kindTLVs, "local": kindLocal,
 }
 
 // field is one line of a body: a mandatory field, a list, or the TLVs.
@@ -129,7 +130,7 @@ func parse(table []byte) ([]*body, error) {
 			if err != nil {
 				return nil, err
 			}
-			if len(cur.fields) > 0 && cur.fields[len(cur.fields)-1].kind == kindTLVs {
+			if cur.has(kindTLVs) && f.kind != kindLocal {
 				return nil, fmt.Errorf("bodies.txt:%d: a field after the tlvs", n)
 			}
 			if cur.element && f.kind != kindU8 && f.kind != kindU32 && f.kind != kindCString && f.kind != kindTime {
@@ -269,7 +270,7 @@ func parseField(words []string, n int) (field, error) {
 		}
 		return s, nil
 	}
-	want := map[kind]int{kindU8: -1, kindU32: -1, kindCString: 2, kindTime: 1, kindOctets: 3, kindList: 5, kindTLVs: 0}[k]
+	want := map[kind]int{kindU8: -1, kindU32: -1, kindCString: 2, kindTime: 1, kindOctets: 3, kindList: 5, kindTLVs: 0, kindLocal: 1}[k]
 	if want >= 0 && len(args) != want || want < 0 && len(args) > 1 {
 		return f, fmt.Errorf("bodies.txt:%d: wrong number of arguments for %s", n, words[2])
 	}
@@ -279,6 +280,8 @@ func parseField(words []string, n int) (field, error) {
 		if len(args) == 1 {
 			f.goType = args[0]
 		}
+	case kindLocal:
+		f.goType = args[0]
 	case kindCString:
 		if f.size, err = num(args[0], 1, 65536); err == nil {
 			f.status, err = status(args[1])
@@ -449,6 +452,8 @@ func goTypeOf(f field) []string {
 		return []string{"[]byte", "[]uint8"}
 	case kindList:
 		return []string{"[]" + f.goType}
+	case kindLocal:
+		return []string{f.goType}
 	}
 	return []string{"tlv.List"}
 }
@@ -936,9 +941,11 @@ func (g *gen) appendValid(b *body, r string) {
 	}
 	// last reports whether no variable-length field or fixed octet follows
 	// field i.
-	fields := b.fields
-	if b.has(kindTLVs) {
-		fields = fields[:len(fields)-1]
+	var fields []field
+	for _, f := range b.fields {
+		if f.kind != kindTLVs && f.kind != kindLocal {
+			fields = append(fields, f)
+		}
 	}
 	lastVar := -1
 	for i, f := range fields {
@@ -970,8 +977,8 @@ func (g *gen) appendValid(b *body, r string) {
 		}
 	}
 	flush()
-	if b.has(kindTLVs) {
-		tl := r + "." + b.fields[len(b.fields)-1].goName
+	if i := slices.IndexFunc(b.fields, func(f field) bool { return f.kind == kindTLVs }); i >= 0 {
+		tl := r + "." + b.fields[i].goName
 		g.p("if len(%s) == 0 {", tl)
 		g.p("return dst, true")
 		g.p("}")
