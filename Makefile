@@ -10,7 +10,7 @@ GO ?= go
 
 # `go test ./...` in the go.work root covers the root module only, so the workspace
 # modules are listed explicitly, each once it holds Go files.
-WORKSPACE_MODULES := bench examples
+WORKSPACE_MODULES := bench examples moduletest
 has_go = $(shell find $(1) -name '*.go' -not -path '*/testdata/*' -print -quit 2>/dev/null)
 PKGS := ./... $(foreach m,$(WORKSPACE_MODULES),$(if $(call has_go,$(m)),./$(m)/...))
 BENCH_PKGS := ./... $(if $(call has_go,bench),./bench/...)

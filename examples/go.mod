@@ -1,3 +1,9 @@
+// The library comes from go.work in a clone, and from the version required below when
+// the examples are installed (go install github.com/esmsafrica/smpp/examples/smppcli@vX.Y.Z).
+// go get and go mod tidy here ignore go.work: until that version is published, run them
+// between go mod edit -replace github.com/esmsafrica/smpp=../ and
+// go mod edit -dropreplace github.com/esmsafrica/smpp (moduletest fails while the replace
+// is there).
 module github.com/esmsafrica/smpp/examples
 
 go 1.26.0
@@ -5,7 +11,7 @@ go 1.26.0
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/cockroachdb/pebble v1.1.5
-	github.com/esmsafrica/smpp v0.0.0
+	github.com/esmsafrica/smpp v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	golang.org/x/crypto v0.59.0
@@ -42,5 +48,3 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
-
-replace github.com/esmsafrica/smpp => ../
