@@ -5,9 +5,11 @@ package server_test
 // and the goroutines and memory of an idle unbound connection.
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -238,6 +240,54 @@ func TestUnboundLimits(t *testing.T) {
 	if st.Bound != 3 || st.Open != 7 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// Refused connections are logged at a bounded rate: one line for a burst,
+// with how many were refused since the line before.
+func TestUnboundRefusalsLogged(t *testing.T) {
+	checkLeaks(t)
+	var logs logRecorder
+	srv := &server.Server{Handler: okHandler, Logger: slog.New(&logs), MaxUnboundPerAddr: 1}
+	addr := start(t, srv)
+	dialRaw(t, addr)
+	waitFor(t, "the first connection", func() bool { return srv.Stats().Unbound == 1 })
+	for range 20 {
+		dialRaw(t, addr).expectClosed()
+	}
+	if st := srv.Stats(); st.RejectedUnbound != 20 {
+		t.Fatalf("stats %+v", st)
+	}
+	if got := logs.count("smpp: refusing connections that have not bound"); got != 1 {
+		t.Fatalf("%d log lines for 20 refused connections, want 1", got)
+	}
+}
+
+// logRecorder is a slog.Handler that keeps the messages of warnings and errors.
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *logRecorder) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelWarn }
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.msgs = append(l.msgs, r.Message)
+	l.mu.Unlock()
+	return nil
+}
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
+
+func (l *logRecorder) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, m := range l.msgs {
+		if m == msg {
+			n++
+		}
+	}
+	return n
 }
 
 // A negative limit means none.
