@@ -237,29 +237,47 @@ func TestMessageIDEqual(t *testing.T) {
 
 func TestNormalizeMessageID(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"5A3F0001", "1514078209"},
-		{"5a3f0001", "1514078209"},
-		{"1514078209", "1514078209"},
+		{"5A3F0001", "5a3f0001"},
+		{"5a3f0001", "5a3f0001"},
+		{"05A3F0001", "5a3f0001"},
+		{" 5a3f0001\r\n", "5a3f0001"},
+		{"5a3f0001\x00", "5a3f0001"},
+		{"1514078209", "1514078209"}, // the same number in decimal: another id
 		{"0221067780", "221067780"},
 		{"000", "0"},
+		{"0", "0"},
 		{"", ""},
+		{" \t", ""},
+		{"a", "a"},
+		{"10", "10"}, // hex a is 10: still two ids
 		{"74E02EE1-4E2F-4B8A", "74e02ee1-4e2f-4b8a"},
-		{"0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcdef"},
+		{"0123456789ABCDEF0123456789ABCDEF", "123456789abcdef0123456789abcdef"},
 		{"99999999999999999999999", "99999999999999999999999"},
+		{"a b", "a b"}, // inner white space is part of the id
 	} {
 		if got := pdu.NormalizeMessageID(tc.in); got != tc.want {
 			t.Errorf("NormalizeMessageID(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+		if got := string(pdu.AppendNormalizedMessageID([]byte("x"), tc.in)); got != "x"+tc.want {
+			t.Errorf("AppendNormalizedMessageID(%q) = %q, want %q", tc.in, got, "x"+tc.want)
+		}
 	}
 	m := map[string]int{pdu.NormalizeMessageID("5A3F0001"): 1}
 	var buf [64]byte
-	key := pdu.AppendNormalizedMessageID(buf[:0], "1514078209")
+	key := pdu.AppendNormalizedMessageID(buf[:0], "005a3f0001")
 	if allocs := testing.AllocsPerRun(100, func() {
-		key = pdu.AppendNormalizedMessageID(buf[:0], "1514078209")
+		key = pdu.AppendNormalizedMessageID(buf[:0], "005a3f0001")
 		if m[string(key)] != 1 {
 			t.Fatal("lookup")
 		}
 	}); allocs != 0 {
 		t.Fatalf("normalized lookup allocates %v", allocs)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		if pdu.NormalizeMessageID("5a3f0001") != "5a3f0001" {
+			t.Fatal("key")
+		}
+	}); allocs != 0 {
+		t.Fatalf("NormalizeMessageID of a key allocates %v", allocs)
 	}
 }

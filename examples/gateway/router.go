@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -170,7 +168,7 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	gw.metrics.upstreamSubmits.WithLabelValues(u.name, st.String()).Inc()
 	switch {
 	case err == nil:
-		key := upstreamKey(upstreamID)
+		key := pdu.NormalizeMessageID(upstreamID)
 		if gw.mayBeStale(m) && gw.storedFinal(m.ID) {
 			// A resend answered after the receipt of an earlier send was
 			// recorded: this version of the message is stale.
@@ -330,7 +328,7 @@ func (gw *Gateway) upstreamHandler(u *upstream) client.Handler {
 }
 
 func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
-	key := upstreamKey(d.Receipt.ID)
+	key := pdu.NormalizeMessageID(d.Receipt.ID)
 	if v, ok := gw.upIDs.LoadAndDelete(u.name + "\x00" + key); ok {
 		return gw.applyReceipt(v.(string), d.PDU)
 	}
@@ -338,7 +336,7 @@ func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 	if errors.Is(err, store.ErrNotFound) && !hasReceiptedID(d.PDU) {
 		// receipted_message_id is copied verbatim; an id from the text may
 		// be the same number in the other base.
-		for _, alt := range otherBaseKeys(key) {
+		for _, alt := range pdu.OtherBaseMessageIDKeys(key) {
 			if id, err = gw.store.LookupUpstream(u.name, alt); !errors.Is(err, store.ErrNotFound) {
 				break
 			}
@@ -365,20 +363,6 @@ func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 	return gw.applyReceipt(id, d.PDU)
 }
 
-// upstreamKey is how an upstream message id is keyed in the store: lower-cased,
-// without leading zeros. It never maps two different ids of one SMSC to the
-// same key (pdu.NormalizeMessageID does: hex "a" and hex "10" both become
-// "10", so receipts went to the wrong messages).
-func upstreamKey(id string) string {
-	id = strings.ToLower(strings.TrimSpace(id))
-	if t := strings.TrimLeft(id, "0"); t != "" {
-		id = t
-	} else if id != "" {
-		id = "0"
-	}
-	return id
-}
-
 func hasReceiptedID(p pdu.PDU) bool {
 	switch v := p.(type) {
 	case *pdu.DeliverSM:
@@ -387,23 +371,6 @@ func hasReceiptedID(p pdu.PDU) bool {
 		return v.TLVs.Has(tlv.ReceiptedMessageID)
 	}
 	return false
-}
-
-// otherBaseKeys returns the key of the same number written in the other base,
-// tried only when a receipt's own id is unknown: some SMSCs answer
-// submit_sm with a hex id and write the receipt text in decimal, or the
-// reverse.
-func otherBaseKeys(key string) []string {
-	var out []string
-	if v, err := strconv.ParseUint(key, 10, 64); err == nil {
-		out = append(out, strconv.FormatUint(v, 16))
-	}
-	if v, err := strconv.ParseUint(key, 16, 64); err == nil {
-		if k := strconv.FormatUint(v, 10); k != key {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // applyReceipt records an upstream receipt for message id and queues it,
