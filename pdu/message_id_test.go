@@ -98,7 +98,7 @@ func randomIDs(r *rand.Rand, n int) []writtenID {
 // included (the key it gave hex "a" and decimal "10" was once the same).
 func TestNormalizeMessageIDProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	keyOf := map[string]string{} // canon -> key
+	keyOf := map[string]string{}   // canon -> key
 	canonOf := map[string]string{} // key -> canon
 	for _, id := range randomIDs(r, 60000) {
 		k := pdu.NormalizeMessageID(id.text)
