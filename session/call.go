@@ -139,14 +139,15 @@ func (c *Call) abandon(cause error, stop bool) {
 	}
 	s.pending.Load().remove(c)
 	s.mu.Lock()
-	sent := c.gen != 0 && c.gen <= s.gen // taken by the writer: it may have gone out
+	sent := c.gen != 0 // queued: the writer sends it, even now that it is abandoned
 	s.mu.Unlock()
 	c.finish(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause}, stop)
 }
 
 // CanceledError completes a request whose context ended before its response.
-// Sent tells whether it had been handed to the connection (the peer may have
-// processed it). It wraps the context's error.
+// Sent tells whether it had been queued for the connection (it is written
+// even after its context ended, so the peer may have processed it). It wraps
+// the context's error.
 type CanceledError struct {
 	Request pdu.PDU
 	Sent    bool

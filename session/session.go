@@ -421,7 +421,9 @@ func (s *Session) shut(reason error, flush bool) {
 	}
 	s.cancel()
 	for _, c := range pending {
-		c.complete(nil, &LostError{Request: c.req, Sent: c.gen != 0 && c.gen <= written})
+		// When the writer flushes, what is queued goes out too.
+		sent := c.gen != 0 && (c.gen <= written || flush && writing)
+		c.complete(nil, &LostError{Request: c.req, Sent: sent})
 	}
 	if f := s.cfg.Observer.Error; f != nil && reason != nil && !errors.Is(reason, io.EOF) && !errors.Is(reason, net.ErrClosed) {
 		f(s, reason)
