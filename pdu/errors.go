@@ -83,4 +83,8 @@ var (
 	// ErrNotReceipt means a text has neither an id: nor a stat: label, and no
 	// receipt TLVs came with it.
 	ErrNotReceipt = errors.New("smpp: not a delivery receipt")
+	// ErrBadUDH means esm_class announces a user data header (UDHI) that the
+	// user data does not hold: its length runs past the data, or its
+	// information elements do not fill it exactly.
+	ErrBadUDH = errors.New("smpp: malformed user data header")
 )

@@ -472,3 +472,59 @@ func hasSuffixFold(b []byte, p string) bool {
 	}
 	return true
 }
+
+// NewReceiptDeliverSM returns the deliver_sm an SMSC sends to report r on
+// the message sm submitted, with the default options (see
+// ReceiptOptions.DeliverSM).
+func NewReceiptDeliverSM(sm *SubmitSM, r *Receipt) *DeliverSM {
+	return ReceiptOptions{}.DeliverSM(sm, r)
+}
+
+// DeliverSM returns the deliver_sm an SMSC sends to report r on the message
+// sm submitted:
+//
+//   - the addresses of sm swapped, with their TON and NPI: the receipt comes
+//     from the recipient and goes to the sender;
+//   - esm_class 0x04 (SMSC delivery receipt);
+//   - the text of r as Append writes it (with o's dates), in short_message,
+//     or in message_payload when longer than 254 octets;
+//   - the TLVs receipted_message_id (r.ID, when not empty), message_state
+//     (r.State, or the state of r.Stat when r.State is zero, which is not a
+//     receipt's state) and network_error_code (r.NetworkError, when set or
+//     when r.Fields has ReceiptNetworkError).
+//
+// Everything else is zero. r.Text is written as given, cut to 20
+// characters; SMSCs usually put the first characters of the message there
+// (see SubmitSM.Text). The result shares no memory with sm or r.
+func (o ReceiptOptions) DeliverSM(sm *SubmitSM, r *Receipt) *DeliverSM {
+	d := &DeliverSM{
+		SourceAddrTON:   sm.DestAddrTON,
+		SourceAddrNPI:   sm.DestAddrNPI,
+		SourceAddr:      clone(sm.DestinationAddr),
+		DestAddrTON:     sm.SourceAddrTON,
+		DestAddrNPI:     sm.SourceAddrNPI,
+		DestinationAddr: clone(sm.SourceAddr),
+		ESMClass:        0x04,
+		TLVs:            make(tlv.List, 0, 4),
+	}
+	text := o.Append(make([]byte, 0, 160), r)
+	if len(text) > 254 {
+		d.TLVs.SetMessagePayload(text)
+	} else {
+		d.ShortMessage = text
+	}
+	if r.ID != "" {
+		d.TLVs.SetReceiptedMessageID(r.ID)
+	}
+	state, ok := r.State, r.State != 0
+	if !ok && r.Stat != "" {
+		state, ok = StateFromStat([]byte(r.Stat))
+	}
+	if ok {
+		d.TLVs.SetMessageState(uint8(state))
+	}
+	if r.Fields.Has(ReceiptNetworkError) || r.NetworkError != (tlv.NetworkError{}) {
+		d.TLVs.SetNetworkErrorCode(r.NetworkError)
+	}
+	return d
+}
