@@ -1387,36 +1387,36 @@ func (a *AlertNotification) cloneFields() {
 func (*DataSM) CommandID() CommandID { return DataSMID }
 
 // AppendBinary appends the body to dst.
-func (d *DataSM) AppendBinary(dst []byte) ([]byte, error) {
-	if out, ok := d.appendValid(dst); ok {
+func (m *DataSM) AppendBinary(dst []byte) ([]byte, error) {
+	if out, ok := m.appendValid(dst); ok {
 		return out, nil
 	}
-	return d.appendChecked(dst, DataSMID)
+	return m.appendChecked(dst, DataSMID)
 }
 
 // appendChecked appends the body field by field, checking each: the first
 // field out of its bounds gives the error, and dst is returned as it was.
-func (d *DataSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
+func (m *DataSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("service_type", d.ServiceType, 6, ESME_RINVSERTYP)
-	enc.u8(d.SourceAddrTON)
-	enc.u8(d.SourceAddrNPI)
-	enc.cstring("source_addr", d.SourceAddr, 65, ESME_RINVSRCADR)
-	enc.u8(d.DestAddrTON)
-	enc.u8(d.DestAddrNPI)
-	enc.cstring("destination_addr", d.DestinationAddr, 65, ESME_RINVDSTADR)
-	enc.u8(d.ESMClass)
-	enc.u8(d.RegisteredDelivery)
-	enc.u8(d.DataCoding)
-	enc.tlvs(d.TLVs)
+	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
+	enc.u8(m.SourceAddrTON)
+	enc.u8(m.SourceAddrNPI)
+	enc.cstring("source_addr", m.SourceAddr, 65, ESME_RINVSRCADR)
+	enc.u8(m.DestAddrTON)
+	enc.u8(m.DestAddrNPI)
+	enc.cstring("destination_addr", m.DestinationAddr, 65, ESME_RINVDSTADR)
+	enc.u8(m.ESMClass)
+	enc.u8(m.RegisteredDelivery)
+	enc.u8(m.DataCoding)
+	enc.tlvs(m.TLVs)
 	return enc.done()
 }
 
 // appendValid appends the body in one pass when every field is within its
 // bounds, which is the common case, and reports false otherwise (leaving dst
 // as it was).
-func (d *DataSM) appendValid(dst []byte) ([]byte, bool) {
-	serviceType, sourceAddr, destinationAddr := d.ServiceType, d.SourceAddr, d.DestinationAddr
+func (m *DataSM) appendValid(dst []byte) ([]byte, bool) {
+	serviceType, sourceAddr, destinationAddr := m.ServiceType, m.SourceAddr, m.DestinationAddr
 	if len(serviceType) > 5 ||
 		len(sourceAddr) > 64 ||
 		len(destinationAddr) > 64 ||
@@ -1430,15 +1430,15 @@ func (d *DataSM) appendValid(dst []byte) ([]byte, bool) {
 	dst = slices.Grow(dst, n)[:start+n]
 	w := dst[start:]
 	i := putCString(w, 0, serviceType)
-	w[i], w[i+1] = d.SourceAddrTON, d.SourceAddrNPI
+	w[i], w[i+1] = m.SourceAddrTON, m.SourceAddrNPI
 	i = putCString(w, i+2, sourceAddr)
-	w[i], w[i+1] = d.DestAddrTON, d.DestAddrNPI
+	w[i], w[i+1] = m.DestAddrTON, m.DestAddrNPI
 	i = putCString(w, i+2, destinationAddr)
-	w[i], w[i+1], w[i+2] = d.ESMClass, d.RegisteredDelivery, d.DataCoding
-	if len(d.TLVs) == 0 {
+	w[i], w[i+1], w[i+2] = m.ESMClass, m.RegisteredDelivery, m.DataCoding
+	if len(m.TLVs) == 0 {
 		return dst, true
 	}
-	out, err := d.TLVs.AppendBinary(dst)
+	out, err := m.TLVs.AppendBinary(dst)
 	if err != nil {
 		return dst[:start], false
 	}
@@ -1446,39 +1446,39 @@ func (d *DataSM) appendValid(dst []byte) ([]byte, bool) {
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
-func (d *DataSM) UnmarshalBinary(body []byte) error {
-	dec := decoder{src: body, cmd: d.CommandID()}
-	d.decode(&dec)
+func (m *DataSM) UnmarshalBinary(body []byte) error {
+	dec := decoder{src: body, cmd: m.CommandID()}
+	m.decode(&dec)
 	return dec.err
 }
 
-func (d *DataSM) decode(dec *decoder) {
-	d.ServiceType = dec.cstring("service_type", 6, ESME_RINVSERTYP, false)
-	d.SourceAddrTON = dec.u8("source_addr_ton")
-	d.SourceAddrNPI = dec.u8("source_addr_npi")
-	d.SourceAddr = dec.cstring("source_addr", 65, ESME_RINVSRCADR, false)
-	d.DestAddrTON = dec.u8("dest_addr_ton")
-	d.DestAddrNPI = dec.u8("dest_addr_npi")
-	d.DestinationAddr = dec.cstring("destination_addr", 65, ESME_RINVDSTADR, false)
-	d.ESMClass = dec.u8("esm_class")
-	d.RegisteredDelivery = dec.u8("registered_delivery")
-	d.DataCoding = dec.u8("data_coding")
-	d.TLVs = dec.tlvs(d.TLVs)
+func (m *DataSM) decode(dec *decoder) {
+	m.ServiceType = dec.cstring("service_type", 6, ESME_RINVSERTYP, false)
+	m.SourceAddrTON = dec.u8("source_addr_ton")
+	m.SourceAddrNPI = dec.u8("source_addr_npi")
+	m.SourceAddr = dec.cstring("source_addr", 65, ESME_RINVSRCADR, false)
+	m.DestAddrTON = dec.u8("dest_addr_ton")
+	m.DestAddrNPI = dec.u8("dest_addr_npi")
+	m.DestinationAddr = dec.cstring("destination_addr", 65, ESME_RINVDSTADR, false)
+	m.ESMClass = dec.u8("esm_class")
+	m.RegisteredDelivery = dec.u8("registered_delivery")
+	m.DataCoding = dec.u8("data_coding")
+	m.TLVs = dec.tlvs(m.TLVs)
 }
 
-// Clone returns a copy that shares no memory with d.
-func (d *DataSM) Clone() *DataSM {
-	cp := *d
+// Clone returns a copy that shares no memory with m.
+func (m *DataSM) Clone() *DataSM {
+	cp := *m
 	cp.cloneFields()
 	return &cp
 }
 
-// cloneFields replaces the strings and slices of d with copies.
-func (d *DataSM) cloneFields() {
-	d.ServiceType = clone(d.ServiceType)
-	d.SourceAddr = clone(d.SourceAddr)
-	d.DestinationAddr = clone(d.DestinationAddr)
-	d.TLVs = d.TLVs.Clone()
+// cloneFields replaces the strings and slices of m with copies.
+func (m *DataSM) cloneFields() {
+	m.ServiceType = clone(m.ServiceType)
+	m.SourceAddr = clone(m.SourceAddr)
+	m.DestinationAddr = clone(m.DestinationAddr)
+	m.TLVs = m.TLVs.Clone()
 }
 
 // --- data_sm_resp ---
