@@ -366,10 +366,10 @@ func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
 		delay = 0
 		c := &conn{srv: s, nc: nc, handler: handler, addr: addrKey(nc.RemoteAddr())}
 		if err := s.track(c, true); err != nil {
-			s.reject(nc, err)
 			if err == ErrMaxUnboundConns || err == ErrMaxUnboundPerAddr {
-				s.refusedUnbound(nc.RemoteAddr(), err)
+				s.refusedUnbound(nc.RemoteAddr(), err) // counted before the peer sees the close
 			}
+			s.reject(nc, err)
 			continue
 		}
 		go s.serveConn(c, tlsCfg)
