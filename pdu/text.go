@@ -76,10 +76,12 @@ type dataCodingError struct {
 	err error
 }
 
+// Error returns "smpp: data_coding 0x..: " and the cause.
 func (e *dataCodingError) Error() string {
 	return fmt.Sprintf("smpp: data_coding 0x%02x: %s", e.dc, trimPrefix(e.err))
 }
 
+// Unwrap returns the error of package encoding.
 func (e *dataCodingError) Unwrap() error { return e.err }
 
 // parseUDH returns the length of the user data header at the start of ud
