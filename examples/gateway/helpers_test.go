@@ -226,6 +226,7 @@ type gwConf struct {
 	Accounts            string // YAML list items, indented by 2; default one account test/secret
 	MOAccount           string // default "test"
 	Upstream            string // an external upstream's address; "" = the embedded simulator
+	NoDedupe            bool   // the external upstream has no dedupe_tlv (the crash policy without an idempotency key)
 	DLRDelay            string // embedded simulator receipt delay, default 50ms
 	Window              int    // default 1000
 }
@@ -253,7 +254,11 @@ func (c gwConf) yaml(t testing.TB) string {
 	b.WriteString("failed_binds: {per_minute: 600, burst: 100}\n")
 	b.WriteString("accounts:\n" + c.Accounts)
 	if c.Upstream != "" {
-		fmt.Fprintf(&b, "upstreams:\n  - {name: op, addrs: [%q], system_id: gateway, password: sim, binds: 2, window: 1000, dedupe_tlv: 0x1501}\n", c.Upstream)
+		dedupe := ", dedupe_tlv: 0x1501"
+		if c.NoDedupe {
+			dedupe = ""
+		}
+		fmt.Fprintf(&b, "upstreams:\n  - {name: op, addrs: [%q], system_id: gateway, password: sim, binds: 2, window: 1000%s}\n", c.Upstream, dedupe)
 		b.WriteString("routes:\n  - {prefix: \"\", upstreams: [op]}\nsimulator: null\n")
 	} else {
 		b.WriteString("upstreams:\n  - {name: sim, system_id: gateway, password: sim, binds: 2, window: 1000, dedupe_tlv: 0x1501}\n")
@@ -308,10 +313,13 @@ func startSim(t testing.TB, addr, journal string, extra ...string) *simProc {
 
 // journalEntry is one line of smsc-sim -journal.
 type journalEntry struct {
-	Ev  string `json:"ev"`
-	Key string `json:"key"`
-	ID  string `json:"id"`
-	Dup bool   `json:"dup"`
+	Ev   string    `json:"ev"`
+	T    time.Time `json:"t"`
+	Key  string    `json:"key"`
+	ID   string    `json:"id"`
+	Dup  bool      `json:"dup"`
+	Text string    `json:"text"` // of a submission
+	Stat string    `json:"stat"` // of a receipt
 }
 
 func readJournal(t testing.TB, path string) []journalEntry {
