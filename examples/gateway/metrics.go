@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,7 @@ type metrics struct {
 	upstreamLatency *prometheus.HistogramVec
 	receiptLatency  prometheus.Histogram
 	storeErrors     prometheus.Counter
+	connsRefused    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -66,11 +68,13 @@ func newMetrics() *metrics {
 			Help: "Upstream submit_sm round trip.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}, []string{"upstream"}),
 		receiptLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smpp_gateway_submit_to_receipt_seconds",
 			Help: "Time from acceptance to the upstream's receipt.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 18)}),
+		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_connections_refused_total",
+			Help: "Connections closed at once, by reason: unbound_total and unbound_per_addr (the unbound limits), other (TLS, shutting down)."}, []string{"reason"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",
 			Help: "Store writes that failed on a message's path (each is logged with the message id)."}),
 	}
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
-		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors,
+		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -91,6 +95,14 @@ func (m *metrics) serverObserver(gw *Gateway) server.Observer {
 			},
 		},
 		ConnRejected: func(remote net.Addr, err error) {
+			reason := "other"
+			switch {
+			case errors.Is(err, server.ErrMaxUnboundConns):
+				reason = "unbound_total"
+			case errors.Is(err, server.ErrMaxUnboundPerAddr):
+				reason = "unbound_per_addr"
+			}
+			m.connsRefused.WithLabelValues(reason).Inc()
 			gw.log.Debug("connection refused", "remote", remote.String(), "err", err)
 		},
 	}
