@@ -167,7 +167,7 @@ func requiredLibrary(t *testing.T, goMod string) (version, goVersion string) {
 			version = r.Mod.Version
 		}
 	}
-	if version == "" || semver.Prerelease(version) != "" || module.IsPseudoVersion(version) {
+	if !semver.IsValid(version) || semver.Prerelease(version) != "" || semver.Build(version) != "" {
 		t.Fatalf("examples/go.mod requires %s at %q; want a release version (vX.Y.Z, the library's tag)", libPath, version)
 	}
 	if f.Go == nil {
