@@ -65,7 +65,8 @@ type held struct {
 // removed); when there are too many, or before it first read the store, the
 // others are only in the store, from Seq spillFrom on, and are read back
 // when the queue runs dry. A delivery is never loaded while it is known,
-// so none is sent twice.
+// so none is sent twice; an acknowledged one stays known until every
+// reading of the store that began before its removal has ended.
 type pusher struct {
 	acct     string
 	kick     chan struct{}
@@ -78,6 +79,10 @@ type pusher struct {
 	spilled   bool                // deliveries from spillFrom on may be only in the store
 	spillFrom uint64
 	loading   bool // loadDeliveries is reading the store
+	// removed holds the Seqs whose removal was written while the store
+	// was being read: the reading works on a snapshot that may still have
+	// them, so they stay known until it ends.
+	removed []uint64
 	rx        map[*session.Session]*receiver
 	next      int // round robin over the receivers
 }
@@ -157,7 +162,11 @@ func (p *pusher) putBack(hs ...held) {
 // forget drops a delivery whose removal from the store was written.
 func (p *pusher) forget(seq uint64) {
 	p.mu.Lock()
-	delete(p.known, seq)
+	if p.loading {
+		p.removed = append(p.removed, seq)
+	} else {
+		delete(p.known, seq)
+	}
 	p.mu.Unlock()
 }
 
@@ -217,6 +226,10 @@ func (gw *Gateway) loadDeliveries(p *pusher) error {
 	for _, h := range batch {
 		p.known[h.d.Seq] = struct{}{}
 	}
+	for _, seq := range p.removed {
+		delete(p.known, seq)
+	}
+	p.removed = p.removed[:0]
 	p.queue = append(p.queue, batch...)
 	if err != nil {
 		p.spill(from) // read it all again next time
