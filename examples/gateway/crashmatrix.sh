@@ -22,8 +22,8 @@ go test -count=1 -timeout 0 -run '^TestCrashMatrix$' -v ./gateway/ \
 	-args -crashmatrix.n="$n" -crashmatrix.rate="$rate" >"$log" 2>&1
 status=$?
 echo
-echo "| stop | upstream | stopped at | sent | acknowledged | lost | UNKNOWN | sent twice | receipts missing | receipts duplicated | stop to restarted | last receipt after last ack |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| stop | upstream | stopped at | sent | acknowledged | lost | still queued | UNKNOWN | sent twice | receipts missing | receipts duplicated | stop to restarted | last receipt after last ack |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 sed -n 's/^.*crashmatrix_test\.go:[0-9]*: row: //p' "$log"
 echo
 grep -E '^\s*--- (PASS|FAIL)' "$log"
