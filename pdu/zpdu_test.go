@@ -2,10 +2,12 @@ package pdu_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/pdu/internal/bodygen"
 )
 
@@ -98,5 +100,36 @@ func TestGeneratorCatchesDrift(t *testing.T) {
 				t.Fatalf("got %v, want an error saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A body cut at any offset fails on the field it is cut in, also inside a
+// run of one-octet fields that the decoder reads together.
+func TestDecodeTruncatedNamesTheField(t *testing.T) {
+	pieces := []struct{ field, hex string }{
+		{"service_type", cs("CMT")}, {"source_addr_ton", "01"}, {"source_addr_npi", "01"}, {"source_addr", cs("1")},
+		{"dest_addr_ton", "01"}, {"dest_addr_npi", "01"}, {"destination_addr", cs("2")},
+		{"esm_class", "00"}, {"protocol_id", "00"}, {"priority_flag", "00"},
+		{"schedule_delivery_time", "00"}, {"validity_period", "00"},
+		{"registered_delivery", "01"}, {"replace_if_present_flag", "00"}, {"data_coding", "00"}, {"sm_default_msg_id", "00"},
+		{"sm_length", "02"}, {"short_message", "6869"},
+	}
+	var body []byte
+	var fieldAt []string // the field each octet belongs to
+	for _, p := range pieces {
+		b := hx(t, p.hex)
+		body = append(body, b...)
+		for range b {
+			fieldAt = append(fieldAt, p.field)
+		}
+	}
+	var sm pdu.SubmitSM
+	must(t, sm.UnmarshalBinary(body))
+	for cut := 0; cut < len(body); cut++ {
+		err := sm.UnmarshalBinary(body[:cut])
+		var fe *pdu.FieldError
+		if !errors.As(err, &fe) || fe.Field != fieldAt[cut] {
+			t.Errorf("cut at %d: %v, want an error on %s", cut, err, fieldAt[cut])
+		}
 	}
 }
