@@ -83,6 +83,12 @@ type pusher struct {
 	// was being read: the reading works on a snapshot that may still have
 	// them, so they stay known until it ends.
 	removed []uint64
+	// gone remembers the last goneMemory Seqs acknowledged and removed,
+	// oldest first in goneOrder: a delivery is handed to add after its
+	// write, and a reading of the store may have taken it, and the ESME
+	// acknowledged it, in between.
+	gone      map[uint64]struct{}
+	goneOrder []uint64
 	rx        map[*session.Session]*receiver
 	next      int // round robin over the receivers
 }
@@ -103,7 +109,7 @@ type receiver struct {
 }
 
 func newPusher(acct string) *pusher {
-	return &pusher{acct: acct, kick: make(chan struct{}, 1), known: map[uint64]struct{}{},
+	return &pusher{acct: acct, kick: make(chan struct{}, 1), known: map[uint64]struct{}{}, gone: map[uint64]struct{}{},
 		rx: map[*session.Session]*receiver{},
 		// Until the store was read, every delivery may be there only.
 		spilled: true}
@@ -112,6 +118,12 @@ func newPusher(acct string) *pusher {
 // add takes a delivery that was just stored.
 func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
 	p.mu.Lock()
+	if p.isKnown(d.Seq) {
+		// A reading of the store that ran between its write and this call
+		// took it already (and it may even have been delivered since).
+		p.mu.Unlock()
+		return
+	}
 	if p.spilled || p.loading || len(p.known) >= maxHeld {
 		// A reading of the store may or may not see it: the next one will.
 		p.spill(d.Seq)
@@ -159,6 +171,9 @@ func (p *pusher) putBack(hs ...held) {
 	p.mu.Unlock()
 }
 
+// goneMemory is how many acknowledged deliveries a pusher remembers.
+const goneMemory = 1 << 16
+
 // forget drops a delivery whose removal from the store was written.
 func (p *pusher) forget(seq uint64) {
 	p.mu.Lock()
@@ -167,7 +182,23 @@ func (p *pusher) forget(seq uint64) {
 	} else {
 		delete(p.known, seq)
 	}
+	if len(p.goneOrder) >= goneMemory {
+		delete(p.gone, p.goneOrder[0])
+		p.goneOrder = p.goneOrder[1:]
+	}
+	p.gone[seq] = struct{}{}
+	p.goneOrder = append(p.goneOrder, seq)
 	p.mu.Unlock()
+}
+
+// isKnown reports whether the pusher holds the delivery seq, or delivered
+// it recently. p.mu is held.
+func (p *pusher) isKnown(seq uint64) bool {
+	if _, ok := p.known[seq]; ok {
+		return true
+	}
+	_, ok := p.gone[seq]
+	return ok
 }
 
 // pusherFor returns the account's pusher, starting it on first use.
@@ -204,7 +235,7 @@ func (gw *Gateway) loadDeliveries(p *pusher) error {
 	var rest uint64 // the first Seq not read for want of room; 0 if all were
 	err := gw.store.Deliveries(p.acct, from, func(d *store.Delivery) bool {
 		p.mu.Lock()
-		_, known := p.known[d.Seq]
+		known := p.isKnown(d.Seq)
 		p.mu.Unlock()
 		if known {
 			return true

@@ -69,3 +69,58 @@ func TestLoadSkipsDeliveriesRemovedDuringTheRead(t *testing.T) {
 		t.Fatalf("the acknowledged delivery is still known after the reading")
 	}
 }
+
+// TestAddAfterLoadTookIt: a delivery is written, then handed to the pusher;
+// a reading of the store that ran in between took it already, and the
+// handing must not queue it a second time (the restarted gateway of the
+// crash matrix sent receipts twice, 1 ms apart on the same bind).
+func TestAddAfterLoadTookIt(t *testing.T) {
+	mem := store.NewMemory()
+	dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
+	body, err := dsm.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
+	if err := mem.AddDelivery(d, true); err != nil {
+		t.Fatal(err)
+	}
+	p := newPusher("a")
+	gw := &Gateway{store: mem, log: quietLogger(), metrics: newMetrics()}
+	if err := gw.loadDeliveries(p); err != nil {
+		t.Fatal(err)
+	}
+	p.add(d, dsm)
+	if len(p.queue) != 1 {
+		t.Fatalf("%d deliveries queued, want 1", len(p.queue))
+	}
+}
+
+// TestAddAfterDelivered: the same, when the reading's copy was even sent and
+// acknowledged before the handing.
+func TestAddAfterDelivered(t *testing.T) {
+	mem := store.NewMemory()
+	dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
+	body, err := dsm.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
+	if err := mem.AddDelivery(d, true); err != nil {
+		t.Fatal(err)
+	}
+	p := newPusher("a")
+	gw := &Gateway{store: mem, log: quietLogger(), metrics: newMetrics()}
+	if err := gw.loadDeliveries(p); err != nil {
+		t.Fatal(err)
+	}
+	p.queue = nil // sent
+	if err := mem.RemoveDelivery("a", d.Seq); err != nil {
+		t.Fatal(err)
+	}
+	p.forget(d.Seq) // acknowledged
+	p.add(d, dsm)
+	if len(p.queue) != 0 {
+		t.Fatalf("%d deliveries queued, want none: it was delivered", len(p.queue))
+	}
+}
