@@ -2,8 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/msgid"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/session"
@@ -57,8 +57,7 @@ type Gateway struct {
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
 
-	idMu   sync.Mutex
-	lastID uint64 // the last id handed out, as a number
+	ids *msgid.Generator // message ids, greater than every id in the store
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -160,44 +159,33 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	return gw, nil
 }
 
-// idEpoch is the start of message id time.
-var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // newID returns a new message id: 16 hexadecimal digits of a 63-bit number
-// (as a number it fits a signed 64-bit integer, which is how Kannel with
-// msg-id-type 0x03 and Java clients hold message ids). The number grows:
-// milliseconds since 2020 in the high 41 bits and a sequence in the low 22,
-// and never below the greatest id in the store at start, so ids do not repeat
-// across restarts even if the clock went back; and the store writes its
-// records in key order, which keeps its in-memory index cheap to insert into.
-func (gw *Gateway) newID() string {
-	ms := uint64(time.Since(idEpoch).Milliseconds())
-	gw.idMu.Lock()
-	v := ms << 22
-	if v <= gw.lastID {
-		v = gw.lastID + 1
-	}
-	gw.lastID = v
-	gw.idMu.Unlock()
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], v&(1<<63-1))
-	return hex.EncodeToString(b[:])
-}
+// (package msgid: milliseconds since 2020 in the high bits, then a sequence).
+// As a number it fits a signed 64-bit integer, which is how Kannel with
+// msg-id-type 0x03 and Java clients hold message ids. Ids grow, and never
+// fall below the greatest id in the store at start (initIDs), so they do not
+// repeat across restarts even if the clock went back; and the store writes
+// its records in key order, which keeps its in-memory index cheap to insert
+// into.
+func (gw *Gateway) newID() string { return gw.ids.Next() }
 
 // initIDs makes new ids greater than every id in the store.
 func (gw *Gateway) initIDs() error {
+	if gw.ids == nil {
+		g, err := msgid.New(msgid.Options{})
+		if err != nil {
+			return err
+		}
+		gw.ids = g
+	}
 	last, err := gw.store.LastID()
 	if err != nil || last == "" {
 		return err
 	}
-	b, err := hex.DecodeString(last)
-	if err != nil || len(b) != 8 {
-		// Not one of ours (an older scheme): nothing to order after.
-		return nil
+	if err := gw.ids.Resume(last); err != nil && !errors.Is(err, msgid.ErrNotID) {
+		return err
 	}
-	gw.idMu.Lock()
-	gw.lastID = max(gw.lastID, binary.BigEndian.Uint64(b))
-	gw.idMu.Unlock()
+	// An id of another scheme (an older version's): nothing to order after.
 	return nil
 }
 

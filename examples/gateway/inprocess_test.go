@@ -152,7 +152,7 @@ func TestExpiredMessageGetsReceipt(t *testing.T) {
 	}
 	got := d.wait(t, 1, 15*time.Second)
 	r := got[0].Receipt
-	if r == nil || r.ID != resp.MessageID || r.Stat != "EXPIRED" || r.State != pdu.StateExpired {
+	if r == nil || r.ID != resp.MessageID || r.Stat != "EXPIRED" || r.State != pdu.StateExpired || r.Text != "never routed" {
 		t.Fatalf("receipt %+v", r)
 	}
 	q, err = c.QuerySM(ctx, &pdu.QuerySM{MessageID: resp.MessageID, SourceAddr: "1000"})

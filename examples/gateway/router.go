@@ -280,30 +280,27 @@ func (gw *Gateway) gatewayReceipt(m *store.Message, stat string, errCode uint8) 
 	if rd != 1 && rd != 2 {
 		return nil, nil
 	}
-	// The addresses' TON and NPI from the request.
-	var srcTON, srcNPI, dstTON, dstNPI uint8
+	// The request's addresses, with their TON and NPI.
+	var sm pdu.SubmitSM
 	switch pdu.CommandID(m.Command) {
 	case pdu.DataSMID:
 		var ds pdu.DataSM
 		if err := ds.UnmarshalBinary(m.Body); err != nil {
 			return nil, fmt.Errorf("decoding the stored data_sm: %w", err)
 		}
-		srcTON, srcNPI, dstTON, dstNPI = ds.SourceAddrTON, ds.SourceAddrNPI, ds.DestAddrTON, ds.DestAddrNPI
+		sm = pdu.SubmitSM{SourceAddrTON: ds.SourceAddrTON, SourceAddrNPI: ds.SourceAddrNPI, SourceAddr: ds.SourceAddr,
+			DestAddrTON: ds.DestAddrTON, DestAddrNPI: ds.DestAddrNPI, DestinationAddr: ds.DestinationAddr}
 	default:
-		var sm pdu.SubmitSM
 		if err := sm.UnmarshalBinary(m.Body); err != nil {
 			return nil, fmt.Errorf("decoding the stored submit_sm: %w", err)
 		}
-		srcTON, srcNPI, dstTON, dstNPI = sm.SourceAddrTON, sm.SourceAddrNPI, sm.DestAddrTON, sm.DestAddrNPI
 	}
-	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000", SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, Err: errText(errCode)}
-	d := &pdu.DeliverSM{
-		SourceAddrTON: dstTON, SourceAddrNPI: dstNPI, SourceAddr: m.Dest,
-		DestAddrTON: srcTON, DestAddrNPI: srcNPI, DestinationAddr: m.Source,
-		ESMClass: 0x04, ShortMessage: pdu.AppendReceipt(nil, r),
+	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000",
+		SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, State: queryState(m.State), Err: errText(errCode)}
+	if text, err := sm.Text(); err == nil {
+		r.Text = text // the first 20 characters, as SMSCs write them; none for binary data
 	}
-	d.TLVs.SetReceiptedMessageID(m.ID)
-	d.TLVs.SetMessageState(uint8(queryState(m.State)))
+	d := pdu.NewReceiptDeliverSM(&sm, r)
 	body, err := d.AppendBinary(nil)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the receipt: %w", err)
