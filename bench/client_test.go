@@ -23,8 +23,9 @@ import (
 // minimal stdlib SMSC of server_test.go (startSMSC "limit"), side by side:
 //
 //	raw:    the pipelined stdlib client of server_test.go (the limit);
-//	client: this module's client.SubmitFunc keeping `window` in flight;
-//	session: session.SendFunc on one bound session.Session (the engine
+//	client: this module's client.SubmitAsync with OnDone keeping `window`
+//	        in flight;
+//	session: session.SendNotify on one bound session.Session (the engine
 //	        under the client, without the client's bookkeeping);
 //	gosmpp: github.com/linxGnu/gosmpp v0.3.1, Submit with an OnPDU callback
 //	        and a semaphore of `window`.
@@ -130,7 +131,7 @@ func runClient(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	start := time.Now()
 	for i := range n {
 		f.send(i)
-		c.SubmitFunc(ctx, sm, done)
+		c.SubmitAsync(ctx, sm).OnDone(done)
 	}
 	<-finished
 	elapsed := time.Since(start)
@@ -218,9 +219,7 @@ func runSession(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	start := time.Now()
 	for i := range n {
 		f.send(i)
-		if err := s.SendNotify(ctx, sm, done); err != nil {
-			b.Fatal(err)
-		}
+		s.SendNotify(ctx, sm, done, nil)
 	}
 	<-finished
 	elapsed := time.Since(start)

@@ -116,7 +116,7 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// submitAll sends n submits through SubmitFunc from one goroutine and returns
+// submitAll sends n submits through SubmitAsync and OnDone from one goroutine and returns
 // the outcome of each, checking that each completed exactly once.
 func submitAll(t *testing.T, c *client.Client, n int, prefix string) (ids []string, errs []error) {
 	t.Helper()
@@ -127,7 +127,7 @@ func submitAll(t *testing.T, c *client.Client, n int, prefix string) (ids []stri
 	ctx := testCtx(t)
 	for i := range n {
 		sm := &pdu.SubmitSM{DestinationAddr: "254700000001", ShortMessage: []byte(fmt.Sprintf("%s-%d", prefix, i))}
-		c.SubmitFunc(ctx, sm, func(r *pdu.SubmitSMResp, err error) {
+		c.SubmitAsync(ctx, sm).OnDone(func(r *pdu.SubmitSMResp, err error) {
 			if calls[i].Add(1) == 1 {
 				errs[i] = err
 				if err == nil {

@@ -31,9 +31,12 @@
 // # Requests and their errors
 //
 // Submit, SubmitMulti, DataSM, QuerySM, CancelSM and ReplaceSM wait for the
-// response; their Async forms return a Future at once (blocking only while
-// the window is full), and SubmitFunc calls a function, so one goroutine can
-// keep thousands of requests in flight. The errors say what happened: a
+// response. Their Async forms return a Future at once (blocking only while
+// no bind is up, the rate limiter holds them or the window is full): wait
+// for it (Future.Wait, Future.Done), or have it call a function
+// (Future.OnDone), so that one goroutine can keep thousands of requests in
+// flight. The context given when sending bounds the request; the one given
+// to Wait bounds only the waiting. The errors say what happened: a
 // pdu.Status from the SMSC (errors.Is(err, pdu.ESME_RTHROTTLED)), ErrTimeout,
 // a *LostError whose Sent field tells "maybe sent" from "not sent",
 // ErrWindowFull or ErrNotBound when the context ended first. NotSent(err)

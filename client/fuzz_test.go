@@ -716,7 +716,7 @@ func (o *clientOp) start(c *client.Client, ops *sync.WaitGroup) {
 		ctx := context.Background()
 		switch o.api % 8 {
 		case 0:
-			c.SubmitFunc(ctx, sm, func(r *pdu.SubmitSMResp, err error) { o.done(r, err) })
+			c.SubmitAsync(ctx, sm).OnDone(func(r *pdu.SubmitSMResp, err error) { o.done(r, err) })
 		case 1:
 			f := c.SubmitAsync(ctx, sm)
 			<-f.Done()

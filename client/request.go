@@ -3,24 +3,21 @@ package client
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 
+	"github.com/esmsafrica/smpp/internal/future"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/session"
 )
 
-// closedChan is a closed channel, returned by Done of a completed op.
-var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
-
 // op is one request through the client: it may take several attempts (a
 // connection lost before the request was written, a throttled answer) and
-// completes exactly once.
+// completes exactly once, through fin.
 type op struct {
 	c     *Client
 	ctx   context.Context
 	req   pdu.PDU
-	fin   finisher    // told of the outcome (SubmitFunc), or nil
+	fin   finisher    // told of the outcome: the Future
 	armed atomic.Bool // an attempt is in flight and not yet handled
 	sl    *slot       // the slot of the current attempt
 	gen   uint64      // its governor generation when sent
@@ -28,80 +25,17 @@ type op struct {
 	// call is the first attempt's session.Call, in the same allocation;
 	// later attempts (rare) get their own.
 	call session.Call
-
-	state  atomic.Uint32 // opPending, opFinishing, opDone
-	wantCh atomic.Bool   // doneChan was asked for: finish must close ch
-	mu     sync.Mutex    // guards ch
-	ch     chan struct{}
-	resp   pdu.PDU // written while finishing, read once done
-	err    error
 }
 
-// op states.
-const (
-	opPending uint32 = iota
-	opFinishing
-	opDone
-)
-
-func (o *op) init(c *Client, ctx context.Context, req pdu.PDU) {
-	o.c, o.ctx, o.req = c, ctx, req
+func (o *op) init(c *Client, ctx context.Context, req pdu.PDU, fin finisher) {
+	o.c, o.ctx, o.req, o.fin = c, ctx, req, fin
 }
 
-// finish completes the op once.
-func (o *op) finish(resp pdu.PDU, err error) {
-	if !o.state.CompareAndSwap(opPending, opFinishing) {
-		return
-	}
-	o.resp, o.err = resp, err
-	o.state.Store(opDone)
-	if o.wantCh.Load() {
-		o.mu.Lock()
-		if o.ch != nil {
-			close(o.ch)
-		}
-		o.mu.Unlock()
-	}
-	if o.fin != nil {
-		o.fin.finished(resp, err)
-	}
-}
+// finish completes the op; only the first outcome counts.
+func (o *op) finish(resp pdu.PDU, err error) { o.fin.finished(resp, err) }
 
 // finisher receives an op's outcome.
 type finisher interface{ finished(pdu.PDU, error) }
-
-// funcOp is an op whose outcome goes to a typed function: one allocation.
-type funcOp[T pdu.PDU] struct {
-	op
-	done func(T, error)
-}
-
-func (f *funcOp[T]) finished(r pdu.PDU, err error) {
-	t, _ := r.(T)
-	f.done(t, err)
-}
-
-func (o *op) doneChan() <-chan struct{} {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.ch == nil {
-		// finish stores opDone, then looks at wantCh: it closes the channel
-		// made here, or this sees opDone.
-		o.wantCh.Store(true)
-		if o.state.Load() == opDone {
-			return closedChan
-		}
-		o.ch = make(chan struct{})
-	}
-	return o.ch
-}
-
-func (o *op) result() (pdu.PDU, error) {
-	if o.state.Load() != opDone {
-		return nil, nil
-	}
-	return o.resp, o.err
-}
 
 // start runs attempts until one is in flight (its completion then continues
 // in called) or the op is complete. It may block: for a bind, the rate
@@ -148,22 +82,8 @@ func (c *Client) attempt(o *op) (retry bool, resp pdu.PDU, err error) {
 	if call.Request() != nil { // sent by an earlier attempt
 		call = new(session.Call)
 	}
-	if err := s.SendCall(o.ctx, call, o.req, o); err != nil {
-		if !o.armed.CompareAndSwap(true, false) {
-			return false, nil, nil // the callback has it
-		}
-		var ce *session.CanceledError
-		if errors.As(err, &ce) && !ce.Sent {
-			// The context ended while the request waited for the window.
-			return false, nil, &notSentError{reason: ErrWindowFull, cause: ce.Err, id: id}
-		}
-		var se *session.StateError
-		if errors.As(err, &se) || lostUnsent(err) {
-			// The bind went away between pick and send: pick again.
-			return true, nil, nil
-		}
-		return false, nil, err
-	}
+	// The outcome, also a failure to send, comes to CallDone.
+	s.SendNotify(o.ctx, o.req, o, call)
 	return false, nil, nil
 }
 
@@ -195,7 +115,7 @@ func (o *op) CallDone(call *session.Call) { o.called(call) }
 
 func (o *op) called(call *session.Call) {
 	if !o.armed.CompareAndSwap(true, false) {
-		return // the attempt's error was handled by attempt
+		return
 	}
 	r, err := call.Result()
 	var resp pdu.PDU
@@ -239,60 +159,59 @@ func (c *Client) retry(o *op) {
 }
 
 // Future is a request in flight. It completes exactly once, with the
-// response or an error; see Client.Submit for the errors.
+// response or an error; see Client.Submit for the errors. The Async methods
+// return one: wait for it (Wait, Done), or be called (OnDone).
 type Future[T pdu.PDU] struct {
-	o op
+	o  op
+	st future.State[T]
 }
 
 // Done returns a channel closed when the request has completed.
-func (f *Future[T]) Done() <-chan struct{} { return f.o.doneChan() }
+func (f *Future[T]) Done() <-chan struct{} { return f.st.Done() }
 
 // Result returns the outcome once Done is closed (before that, the zero T and
 // nil). On a non-zero command_status the error is the pdu.Status and the
 // response is the (usually empty) body the SMSC sent.
-func (f *Future[T]) Result() (T, error) {
-	r, err := f.o.result()
-	t, _ := r.(T)
-	return t, err
-}
+func (f *Future[T]) Result() (T, error) { return f.st.Result() }
 
-// Wait waits for the outcome or for ctx to end; when ctx ends first it
-// returns ctx's error and the request goes on (bounded by the context it was
-// sent with).
-func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	select {
-	case <-f.Done():
-		return f.Result()
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
-}
+// Wait waits until the request completes or ctx ends, whichever comes first,
+// and returns its outcome (see Result). ctx bounds only the waiting: when it
+// ends first, Wait returns ctx's error and the request goes on, to complete
+// later like any other. To give up the request itself, cancel the context it
+// was sent with.
+func (f *Future[T]) Wait(ctx context.Context) (T, error) { return f.st.Wait(ctx) }
+
+// OnDone arranges for done to be called exactly once with the outcome: on
+// the goroutine that completes the request (a session's read loop, its
+// timer, or the closer), or at once, on the caller's goroutine, when it has
+// completed already. done must not block: it holds up the bind's reading.
+// With OnDone one goroutine keeps thousands of requests in flight with no
+// goroutine or channel receive per request. It may be called once per
+// Future; a second call panics.
+func (f *Future[T]) OnDone(done func(T, error)) { f.st.OnDone(done) }
 
 // Request returns the request.
 func (f *Future[T]) Request() pdu.PDU { return f.o.req }
 
+func (f *Future[T]) finished(r pdu.PDU, err error) {
+	t, _ := r.(T)
+	f.st.Finish(t, err)
+}
+
 func async[T pdu.PDU](c *Client, ctx context.Context, req pdu.PDU) *Future[T] {
 	f := &Future[T]{}
-	f.o.init(c, ctx, req)
+	f.o.init(c, ctx, req, f)
 	c.start(&f.o)
 	return f
 }
 
 func call[T pdu.PDU](c *Client, ctx context.Context, req pdu.PDU) (T, error) {
 	f := &Future[T]{}
-	f.o.init(c, ctx, req)
-	ch := f.o.doneChan()
+	f.o.init(c, ctx, req, f)
+	ch := f.st.Done()
 	c.start(&f.o)
 	<-ch
-	return f.Result()
-}
-
-func callback[T pdu.PDU](c *Client, ctx context.Context, req pdu.PDU, done func(T, error)) {
-	f := &funcOp[T]{done: done}
-	f.op.init(c, ctx, req)
-	f.op.fin = f
-	c.start(&f.op)
+	return f.st.Result()
 }
 
 // Submit sends submit_sm and waits for submit_sm_resp. It waits for a bind
@@ -318,19 +237,16 @@ func (c *Client) Submit(ctx context.Context, sm *pdu.SubmitSM) (*pdu.SubmitSMRes
 // window is full (honouring ctx), so one goroutine can keep a large window
 // full. ctx also bounds the request: when it ends first the Future completes
 // with a *CanceledError. sm must not change until the Future completes.
+//
+// For a callback instead of a future, call the Future's OnDone:
+//
+//	c.SubmitAsync(ctx, sm).OnDone(func(r *pdu.SubmitSMResp, err error) { ... })
+//
+// A ctx that can be cancelled costs each submit a registration with it;
+// Close completes what is in flight, so a sender that needs no per-request
+// cancellation passes context.Background().
 func (c *Client) SubmitAsync(ctx context.Context, sm *pdu.SubmitSM) *Future[*pdu.SubmitSMResp] {
 	return async[*pdu.SubmitSMResp](c, ctx, sm)
-}
-
-// SubmitFunc is SubmitAsync with a function called exactly once with the
-// outcome, instead of a Future. done runs on a session goroutine (or the
-// caller's, for an error before sending) and must not block. It is the
-// cheapest way to keep thousands of submits in flight. A ctx that can be
-// cancelled costs each submit a registration with it; Close completes what
-// is in flight, so a sender that needs no per-request cancellation passes
-// context.Background().
-func (c *Client) SubmitFunc(ctx context.Context, sm *pdu.SubmitSM, done func(*pdu.SubmitSMResp, error)) {
-	callback(c, ctx, sm, done)
 }
 
 // SubmitMulti sends submit_multi and waits for its response, like Submit.

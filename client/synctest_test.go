@@ -186,7 +186,7 @@ func TestThrottleSlowsDown(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 500 {
 			wg.Add(1)
-			c.SubmitFunc(context.Background(), &pdu.SubmitSM{DestinationAddr: "1"}, func(_ *pdu.SubmitSMResp, err error) {
+			c.SubmitAsync(context.Background(), &pdu.SubmitSM{DestinationAddr: "1"}).OnDone(func(_ *pdu.SubmitSMResp, err error) {
 				if err != nil {
 					t.Error(err)
 				}

@@ -37,6 +37,7 @@ func TestSubmitWaitingWhenSMSCUnbinds(t *testing.T) {
 					a.Write(b)
 				}
 				var submits []uint32
+				answered := make(chan struct{}) // the unbind and the answer are written
 				for {
 					f, err := rd.Read()
 					if err != nil {
@@ -57,12 +58,19 @@ func TestSubmitWaitingWhenSMSCUnbinds(t *testing.T) {
 							t.Errorf("a second submit_sm on the first connection")
 						}
 						go func() {
+							defer close(answered)
 							synctest.Wait() // the next submit waits for the window
 							write(1000, &pdu.Unbind{})
 							write(submits[0], &pdu.SubmitSMResp{MessageID: "first"})
 						}()
 					case pdu.UnbindRespID:
-						return // and close
+						// Close once the answer is read: net.Pipe's Write
+						// returns when the client has read it all (closing
+						// earlier lost it, now and then).
+						if first {
+							<-answered
+						}
+						return
 					}
 				}
 			}()

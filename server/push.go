@@ -53,9 +53,8 @@ func (s *Server) Push(ctx context.Context, systemID string, p pdu.PDU) (*session
 	var err error
 	for i := range list {
 		sess := list[(start+i)%len(list)]
-		var c *session.Call
-		c, err = sess.SendAsync(ctx, p)
-		if err == nil || !retryable(err) {
+		c := sess.SendAsync(ctx, p)
+		if _, err = c.Result(); err == nil || !retryable(err) {
 			return c, err
 		}
 	}
@@ -78,7 +77,8 @@ func (s *Server) pushWait(ctx context.Context, systemID string, p pdu.PDU) (*ses
 	if err != nil {
 		return nil, err
 	}
-	return c.Wait(ctx)
+	<-c.Done() // ctx, which c was sent with, bounds it
+	return c.Result()
 }
 
 // Deliver sends a deliver_sm (a receipt or a mobile-originated message) to one

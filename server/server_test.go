@@ -360,7 +360,8 @@ func TestLoadExactlyOnce(t *testing.T) {
 			var calls sync.WaitGroup
 			for i := range n / 2 {
 				calls.Add(1)
-				err := e.SendFunc(bg, &pdu.SubmitSM{DestinationAddr: fmt.Sprint(b, "-", i)}, func(c *session.Call) {
+				c := new(session.Call)
+				e.SendNotify(bg, &pdu.SubmitSM{DestinationAddr: fmt.Sprint(b, "-", i)}, session.NotifierFunc(func(c *session.Call) {
 					defer calls.Done()
 					done.Add(1)
 					resp, err := c.Result()
@@ -371,8 +372,8 @@ func TestLoadExactlyOnce(t *testing.T) {
 					if _, dup := ids.LoadOrStore(resp.PDU.(*pdu.SubmitSMResp).MessageID, true); dup {
 						t.Errorf("duplicate id")
 					}
-				})
-				if err != nil {
+				}), c)
+				if _, err := c.Result(); err != nil {
 					t.Errorf("send: %v", err)
 					return
 				}
@@ -477,7 +478,8 @@ func TestShutdownUnderLoad(t *testing.T) {
 			var calls sync.WaitGroup
 			for {
 				calls.Add(1)
-				err := e.SendFunc(bg, &pdu.SubmitSM{DestinationAddr: "1"}, func(c *session.Call) {
+				c := new(session.Call)
+				e.SendNotify(bg, &pdu.SubmitSM{DestinationAddr: "1"}, session.NotifierFunc(func(c *session.Call) {
 					defer calls.Done()
 					_, err := c.Result()
 					var le *session.LostError
@@ -493,9 +495,10 @@ func TestShutdownUnderLoad(t *testing.T) {
 					default:
 						t.Errorf("submit: %v", err)
 					}
-				})
-				if err != nil {
-					break // done was called with the error
+				}), c)
+				var le *session.LostError
+				if _, err := c.Result(); errors.As(err, &le) || errors.Is(err, session.ErrNotAllowed) {
+					break // the session is gone or unbinding: done was told
 				}
 			}
 			calls.Wait()

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -21,7 +20,10 @@ type Response struct {
 }
 
 // Call is a request in flight: a future that completes exactly once, with the
-// response, a timeout, the end of its context, or the end of the session.
+// response, a timeout, the end of the context it was sent with, or the end
+// of the session. SendAsync returns one; SendNotify tells its Notifier of
+// one. The zero value is a Call ready to be sent once by SendNotify; it is
+// not to be copied after that.
 type Call struct {
 	req      pdu.PDU
 	seq      uint32
@@ -34,14 +36,14 @@ type Call struct {
 	state    atomic.Uint32 // callPending, callCompleting, callDone
 	wantDone atomic.Bool   // Done was asked for: complete must close done
 	doneMu   sync.Mutex    // guards done
-	done     chan struct{} // made on demand by Done or Wait: SendFunc needs none
+	done     chan struct{} // made on demand by Done or Wait: SendNotify needs none
 	resp     *Response
 	err      error
 	stop     func() bool
 	onDone   Notifier
 
 	// box holds a submit_sm_resp (the most common response) and its bytes,
-	// so that a submit costs one allocation, or none with SendCall.
+	// so that a submit costs one allocation, or none with the caller's Call.
 	box submitRespBox
 }
 
@@ -90,14 +92,28 @@ func (c *Call) Result() (*Response, error) {
 	return c.resp, c.err
 }
 
-// Wait blocks until the call completes or ctx ends. When ctx ends first the
-// call is abandoned: it completes with a *CanceledError, and a late response is
-// dropped.
+// Wait waits until the call completes or ctx ends, whichever comes first,
+// and returns the call's outcome (see Result). ctx bounds only the waiting:
+// when it ends first, Wait returns nil and ctx's error, and the request goes
+// on, to complete later like any other. To give up the request itself,
+// cancel the context it was sent with: the call then completes at once with
+// a *CanceledError, and a late response is dropped.
 func (c *Call) Wait(ctx context.Context) (*Response, error) {
+	if c.state.Load() == callDone {
+		return c.resp, c.err
+	}
 	select {
 	case <-c.Done():
+		return c.resp, c.err
 	case <-ctx.Done():
-		c.abandon(ctx.Err(), true)
+		return nil, ctx.Err()
+	}
+}
+
+// wait waits for the call to complete, for a caller that sent it with the
+// context it would wait with: the end of that context completes the call.
+func (c *Call) wait() (*Response, error) {
+	if c.state.Load() != callDone {
 		<-c.Done()
 	}
 	return c.resp, c.err
@@ -163,83 +179,85 @@ func (e *CanceledError) Error() string {
 func (e *CanceledError) Unwrap() error { return e.Err }
 
 // Send sends a request and waits for its response. It waits for room in the
-// window first, honouring ctx. A response with a non-zero status returns the
-// response and the Status as the error.
+// window first. ctx bounds both: when it ends first, the request completes
+// with a *CanceledError (whose Sent says whether it may have reached the
+// peer) and a late response is dropped. A response with a non-zero status
+// returns the response and the Status as the error.
+//
+// Send, SendAsync and SendNotify are the three ways to send a request: wait
+// for it, hold a future, or be told. They share everything else: the window,
+// the state checks, and exactly one completion per request.
 func (s *Session) Send(ctx context.Context, p pdu.PDU) (*Response, error) {
 	c := newCall(p)
-	if err := s.send(ctx, c, true); err != nil {
-		return nil, err
-	}
-	return c.Wait(ctx)
+	s.start(ctx, c)
+	return c.wait()
 }
 
-// SendAsync sends a request and returns its Call without waiting for the
-// response. It blocks only while the window is full (honouring ctx). ctx also
-// bounds the call: when it ends first, the call completes with a *CanceledError.
-func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) (*Call, error) {
+// SendAsync sends a request and returns its Call, a future, without waiting
+// for the response. It blocks only while the window is full (honouring ctx).
+// ctx bounds the request, as for Send: when it ends before the response, the
+// Call completes with a *CanceledError. An error before the request could be
+// sent (a state that does not allow it, the session's end, ctx) completes
+// the Call at once: the outcome is always read from the Call.
+func (s *Session) SendAsync(ctx context.Context, p pdu.PDU) *Call {
 	c := newCall(p)
-	if err := s.send(ctx, c, true); err != nil {
-		return nil, err
-	}
-	return c, nil
+	s.start(ctx, c)
+	return c
 }
 
-// SendFunc is SendAsync with a function called once when the call completes,
-// on the goroutine that completes it (the read loop, a timer, or the closer):
-// it must not block. It lets one goroutine keep a large window full without a
-// goroutine or channel receive per request. done is called exactly once, also
-// when SendFunc returns an error (the Call then holds that error).
-//
-// A ctx that can be cancelled costs each request a registration with it
-// (context.AfterFunc); a long-lived sender that needs no per-request
-// cancellation passes context.Background() and relies on the session's end
-// (Close, Unbind) to complete what is in flight.
-func (s *Session) SendFunc(ctx context.Context, p pdu.PDU, done func(*Call)) error {
-	return s.SendNotify(ctx, p, NotifierFunc(done))
-}
-
-// Notifier is told once when a call completes; see SendNotify.
+// Notifier is told once that a Call has completed: the callback of
+// SendNotify. A type with a CallDone method (a per-request struct of the
+// caller's) costs no closure per request; NotifierFunc adapts a function.
 type Notifier interface {
 	CallDone(c *Call)
 }
 
 // NotifierFunc adapts a function to a Notifier.
-type NotifierFunc func(*Call)
+type NotifierFunc func(c *Call)
 
 // CallDone calls f(c).
 func (f NotifierFunc) CallDone(c *Call) { f(c) }
 
-// SendNotify is SendFunc with a Notifier: a type that implements CallDone
-// (a per-request struct of the caller's) costs no closure per request.
-func (s *Session) SendNotify(ctx context.Context, p pdu.PDU, n Notifier) error {
-	return s.sendNotify(ctx, newCall(p), n)
-}
-
-// ErrCallReused is returned by SendCall for a Call that was sent before.
-var ErrCallReused = errors.New("smpp: SendCall needs a zero Call: this one was sent before; use a new Call per request")
-
-// SendCall is SendNotify with a Call the caller provides: a zero Call, usually
-// a field of the caller's own per-request struct, so that sending costs the
-// session no allocation of its own. Each Call is sent once: a Call that was
-// sent before gets ErrCallReused (and n is not told). The Call belongs to the
-// session until n is told.
-func (s *Session) SendCall(ctx context.Context, c *Call, p pdu.PDU, n Notifier) error {
-	if c.req != nil || c.s != nil {
-		return ErrCallReused
+// SendNotify sends a request, like SendAsync, and tells n exactly once when
+// it completes, instead of returning a future: so one goroutine can keep a
+// large window full with no goroutine or channel receive per request. It
+// blocks only while the window is full (honouring ctx, which bounds the
+// request as for SendAsync). n runs on the goroutine that completes the
+// call (the read loop, the timer loop, the closer, or ctx's AfterFunc) and
+// must not block; when the request fails before it could be sent, n runs on
+// the caller's goroutine before SendNotify returns.
+//
+// c is the Call to send with; nil makes one. A caller that keeps thousands
+// of requests in flight passes a zero Call of its own instead, usually a
+// field of the per-request struct that also implements Notifier, so that a
+// request costs the session no allocation. A Call is sent once: SendNotify
+// panics when c was sent before (use a new Call per request). c belongs to
+// the session until n is told.
+//
+// A ctx that can be cancelled costs each request a registration with it
+// (context.AfterFunc); a long-lived sender that needs no per-request
+// cancellation passes context.Background() and relies on the session's end
+// (Close, Unbind) and the response timeout to complete what is in flight.
+func (s *Session) SendNotify(ctx context.Context, p pdu.PDU, n Notifier, c *Call) {
+	if c == nil {
+		c = newCall(p)
+	} else {
+		if c.req != nil || c.s != nil {
+			panic("smpp: SendNotify: this Call was sent before; use a zero Call per request")
+		}
+		c.req = p
 	}
-	c.req = p
-	return s.sendNotify(ctx, c, n)
+	c.onDone = n
+	s.start(ctx, c)
 }
 
-func (s *Session) sendNotify(ctx context.Context, c *Call, n Notifier) error {
-	c.onDone = n
-	err := s.send(ctx, c, true)
-	if err != nil {
-		// Some failure paths complete the call and some do not: make the
-		// callback contract uniform. complete is a no-op the second time.
+// start sends c and completes it with the error when it could not be sent.
+// (Some failure paths of send complete the call and some do not: complete
+// is a no-op the second time.)
+func (s *Session) start(ctx context.Context, c *Call) {
+	if err := s.send(ctx, c, true); err != nil {
 		c.complete(nil, err)
 	}
-	return err
 }
 
 // Bind sends a bind request (an ESME-role session) and waits for its response.
@@ -250,7 +268,7 @@ func (s *Session) Bind(ctx context.Context, b *pdu.Bind) (*pdu.BindResp, error) 
 	if err := s.send(ctx, c, true); err != nil {
 		return nil, err
 	}
-	resp, err := c.Wait(ctx)
+	resp, err := c.wait()
 	if resp != nil {
 		if br, ok := resp.PDU.(*pdu.BindResp); ok {
 			return br, err

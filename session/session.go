@@ -470,7 +470,7 @@ func (s *Session) Unbind(ctx context.Context) error {
 	err := s.send(ctx, c, false)
 	s.setState(Unbound)
 	if err == nil {
-		_, err = c.Wait(ctx)
+		_, err = c.wait()
 	}
 	s.closeWith(io.EOF)
 	<-s.done
@@ -975,7 +975,7 @@ func (s *Session) enquireLink() {
 	if err := s.send(s.ctx, c, false); err != nil {
 		return
 	}
-	c.Wait(s.ctx)
+	c.wait()
 }
 
 // expire completes the requests whose response is overdue.

@@ -109,7 +109,7 @@ func TestWindowExactlyOnce(t *testing.T) {
 	seen := sync.Map{}
 	for i := 0; i < n; i++ {
 		wg.Add(1)
-		err := cli.SendFunc(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("x")}, func(c *session.Call) {
+		cli.SendNotify(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("x")}, session.NotifierFunc(func(c *session.Call) {
 			defer wg.Done()
 			completions.Add(1)
 			resp, err := c.Result()
@@ -120,10 +120,7 @@ func TestWindowExactlyOnce(t *testing.T) {
 			if _, dup := seen.LoadOrStore(resp.PDU.(*pdu.SubmitSMResp).MessageID, true); dup {
 				t.Errorf("duplicate response")
 			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		}), nil)
 		if cli.InFlight() > 10 {
 			t.Fatalf("window exceeded: %d", cli.InFlight())
 		}
@@ -194,12 +191,7 @@ func TestBindRespPrecedesFirstDelivery(t *testing.T) {
 	var smsc session.Config
 	smsc.Observer.StateChange = func(s *session.Session, from, to session.State) {
 		if to == session.BoundRX {
-			c, err := s.SendAsync(context.Background(), &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2"})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			first <- c
+			first <- s.SendAsync(context.Background(), &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2"})
 		}
 	}
 	got := make(chan struct{}, 1)

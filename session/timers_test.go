@@ -194,13 +194,10 @@ func TestContextCancelWhileWindowFull(t *testing.T) {
 		if _, err := s.Bind(context.Background(), &pdu.Bind{ID: pdu.BindTransmitterID}); err != nil {
 			t.Fatal(err)
 		}
-		first, err := s.SendAsync(context.Background(), &pdu.SubmitSM{DestinationAddr: "1"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := s.SendAsync(context.Background(), &pdu.SubmitSM{DestinationAddr: "1"})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_, err = s.Send(ctx, &pdu.SubmitSM{DestinationAddr: "2"})
+		_, err := s.Send(ctx, &pdu.SubmitSM{DestinationAddr: "2"})
 		var ce *session.CanceledError
 		if !errors.As(err, &ce) || ce.Sent || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("want a not-sent CanceledError, got %v", err)

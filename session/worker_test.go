@@ -39,16 +39,12 @@ func TestIdleWorkersRetired(t *testing.T) {
 	before := runtime.NumGoroutine()
 	calls := make([]*Call, n)
 	for i := range calls {
-		c, err := cli.SendAsync(ctx, &pdu.SubmitSM{DestinationAddr: "1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		calls[i] = c
+		calls[i] = cli.SendAsync(ctx, &pdu.SubmitSM{DestinationAddr: "1"})
 	}
 	started.Wait() // n handlers at once: n workers
 	close(release)
 	for _, c := range calls {
-		if _, err := c.Result(); err != nil {
+		if _, err := c.Wait(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -131,7 +131,7 @@ func benchGateway(b *testing.B, rate float64) {
 		sm := &pdu.SubmitSM{SourceAddr: "1000", DestAddrTON: 1, DestAddrNPI: 1, DestinationAddr: "254700000001",
 			RegisteredDelivery: 1, ShortMessage: []byte("SMPP gateway benchmark message")}
 		at := time.Now()
-		c.SubmitFunc(ctx, sm, func(r *pdu.SubmitSMResp, err error) {
+		c.SubmitAsync(ctx, sm).OnDone(func(r *pdu.SubmitSMResp, err error) {
 			now := time.Now()
 			rec.mu.Lock()
 			if err != nil {

@@ -346,11 +346,12 @@ func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
 		// No per-delivery context: a receiver never has more in flight than
 		// the session's window (so this does not wait), and the session's
 		// response timeout ends a delivery the ESME does not answer.
-		err := x.r.s.SendFunc(context.Background(), x.h.pdu, func(c *session.Call) {
+		c := new(session.Call)
+		x.r.s.SendNotify(context.Background(), x.h.pdu, session.NotifierFunc(func(c *session.Call) {
 			_, err := c.Result()
 			gw.delivered(p, x.r, x.h, err)
-		})
-		if err != nil {
+		}), c)
+		if _, err := c.Result(); err != nil {
 			// The callback took it back; the receivers are looked at again
 			// at the next wake.
 			more = false

@@ -425,7 +425,7 @@ func (e *esme) submit(ctx context.Context, text string, done func()) {
 	sm := &pdu.SubmitSM{SourceAddr: "1000", DestAddrTON: 1, DestAddrNPI: 1, DestinationAddr: "254700000001",
 		RegisteredDelivery: 1, ShortMessage: []byte(text)}
 	at := time.Now()
-	e.c.SubmitFunc(ctx, sm, func(r *pdu.SubmitSMResp, err error) {
+	e.c.SubmitAsync(ctx, sm).OnDone(func(r *pdu.SubmitSMResp, err error) {
 		e.mu.Lock()
 		if err == nil {
 			e.sentAt[r.MessageID] = at

@@ -122,7 +122,7 @@ func (gw *Gateway) dispatch(m *store.Message) {
 	ctx := context.Background()
 	switch p := sm.(type) {
 	case *pdu.SubmitSM:
-		u.c.SubmitFunc(ctx, p, func(r *pdu.SubmitSMResp, err error) {
+		u.c.SubmitAsync(ctx, p).OnDone(func(r *pdu.SubmitSMResp, err error) {
 			id := ""
 			if r != nil {
 				id = r.MessageID
@@ -132,14 +132,13 @@ func (gw *Gateway) dispatch(m *store.Message) {
 			gw.later(func() { gw.upstreamDone(u, m, id, err, sent) })
 		})
 	case *pdu.DataSM:
-		go func() {
-			r, err := u.c.DataSM(ctx, p)
+		u.c.DataSMAsync(ctx, p).OnDone(func(r *pdu.DataSMResp, err error) {
 			id := ""
 			if r != nil {
 				id = r.MessageID
 			}
-			gw.upstreamDone(u, m, id, err, sent)
-		}()
+			gw.later(func() { gw.upstreamDone(u, m, id, err, sent) })
+		})
 	}
 }
 

@@ -388,7 +388,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				}
 				t0 := time.Now().UnixNano()
 				b.sent.Add(1)
-				cl.SubmitFunc(bg, m, func(r *pdu.SubmitSMResp, err error) {
+				cl.SubmitAsync(bg, m).OnDone(func(r *pdu.SubmitSMResp, err error) {
 					now := time.Now().UnixNano()
 					if b.rec != nil {
 						if err == nil {

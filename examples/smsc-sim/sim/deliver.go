@@ -315,7 +315,7 @@ func (b *outbox) pick(ctx context.Context) *session.Session {
 }
 
 func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.Session, d *delivery) {
-	sess.SendFunc(ctx, d.d, func(c *session.Call) {
+	sess.SendNotify(ctx, d.d, session.NotifierFunc(func(c *session.Call) {
 		_, err := c.Result()
 		if err == nil {
 			if d.mo {
@@ -351,7 +351,7 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 		}
 		// The bind went away (or timed out): try again on another at once.
 		b.put(d, true)
-	})
+	}), nil)
 }
 
 // receipt builds the receipt of message n and returns it with the state it
