@@ -347,6 +347,7 @@ type serverHarness struct {
 	stream       []byte      // written and not yet framed
 	dead         *serverWant // the generic_nack of a bad command_length: the server reads nothing more
 	maybeBound   bool        // a bind that the server may accept is in the stream
+	closing      bool        // Shutdown has begun: it refuses binds
 	tooLong      *serverWant // the generic_nack a PDU being framed may get before the bind
 	want         []*serverWant
 	wrote        []pdu.Header // the responses the ESME wrote
@@ -401,7 +402,7 @@ func (h *serverHarness) feed(b []byte) {
 			h.want = append(h.want, e)
 			return
 		}
-		if n > unboundMaxLen && !h.maybeBound {
+		if n > unboundMaxLen && (!h.maybeBound || h.closing) {
 			// A server may refuse a PDU this long before the bind, as soon
 			// as it has its header.
 			if h.tooLong == nil {
@@ -744,6 +745,9 @@ func runServerProgram(t *testing.T, prog []byte) {
 			batch = batch[:0]
 		case opShutdown:
 			d := fuzzSleeps[arg]
+			h.mu.Lock()
+			h.closing = true
+			h.mu.Unlock()
 			bg.Go(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), d)
 				defer cancel()
