@@ -107,7 +107,7 @@ func (f *fifo) report(b *testing.B, n int, elapsed time.Duration) {
 func runClient(b *testing.B, addr string, clientTLS *tls.Config, window int) {
 	ctx := context.Background()
 	c, err := client.Dial(ctx, addr, client.Config{
-		SystemID: "bench", Password: "pw", Mode: client.Transmitter, TLS: clientTLS, Window: window,
+		SystemID: "bench", Password: "pw", Mode: client.Transmitter, TLS: clientTLS, Session: session.Config{Window: window},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/session"
 )
 
 // TestIdleTLSSessions binds 10,000 TLS sessions to one server and measures
@@ -39,9 +40,9 @@ func TestIdleTLSSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &server.Server{
-		Logger:              slog.New(slog.DiscardHandler),
-		TLSConfig:           &tls.Config{Certificates: []tls.Certificate{cert}},
-		EnquireLinkInterval: -1,
+		Logger:    slog.New(slog.DiscardHandler),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
+		Session:   session.Config{EnquireLinkInterval: -1},
 		// The child dials 64 at a time from one address: the per-address
 		// cap on unbound connections would make the figure depend on timing.
 		MaxUnboundPerAddr: -1,

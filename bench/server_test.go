@@ -87,15 +87,18 @@ func startSMSC(b *testing.B, kind string, secure bool) (addr string, clientTLS *
 	default:
 		srv := &server.Server{
 			Logger:  slog.New(slog.DiscardHandler),
-			Window:  1000,
 			Handler: submitHandler,
-			// The handler answers at once and keeps nothing: run it on the
-			// read loop and reuse each request's memory.
-			InlineHandler:   true,
-			RecycleRequests: kind == "server",
-			// Let the client's window, not the inbound window, be the limit.
-			InboundWindow: 2000,
-			TLSConfig:     srvTLS,
+			Session: session.Config{
+				Window: 1000,
+				// The handler answers at once and keeps nothing: run it on
+				// the read loop and reuse each request's memory.
+				InlineHandler:   true,
+				RecycleRequests: kind == "server",
+				// Let the client's window, not the inbound window, be the
+				// limit.
+				InboundWindow: 2000,
+			},
+			TLSConfig: srvTLS,
 		}
 		done := make(chan struct{})
 		go func() {
@@ -112,7 +115,7 @@ func startSMSC(b *testing.B, kind string, secure bool) (addr string, clientTLS *
 
 var submitResp = &pdu.SubmitSMResp{MessageID: "0123456789abcdef"}
 
-var submitHandler = session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+var submitHandler = server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 	w.Respond(submitResp, pdu.ESME_ROK)
 })
 

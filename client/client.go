@@ -398,18 +398,12 @@ func (c *Client) dial(ctx context.Context, ep Endpoint) (net.Conn, error) {
 }
 
 func (c *Client) sessionConfig() session.Config {
-	sc := session.Config{
-		Role:                session.ESME,
-		Handler:             session.HandlerFunc(c.serveDelivery),
-		Window:              c.cfg.Window,
-		ResponseTimeout:     c.cfg.ResponseTimeout,
-		EnquireLinkInterval: c.cfg.EnquireLinkInterval,
-		Logger:              c.cfg.Logger,
-	}
-	if c.cfg.Session != nil {
-		c.cfg.Session(&sc)
-		sc.Role = session.ESME
-		sc.Handler = session.HandlerFunc(c.serveDelivery)
+	sc := c.cfg.Session
+	sc.Role = session.ESME
+	sc.Handler = session.HandlerFunc(c.serveDelivery)
+	sc.OnBind, sc.OnOutbind = nil, nil
+	if sc.Logger == nil {
+		sc.Logger = c.cfg.Logger
 	}
 	return sc
 }

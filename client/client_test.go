@@ -14,6 +14,7 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/encoding"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/smpptest"
 	"github.com/esmsafrica/smpp/udh"
 )
@@ -148,7 +149,7 @@ func submitAll(t *testing.T, c *client.Client, n int, prefix string) (ids []stri
 
 func TestWindowTenThousand(t *testing.T) {
 	ts := smpptest.NewServer(t, smpptest.Options{})
-	c := dial(t, ts.Addr, client.Config{Window: 100})
+	c := dial(t, ts.Addr, client.Config{Session: session.Config{Window: 100}})
 	const n = 10000
 	ids, errs := submitAll(t, c, n, "w")
 	seen := map[string]bool{}
@@ -169,7 +170,7 @@ func TestWindowTenThousand(t *testing.T) {
 
 func TestAsyncFutures(t *testing.T) {
 	ts := smpptest.NewServer(t, smpptest.Options{})
-	c := dial(t, ts.Addr, client.Config{Window: 10})
+	c := dial(t, ts.Addr, client.Config{Session: session.Config{Window: 10}})
 	ctx := testCtx(t)
 	fs := make([]*client.Future[*pdu.SubmitSMResp], 500)
 	for i := range fs {
@@ -232,7 +233,7 @@ func TestReceipts(t *testing.T) {
 func TestDropMidLoad(t *testing.T) {
 	ts := smpptest.NewServer(t, smpptest.Options{DropAfter: 300})
 	var downs atomic.Int32
-	c := dial(t, ts.Addr, client.Config{Window: 50, OnStateChange: func(e client.StateEvent) {
+	c := dial(t, ts.Addr, client.Config{Session: session.Config{Window: 50}, OnStateChange: func(e client.StateEvent) {
 		if e.State == client.Disconnected {
 			downs.Add(1)
 		}

@@ -135,19 +135,15 @@ type Config struct {
 	// DefaultMinBackoff (100 ms) and DefaultMaxBackoff (30 s).
 	MinBackoff, MaxBackoff time.Duration
 
-	// Window is the most requests in flight per bind. Zero means
-	// session.DefaultWindow (100).
-	Window int
-	// ResponseTimeout bounds the wait for each response. Zero means 30 s;
-	// negative disables it.
-	ResponseTimeout time.Duration
-	// EnquireLinkInterval is the idle time before an enquire_link. Zero means
-	// 30 s; negative disables it.
-	EnquireLinkInterval time.Duration
-	// Session, when not nil, adjusts each session's configuration after the
-	// client filled it (InboundWindow, InactivityTimeout, Decode, Observer...).
-	// It must not change Role or Handler.
-	Session func(*session.Config)
+	// Session configures the session of every bind: Window (the most
+	// requests in flight per bind), InboundWindow (deliveries handled at
+	// once), ResponseTimeout, EnquireLinkInterval, InactivityTimeout,
+	// decoding, InlineHandler for the delivery handler, its Observer... The
+	// zero value of each field is the session package's default (see
+	// session.Config: a window of 100, 30 s timers). The client sets Role,
+	// Handler, OnBind and OnOutbind itself (what they hold here is
+	// ignored), and Logger to Config.Logger when nil.
+	Session session.Config
 
 	// Rate is the most requests per second per bind (golang.org/x/time/rate),
 	// with Burst. Zero means unlimited until the SMSC throttles.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/smpptest"
 )
 
@@ -85,9 +86,9 @@ func Example_pair() {
 
 	c, err := client.Dial(ctx, smsc.Addr, client.Config{
 		SystemID: "esme", Password: "secret",
-		Mode:   client.Pair,
-		Window: 100,
-		Rate:   5000, // per second, per bind
+		Mode:    client.Pair,
+		Session: session.Config{Window: 100},
+		Rate:    5000, // per second, per bind
 		OnStateChange: func(e client.StateEvent) {
 			if e.State == client.Disconnected {
 				log.Printf("%s %s down: %v (retry in %v)", e.Endpoint, e.Bind, e.Err, e.Backoff)

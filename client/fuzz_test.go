@@ -762,20 +762,18 @@ func runClientProgram(t *testing.T, prog []byte) {
 		Handler:           client.HandlerFunc(fuzzDeliveryHandler),
 	}
 	if opts&coptWindow2 != 0 {
-		cfg.Window = 2
+		cfg.Session.Window = 2
 	}
 	if opts&coptNoHandler != 0 {
 		cfg.Handler = nil
 	}
 	if opts&coptShortTimers != 0 {
-		cfg.ResponseTimeout, cfg.EnquireLinkInterval = 2*time.Second, 5*time.Second
+		cfg.Session.ResponseTimeout, cfg.Session.EnquireLinkInterval = 2*time.Second, 5*time.Second
 	}
 	if opts&coptInline != 0 {
 		s.decode.Lenient = true
-		cfg.Session = func(sc *session.Config) {
-			sc.InlineHandler = true
-			sc.Decode.Lenient = true
-		}
+		cfg.Session.InlineHandler = true
+		cfg.Session.Decode.Lenient = true
 	}
 	c, err := client.New("smsc", cfg)
 	if err != nil {

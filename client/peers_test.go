@@ -19,6 +19,7 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/internal/peers"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/smpptest"
 	"github.com/esmsafrica/smpp/tlv"
 	"github.com/esmsafrica/smpp/udh"
@@ -108,7 +109,7 @@ func TestPeerWindowTenThousand(t *testing.T) {
 	for _, impl := range impls {
 		t.Run(impl, func(t *testing.T) {
 			p := peerSMSC(t, impl, "--dlr-delay", "-1")
-			c := peerClient(t, p, client.Config{Window: 100})
+			c := peerClient(t, p, client.Config{Session: session.Config{Window: 100}})
 			const n = 10000
 			ids, errs := submitAll(t, c, n, "w")
 			for i, err := range errs {
@@ -156,7 +157,7 @@ func TestPeerDropMidLoad(t *testing.T) {
 	for _, impl := range impls {
 		t.Run(impl, func(t *testing.T) {
 			p := peerSMSC(t, impl, "--dlr-delay", "-1", "--drop-after", "700", "--drop-count", "3")
-			c := peerClient(t, p, client.Config{Window: 100})
+			c := peerClient(t, p, client.Config{Session: session.Config{Window: 100}})
 			const n = 4000
 			ids, errs := submitAll(t, c, n, "d")
 			ok := 0

@@ -118,7 +118,7 @@ func TestBackoffAndWaitForBind(t *testing.T) {
 func TestCloseWithRequestsInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &pipeSMSC{handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) { w.Hold() })}
-		c, err := client.Dial(context.Background(), "smsc:2775", client.Config{SystemID: "esme", DialContext: p.dial, Logger: quiet, Window: 10})
+		c, err := client.Dial(context.Background(), "smsc:2775", client.Config{SystemID: "esme", DialContext: p.dial, Logger: quiet, Session: session.Config{Window: 10}})
 		if err != nil {
 			t.Fatal(err)
 		}

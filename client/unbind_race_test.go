@@ -77,7 +77,7 @@ func TestSubmitWaitingWhenSMSCUnbinds(t *testing.T) {
 			return b, nil
 		}
 		ctx := context.Background()
-		c, err := client.Dial(ctx, "smsc", client.Config{SystemID: "esme", DialContext: dial, Logger: quiet, Window: 1})
+		c, err := client.Dial(ctx, "smsc", client.Config{SystemID: "esme", DialContext: dial, Logger: quiet, Session: session.Config{Window: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestCloseWhileWaitingForWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &pipeSMSC{handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) { w.Hold() })}
 		ctx := context.Background()
-		c, err := client.Dial(ctx, "smsc", client.Config{SystemID: "esme", DialContext: p.dial, Logger: quiet, Window: 1})
+		c, err := client.Dial(ctx, "smsc", client.Config{SystemID: "esme", DialContext: p.dial, Logger: quiet, Session: session.Config{Window: 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

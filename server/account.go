@@ -9,7 +9,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/esmsafrica/smpp/pdu"
-	"github.com/esmsafrica/smpp/session"
 )
 
 // BindMode is a set of bind types, used to restrict what an account may bind as.
@@ -50,8 +49,9 @@ type BindRequest struct {
 	RemoteAddr net.Addr
 	// TLS is the connection's TLS state, or nil on a plaintext connection.
 	TLS *tls.ConnectionState
-	// Session is the connection's session (still OPEN or OUTBOUND).
-	Session *session.Session
+	// Conn is the connection (not bound yet): the hook may store values on
+	// it for the handlers (Conn.SetValue).
+	Conn *Conn
 }
 
 // Account is what an Authenticate hook returns for an accepted bind: the
@@ -72,22 +72,9 @@ type Account struct {
 	// Modes are the bind types allowed; another gets ESME_RBINDFAIL. Zero means
 	// AllModes.
 	Modes BindMode
-	// Value is stored on each bound session under AccountKey, with the
-	// account, for handlers (r.Session.Value(server.AccountKey)).
+	// Value is the application's own data about the account, for handlers:
+	// r.Conn().Account().Value. Nil means none.
 	Value any
-}
-
-// accountKey is the type of AccountKey.
-type accountKey struct{}
-
-// AccountKey is the key of the *Account stored on every bound session.
-var AccountKey any = accountKey{}
-
-// AccountOf returns the account a session was bound with (nil when the session
-// is not bound or the server had no Authenticate hook).
-func AccountOf(s *session.Session) *Account {
-	a, _ := s.Value(AccountKey).(*Account)
-	return a
 }
 
 // An Authenticator decides whether a bind is accepted: it returns the account
@@ -101,7 +88,7 @@ type Authenticator func(ctx context.Context, r *BindRequest) (*Account, pdu.Stat
 type systemState struct {
 	id      string
 	limiter atomic.Pointer[rate.Limiter] // nil: unlimited
-	conns   []*conn                      // bound (or binding) connections, in bind order
+	conns   []*Conn                      // bound (or binding) connections, in bind order
 	rr      atomic.Uint32                // round robin for pushes
 }
 

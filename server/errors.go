@@ -1,6 +1,10 @@
 package server
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/esmsafrica/smpp/session"
+)
 
 var (
 	// ErrServerClosed is returned by Serve, ListenAndServe and their TLS
@@ -20,4 +24,22 @@ var (
 	// connection refused because Server.MaxUnboundPerAddr connections from
 	// its address have not bound yet.
 	ErrMaxUnboundPerAddr = errors.New("smpp: too many connections not bound from this address")
+
+	// ErrTimeout completes a push the ESME did not answer within the
+	// session's response timeout: it may or may not have been processed.
+	// It is session.ErrTimeout.
+	ErrTimeout = session.ErrTimeout
+	// ErrResponded is returned by a second ResponseWriter.Respond for the
+	// same request. It is session.ErrResponded.
+	ErrResponded = session.ErrResponded
 )
+
+// LostError completes a push whose connection ended before its response;
+// Sent tells whether it may have reached the ESME (true: it may have been
+// processed; false: it was never written, so it is safe to send again, to
+// another receiver).
+type LostError = session.LostError
+
+// CanceledError completes a push whose context ended before its response;
+// Sent tells whether it may have reached the ESME.
+type CanceledError = session.CanceledError

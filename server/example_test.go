@@ -10,7 +10,6 @@ import (
 
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
-	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/smpptest"
 )
 
@@ -19,10 +18,10 @@ import (
 func Example() {
 	var next atomic.Uint64
 	mux := server.NewServeMux()
-	mux.HandleFunc(pdu.SubmitSMID, func(w session.ResponseWriter, r *session.Request) {
+	mux.HandleFunc(pdu.SubmitSMID, func(w server.ResponseWriter, r *server.Request) {
 		sm := r.PDU.(*pdu.SubmitSM)
 		id := strconv.FormatUint(next.Add(1), 10)
-		fmt.Printf("%s submits to %s: %s\n", r.Session.SystemID(), sm.DestinationAddr, sm.ShortMessage)
+		fmt.Printf("%s submits to %s: %s\n", r.Conn().SystemID(), sm.DestinationAddr, sm.ShortMessage)
 		w.Respond(&pdu.SubmitSMResp{MessageID: id}, pdu.ESME_ROK)
 	})
 	srv := &server.Server{

@@ -139,9 +139,9 @@ func authStatus(b *pdu.Bind) pdu.Status {
 // fuzzHandler answers submit_sm, submit_multi, data_sm and query_sm in one of
 // eight ways chosen by the sequence number; handlerStatus is the status each
 // way leads to. cancel_sm and replace_sm have no handler.
-func fuzzHandler(t *testing.T) session.Handler {
+func fuzzHandler(t *testing.T) server.Handler {
 	mux := server.NewServeMux()
-	h := func(w session.ResponseWriter, r *session.Request) {
+	h := func(w server.ResponseWriter, r *server.Request) {
 		id := r.Header.ID
 		switch r.Header.Sequence % 8 {
 		case 0:
@@ -360,11 +360,39 @@ type serverHarness struct {
 	answerUnbind bool
 	readerDone   chan struct{}
 	outbound     chan struct{} // closed when the server's outbind is read
-	sessErr      error         // why the session ended (Observer.SessionClosed)
+	sessErr      error         // why the session ended (Observer.ConnClosed)
 
 	pushCtx context.Context
 	pushes  sync.WaitGroup
-	calls   []*session.Call
+	calls   []*pushCall
+}
+
+// pushCall is a push's Future, whatever its type.
+type pushCall struct {
+	done    <-chan struct{}
+	seq     func() uint32
+	req     pdu.PDU
+	outcome func() (pdu.PDU, error) // the response body (nil for none) and the error
+}
+
+func newPushCall[T pdu.PDU](f *server.Future[T]) *pushCall {
+	return &pushCall{done: f.Done(), seq: f.Sequence, req: f.Request(), outcome: func() (pdu.PDU, error) {
+		r, err := f.Result()
+		if pdu.PDU(r) == nil || isNilResp(r) {
+			return nil, err
+		}
+		return r, err
+	}}
+}
+
+func isNilResp(p pdu.PDU) bool {
+	switch p := p.(type) {
+	case *pdu.DeliverSMResp:
+		return p == nil
+	case *pdu.DataSMResp:
+		return p == nil
+	}
+	return false
 }
 
 // feed frames b as the server will and registers the requests it reads. It
@@ -633,13 +661,28 @@ func (h *serverHarness) push(arg byte) {
 	h.pushes.Add(1)
 	go func() {
 		defer h.pushes.Done()
-		c, err := h.srv.Push(h.pushCtx, sys, p)
-		if err != nil {
-			return // no receiver, the session ended, or the context
+		// To the first receiver that takes it, as Server.Deliver does.
+		for _, c := range h.srv.Receivers(sys) {
+			var pc *pushCall
+			if d, ok := p.(*pdu.DeliverSM); ok {
+				pc = newPushCall(c.DeliverAsync(h.pushCtx, d))
+			} else {
+				pc = newPushCall(c.DataSMAsync(h.pushCtx, p.(*pdu.DataSM)))
+			}
+			select {
+			case <-pc.done:
+				_, err := pc.outcome()
+				var lost *session.LostError
+				if errors.Is(err, session.ErrNotAllowed) || errors.As(err, &lost) && !lost.Sent {
+					continue // not sent: that session is no longer usable
+				}
+			default:
+			}
+			h.mu.Lock()
+			h.calls = append(h.calls, pc)
+			h.mu.Unlock()
+			return
 		}
-		h.mu.Lock()
-		h.calls = append(h.calls, c)
-		h.mu.Unlock()
 	}()
 }
 
@@ -649,35 +692,36 @@ func runServerProgram(t *testing.T, prog []byte) {
 	opts, end := r.u8(), r.u8()%4
 
 	srv := &server.Server{
-		Handler:         fuzzHandler(t),
-		InlineHandler:   opts&optInline != 0,
-		RecycleRequests: opts&optRecycle != 0,
-		Authenticate:    fuzzAuth,
-		Logger:          quiet,
+		Handler:      fuzzHandler(t),
+		Authenticate: fuzzAuth,
+		Logger:       quiet,
 	}
-	srv.Decode.Lenient = opts&optLenient != 0
+	sc := &srv.Session
+	sc.InlineHandler = opts&optInline != 0
+	sc.RecycleRequests = opts&optRecycle != 0
+	sc.Decode.Lenient = opts&optLenient != 0
 	if opts&optInbound2 != 0 {
-		srv.InboundWindow = 2
+		sc.InboundWindow = 2
 	}
 	if opts&optWindow2 != 0 {
-		srv.Window = 2
+		sc.Window = 2
 	}
 	maxLen := codec.DefaultMaxLen
 	if opts&optMaxLen512 != 0 {
-		srv.MaxPDULen, maxLen = 512, 512
+		sc.MaxPDULen, maxLen = 512, 512
 	}
 	if opts&optShortTimers != 0 {
-		srv.ResponseTimeout = 2 * time.Second
-		srv.EnquireLinkInterval = 5 * time.Second
-		srv.EnquireLinkMissed = 1
-		srv.BindTimeout = 10 * time.Second
-		srv.InactivityTimeout = 20 * time.Second
-		srv.UnbindTimeout = time.Second
+		sc.ResponseTimeout = 2 * time.Second
+		sc.EnquireLinkInterval = 5 * time.Second
+		sc.EnquireLinkMissed = 1
+		sc.BindTimeout = 10 * time.Second
+		sc.InactivityTimeout = 20 * time.Second
+		sc.UnbindTimeout = time.Second
 	}
-	h := &serverHarness{t: t, srv: srv, decode: srv.Decode, maxLen: maxLen,
+	h := &serverHarness{t: t, srv: srv, decode: sc.Decode, maxLen: maxLen,
 		serverSeqs: make(map[uint32]bool), readerDone: make(chan struct{})}
 	var sessMu sync.Mutex
-	srv.Observer.SessionClosed = func(_ *session.Session, err error) {
+	srv.Observer.ConnClosed = func(_ *server.Conn, err error) {
 		sessMu.Lock()
 		h.sessErr = err
 		sessMu.Unlock()
@@ -816,24 +860,31 @@ func runServerProgram(t *testing.T, prog []byte) {
 
 	h.mu.Lock()
 	for _, c := range h.calls {
+		id := c.req.CommandID()
 		select {
-		case <-c.Done():
+		case <-c.done:
 		default:
-			t.Errorf("pushed %s seq %d did not complete", c.Request().CommandID(), c.Sequence())
+			t.Errorf("pushed %s seq %d did not complete", id, c.seq())
 			continue
 		}
-		resp, _ := c.Result()
+		resp, err := c.outcome()
+		var lost *session.LostError
+		var canceled *session.CanceledError
+		if errors.Is(err, session.ErrTimeout) || errors.As(err, &lost) || errors.As(err, &canceled) {
+			continue // no answer
+		}
+		// An answer: the response (with its status), or a generic_nack.
+		rid, st := id.Response(), pdu.ESME_ROK
 		if resp == nil {
-			continue
+			rid = pdu.GenericNackID
+		} else if resp.CommandID() != rid {
+			t.Errorf("pushed %s seq %d completed with a %s", id, c.seq(), resp.CommandID())
 		}
-		rh := resp.Header
-		if rh.Sequence != c.Sequence() || (rh.ID != c.Request().CommandID().Response() && rh.ID != pdu.GenericNackID) {
-			t.Errorf("pushed %s seq %d completed with %s seq %d", c.Request().CommandID(), c.Sequence(), rh.ID, rh.Sequence)
-		}
+		errors.As(err, &st)
 		if !slices.ContainsFunc(h.wrote, func(w pdu.Header) bool {
-			return w.ID == rh.ID && w.Sequence == rh.Sequence && w.Status == rh.Status
+			return w.ID == rid && w.Sequence == c.seq() && w.Status == st
 		}) {
-			t.Errorf("pushed %s seq %d completed with %s %s, which the ESME never sent", c.Request().CommandID(), c.Sequence(), rh.ID, rh.Status)
+			t.Errorf("pushed %s seq %d completed with %s %s (%v), which the ESME never sent", id, c.seq(), rid, st, err)
 		}
 	}
 	h.mu.Unlock()

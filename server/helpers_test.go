@@ -15,7 +15,6 @@ import (
 	"github.com/esmsafrica/smpp/codec"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
-	"github.com/esmsafrica/smpp/session"
 )
 
 // checkLeaks fails the test if goroutines started during it are still running
@@ -56,7 +55,7 @@ func interesting(stacks []byte) string {
 
 // okHandler answers every request with an empty body of its response type
 // and ESME_ROK; submit_sm gets a message id.
-var okHandler = session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+var okHandler = server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 	if r.Header.ID == pdu.SubmitSMID {
 		w.Respond(&pdu.SubmitSMResp{MessageID: "1"}, pdu.ESME_ROK)
 		return

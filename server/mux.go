@@ -5,17 +5,16 @@ import (
 	"sync"
 
 	"github.com/esmsafrica/smpp/pdu"
-	"github.com/esmsafrica/smpp/session"
 )
 
 // ServeMux routes requests to handlers by command id, like http.ServeMux routes
 // by path. A request whose command id has no handler gets the default answer
-// (session.DefaultStatus: ESME_RSUBMITFAIL for submit_sm, submit_multi and
-// data_sm, ESME_RQUERYFAIL for query_sm, and so on). The zero value is ready to
-// use; register every handler before serving.
+// (DefaultStatus: ESME_RSUBMITFAIL for submit_sm, submit_multi and data_sm,
+// ESME_RQUERYFAIL for query_sm, and so on). The zero value is ready to use;
+// register every handler before serving.
 type ServeMux struct {
 	mu sync.RWMutex
-	m  map[pdu.CommandID]session.Handler
+	m  map[pdu.CommandID]Handler
 }
 
 // NewServeMux returns an empty ServeMux.
@@ -23,7 +22,7 @@ func NewServeMux() *ServeMux { return &ServeMux{} }
 
 // Handle registers h for requests with command id id. It panics when id is a
 // response id, when h is nil, or when id already has a handler.
-func (m *ServeMux) Handle(id pdu.CommandID, h session.Handler) {
+func (m *ServeMux) Handle(id pdu.CommandID, h Handler) {
 	if h == nil {
 		panic("smpp: nil handler")
 	}
@@ -33,7 +32,7 @@ func (m *ServeMux) Handle(id pdu.CommandID, h session.Handler) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.m == nil {
-		m.m = make(map[pdu.CommandID]session.Handler)
+		m.m = make(map[pdu.CommandID]Handler)
 	}
 	if _, dup := m.m[id]; dup {
 		panic(fmt.Sprintf("smpp: multiple handlers for %s", id))
@@ -42,23 +41,23 @@ func (m *ServeMux) Handle(id pdu.CommandID, h session.Handler) {
 }
 
 // HandleFunc registers f for requests with command id id.
-func (m *ServeMux) HandleFunc(id pdu.CommandID, f func(w session.ResponseWriter, r *session.Request)) {
-	m.Handle(id, session.HandlerFunc(f))
+func (m *ServeMux) HandleFunc(id pdu.CommandID, f func(w ResponseWriter, r *Request)) {
+	m.Handle(id, HandlerFunc(f))
 }
 
-// Handler returns the handler for id: the registered one, or
-// session.DefaultHandler.
-func (m *ServeMux) Handler(id pdu.CommandID) session.Handler {
+// Handler returns the handler for id: the registered one, or one that
+// answers DefaultStatus.
+func (m *ServeMux) Handler(id pdu.CommandID) Handler {
 	m.mu.RLock()
 	h := m.m[id]
 	m.mu.RUnlock()
 	if h == nil {
-		return session.DefaultHandler
+		return defaultHandler{}
 	}
 	return h
 }
 
 // ServeSMPP dispatches r to the handler registered for its command id.
-func (m *ServeMux) ServeSMPP(w session.ResponseWriter, r *session.Request) {
+func (m *ServeMux) ServeSMPP(w ResponseWriter, r *Request) {
 	m.Handler(r.Header.ID).ServeSMPP(w, r)
 }

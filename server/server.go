@@ -1,23 +1,29 @@
 // Package server implements the SMSC role of SMPP 3.4, shaped like net/http: a
 // Server accepts connections (TLS 1.3 by default), authenticates binds through
 // an Authenticate hook that returns per-account settings, and hands every
-// request to a session.Handler, typically a ServeMux keyed by command id.
+// request to a Handler, typically a ServeMux keyed by command id. An SMSC
+// needs this package and pdu only.
 //
-// Each connection is a session.Session: the server builds its Config from the
-// Server's fields. Until a connection has bound, it is held to little: at most
+// Each connection is a Conn: handlers find it from their Request
+// (Request.Conn), and Conns and Receivers list those bound with a system_id.
+// Until a connection has bound, it is held to little: at most
 // MaxUnboundConns such connections at once (MaxUnboundPerAddr from one
-// address), HandshakeTimeout for the TLS handshake, BindTimeout for the bind,
-// and PDUs of at most MaxUnboundPDULen octets; an idle one costs a goroutine
-// and a few KiB. Before the handler, the server answers ESME_RTHROTTLED to
-// submit_sm, submit_multi and data_sm beyond the account's rate, which is
-// shared by every bind of a system_id. Deliver and DataSM push to the bound
-// receivers of a system_id, round robin. Shutdown stops accepting, lets the
-// requests being handled finish, unbinds every session and waits for them.
+// address), HandshakeTimeout for the TLS handshake, the session's bind
+// timeout, and PDUs of at most its MaxUnboundPDULen octets; an idle one costs
+// a goroutine and a few KiB. Before the handler, the server answers
+// ESME_RTHROTTLED to submit_sm, submit_multi and data_sm beyond the account's
+// rate, which is shared by every bind of a system_id. Server.Deliver and
+// Server.DataSM push to the bound receivers of a system_id, round robin; a
+// Conn pushes to one receiver and offers the three forms every request has
+// in this module: wait for the response (Conn.Deliver), hold a future
+// (Conn.DeliverAsync), or have the future call a function (Future.OnDone).
+// Shutdown stops accepting, lets the requests being handled finish, unbinds
+// every session and waits for them.
 //
 // A minimal SMSC:
 //
 //	mux := server.NewServeMux()
-//	mux.HandleFunc(pdu.SubmitSMID, func(w session.ResponseWriter, r *session.Request) {
+//	mux.HandleFunc(pdu.SubmitSMID, func(w server.ResponseWriter, r *server.Request) {
 //		w.Respond(&pdu.SubmitSMResp{MessageID: nextID()}, pdu.ESME_ROK)
 //	})
 //	srv := &server.Server{Addr: ":2775", Handler: mux, Authenticate: auth}
@@ -58,21 +64,8 @@ type Server struct {
 
 	// Handler answers the requests of bound ESMEs (submit_sm, query_sm, ...);
 	// bind, unbind and enquire_link are answered by the session. Nil answers
-	// every request with session.DefaultStatus (ESME_RSUBMITFAIL for a
-	// submission).
-	Handler session.Handler
-
-	// InlineHandler runs Handler on each connection's read loop instead of in a
-	// goroutine per request (see session.Config.InlineHandler): for handlers
-	// that answer at once without blocking, it multiplies throughput. False
-	// runs each request on a goroutine of its own (reused between requests).
-	InlineHandler bool
-
-	// RecycleRequests, with InlineHandler, reuses each submit_sm's memory
-	// once the handler has returned (see session.Config.RecycleRequests): the
-	// handler must not keep the request or its strings. False gives every
-	// request its own memory.
-	RecycleRequests bool
+	// every request with DefaultStatus (ESME_RSUBMITFAIL for a submission).
+	Handler Handler
 
 	// SystemID is the SMSC's system_id in bind responses. Empty means "SMSC".
 	SystemID string
@@ -104,19 +97,17 @@ type Server struct {
 	// DefaultMaxUnboundPerAddr (64); negative means no limit.
 	MaxUnboundPerAddr int
 
-	// Session settings, applied to every connection; their zero values are the
-	// session package's defaults (see session.Config).
-	Window              int           // outbound window (deliver_sm in flight); zero: 100
-	InboundWindow       int           // ESME requests handled at once, beyond: ESME_RTHROTTLED; zero: 100
-	ResponseTimeout     time.Duration // zero: 30 s; negative: none
-	EnquireLinkInterval time.Duration // zero: 30 s; negative: none
-	EnquireLinkMissed   int           // zero: 3
-	BindTimeout         time.Duration // zero: 30 s; negative: none
-	InactivityTimeout   time.Duration // zero: none
-	UnbindTimeout       time.Duration // zero: 5 s
-	MaxPDULen           int           // zero: codec.DefaultMaxLen
-	MaxUnboundPDULen    int           // before the bind (see session.Config); zero: 512
-	Decode              pdu.DecodeOptions
+	// Session configures the session of every connection: its windows
+	// (Window: deliver_sm in flight; InboundWindow: ESME requests handled at
+	// once, beyond which ESME_RTHROTTLED), timers (bind, enquire_link,
+	// response, inactivity, unbind), PDU size limits (MaxUnboundPDULen before
+	// the bind: 512 octets when zero, as for any SMSC-role session),
+	// decoding, InlineHandler and RecycleRequests, and its Observer. The zero
+	// value of each field is the session package's default (see
+	// session.Config). The server sets Role, Handler, OnBind and OnOutbind
+	// itself (what they hold here is ignored), and Logger to Server.Logger
+	// when nil.
+	Session session.Config
 
 	// MaxConns is the most connections open at once (bound or not); a
 	// connection beyond it is closed at once. Zero means unlimited.
@@ -137,7 +128,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
-	conns     map[*conn]struct{}
+	conns     map[*Conn]struct{}
 	systems   map[string]*systemState
 	unbound   map[netip.Addr]int // connections counted against MaxUnboundPerAddr, by addrKey
 	closing   bool
@@ -149,10 +140,9 @@ type Server struct {
 }
 
 // Observer is a set of hooks for metrics and logs. They run on the server's
-// and sessions' goroutines and must not block.
+// and sessions' goroutines and must not block. The hooks of each session
+// (every PDU, state changes) are in Server.Session.Observer.
 type Observer struct {
-	// Session is passed to every session's Config.
-	Session session.Observer
 	// ConnAccepted is called for every connection accepted (after TLS).
 	ConnAccepted func(remote net.Addr)
 	// ConnRejected is called for a connection refused: ErrMaxConns,
@@ -163,10 +153,10 @@ type Observer struct {
 	Bind func(r *BindRequest, status pdu.Status)
 	// Throttled is called for every request answered ESME_RTHROTTLED by the
 	// account's rate or by Shutdown's drain.
-	Throttled func(s *session.Session, id pdu.CommandID)
-	// SessionClosed is called when a session has ended and its handlers have
-	// returned, with why it ended.
-	SessionClosed func(s *session.Session, err error)
+	Throttled func(c *Conn, id pdu.CommandID)
+	// ConnClosed is called when a connection accepted (or dialled by
+	// Outbind) has ended and its handlers have returned, with why it ended.
+	ConnClosed func(c *Conn, err error)
 }
 
 type stats struct {
@@ -200,22 +190,6 @@ func (s *Server) Stats() Stats {
 		Unbound:         s.stats.unbound.Load(),
 		Bound:           s.stats.bound.Load(),
 	}
-}
-
-// conn is one connection of the server.
-type conn struct {
-	srv      *Server
-	nc       net.Conn // the raw connection, until the session exists
-	sess     *session.Session
-	tls      *tls.ConnectionState
-	handler  session.Handler
-	sys      *systemState // set by the bind, on the read loop, before any handler runs
-	draining atomic.Bool
-	closed   bool          // guarded by Server.mu: no more registration
-	addr     netip.Addr    // the remote address's addrKey
-	unbound  bool          // guarded by Server.mu: counted against the unbound limits
-	bound    chan struct{} // outbind only: closed when bound
-	boundMu  sync.Once
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -344,10 +318,6 @@ func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
 		s.mu.Unlock()
 		l.Close()
 	}()
-	handler := s.Handler
-	if handler == nil {
-		handler = session.DefaultHandler
-	}
 	var delay time.Duration
 	for {
 		nc, err := l.Accept()
@@ -364,7 +334,7 @@ func (s *Server) serve(l net.Listener, tlsCfg *tls.Config) error {
 			return err
 		}
 		delay = 0
-		c := &conn{srv: s, nc: nc, handler: handler, addr: addrKey(nc.RemoteAddr())}
+		c := &Conn{srv: s, nc: nc, addr: addrKey(nc.RemoteAddr())}
 		if err := s.track(c, true); err != nil {
 			if err == ErrMaxUnboundConns || err == ErrMaxUnboundPerAddr {
 				s.refusedUnbound(nc.RemoteAddr(), err) // counted before the peer sees the close
@@ -449,7 +419,7 @@ func (s *Server) maxUnbound() (total, perAddr int) {
 
 // track registers a new connection, counted against the unbound limits if
 // unbound is set, or says why it is refused.
-func (s *Server) track(c *conn, unbound bool) error {
+func (s *Server) track(c *Conn, unbound bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -474,7 +444,7 @@ func (s *Server) track(c *conn, unbound bool) error {
 		c.unbound = true
 	}
 	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
+		s.conns = make(map[*Conn]struct{})
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
@@ -484,7 +454,7 @@ func (s *Server) track(c *conn, unbound bool) error {
 
 // releaseUnbound stops counting c against the unbound limits: it has bound,
 // or closed. s.mu is held.
-func (s *Server) releaseUnbound(c *conn) {
+func (s *Server) releaseUnbound(c *Conn) {
 	if !c.unbound {
 		return
 	}
@@ -497,7 +467,7 @@ func (s *Server) releaseUnbound(c *conn) {
 	}
 }
 
-func (s *Server) untrack(c *conn) {
+func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.releaseUnbound(c)
@@ -514,7 +484,7 @@ func (s *Server) handshakeTimeout() time.Duration {
 }
 
 // serveConn completes the TLS handshake, if any, and runs the session.
-func (s *Server) serveConn(c *conn, tlsCfg *tls.Config) {
+func (s *Server) serveConn(c *Conn, tlsCfg *tls.Config) {
 	nc := c.nc
 	tc, isTLS := nc.(*tls.Conn) // from a listener made with tls.NewListener
 	if tlsCfg != nil {
@@ -550,52 +520,42 @@ func (s *Server) serveConn(c *conn, tlsCfg *tls.Config) {
 }
 
 // start creates the session of c on nc, unless the server is closing.
-func (s *Server) start(c *conn, nc net.Conn) bool {
+func (s *Server) start(c *Conn, nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
 	c.nc = nc
-	c.sess = session.New(nc, s.sessionConfig(c))
+	// The session's read loop may bind (and call onBind, which sets sess
+	// too) before New returns.
+	c.sess.CompareAndSwap(nil, session.New(nc, s.sessionConfig(c)))
 	return true
 }
 
 // release arranges for what c holds to be released once its session has
 // ended, without a goroutine waiting for it meanwhile.
-func (s *Server) release(c *conn) {
-	sess := c.sess
+func (s *Server) release(c *Conn) {
+	sess := c.session()
 	context.AfterFunc(sess.Context(), func() {
 		<-sess.Done()
 		s.unregister(c)
 		sess.Wait()
 		s.untrack(c)
-		if f := s.Observer.SessionClosed; f != nil {
-			f(sess, sess.Err())
+		if f := s.Observer.ConnClosed; f != nil {
+			f(c, sess.Err())
 		}
 	})
 }
 
-func (s *Server) sessionConfig(c *conn) session.Config {
-	cfg := session.Config{
-		Role:                session.SMSC,
-		Handler:             c,
-		InlineHandler:       s.InlineHandler,
-		RecycleRequests:     s.RecycleRequests,
-		OnBind:              c.onBind,
-		Window:              s.Window,
-		InboundWindow:       s.InboundWindow,
-		ResponseTimeout:     s.ResponseTimeout,
-		EnquireLinkInterval: s.EnquireLinkInterval,
-		EnquireLinkMissed:   s.EnquireLinkMissed,
-		BindTimeout:         s.BindTimeout,
-		InactivityTimeout:   s.InactivityTimeout,
-		UnbindTimeout:       s.UnbindTimeout,
-		MaxPDULen:           s.MaxPDULen,
-		MaxUnboundPDULen:    s.MaxUnboundPDULen,
-		Decode:              s.Decode,
-		Observer:            s.Observer.Session,
-		Logger:              s.logger(),
+func (s *Server) sessionConfig(c *Conn) session.Config {
+	cfg := s.Session
+	cfg.Role = session.SMSC
+	cfg.Handler = (*connHandler)(c)
+	cfg.OnBind = c.onBind
+	cfg.OnOutbind = nil
+	if cfg.Logger == nil {
+		cfg.Logger = s.logger()
 	}
 	if c.bound != nil {
 		user := cfg.Observer.StateChange
@@ -611,42 +571,8 @@ func (s *Server) sessionConfig(c *conn) session.Config {
 	return cfg
 }
 
-// onBind authenticates a bind and registers the session under its system_id.
-func (c *conn) onBind(ctx context.Context, sess *session.Session, b *pdu.Bind) (*pdu.BindResp, pdu.Status) {
-	s := c.srv
-	req := &BindRequest{Bind: b, Mode: ModeOf(b.ID), RemoteAddr: sess.RemoteAddr(), TLS: c.tls, Session: sess}
-	var acct *Account
-	status := pdu.ESME_ROK
-	if s.Authenticate != nil {
-		acct, status = s.Authenticate(ctx, req)
-	}
-	if status == pdu.ESME_ROK && acct != nil && acct.Modes != 0 && acct.Modes&req.Mode == 0 {
-		status = pdu.ESME_RBINDFAIL
-	}
-	if status == pdu.ESME_ROK {
-		status = s.register(c, b.SystemID, acct)
-	}
-	if f := s.Observer.Bind; f != nil {
-		f(req, status)
-	}
-	if status != pdu.ESME_ROK {
-		s.stats.bindsRefused.Add(1)
-		s.logger().Info("smpp: bind refused", "system_id", b.SystemID, "bind", b.ID.String(), "remote", sess.RemoteAddr().String(), "status", status.String())
-		return nil, status
-	}
-	s.stats.binds.Add(1)
-	if acct != nil {
-		sess.SetValue(AccountKey, acct)
-	}
-	resp := &pdu.BindResp{SystemID: s.systemID()}
-	if b.InterfaceVersion >= 0x34 {
-		resp.TLVs.SetScInterfaceVersion(0x34)
-	}
-	return resp, pdu.ESME_ROK
-}
-
 // register adds c to the bound connections of systemID.
-func (s *Server) register(c *conn, systemID string, acct *Account) pdu.Status {
+func (s *Server) register(c *Conn, systemID string, acct *Account) pdu.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing || c.closed {
@@ -672,7 +598,7 @@ func (s *Server) register(c *conn, systemID string, acct *Account) pdu.Status {
 }
 
 // unregister removes c from its system_id, once its session has ended.
-func (s *Server) unregister(c *conn) {
+func (s *Server) unregister(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.closed = true
@@ -690,23 +616,6 @@ func (s *Server) unregister(c *conn) {
 	if len(st.conns) == 0 && s.systems[st.id] == st {
 		delete(s.systems, st.id)
 	}
-}
-
-// ServeSMPP applies the account's rate and Shutdown's drain to submissions,
-// then calls the server's handler.
-func (c *conn) ServeSMPP(w session.ResponseWriter, r *session.Request) {
-	switch r.Header.ID {
-	case pdu.SubmitSMID, pdu.SubmitMultiID, pdu.DataSMID:
-		if c.draining.Load() || (c.sys != nil && !c.sys.allow()) {
-			c.srv.stats.throttled.Add(1)
-			if f := c.srv.Observer.Throttled; f != nil {
-				f(r.Session, r.Header.ID)
-			}
-			w.Respond(nil, pdu.ESME_RTHROTTLED)
-			return
-		}
-	}
-	c.handler.ServeSMPP(w, r)
 }
 
 // Shutdown shuts the server down gracefully: it closes the listeners, then on
@@ -743,14 +652,14 @@ func (s *Server) Close() error {
 
 // beginClose marks the server closing, closes its listeners and returns its
 // connections.
-func (s *Server) beginClose() []*conn {
+func (s *Server) beginClose() []*Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closing = true
 	for l := range s.listeners {
 		(*l).Close()
 	}
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
@@ -761,8 +670,8 @@ func (s *Server) closeConns() {
 	s.mu.Lock()
 	var sessions []*session.Session
 	for c := range s.conns {
-		if c.sess != nil {
-			sessions = append(sessions, c.sess)
+		if sess := c.session(); sess != nil {
+			sessions = append(sessions, sess)
 		} else {
 			c.nc.Close() // still in the TLS handshake
 		}
@@ -771,33 +680,4 @@ func (s *Server) closeConns() {
 	for _, sess := range sessions {
 		sess.Close()
 	}
-}
-
-// shutdown drains and unbinds one connection.
-func (c *conn) shutdown(ctx context.Context) {
-	c.srv.mu.Lock()
-	sess, nc := c.sess, c.nc
-	c.srv.mu.Unlock()
-	if sess == nil {
-		nc.Close()
-		return
-	}
-	if !sess.State().Bound() {
-		sess.Close()
-		return
-	}
-	c.draining.Store(true)
-	t := time.NewTicker(time.Millisecond)
-	defer t.Stop()
-	for sess.Handling() > 0 {
-		select {
-		case <-t.C:
-		case <-sess.Done():
-			return
-		case <-ctx.Done():
-			sess.Close()
-			return
-		}
-	}
-	sess.Unbind(ctx)
 }

@@ -103,19 +103,19 @@ func TestAuthenticate(t *testing.T) {
 			t.Errorf("bind %s v%#x: system_id %q sc_interface_version %#x %v", tc.systemID, tc.version, resp.SystemID, v, ok)
 		}
 	}
-	waitFor(t, "two alice sessions", func() bool { return len(srv.Sessions("alice")) == 2 })
+	waitFor(t, "two alice sessions", func() bool { return len(srv.Conns("alice")) == 2 })
 	if got := srv.Receivers("alice"); len(got) != 1 || got[0].State() != session.BoundTRX {
 		t.Errorf("receivers of alice: %v", got)
 	}
-	for _, s := range srv.Sessions("alice") {
-		if a := server.AccountOf(s); a == nil || a.Value != "alice-data" {
-			t.Errorf("account on session: %+v", a)
+	for _, c := range srv.Conns("alice") {
+		if a := c.Account(); a == nil || a.Value != "alice-data" {
+			t.Errorf("account on the connection: %+v", a)
 		}
 	}
 	mu.Lock()
 	r := seen[0]
 	mu.Unlock()
-	if r.RemoteAddr == nil || r.TLS != nil || r.Mode != server.ModeTransmitter || r.Session == nil {
+	if r.RemoteAddr == nil || r.TLS != nil || r.Mode != server.ModeTransmitter || r.Conn == nil {
 		t.Errorf("bind request: %+v", r)
 	}
 	if st := srv.Stats(); st.Binds != 3 || st.BindsRefused != 5 {
@@ -167,7 +167,7 @@ func TestThrottlePerSystemID(t *testing.T) {
 	var handled atomic.Int64
 	srv := &server.Server{
 		Logger: quiet,
-		Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+		Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 			if r.Header.ID != pdu.SubmitSMID {
 				w.Respond(nil, session.DefaultStatus(session.SMSC, r.Header.ID))
 				return
@@ -227,10 +227,10 @@ func TestThrottlePerSystemID(t *testing.T) {
 func TestServeMux(t *testing.T) {
 	checkLeaks(t)
 	mux := server.NewServeMux()
-	mux.HandleFunc(pdu.SubmitSMID, func(w session.ResponseWriter, r *session.Request) {
+	mux.HandleFunc(pdu.SubmitSMID, func(w server.ResponseWriter, r *server.Request) {
 		w.Respond(&pdu.SubmitSMResp{MessageID: "m-" + r.PDU.(*pdu.SubmitSM).DestinationAddr}, pdu.ESME_ROK)
 	})
-	mux.HandleFunc(pdu.QuerySMID, func(w session.ResponseWriter, r *session.Request) {
+	mux.HandleFunc(pdu.QuerySMID, func(w server.ResponseWriter, r *server.Request) {
 		w.Respond(&pdu.QuerySMResp{MessageID: r.PDU.(*pdu.QuerySM).MessageID, MessageState: pdu.StateDelivered}, pdu.ESME_ROK)
 	})
 	func() {
@@ -277,7 +277,7 @@ func TestNilHandler(t *testing.T) {
 
 func TestHandlerPanic(t *testing.T) {
 	checkLeaks(t)
-	addr := start(t, &server.Server{Logger: quiet, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+	addr := start(t, &server.Server{Logger: quiet, Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 		if r.PDU.(*pdu.SubmitSM).DestinationAddr == "boom" {
 			panic("boom")
 		}
@@ -298,7 +298,7 @@ func TestInboundWindowOverflow(t *testing.T) {
 	checkLeaks(t)
 	release := make(chan struct{})
 	var held atomic.Int32
-	addr := start(t, &server.Server{Logger: quiet, InboundWindow: 5, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+	addr := start(t, &server.Server{Logger: quiet, Session: session.Config{InboundWindow: 5}, Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 		held.Add(1)
 		<-release
 		w.Respond(&pdu.SubmitSMResp{MessageID: "1"}, pdu.ESME_ROK)
@@ -338,7 +338,7 @@ func TestInboundWindowOverflow(t *testing.T) {
 func TestLoadExactlyOnce(t *testing.T) {
 	checkLeaks(t)
 	var next atomic.Int64
-	addr := start(t, &server.Server{Logger: quiet, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+	addr := start(t, &server.Server{Logger: quiet, Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 		w.Respond(&pdu.SubmitSMResp{MessageID: strconv.FormatInt(next.Add(1), 10)}, pdu.ESME_ROK)
 	})})
 	const n = 10000
@@ -453,7 +453,7 @@ func TestDeliverRefused(t *testing.T) {
 func TestShutdownUnderLoad(t *testing.T) {
 	checkLeaks(t)
 	var handled atomic.Int64
-	srv := &server.Server{Logger: quiet, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+	srv := &server.Server{Logger: quiet, Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
 		time.Sleep(time.Millisecond)
 		handled.Add(1)
 		w.Respond(&pdu.SubmitSMResp{MessageID: "1"}, pdu.ESME_ROK)
@@ -537,14 +537,16 @@ func TestShutdownUnderLoad(t *testing.T) {
 func TestShutdownDeadline(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	srv := &server.Server{Logger: quiet, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+	handling := make(chan struct{})
+	srv := &server.Server{Logger: quiet, Handler: server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
+		close(handling)
 		<-release
 	})}
 	addr := start(t, srv)
 	c := dialRaw(t, addr)
 	c.bind(pdu.BindTransmitterID, "a")
 	c.send(&pdu.SubmitSM{DestinationAddr: "1"})
-	waitFor(t, "the handler", func() bool { s := srv.Sessions("a"); return len(s) == 1 && s[0].Handling() == 1 })
+	<-handling
 	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
 	defer cancel()
 	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -590,7 +592,7 @@ func TestOutbind(t *testing.T) {
 		close(ready)
 		esme <- e
 	}()
-	sess, err := srv.Outbind(bg, l.Addr().String(), &pdu.Outbind{SystemID: "SMSC", Password: "pw"})
+	conn, err := srv.Outbind(bg, l.Addr().String(), &pdu.Outbind{SystemID: "SMSC", Password: "pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,8 +601,8 @@ func TestOutbind(t *testing.T) {
 	if o := <-got; o.SystemID != "SMSC" || o.Password != "pw" {
 		t.Fatalf("outbind: %+v", o)
 	}
-	if sess.State() != session.BoundRX || sess.SystemID() != "out" {
-		t.Fatalf("session %s %q", sess.State(), sess.SystemID())
+	if conn.State() != session.BoundRX || conn.SystemID() != "out" {
+		t.Fatalf("connection %s %q", conn.State(), conn.SystemID())
 	}
 	if _, err := srv.Deliver(bg, "out", &pdu.DeliverSM{DestinationAddr: "1"}); err != nil {
 		t.Fatalf("deliver over the outbound session: %v", err)

@@ -38,7 +38,7 @@ func pipeRaw(t *testing.T, c net.Conn) *rawConn {
 
 func TestBindTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{BindTimeout: 30 * time.Second, EnquireLinkInterval: -1}
+		srv := &server.Server{Session: session.Config{BindTimeout: 30 * time.Second, EnquireLinkInterval: -1}}
 		bubbleServer(t, srv, func(l *pipeListener) {
 			c := pipeRaw(t, l.dial())
 			start := time.Now()
@@ -65,7 +65,7 @@ func TestBindTimeout(t *testing.T) {
 // enquire_link after every idle interval and is closed after the missed limit.
 func TestEnquireLinkDeadPeer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{EnquireLinkInterval: 30 * time.Second, EnquireLinkMissed: 3, ResponseTimeout: -1}
+		srv := &server.Server{Session: session.Config{EnquireLinkInterval: 30 * time.Second, EnquireLinkMissed: 3, ResponseTimeout: -1}}
 		bubbleServer(t, srv, func(l *pipeListener) {
 			c := pipeRaw(t, l.dial())
 			c.bind(pdu.BindTransceiverID, "a")
@@ -101,7 +101,7 @@ func TestEnquireLinkDeadPeer(t *testing.T) {
 // TestEnquireLinkAlivePeer: a peer that answers stays bound.
 func TestEnquireLinkAlivePeer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{EnquireLinkInterval: 30 * time.Second}
+		srv := &server.Server{Session: session.Config{EnquireLinkInterval: 30 * time.Second}}
 		bubbleServer(t, srv, func(l *pipeListener) {
 			e := smpptest.NewESME(l.dial(), session.Config{EnquireLinkInterval: -1, Logger: quiet})
 			defer e.Close()
@@ -121,7 +121,7 @@ func TestEnquireLinkAlivePeer(t *testing.T) {
 // session.ErrTimeout after the response timeout.
 func TestResponseTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{ResponseTimeout: 10 * time.Second, EnquireLinkInterval: -1}
+		srv := &server.Server{Session: session.Config{ResponseTimeout: 10 * time.Second, EnquireLinkInterval: -1}}
 		bubbleServer(t, srv, func(l *pipeListener) {
 			c := pipeRaw(t, l.dial())
 			c.bind(pdu.BindReceiverID, "r")
@@ -148,7 +148,7 @@ func TestResponseTimeout(t *testing.T) {
 // after the inactivity timeout.
 func TestInactivity(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{InactivityTimeout: time.Minute, EnquireLinkInterval: 20 * time.Second}
+		srv := &server.Server{Session: session.Config{InactivityTimeout: time.Minute, EnquireLinkInterval: 20 * time.Second}}
 		bubbleServer(t, srv, func(l *pipeListener) {
 			e := smpptest.NewESME(l.dial(), session.Config{EnquireLinkInterval: -1, Logger: quiet})
 			defer e.Close()

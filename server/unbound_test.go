@@ -148,7 +148,7 @@ func TestUnboundPDULimit(t *testing.T) {
 		{"configured", 300, 100_000, 300, 100_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := &server.Server{Handler: okHandler, Logger: quiet, MaxUnboundPDULen: tc.maxUnbound, MaxPDULen: tc.max}
+			srv := &server.Server{Handler: okHandler, Logger: quiet, Session: session.Config{MaxUnboundPDULen: tc.maxUnbound, MaxPDULen: tc.max}}
 			addr := start(t, srv)
 
 			c := dialRaw(t, addr)
@@ -310,8 +310,13 @@ func TestHandshakeTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	synctest.Test(t, func(t *testing.T) {
-		srv := &server.Server{HandshakeTimeout: 5 * time.Second, BindTimeout: time.Hour, MaxUnboundPerAddr: 1, Logger: quiet,
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+		srv := &server.Server{
+			HandshakeTimeout:  5 * time.Second,
+			MaxUnboundPerAddr: 1,
+			Logger:            quiet,
+			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
+			Session:           session.Config{BindTimeout: time.Hour},
+		}
 		l := newPipeListener()
 		done := make(chan error, 1)
 		go func() { done <- srv.ServeTLS(l, "", "") }()

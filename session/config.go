@@ -35,8 +35,9 @@ type Config struct {
 	Role Role
 
 	// Handler handles the peer's requests other than bind, unbind and
-	// enquire_link (which the session answers itself). Nil answers every request
-	// with its response type and ESME_RINVCMDID... see DefaultHandler.
+	// enquire_link (which the session answers itself). Nil answers every
+	// request with the status DefaultStatus gives (ESME_RSUBMITFAIL for a
+	// submission to an SMSC, ESME_RX_T_APPN for a delivery to an ESME).
 	Handler Handler
 
 	// InlineHandler runs Handler on the read loop instead of one goroutine per
@@ -174,6 +175,6 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.Default()
 	}
 	if c.Handler == nil {
-		c.Handler = DefaultHandler
+		c.Handler = defaultHandler{}
 	}
 }

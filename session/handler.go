@@ -41,10 +41,12 @@ type HandlerFunc func(w ResponseWriter, r *Request)
 // ServeSMPP calls f(w, r).
 func (f HandlerFunc) ServeSMPP(w ResponseWriter, r *Request) { f(w, r) }
 
-// DefaultHandler answers every request with the status DefaultStatus gives.
-var DefaultHandler Handler = HandlerFunc(func(w ResponseWriter, r *Request) {
+// defaultHandler answers every request with the status DefaultStatus gives.
+type defaultHandler struct{}
+
+func (defaultHandler) ServeSMPP(w ResponseWriter, r *Request) {
 	w.Respond(nil, DefaultStatus(r.Session.Role(), r.Header.ID))
-})
+}
 
 // DefaultStatus is the status a request gets, in a session of the given role,
 // when no handler answers it: an

@@ -38,7 +38,7 @@ type Options struct {
 	// Handler, when set, answers requests instead of the built-in answers (it
 	// still sees the throttling and dropping options applied first, and every
 	// request is recorded).
-	Handler session.Handler
+	Handler server.Handler
 
 	// Receipts sends a delivery receipt (stat DELIVRD) to a bound receiver of
 	// the submitter's system_id, ReceiptDelay after each accepted submit_sm
@@ -66,7 +66,7 @@ type Options struct {
 type Server struct {
 	// Addr is the address it listens on, "127.0.0.1:port".
 	Addr string
-	// SMSC is the underlying server: use it to Deliver, list Sessions, or read
+	// SMSC is the underlying server: use it to Deliver, list Receivers, or read
 	// Stats.
 	SMSC *server.Server
 
@@ -131,7 +131,7 @@ func start(t testing.TB, opts Options, useTLS bool) *Server {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ts.SMSC = &server.Server{
-		Handler:      session.HandlerFunc(ts.serve),
+		Handler:      server.HandlerFunc(ts.serve),
 		Authenticate: ts.authenticate,
 		Logger:       logger,
 	}
@@ -229,18 +229,18 @@ func (ts *Server) record(f func()) {
 type dropKey struct{}
 
 // serve is the built-in handler: it records each request and answers it.
-func (ts *Server) serve(w session.ResponseWriter, r *session.Request) {
+func (ts *Server) serve(w server.ResponseWriter, r *server.Request) {
 	rec := Received{SystemID: r.Session.SystemID(), Session: r.Session, Header: r.Header, PDU: r.PDU, At: time.Now()}
 	id := r.Header.ID
 	if id == pdu.SubmitSMID {
 		if ts.opts.DropAfter > 0 {
-			n, _ := r.Session.Value(dropKey{}).(*atomic.Int64)
+			n, _ := r.Conn().Value(dropKey{}).(*atomic.Int64)
 			if n == nil {
 				n = new(atomic.Int64)
-				r.Session.SetValue(dropKey{}, n)
+				r.Conn().SetValue(dropKey{}, n)
 			}
 			if n.Add(1) > int64(ts.opts.DropAfter) {
-				r.Session.Close() // the deferred default answer finds it closed
+				r.Conn().Close() // the deferred default answer finds it closed
 				return
 			}
 		}
@@ -277,7 +277,7 @@ func (ts *Server) serve(w session.ResponseWriter, r *session.Request) {
 		}
 		body = &pdu.QuerySMResp{MessageID: p.MessageID, MessageState: st}
 	default:
-		rec.Status = session.DefaultStatus(session.SMSC, id)
+		rec.Status = server.DefaultStatus(id)
 	}
 	ts.record(func() {
 		ts.requests = append(ts.requests, rec)

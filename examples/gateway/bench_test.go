@@ -24,6 +24,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 )
 
 func BenchmarkGateway(b *testing.B) {
@@ -83,7 +84,7 @@ func benchGateway(b *testing.B, rate float64) {
 	rec := &benchRecorder{submitAt: make(map[string]time.Time, b.N), receiptAt: make(map[string]time.Time, b.N),
 		errs: map[string]int{}, done: make(chan struct{}), want: b.N}
 	ccfg := client.Config{
-		SystemID: "bench", Password: "benchpw", Window: 1000, Spread: true,
+		SystemID: "bench", Password: "benchpw", Session: session.Config{Window: 1000}, Spread: true,
 		TLS:    &tls.Config{InsecureSkipVerify: true},
 		Logger: log,
 		Handler: client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {

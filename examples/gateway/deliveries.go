@@ -9,7 +9,7 @@ import (
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
-	"github.com/esmsafrica/smpp/session"
+	"github.com/esmsafrica/smpp/server"
 )
 
 // Deliveries to ESMEs: receipts and MO messages wait in the store until an
@@ -89,7 +89,7 @@ type pusher struct {
 	// acknowledged it, in between.
 	gone      map[uint64]struct{}
 	goneOrder []uint64
-	rx        map[*session.Session]*receiver
+	rx        map[*server.Conn]*receiver
 	next      int // round robin over the receivers
 }
 
@@ -99,7 +99,7 @@ type pusher struct {
 // after a refusal comes down to what is still in flight, then grows by one
 // per limit's worth (by about one per round trip). Guarded by pusher.mu.
 type receiver struct {
-	s         *session.Session
+	c         *server.Conn
 	inflight  int
 	limit     int
 	credit    int  // accepted since the limit last grew
@@ -110,7 +110,7 @@ type receiver struct {
 
 func newPusher(acct string) *pusher {
 	return &pusher{acct: acct, kick: make(chan struct{}, 1), known: map[uint64]struct{}{}, gone: map[uint64]struct{}{},
-		rx: map[*session.Session]*receiver{},
+		rx: map[*server.Conn]*receiver{},
 		// Until the store was read, every delivery may be there only.
 		spilled: true}
 }
@@ -306,8 +306,8 @@ type sending struct {
 // stops when nobody receives, nothing is queued, or every receiver's window
 // is full (an answer wakes the pusher). batch is its scratch space.
 func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
-	sessions := gw.srv.Receivers(p.acct)
-	if len(sessions) == 0 {
+	conns := gw.srv.Receivers(p.acct)
+	if len(conns) == 0 {
 		return false
 	}
 	p.mu.Lock()
@@ -326,7 +326,7 @@ func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
 		p.mu.Unlock()
 		return more
 	}
-	rs := p.receivers(sessions, gw.cfg.Load().DeliverWindow)
+	rs := p.receivers(conns, gw.cfg.Load().DeliverWindow)
 	*batch = (*batch)[:0]
 	for len(*batch) < pushBatchSize && len(p.queue) > 0 {
 		r := p.pick(rs)
@@ -346,12 +346,9 @@ func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
 		// No per-delivery context: a receiver never has more in flight than
 		// the session's window (so this does not wait), and the session's
 		// response timeout ends a delivery the ESME does not answer.
-		c := new(session.Call)
-		x.r.s.SendNotify(context.Background(), x.h.pdu, session.NotifierFunc(func(c *session.Call) {
-			_, err := c.Result()
-			gw.delivered(p, x.r, x.h, err)
-		}), c)
-		if _, err := c.Result(); err != nil {
+		f := x.r.c.DeliverAsync(context.Background(), x.h.pdu)
+		f.OnDone(func(_ *pdu.DeliverSMResp, err error) { gw.delivered(p, x.r, x.h, err) })
+		if _, err := f.Result(); err != nil {
 			// The callback took it back; the receivers are looked at again
 			// at the next wake.
 			more = false
@@ -361,28 +358,28 @@ func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
 	return more
 }
 
-// receivers brings p.rx in line with the bound sessions and returns their
+// receivers brings p.rx in line with the bound receivers and returns their
 // states in bind order. p.mu is held.
-func (p *pusher) receivers(sessions []*session.Session, window int) []*receiver {
-	rs := make([]*receiver, 0, len(sessions))
-	for _, s := range sessions {
-		r := p.rx[s]
+func (p *pusher) receivers(conns []*server.Conn, window int) []*receiver {
+	rs := make([]*receiver, 0, len(conns))
+	for _, c := range conns {
+		r := p.rx[c]
 		if r == nil {
-			r = &receiver{s: s, limit: min(initialDeliverLimit, window)}
-			p.rx[s] = r
+			r = &receiver{c: c, limit: min(initialDeliverLimit, window)}
+			p.rx[c] = r
 		}
 		rs = append(rs, r)
 	}
 	if len(p.rx) > len(rs) {
 		// Forget the binds that went away (their answers still find their
 		// state through the callbacks).
-		live := make(map[*session.Session]bool, len(rs))
+		live := make(map[*server.Conn]bool, len(rs))
 		for _, r := range rs {
-			live[r.s] = true
+			live[r.c] = true
 		}
-		for s := range p.rx {
-			if !live[s] {
-				delete(p.rx, s)
+		for c := range p.rx {
+			if !live[c] {
+				delete(p.rx, c)
 			}
 		}
 	}
@@ -410,7 +407,7 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, h held, err error) {
 	window := gw.cfg.Load().DeliverWindow
 	var st pdu.Status
 	refused := errors.As(err, &st)
-	timedOut := errors.Is(err, session.ErrTimeout)
+	timedOut := errors.Is(err, server.ErrTimeout)
 	p.mu.Lock()
 	r.inflight--
 	unbind := false
@@ -462,7 +459,7 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, h held, err error) {
 		p.wake()
 	}
 	if unbind {
-		gw.unbindDeaf(r.s, p.acct)
+		gw.unbindDeaf(r.c, p.acct)
 	}
 	if p.waiting.Swap(false) {
 		p.wake()
@@ -470,17 +467,17 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, h held, err error) {
 }
 
 // unbindDeaf unbinds a receiver whose deliveries keep timing out.
-func (gw *Gateway) unbindDeaf(s *session.Session, acct string) {
-	gw.log.Warn("unbinding an ESME that does not answer its deliveries", "system_id", acct, "remote", s.RemoteAddr().String(), "timeouts", deliverTimeoutsToUnbind)
+func (gw *Gateway) unbindDeaf(c *server.Conn, acct string) {
+	gw.log.Warn("unbinding an ESME that does not answer its deliveries", "system_id", acct, "remote", c.RemoteAddr().String(), "timeouts", deliverTimeoutsToUnbind)
 	gw.wg.Add(1)
 	go func() {
 		defer gw.wg.Done()
 		ctx, cancel := context.WithTimeout(gw.ctx, 5*time.Second)
 		defer cancel()
-		if err := s.Unbind(ctx); err != nil {
+		if err := c.Unbind(ctx); err != nil {
 			gw.log.Info("closing an ESME that did not answer its unbind", "system_id", acct, "err", err)
 		}
-		if err := s.Close(); err != nil {
+		if err := c.Close(); err != nil {
 			gw.log.Debug("closing an unbound ESME", "system_id", acct, "err", err)
 		}
 	}()

@@ -27,13 +27,13 @@ func TestDeliveriesToSmallWindowESME(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, a.PlainAddr, client.Config{SystemID: "demo", Password: "demo1234", Logger: quietLogger(),
-		Session: func(sc *session.Config) {
-			sc.InboundWindow = window
-			sc.Observer.PDUOut = func(_ *session.Session, h pdu.Header) {
+		Session: session.Config{
+			InboundWindow: window,
+			Observer: session.Observer{PDUOut: func(_ *session.Session, h pdu.Header) {
 				if h.ID == pdu.DeliverSMRespID && h.Status == pdu.ESME_RTHROTTLED {
 					throttled.Add(1)
 				}
-			}
+			}},
 		},
 		Handler: client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
 			time.Sleep(time.Millisecond)

@@ -136,25 +136,28 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	mux.HandleFunc(pdu.CancelSMID, gw.handleCancel)
 	mux.HandleFunc(pdu.ReplaceSMID, gw.handleReplace)
 	gw.srv = &server.Server{
-		Handler:             mux,
-		SystemID:            cfg.SystemID,
-		Authenticate:        gw.authenticate,
-		BindTimeout:         cfg.BindTimeout.D(),
-		HandshakeTimeout:    cfg.Unbound.HandshakeTimeout.D(),
-		MaxUnboundConns:     cfg.Unbound.MaxConns,
-		MaxUnboundPerAddr:   cfg.Unbound.MaxPerAddr,
-		EnquireLinkInterval: cfg.EnquireLink.D(),
-		InboundWindow:       cfg.Window,
-		// Receipts and MO in flight to one ESME bind. An ESME with a
-		// smaller window answers the excess with ESME_RTHROTTLED, and
-		// the pusher sends it again shortly.
-		Window: cfg.DeliverWindow,
-		// A delivery unanswered this long goes to another bind of the
-		// account; a bind that lets a few in a row time out is unbound.
-		ResponseTimeout: cfg.DeliverTimeout.D(),
-		Decode:          pdu.DecodeOptions{Lenient: true},
-		Logger:          log,
-		Observer:        m.serverObserver(gw),
+		Handler:           mux,
+		SystemID:          cfg.SystemID,
+		Authenticate:      gw.authenticate,
+		HandshakeTimeout:  cfg.Unbound.HandshakeTimeout.D(),
+		MaxUnboundConns:   cfg.Unbound.MaxConns,
+		MaxUnboundPerAddr: cfg.Unbound.MaxPerAddr,
+		Session: session.Config{
+			BindTimeout:         cfg.BindTimeout.D(),
+			EnquireLinkInterval: cfg.EnquireLink.D(),
+			InboundWindow:       cfg.Window,
+			// Receipts and MO in flight to one ESME bind. An ESME with a
+			// smaller window answers the excess with ESME_RTHROTTLED, and
+			// the pusher sends it again shortly.
+			Window: cfg.DeliverWindow,
+			// A delivery unanswered this long goes to another bind of the
+			// account; a bind that lets a few in a row time out is unbound.
+			ResponseTimeout: cfg.DeliverTimeout.D(),
+			Decode:          pdu.DecodeOptions{Lenient: true},
+			Observer:        m.sessionObserver(),
+		},
+		Logger:   log,
+		Observer: m.serverObserver(gw),
 	}
 	return gw, nil
 }
@@ -189,17 +192,17 @@ func (gw *Gateway) initIDs() error {
 	return nil
 }
 
-// accountOf returns the account of a bound session.
-func accountOf(s *session.Session) *account {
-	a, _ := server.AccountOf(s).Value.(*account)
+// accountOf returns the account of the connection a request came on.
+func accountOf(r *server.Request) *account {
+	a, _ := r.Conn().Account().Value.(*account)
 	return a
 }
 
 // --- accepting messages from ESMEs ---
 
-func (gw *Gateway) handleSubmit(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 	sm := r.PDU.(*pdu.SubmitSM)
-	a := accountOf(r.Session)
+	a := accountOf(r)
 	now := time.Now()
 	if st := gw.checkSubmit(a, sm.SourceAddr, sm.DestinationAddr); st != 0 {
 		gw.answer(w, a, "submit_sm", nil, st)
@@ -237,9 +240,9 @@ func (gw *Gateway) handleSubmit(w session.ResponseWriter, r *session.Request) {
 	gw.enqueue(m)
 }
 
-func (gw *Gateway) handleDataSM(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 	ds := r.PDU.(*pdu.DataSM)
-	a := accountOf(r.Session)
+	a := accountOf(r)
 	now := time.Now()
 	if st := gw.checkSubmit(a, ds.SourceAddr, ds.DestinationAddr); st != 0 {
 		gw.answer(w, a, "data_sm", nil, st)
@@ -265,9 +268,9 @@ func (gw *Gateway) handleDataSM(w session.ResponseWriter, r *session.Request) {
 
 // handleSubmitMulti stores one message per SME destination; distribution
 // lists are not provisioned here and are reported unsuccessful.
-func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request) {
 	mm := r.PDU.(*pdu.SubmitMulti)
-	a := accountOf(r.Session)
+	a := accountOf(r)
 	now := time.Now()
 	exp, err := mm.ValidityTime(now)
 	if err != nil {
@@ -328,7 +331,7 @@ func (gw *Gateway) handleSubmitMulti(w session.ResponseWriter, r *session.Reques
 	}
 }
 
-func (gw *Gateway) answer(w session.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
+func (gw *Gateway) answer(w server.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
 	gw.metrics.submits.WithLabelValues(a.cfg.SystemID, cmd, st.String()).Inc()
 	if err := w.Respond(body, st); err != nil {
 		// The session ended first. An accepted message is stored and goes
@@ -458,8 +461,8 @@ func storeState(s pdu.MessageState) store.State {
 	return store.Unknown
 }
 
-func (gw *Gateway) owned(r *session.Request, id string) (*store.Message, pdu.Status) {
-	a := accountOf(r.Session)
+func (gw *Gateway) owned(r *server.Request, id string) (*store.Message, pdu.Status) {
+	a := accountOf(r)
 	m, err := gw.store.Get(id)
 	if err != nil || m.Account != a.cfg.SystemID {
 		return nil, pdu.ESME_RINVMSGID
@@ -467,7 +470,7 @@ func (gw *Gateway) owned(r *session.Request, id string) (*store.Message, pdu.Sta
 	return m, 0
 }
 
-func (gw *Gateway) handleQuery(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleQuery(w server.ResponseWriter, r *server.Request) {
 	q := r.PDU.(*pdu.QuerySM)
 	m, st := gw.owned(r, q.MessageID)
 	if st != 0 {
@@ -481,7 +484,7 @@ func (gw *Gateway) handleQuery(w session.ResponseWriter, r *session.Request) {
 	w.Respond(resp, 0)
 }
 
-func (gw *Gateway) handleCancel(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleCancel(w server.ResponseWriter, r *server.Request) {
 	c := r.PDU.(*pdu.CancelSM)
 	if c.MessageID == "" {
 		// Bulk cancel by address is not kept indexed here.
@@ -509,7 +512,7 @@ func (gw *Gateway) handleCancel(w session.ResponseWriter, r *session.Request) {
 	w.Respond(nil, 0)
 }
 
-func (gw *Gateway) handleReplace(w session.ResponseWriter, r *session.Request) {
+func (gw *Gateway) handleReplace(w server.ResponseWriter, r *server.Request) {
 	rp := r.PDU.(*pdu.ReplaceSM)
 	m, st := gw.owned(r, rp.MessageID)
 	if st != 0 {

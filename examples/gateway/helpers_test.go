@@ -376,9 +376,10 @@ func newESME(t testing.TB, o esmeOpts) *esme {
 		o.window = 1000
 	}
 	cfg := client.Config{
-		SystemID: o.systemID, Password: o.password, Mode: o.mode, Window: o.window,
+		SystemID: o.systemID, Password: o.password, Mode: o.mode,
+		Session:    session.Config{Window: o.window, ResponseTimeout: 20 * time.Second},
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
-		Spread: true, ResponseTimeout: 20 * time.Second,
+		Spread: true,
 		Handler: client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
 			if d.Receipt == nil {
 				return nil

@@ -95,8 +95,8 @@ func (gw *Gateway) status() statusData {
 	}
 	for _, ac := range gw.cfg.Load().Accounts {
 		as := accountStatus{SystemID: ac.SystemID, Rate: ac.Rate, MaxBinds: ac.MaxBinds}
-		for _, s := range gw.srv.Sessions(ac.SystemID) {
-			as.Sessions = append(as.Sessions, sessionStatus{Remote: s.RemoteAddr().String(), State: s.State().String()})
+		for _, c := range gw.srv.Conns(ac.SystemID) {
+			as.Sessions = append(as.Sessions, sessionStatus{Remote: c.RemoteAddr().String(), State: c.State().String()})
 		}
 		as.Receivers = len(gw.srv.Receivers(ac.SystemID))
 		d.Accounts = append(d.Accounts, as)

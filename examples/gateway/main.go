@@ -362,11 +362,11 @@ func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 	u := &upstream{name: uc.Name, cfg: uc, dedupe: tlv.Tag(uc.DedupeTLV)}
 	ccfg := client.Config{
 		SystemID: uc.SystemID, Password: uc.Password, Mode: client.Transceiver,
-		Window: uc.Window, Rate: uc.Rate, RetryThrottled: false,
+		Rate: uc.Rate, RetryThrottled: false,
 		Handler: gw.upstreamHandler(u),
 		// Receipts are written with a synced store write each: many at once
 		// let the store commit them together.
-		Session: func(sc *session.Config) { sc.InboundWindow = 2000 },
+		Session: session.Config{Window: uc.Window, InboundWindow: 2000},
 		Logger:  gw.log.With("upstream", uc.Name),
 		OnStateChange: func(ev client.StateEvent) {
 			u.bindState(ev)

@@ -79,20 +79,24 @@ func newMetrics() *metrics {
 	return m
 }
 
+// sessionObserver counts the bound sessions of each account.
+func (m *metrics) sessionObserver() session.Observer {
+	return session.Observer{
+		StateChange: func(s *session.Session, from, to session.State) {
+			if to.Bound() && !from.Bound() {
+				m.bound.WithLabelValues(s.SystemID()).Inc()
+			}
+			if from.Bound() && !to.Bound() {
+				m.bound.WithLabelValues(s.SystemID()).Dec()
+			}
+		},
+	}
+}
+
 func (m *metrics) serverObserver(gw *Gateway) server.Observer {
 	return server.Observer{
-		Throttled: func(s *session.Session, id pdu.CommandID) {
-			m.throttled.WithLabelValues(s.SystemID()).Inc()
-		},
-		Session: session.Observer{
-			StateChange: func(s *session.Session, from, to session.State) {
-				if to.Bound() && !from.Bound() {
-					m.bound.WithLabelValues(s.SystemID()).Inc()
-				}
-				if from.Bound() && !to.Bound() {
-					m.bound.WithLabelValues(s.SystemID()).Dec()
-				}
-			},
+		Throttled: func(c *server.Conn, id pdu.CommandID) {
+			m.throttled.WithLabelValues(c.SystemID()).Inc()
 		},
 		ConnRejected: func(remote net.Addr, err error) {
 			reason := "other"

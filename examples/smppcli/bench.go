@@ -19,7 +19,6 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
-	"github.com/esmsafrica/smpp/session"
 )
 
 // benchResult is what bench prints at the end (-json: this object).
@@ -245,7 +244,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.rate > 0 {
 		interval = time.Duration(float64(*binds) * float64(time.Second) / c.rate)
 	}
-	cfg.EnquireLinkInterval = -1
+	cfg.Session.EnquireLinkInterval = -1
 	b := &bench{submitLat: newHist(), receiptLat: newHist(), errs: map[string]int{}, stats: map[string]int{}, dlr: *dlr, allDone: make(chan struct{})}
 	b.ids.init()
 	if *record != "" {
@@ -257,7 +256,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	b.total.Store(-1)
 	if *dlr {
 		cfg.Handler = b
-		cfg.Session = func(sc *session.Config) { sc.InboundWindow = max(c.window, 1000) }
+		cfg.Session.InboundWindow = max(c.window, 1000)
 	}
 
 	clients := make([]*client.Client, *binds)

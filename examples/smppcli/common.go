@@ -17,6 +17,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
 )
 
 // common are the flags every subcommand shares.
@@ -73,15 +74,14 @@ func (c *common) config(stderr io.Writer) (client.Config, error) {
 		level = slog.LevelDebug
 	}
 	cfg := client.Config{
-		SystemID:        c.systemID,
-		Password:        c.password,
-		SystemType:      c.systemType,
-		Mode:            m,
-		Window:          c.window,
-		Rate:            c.rate,
-		DialTimeout:     c.timeout,
-		ResponseTimeout: c.timeout,
-		Logger:          slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		SystemID:    c.systemID,
+		Password:    c.password,
+		SystemType:  c.systemType,
+		Mode:        m,
+		Rate:        c.rate,
+		DialTimeout: c.timeout,
+		Session:     session.Config{Window: c.window, ResponseTimeout: c.timeout},
+		Logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if c.useTLS {
 		cfg.TLS = &tls.Config{InsecureSkipVerify: c.insecure, MinVersion: tls.VersionTLS12}

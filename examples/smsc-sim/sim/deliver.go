@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/pdu"
-	"github.com/esmsafrica/smpp/session"
+	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/tlv"
 	"github.com/esmsafrica/smpp/udh"
 )
@@ -185,9 +185,9 @@ type outbox struct {
 	ready chan struct{}
 
 	// owned by the goroutine
-	sessions []*session.Session
-	gen      uint64
-	rr       int
+	conns []*server.Conn
+	gen   uint64
+	rr    int
 }
 
 func (s *Simulator) box(sys uint32) *outbox {
@@ -272,8 +272,8 @@ func (b *outbox) run() {
 		}
 		// Wait for a receiver before taking the delivery, so that it
 		// counts as pending meanwhile.
-		sess := b.pick(ctx)
-		if sess == nil {
+		conn := b.pick(ctx)
+		if conn == nil {
 			return
 		}
 		d := b.take()
@@ -285,18 +285,18 @@ func (b *outbox) run() {
 				continue // cancelled, no longer wanted, or gone from the store
 			}
 		}
-		b.s.sendDelivery(ctx, b, sess, d)
+		b.s.sendDelivery(ctx, b, conn, d)
 	}
 }
 
 // pick returns the next receiver session, waiting for one to bind.
-func (b *outbox) pick(ctx context.Context) *session.Session {
+func (b *outbox) pick(ctx context.Context) *server.Conn {
 	for {
-		if g := b.s.gen.Load(); g != b.gen || len(b.sessions) == 0 {
+		if g := b.s.gen.Load(); g != b.gen || len(b.conns) == 0 {
 			wait := b.s.bindWait()
 			b.gen = g
-			b.sessions = b.s.srv.Receivers(b.id)
-			if len(b.sessions) == 0 {
+			b.conns = b.s.srv.Receivers(b.id)
+			if len(b.conns) == 0 {
 				select {
 				case <-wait:
 					continue
@@ -306,17 +306,16 @@ func (b *outbox) pick(ctx context.Context) *session.Session {
 			}
 		}
 		b.rr++
-		sess := b.sessions[b.rr%len(b.sessions)]
-		if sess.State().CanReceive() {
-			return sess
+		c := b.conns[b.rr%len(b.conns)]
+		if c.State().CanReceive() {
+			return c
 		}
-		b.sessions = nil // stale: look again
+		b.conns = nil // stale: look again
 	}
 }
 
-func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.Session, d *delivery) {
-	sess.SendNotify(ctx, d.d, session.NotifierFunc(func(c *session.Call) {
-		_, err := c.Result()
+func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, c *server.Conn, d *delivery) {
+	c.DeliverAsync(ctx, d.d).OnDone(func(_ *pdu.DeliverSMResp, err error) {
 		if err == nil {
 			if d.mo {
 				s.stats.mo.Add(1)
@@ -351,7 +350,7 @@ func (s *Simulator) sendDelivery(ctx context.Context, b *outbox, sess *session.S
 		}
 		// The bind went away (or timed out): try again on another at once.
 		b.put(d, true)
-	}), nil)
+	})
 }
 
 // receipt builds the receipt of message n and returns it with the state it

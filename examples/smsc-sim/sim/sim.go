@@ -123,7 +123,7 @@ type Stats struct {
 	Bound          int64  `json:"bound"`           // sessions bound now
 }
 
-// connKey keys the per-connection state on a session.
+// connKey keys the per-connection state on a server.Conn.
 type connKey struct{}
 
 // conn is the state of one bound connection.
@@ -169,23 +169,25 @@ func New(cfg Config) *Simulator {
 	mux.HandleFunc(pdu.CancelSMID, s.serveCancel)
 	mux.HandleFunc(pdu.ReplaceSMID, s.serveReplace)
 	s.srv = &server.Server{
-		Handler:       mux,
-		InlineHandler: true,
-		// The handlers copy what they keep (the store holds fixed-size
-		// arrays), so each request's memory is reused for the next.
-		RecycleRequests:     true,
-		SystemID:            cfg.SystemID,
-		Authenticate:        s.authenticate,
-		TLSConfig:           cfg.TLS,
-		Window:              cfg.Window,
-		InboundWindow:       cfg.InboundWindow,
-		EnquireLinkInterval: cfg.EnquireLinkInterval,
-		BindTimeout:         cfg.BindTimeout,
-		ResponseTimeout:     cfg.ResponseTimeout,
-		Logger:              cfg.Logger,
+		Handler:      mux,
+		SystemID:     cfg.SystemID,
+		Authenticate: s.authenticate,
+		TLSConfig:    cfg.TLS,
+		Session: session.Config{
+			InlineHandler: true,
+			// The handlers copy what they keep (the store holds fixed-size
+			// arrays), so each request's memory is reused for the next.
+			RecycleRequests:     true,
+			Window:              cfg.Window,
+			InboundWindow:       cfg.InboundWindow,
+			EnquireLinkInterval: cfg.EnquireLinkInterval,
+			BindTimeout:         cfg.BindTimeout,
+			ResponseTimeout:     cfg.ResponseTimeout,
+		},
+		Logger: cfg.Logger,
 		Observer: server.Observer{
-			Bind:          s.onBind,
-			SessionClosed: s.onClosed,
+			Bind:       s.onBind,
+			ConnClosed: s.onClosed,
 		},
 	}
 	s.sched.init(s)
@@ -297,7 +299,7 @@ func (s *Simulator) authenticate(ctx context.Context, r *server.BindRequest) (*s
 	} else if s.cfg.Rate > 0 {
 		a = &server.Account{Rate: s.cfg.Rate}
 	}
-	r.Session.SetValue(connKey{}, &conn{sys: s.store.intern(r.Bind.SystemID)})
+	r.Conn.SetValue(connKey{}, &conn{sys: s.store.intern(r.Bind.SystemID)})
 	return a, pdu.ESME_ROK
 }
 
@@ -316,9 +318,9 @@ func (s *Simulator) onBind(r *server.BindRequest, status pdu.Status) {
 	}()
 }
 
-func (s *Simulator) onClosed(sess *session.Session, err error) {
-	if sess.SystemID() != "" {
-		s.cfg.Logger.Info("session closed", "system_id", sess.SystemID(), "remote", sess.RemoteAddr().String(), "err", errString(err))
+func (s *Simulator) onClosed(c *server.Conn, err error) {
+	if c.SystemID() != "" {
+		s.cfg.Logger.Info("session closed", "system_id", c.SystemID(), "remote", c.RemoteAddr().String(), "err", errString(err))
 	}
 	s.bindChanged()
 }
@@ -346,14 +348,14 @@ func (s *Simulator) bindWait() <-chan struct{} {
 
 // ---------------------------------------------------------------- submissions
 
-func connOf(sess *session.Session) *conn {
-	c, _ := sess.Value(connKey{}).(*conn)
+func connOf(r *server.Request) *conn {
+	c, _ := r.Conn().Value(connKey{}).(*conn)
 	return c
 }
 
 // fault applies the fault injection to a submission; it reports true when it
 // answered (or dropped) the request.
-func (s *Simulator) fault(c *conn, w session.ResponseWriter, r *session.Request) bool {
+func (s *Simulator) fault(c *conn, w server.ResponseWriter, r *server.Request) bool {
 	cfg := &s.cfg
 	if cfg.DropAfter == 0 && cfg.ThrottleEvery == 0 && cfg.QueueFullEvery == 0 {
 		return false
@@ -367,12 +369,12 @@ func (s *Simulator) fault(c *conn, w session.ResponseWriter, r *session.Request)
 		c.dropped.Store(true)
 		s.stats.faults.Add(1)
 		w.Hold()
-		sess := r.Session
-		s.cfg.Logger.Info("fault: dropping connection", "system_id", sess.SystemID(), "after", cfg.DropAfter)
+		conn := r.Conn()
+		s.cfg.Logger.Info("fault: dropping connection", "system_id", conn.SystemID(), "after", cfg.DropAfter)
 		go func() {
 			// Let the writer flush the responses already queued.
 			time.Sleep(20 * time.Millisecond)
-			sess.Close()
+			conn.Close()
 		}()
 		return true
 	}
@@ -390,7 +392,7 @@ func (s *Simulator) fault(c *conn, w session.ResponseWriter, r *session.Request)
 }
 
 // respond answers now, or after the response delay.
-func (s *Simulator) respond(w session.ResponseWriter, body pdu.PDU, status pdu.Status) {
+func (s *Simulator) respond(w server.ResponseWriter, body pdu.PDU, status pdu.Status) {
 	d := s.cfg.ResponseDelay
 	if hi := s.cfg.ResponseDelayMax; hi > d {
 		d += time.Duration(rand.Int64N(int64(hi - d + 1)))
@@ -403,8 +405,8 @@ func (s *Simulator) respond(w session.ResponseWriter, body pdu.PDU, status pdu.S
 	time.AfterFunc(d, func() { w.Respond(body, status) })
 }
 
-func (s *Simulator) serveSubmit(w session.ResponseWriter, r *session.Request) {
-	c := connOf(r.Session)
+func (s *Simulator) serveSubmit(w server.ResponseWriter, r *server.Request) {
+	c := connOf(r)
 	if c == nil {
 		w.Respond(nil, pdu.ESME_RINVBNDSTS)
 		return
@@ -503,14 +505,14 @@ type ReceiptAck struct {
 }
 
 // submitted counts a duplicate idempotency key and calls Config.OnSubmit.
-func (s *Simulator) submitted(r *session.Request, src, dst string, msg []byte, l tlv.List, id string, dup bool) {
+func (s *Simulator) submitted(r *server.Request, src, dst string, msg []byte, l tlv.List, id string, dup bool) {
 	if dup {
 		s.stats.dedupeHits.Add(1)
 	}
 	if s.cfg.OnSubmit == nil {
 		return
 	}
-	sub := Submission{SystemID: r.Session.SystemID(), ID: id, Dup: dup, Source: src, Dest: dst, Message: msg}
+	sub := Submission{SystemID: r.Conn().SystemID(), ID: id, Dup: dup, Source: src, Dest: dst, Message: msg}
 	if s.cfg.DedupeTLV != 0 {
 		if v, ok := l.Lookup(s.cfg.DedupeTLV); ok {
 			sub.Key = strings.TrimRight(string(v), "\x00")
@@ -622,8 +624,8 @@ func (s *Simulator) lookup(c *conn, id string, now int64, f func(e *entry)) bool
 	return found
 }
 
-func (s *Simulator) serveQuery(w session.ResponseWriter, r *session.Request) {
-	c := connOf(r.Session)
+func (s *Simulator) serveQuery(w server.ResponseWriter, r *server.Request) {
+	c := connOf(r)
 	q := r.PDU.(*pdu.QuerySM)
 	now := time.Now().UnixNano()
 	var resp pdu.QuerySMResp
@@ -644,8 +646,8 @@ func (s *Simulator) serveQuery(w session.ResponseWriter, r *session.Request) {
 	w.Respond(&resp, pdu.ESME_ROK)
 }
 
-func (s *Simulator) serveCancel(w session.ResponseWriter, r *session.Request) {
-	c := connOf(r.Session)
+func (s *Simulator) serveCancel(w server.ResponseWriter, r *server.Request) {
+	c := connOf(r)
 	m := r.PDU.(*pdu.CancelSM)
 	now := time.Now().UnixNano()
 	if c == nil || m.MessageID == "" {
@@ -667,8 +669,8 @@ func (s *Simulator) serveCancel(w session.ResponseWriter, r *session.Request) {
 	w.Respond(nil, status)
 }
 
-func (s *Simulator) serveReplace(w session.ResponseWriter, r *session.Request) {
-	c := connOf(r.Session)
+func (s *Simulator) serveReplace(w server.ResponseWriter, r *server.Request) {
+	c := connOf(r)
 	m := r.PDU.(*pdu.ReplaceSM)
 	now := time.Now().UnixNano()
 	status := pdu.ESME_ROK

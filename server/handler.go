@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/session"
+)
+
+// Handler answers the requests of bound ESMEs: submit_sm, submit_multi,
+// data_sm, query_sm, cancel_sm, replace_sm (bind, unbind and enquire_link
+// are answered by the server). ServeSMPP runs on a goroutine of its own
+// (reused between requests), at most the session's InboundWindow at once per
+// connection, or on the connection's read loop with
+// Server.Session.InlineHandler. It answers with w.Respond, at once or, after
+// w.Hold, later from any goroutine; a handler that returns without
+// answering (and without Hold) has DefaultStatus answered for it, and one
+// that panics has ESME_RSYSERR answered and the connection lives on.
+//
+// A handler may push to the ESME (r.Conn().DeliverAsync, Server.Deliver)
+// while it runs, also to the connection its request came on: a push does
+// not wait for the handler, only for room in the connection's window. With
+// the default goroutine per request it may even wait for the push's answer;
+// an inline handler must not (the answer is read by the loop it holds), so
+// it uses DeliverAsync and OnDone, or Hold.
+type Handler interface {
+	ServeSMPP(w ResponseWriter, r *Request)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(w ResponseWriter, r *Request)
+
+// ServeSMPP calls f(w, r).
+func (f HandlerFunc) ServeSMPP(w ResponseWriter, r *Request) { f(w, r) }
+
+// ResponseWriter answers one request.
+type ResponseWriter interface {
+	// Respond sends the response: body is the response body (nil for an
+	// empty one of the right type, such as a submit_sm_resp without a
+	// message_id); a non-zero status sends the header-only error response.
+	// It may be called once; later calls return ErrResponded.
+	Respond(body pdu.PDU, status pdu.Status) error
+	// Hold tells the server the handler will call Respond later, from
+	// another goroutine (a deferred answer, after a database write for
+	// instance). Until then the request takes a place in the inbound window.
+	Hold()
+}
+
+// Request is a request from a bound ESME. Its fields are those of
+// session.Request: Header (command_id, sequence_number), PDU (the decoded
+// body: *pdu.SubmitSM, *pdu.SubmitMulti, *pdu.DataSM, *pdu.QuerySM,
+// *pdu.CancelSM or *pdu.ReplaceSM) and Session (the engine of the
+// connection; Conn is the server's handle on it).
+//
+// By default the request owns its memory: a handler may keep it, or any
+// string or slice of its PDU, after it returns. With
+// Server.Session.RecycleRequests (and InlineHandler) the memory of a
+// submit_sm is reused once the handler has returned: keep a copy (the PDU's
+// Clone method) or call Hold, which keeps the whole request.
+type Request session.Request
+
+// Context returns a context cancelled when the connection ends.
+func (r *Request) Context() context.Context { return (*session.Request)(r).Context() }
+
+// Conn returns the connection the request came on.
+func (r *Request) Conn() *Conn { return connOf(r.Session) }
+
+// DefaultStatus is the status a request gets when no handler answers it:
+// ESME_RSUBMITFAIL for submit_sm, submit_multi and data_sm,
+// ESME_RQUERYFAIL for query_sm, ESME_RCANCELFAIL for cancel_sm,
+// ESME_RREPLACEFAIL for replace_sm, and ESME_RINVCMDID for anything else.
+func DefaultStatus(id pdu.CommandID) pdu.Status { return session.DefaultStatus(session.SMSC, id) }
+
+// defaultHandler answers every request with DefaultStatus.
+type defaultHandler struct{}
+
+func (defaultHandler) ServeSMPP(w ResponseWriter, r *Request) {
+	w.Respond(nil, DefaultStatus(r.Header.ID))
+}
