@@ -2,9 +2,10 @@
 //
 // A Reader reads one PDU at a time into a buffer it reuses, and checks
 // command_length against a maximum before it reads the body or grows its
-// buffer, so a hostile length costs nothing. A Writer appends PDUs into one buffer (reserving the header,
-// appending the body, backfilling command_length), so that many PDUs leave in
-// one write.
+// buffer, so a hostile length costs nothing. Writing needs no type of its
+// own: pdu.AppendPDU appends whole PDUs to one buffer (it reserves the
+// header, appends the body and backfills command_length), so that many PDUs
+// leave in one write, as the session's writer does.
 package codec
 
 import (
@@ -212,41 +213,3 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 // BufferLen returns the size of the Reader's buffer now (0 before the first
 // Read): what the Reader holds in memory.
 func (r *Reader) BufferLen() int { return len(r.buf) }
-
-// Writer accumulates PDUs in one buffer for a single write.
-type Writer struct {
-	buf []byte
-}
-
-// Append appends a whole PDU to the buffer. A response with a non-zero status is
-// written header-only (see pdu.AppendPDU).
-func (w *Writer) Append(seq uint32, status pdu.Status, p pdu.PDU) error {
-	var err error
-	w.buf, err = pdu.AppendPDU(w.buf, seq, status, p)
-	return err
-}
-
-// AppendHeaderOnly appends a PDU that is only a header (generic_nack, or an
-// error response).
-func (w *Writer) AppendHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint32) {
-	w.buf = pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq}.AppendBinary(w.buf)
-}
-
-// AppendRaw appends an already encoded PDU.
-func (w *Writer) AppendRaw(b []byte) { w.buf = append(w.buf, b...) }
-
-// Len returns the number of buffered octets.
-func (w *Writer) Len() int { return len(w.buf) }
-
-// Bytes returns the buffered octets.
-func (w *Writer) Bytes() []byte { return w.buf }
-
-// Reset empties the buffer, keeping its memory.
-func (w *Writer) Reset() { w.buf = w.buf[:0] }
-
-// WriteTo writes the buffer to dst in one call and empties it.
-func (w *Writer) WriteTo(dst io.Writer) (int64, error) {
-	n, err := dst.Write(w.buf)
-	w.buf = w.buf[:0]
-	return int64(n), err
-}

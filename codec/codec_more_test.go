@@ -14,7 +14,7 @@ import (
 
 // A stream that arrives one octet at a time still frames correctly.
 func TestReadOneByteAtATime(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	for i := uint32(1); i <= 5; i++ {
 		must(t, w.Append(i, 0, &pdu.SubmitSMResp{MessageID: strings.Repeat("x", int(i))}))
 	}
@@ -30,25 +30,6 @@ func TestReadOneByteAtATime(t *testing.T) {
 	}
 	if _, err := r.Read(); err != io.EOF {
 		t.Fatalf("want EOF, got %v", err)
-	}
-}
-
-// A failed Append leaves what was buffered untouched.
-func TestWriterAppendErrorKeepsBuffer(t *testing.T) {
-	var w codec.Writer
-	must(t, w.Append(1, 0, &pdu.EnquireLink{}))
-	n := w.Len()
-	err := w.Append(2, 0, &pdu.SubmitSM{SourceAddr: strings.Repeat("1", 30)})
-	if !errors.Is(err, pdu.ESME_RINVSRCADR) || w.Len() != n {
-		t.Fatalf("got %v, len %d want %d", err, w.Len(), n)
-	}
-	w.Reset()
-	if w.Len() != 0 {
-		t.Fatal("Reset")
-	}
-	w.AppendRaw([]byte{1, 2, 3})
-	if !bytes.Equal(w.Bytes(), []byte{1, 2, 3}) {
-		t.Fatal("AppendRaw")
 	}
 }
 
@@ -68,7 +49,7 @@ func TestShortHeaderBadLength(t *testing.T) {
 
 // Bytes beyond the first PDU stay buffered for the next Read.
 func TestBuffered(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	must(t, w.Append(1, 0, &pdu.EnquireLink{}))
 	must(t, w.Append(2, 0, &pdu.EnquireLink{}))
 	r := codec.NewReader(bytes.NewReader(w.Bytes()), 0)
@@ -77,22 +58,30 @@ func TestBuffered(t *testing.T) {
 	}
 }
 
-// Writer.Append does not allocate once its buffer has grown.
-func TestWriterAllocs(t *testing.T) {
-	var w codec.Writer
-	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: []byte("hi")}
-	for range 10 {
-		must(t, w.Append(1, 0, sm))
-	}
-	if n := testing.AllocsPerRun(200, func() {
-		w.Reset()
-		for range 10 {
-			_ = w.Append(1, 0, sm)
-		}
-		_, _ = w.WriteTo(io.Discard)
-	}); n != 0 {
-		t.Fatalf("Writer allocates %v per batch", n)
-	}
+// stream builds the byte stream of a batch of PDUs for the tests, with
+// pdu.AppendPDU as a writer does.
+type stream struct{ buf []byte }
+
+func (s *stream) Append(seq uint32, status pdu.Status, p pdu.PDU) error {
+	var err error
+	s.buf, err = pdu.AppendPDU(s.buf, seq, status, p)
+	return err
+}
+
+// AppendHeaderOnly appends a PDU that is only a header.
+func (s *stream) AppendHeaderOnly(id pdu.CommandID, status pdu.Status, seq uint32) {
+	s.buf = pdu.Header{Length: pdu.HeaderLen, ID: id, Status: status, Sequence: seq}.AppendBinary(s.buf)
+}
+
+func (s *stream) Bytes() []byte { return s.buf }
+
+func (s *stream) Len() int { return len(s.buf) }
+
+// WriteTo writes the stream in one call and empties it.
+func (s *stream) WriteTo(dst io.Writer) (int64, error) {
+	n, err := dst.Write(s.buf)
+	s.buf = s.buf[:0]
+	return int64(n), err
 }
 
 func must(t *testing.T, err error) {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestReadWriteMany(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: []byte("hi")}
 	for i := uint32(1); i <= 100; i++ {
 		if err := w.Append(i, 0, sm); err != nil {
@@ -81,7 +81,7 @@ func TestLargePDU(t *testing.T) {
 	payload := bytes.Repeat([]byte{0xAB}, 60000)
 	sm := &pdu.SubmitSM{DestinationAddr: "1"}
 	sm.TLVs.SetMessagePayload(payload)
-	var w codec.Writer
+	var w stream
 	if err := w.Append(9, 0, sm); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestUnknownCommandSurfaced(t *testing.T) {
 }
 
 func TestReadAllocs(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: []byte("hi")}
 	for i := 0; i < 1000; i++ {
 		w.Append(uint32(i+1), 0, sm)

@@ -8,16 +8,17 @@ import (
 	"github.com/esmsafrica/smpp/pdu"
 )
 
-// A Writer batches PDUs into one buffer for one write; a Reader reads them back
-// one frame at a time, checking each command_length before reading its body.
+// A batch of PDUs appended to one buffer leaves in one write; a Reader reads
+// them back one frame at a time, checking each command_length before reading
+// its body.
 func Example() {
-	var w codec.Writer
-	w.Append(1, pdu.ESME_ROK, &pdu.EnquireLink{})
-	w.Append(2, pdu.ESME_ROK, &pdu.SubmitSM{DestinationAddr: "254700000001", ShortMessage: []byte("hi")})
-	w.Append(2, pdu.ESME_RTHROTTLED, &pdu.SubmitSMResp{}) // an error response: header only
+	var buf []byte
+	buf, _ = pdu.AppendPDU(buf, 1, pdu.ESME_ROK, &pdu.EnquireLink{})
+	buf, _ = pdu.AppendPDU(buf, 2, pdu.ESME_ROK, &pdu.SubmitSM{DestinationAddr: "254700000001", ShortMessage: []byte("hi")})
+	buf, _ = pdu.AppendPDU(buf, 2, pdu.ESME_RTHROTTLED, &pdu.SubmitSMResp{}) // an error response: header only
 
 	var conn bytes.Buffer // stands for a net.Conn
-	w.WriteTo(&conn)
+	conn.Write(buf)
 
 	r := codec.NewReader(&conn, 0)
 	for {

@@ -43,7 +43,7 @@ func TestReadLimitBeforeAllocating(t *testing.T) {
 // SetMaxLen raises the limit for the next PDU: a server reads with a small
 // limit until the bind, then with the full one.
 func TestSetMaxLen(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	sm := &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: bytes.Repeat([]byte("x"), 200)}
 	must(t, w.Append(1, 0, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "a"}))
 	must(t, w.Append(2, 0, sm))
@@ -73,7 +73,7 @@ func TestSetMaxLen(t *testing.T) {
 // ReadAheadLen), grows to hold a PDU larger than that, and does not keep the
 // large buffer once that PDU has been read.
 func TestReaderBufferGrowth(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: []byte("hi")}
 	for i := uint32(1); i <= 1000; i++ {
 		must(t, w.Append(i, 0, sm))
@@ -131,7 +131,7 @@ func TestReaderBufferGrowth(t *testing.T) {
 // A read error that arrives with the last octets of a PDU is returned by
 // the next Read, after the PDU.
 func TestReadErrorAfterData(t *testing.T) {
-	var w codec.Writer
+	var w stream
 	must(t, w.Append(1, 0, &pdu.EnquireLink{}))
 	r := codec.NewReader(iotest.DataErrReader(bytes.NewReader(w.Bytes())), 0)
 	if f, err := r.Read(); err != nil || f.Sequence != 1 {
@@ -157,7 +157,7 @@ func (zeroReader) Read([]byte) (int, error) { return 0, nil }
 // BenchmarkRead reads pipelined submit_sm frames, 200 to a chunk of the
 // stream (as a busy connection brings them).
 func BenchmarkRead(b *testing.B) {
-	var w codec.Writer
+	var w stream
 	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: bytes.Repeat([]byte("x"), 120)}
 	for i := uint32(1); i <= 200; i++ {
 		if err := w.Append(i, 0, sm); err != nil {

@@ -51,9 +51,12 @@ import (
 	"time"
 )
 
-// DefaultEpoch is the time from which ids count milliseconds when
-// Options.Epoch is zero: 2020-01-01 00:00 UTC.
-var DefaultEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+// DefaultEpoch returns the time from which ids count milliseconds when
+// Options.Epoch is zero: 2020-01-01 00:00 UTC. (A function, not a variable
+// that one part of a program could change under another's generators.)
+func DefaultEpoch() time.Time { return defaultEpoch }
+
+var defaultEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // MaxNodeBits is the largest Options.NodeBits.
 const MaxNodeBits = 16
@@ -108,7 +111,7 @@ func New(o Options) (*Generator, error) {
 	}
 	g := &Generator{node: uint64(o.Node), seqBits: uint(lowBits - o.NodeBits), epoch: o.Epoch, decimal: o.Decimal, now: o.Now}
 	if g.epoch.IsZero() {
-		g.epoch = DefaultEpoch
+		g.epoch = defaultEpoch
 	}
 	if g.now == nil {
 		g.now = time.Now

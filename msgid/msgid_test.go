@@ -51,11 +51,11 @@ func TestLayout(t *testing.T) {
 		o    msgid.Options
 		want uint64 // the first id at t0 + 1.5 ms
 	}{
-		{"one node", msgid.Options{}, uint64(t0.Sub(msgid.DefaultEpoch).Milliseconds()+1) << 22},
-		{"node 5 of 16", msgid.Options{Node: 5, NodeBits: 4}, uint64(t0.Sub(msgid.DefaultEpoch).Milliseconds()+1)<<22 | 5},
-		{"node 65535 of 65536", msgid.Options{Node: 65535, NodeBits: 16}, uint64(t0.Sub(msgid.DefaultEpoch).Milliseconds()+1)<<22 | 65535},
+		{"one node", msgid.Options{}, uint64(t0.Sub(msgid.DefaultEpoch()).Milliseconds()+1) << 22},
+		{"node 5 of 16", msgid.Options{Node: 5, NodeBits: 4}, uint64(t0.Sub(msgid.DefaultEpoch()).Milliseconds()+1)<<22 | 5},
+		{"node 65535 of 65536", msgid.Options{Node: 65535, NodeBits: 16}, uint64(t0.Sub(msgid.DefaultEpoch()).Milliseconds()+1)<<22 | 65535},
 		{"own epoch", msgid.Options{Epoch: t0}, 1 << 22},
-		{"decimal", msgid.Options{Decimal: true, Node: 1, NodeBits: 1}, uint64(t0.Sub(msgid.DefaultEpoch).Milliseconds()+1)<<22 | 1},
+		{"decimal", msgid.Options{Decimal: true, Node: 1, NodeBits: 1}, uint64(t0.Sub(msgid.DefaultEpoch()).Milliseconds()+1)<<22 | 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &clock{t: t0.Add(1500 * time.Microsecond)}

@@ -1,6 +1,9 @@
 package pdu_test
 
 import (
+	"bytes"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/esmsafrica/smpp/pdu"
@@ -105,4 +108,35 @@ func TestAllocs(t *testing.T) {
 			t.Fatal(err, list)
 		}
 	})
+}
+
+// A batch of PDUs appended to one buffer, as a writer batches them, costs no
+// allocation once the buffer has grown. (This was codec.Writer's test;
+// AppendPDU is all it did.)
+func TestAppendBatchAllocs(t *testing.T) {
+	sm := &pdu.SubmitSM{SourceAddr: "123", DestinationAddr: "456", ShortMessage: []byte("hi")}
+	var buf []byte
+	for range 10 {
+		var err error
+		buf, err = pdu.AppendPDU(buf, 1, 0, sm)
+		must(t, err)
+	}
+	noAllocs(t, "a batch of 10 submit_sm", func() {
+		buf = buf[:0]
+		for range 10 {
+			buf, _ = pdu.AppendPDU(buf, 1, 0, sm)
+		}
+	})
+}
+
+// A PDU that fails to encode leaves what the buffer held before it
+// untouched, so that a batch survives one bad PDU.
+func TestAppendPDUErrorKeepsBuffer(t *testing.T) {
+	buf, err := pdu.AppendPDU(nil, 1, 0, &pdu.EnquireLink{})
+	must(t, err)
+	before := append([]byte(nil), buf...)
+	out, err := pdu.AppendPDU(buf, 2, 0, &pdu.SubmitSM{SourceAddr: strings.Repeat("1", 30)})
+	if !errors.Is(err, pdu.ESME_RINVSRCADR) || !bytes.Equal(out, before) {
+		t.Fatalf("got %v, % x want % x", err, out, before)
+	}
 }

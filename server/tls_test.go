@@ -28,7 +28,7 @@ func TestTLS(t *testing.T) {
 		if _, err := e.BindAs(bg, pdu.BindTransceiverID, "a", "pw"); err != nil {
 			t.Fatal(err)
 		}
-		if v := e.Conn().(*tls.Conn).ConnectionState().Version; v != tls.VersionTLS13 {
+		if v := e.NetConn().(*tls.Conn).ConnectionState().Version; v != tls.VersionTLS13 {
 			t.Fatalf("version %x", v)
 		}
 		if _, err := e.Submit(bg, &pdu.SubmitSM{DestinationAddr: "1"}); err != nil {

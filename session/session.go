@@ -184,9 +184,6 @@ func (s *Session) Role() Role { return s.cfg.Role }
 // State returns the current state.
 func (s *Session) State() State { return State(s.state.Load()) }
 
-// Conn returns the underlying connection. Do not read from or write to it.
-func (s *Session) Conn() net.Conn { return s.conn }
-
 // RemoteAddr returns the peer's address.
 func (s *Session) RemoteAddr() net.Addr { return s.conn.RemoteAddr() }
 
@@ -244,9 +241,9 @@ func (s *Session) stateChanged(from, to State) {
 	}
 }
 
-// SetBound marks the session bound in the state a bind of this id leads to, with
-// the given system_id. The server and client call it; an application rarely does.
-func (s *Session) SetBound(bindID pdu.CommandID, systemID string) {
+// setBound marks the session bound in the state a bind of this id leads to,
+// with the given system_id.
+func (s *Session) setBound(bindID pdu.CommandID, systemID string) {
 	s.systemID.Store(systemID)
 	s.setState(BoundState(bindID))
 }
@@ -599,7 +596,7 @@ func (s *Session) handleResponse(f codec.Frame) {
 					s.ifVersion.Store(uint32(v))
 				}
 			}
-			s.SetBound(f.ID, c.systemID)
+			s.setBound(f.ID, c.systemID)
 		}
 	case f.ID == pdu.UnbindRespID:
 		s.unbindOnce.Do(func() { close(s.unbindResp) })

@@ -16,6 +16,7 @@ import (
 // Handler) and records them.
 type ESME struct {
 	*session.Session
+	nc net.Conn
 
 	mu       sync.Mutex
 	changed  chan struct{}
@@ -73,9 +74,14 @@ func NewESME(nc net.Conn, cfg session.Config) *ESME {
 			w.Respond(nil, pdu.ESME_RINVCMDID)
 		}
 	})
+	e.nc = nc
 	e.Session = session.New(nc, cfg)
 	return e
 }
+
+// NetConn returns the connection the ESME runs on (a *tls.Conn when it
+// dialled with TLS), to look at, not to read or write.
+func (e *ESME) NetConn() net.Conn { return e.nc }
 
 // DialBind dials and binds with the given bind type (pdu.BindTransceiverID...),
 // system_id and password, interface_version 0x34.

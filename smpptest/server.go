@@ -397,12 +397,6 @@ func (ts *Server) WaitSubmits(n int, timeout time.Duration) ([]Received, error) 
 	return ts.Submits(), err
 }
 
-// WaitRequests waits until n requests have been recorded.
-func (ts *Server) WaitRequests(n int, timeout time.Duration) ([]Received, error) {
-	err := ts.wait(timeout, func() bool { return len(ts.requests) >= n })
-	return ts.Requests(), err
-}
-
 // WaitBinds waits until n binds have been answered.
 func (ts *Server) WaitBinds(n int, timeout time.Duration) ([]Bind, error) {
 	err := ts.wait(timeout, func() bool { return len(ts.binds) >= n })

@@ -17,7 +17,6 @@ package peers
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -427,42 +426,6 @@ func (p *Peer) WaitEvents(t testing.TB, name string, n int) []Event {
 		t.Fatalf("peers: %s %s: %d of %d %q events within %v (exited=%v %v)", p.Impl, p.Script, len(Filter(evs, name)), n, name, EventTimeout, exited, err)
 	}
 	return Filter(evs, name)[:n]
-}
-
-// Stream returns a channel that yields every event in order, from the first one, and is
-// closed when the process has exited or ctx is done.
-func (p *Peer) Stream(ctx context.Context) <-chan Event {
-	out := make(chan Event)
-	go func() {
-		defer close(out)
-		next := 0
-		for {
-			p.mu.Lock()
-			pending := append([]Event(nil), p.events[next:]...)
-			exited, ch := p.exited, p.changed
-			p.mu.Unlock()
-			for _, e := range pending {
-				select {
-				case out <- e:
-					next++
-				case <-ctx.Done():
-					return
-				}
-			}
-			if len(pending) > 0 {
-				continue
-			}
-			if exited {
-				return
-			}
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
 }
 
 // Send writes v as one JSON line to the peer's stdin (the control commands of smsc.js).
