@@ -372,8 +372,7 @@ func (sc *smscConn) serve(how int) {
 	}
 }
 
-// write frames and writes a PDU (or raw octets when p is nil), and reports
-// whether the write went through.
+// write frames and writes a PDU, and reports whether the write went through.
 func (sc *smscConn) write(p pdu.PDU, seq uint32, status pdu.Status) bool {
 	b, err := pdu.AppendPDU(nil, seq, status, p)
 	if err != nil {
@@ -399,6 +398,8 @@ func (sc *smscConn) writeRaw(b []byte) bool {
 	return err == nil
 }
 
+// feed frames b as the client will read it and registers the requests in
+// it, before b is written, so that no answer can come before its request.
 func (sc *smscConn) feed(b []byte) {
 	s := sc.s
 	s.mu.Lock()
