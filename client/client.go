@@ -402,6 +402,9 @@ func (c *Client) sessionConfig() session.Config {
 	sc.Role = session.ESME
 	sc.Handler = session.HandlerFunc(c.serveDelivery)
 	sc.OnBind, sc.OnOutbind = nil, nil
+	// A Delivery owns its memory: the handler may keep it, and reassembly
+	// keeps parts of it.
+	sc.RecycleRequests = false
 	if sc.Logger == nil {
 		sc.Logger = c.cfg.Logger
 	}

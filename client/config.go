@@ -142,7 +142,8 @@ type Config struct {
 	// zero value of each field is the session package's default (see
 	// session.Config: a window of 100, 30 s timers). The client sets Role,
 	// Handler, OnBind and OnOutbind itself (what they hold here is
-	// ignored), and Logger to Config.Logger when nil.
+	// ignored), turns RecycleRequests off (a Delivery owns its memory), and
+	// sets Logger to Config.Logger when nil.
 	Session session.Config
 
 	// Rate is the most requests per second per bind (golang.org/x/time/rate),

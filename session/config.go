@@ -51,10 +51,14 @@ type Config struct {
 	// RecycleRequests, with InlineHandler, reuses each submit_sm and
 	// deliver_sm request's memory for the next one once the handler has
 	// returned: the Request, its PDU and every string and slice of the PDU are
-	// valid only until then (a handler that keeps something copies it, or
-	// calls Clone; one that calls Hold keeps the whole request, which is then
-	// not reused). It saves the one allocation per request. False (the
-	// default) gives every request its own memory.
+	// valid only until then. A handler that keeps something copies it
+	// (strings.Clone, or the PDU's Clone method); one that calls Hold keeps
+	// the whole request, which is then not reused. It saves the one
+	// allocation per request. In builds with the race detector (go test
+	// -race) the memory is not reused but poisoned as the handler returns:
+	// a kept string then reads Poison, and a read of it from another
+	// goroutine is reported as a race. False (the default) gives every
+	// request its own memory, which the handler may keep.
 	RecycleRequests bool
 
 	// OnBind authenticates a bind received by an SMSC-role session. It runs on

@@ -6,8 +6,12 @@ import (
 	"github.com/esmsafrica/smpp/pdu"
 )
 
-// Request is a request received from the peer. Its PDU owns its memory: it
-// stays valid after the handler returns.
+// Request is a request received from the peer. By default its PDU owns its
+// memory (the strings and slices of the PDU share one buffer made for this
+// request): the handler may keep any of it after it returns. Only with
+// Config.RecycleRequests is that memory reused once the handler has
+// returned; a handler that keeps something then copies it (the PDU's Clone
+// method) or calls Hold.
 type Request struct {
 	Header  pdu.Header
 	PDU     pdu.PDU  // the decoded body: *pdu.SubmitSM, *pdu.DeliverSM, ...

@@ -711,7 +711,13 @@ func (s *Session) handleRequest(f codec.Frame) {
 	if s.cfg.InlineHandler {
 		s.serve(&rq.responseWriter, &rq.Request)
 		if box != nil && s.cfg.RecycleRequests && !rq.responseWriter.held.Load() {
-			s.freeBox = box
+			if raceEnabled {
+				// Tests run with -race: make a handler that kept the
+				// request's memory see it at once, not now and then.
+				box.poison(len(body))
+			} else {
+				s.freeBox = box
+			}
 		}
 		return
 	}
@@ -860,6 +866,22 @@ type messageBox struct {
 	inboundRequest
 	sm  pdu.SubmitSM
 	buf [messageInline]byte
+}
+
+// Poison is what the memory of a recycled request reads once its handler
+// has returned, in builds with the race detector.
+const Poison = "smpp: recycled request memory: copy what you keep (Clone) or Hold the request. "
+
+// poison overwrites the first n bytes of the box's buffer, which the
+// request's strings and slices share, with Poison repeated, and never lets
+// the box be reused: in builds with the race detector, RecycleRequests
+// poisons instead of recycling, so that a string a handler kept reads
+// Poison from the moment the handler returns (and the race detector reports
+// its reading from another goroutine), instead of changing silently when a
+// later request reuses the memory.
+func (b *messageBox) poison(n int) {
+	for i := 0; i < n; i += copy(b.buf[i:n], Poison) {
+	}
 }
 
 type responseWriter struct {
