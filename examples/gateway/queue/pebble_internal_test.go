@@ -1,0 +1,510 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
+)
+
+type quietLog struct{}
+
+func (quietLog) Infof(string, ...any)           {}
+func (quietLog) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+
+func memDB(t testing.TB, fs vfs.FS) *pebble.DB {
+	t.Helper()
+	cache := pebble.NewCache(8 << 20)
+	defer cache.Unref()
+	db, err := pebble.Open("", &pebble.Options{FS: fs, Cache: cache, MemTableSize: 4 << 20, Logger: quietLog{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func openQueue(t testing.TB, db *pebble.DB, opts PebbleOptions) *Pebble {
+	t.Helper()
+	q, err := OpenPebble(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func claimN(t testing.TB, q Queue, n int) []Claim {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var cs []Claim
+	for len(cs) < n {
+		var err error
+		if cs, err = q.Claim(ctx, cs, n-len(cs)); err != nil {
+			t.Fatalf("claimed %d of %d: %v", len(cs), n, err)
+		}
+	}
+	return cs
+}
+
+func idsOf(cs []Claim) []string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, c.Ticket().ID)
+	}
+	return s
+}
+
+// inMemory returns how many waiting tickets the queue holds in memory.
+func (q *Pebble) inMemory() int {
+	q.c.mu.Lock()
+	defer q.c.mu.Unlock()
+	return q.c.ready.len()
+}
+
+// TestPebbleBoundedMemory: a queue far longer than MaxHeld keeps MaxHeld
+// waiting tickets in memory, before and after a restart, and still hands
+// them all out in order.
+func TestPebbleBoundedMemory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fs := vfs.NewMem()
+		db := memDB(t, fs)
+		const n, held = 20000, 64
+		opts := PebbleOptions{MaxHeld: held, NoSync: true}
+		q := openQueue(t, db, opts)
+		base := time.Now().Add(-time.Hour)
+		for _, i := range rand.Perm(n) {
+			if err := q.Enqueue(context.Background(), Ticket{ID: fmt.Sprint(i), Due: base.Add(time.Duration(i) * time.Millisecond)}); err != nil {
+				t.Fatal(err)
+			}
+			if m := q.inMemory(); m > held+held/8 {
+				t.Fatalf("%d tickets waiting in memory, MaxHeld %d", m, held)
+			}
+		}
+		check := func(q *Pebble, from int) {
+			for i := from; i < n; i++ {
+				c := claimN(t, q, 1)[0]
+				if id := c.Ticket().ID; id != fmt.Sprint(i) {
+					t.Fatalf("handed out %s, want %d", id, i)
+				}
+				if err := c.Ack(); err != nil {
+					t.Fatal(err)
+				}
+				if m := q.inMemory(); m > held+held/8 {
+					t.Fatalf("%d tickets waiting in memory, MaxHeld %d", m, held)
+				}
+				if i == n/2 {
+					return
+				}
+			}
+		}
+		check(q, 0)
+		q.Close()
+		db.Close()
+		db = memDB(t, fs)
+		q = openQueue(t, db, opts)
+		if m := q.inMemory(); m != held {
+			t.Fatalf("after a restart %d tickets in memory, want MaxHeld %d", m, held)
+		}
+		if l, _ := q.Len(); l != n-n/2-1 {
+			t.Fatalf("after a restart Len = %d, want %d", l, n-n/2-1)
+		}
+		check(q, n/2+1)
+		q.Close()
+		db.Close()
+	})
+}
+
+// TestPebbleSpillSkipsLeased: when memory starts spilling at a key below
+// tickets that are leased, a refill does not read those again.
+func TestPebbleSpillSkipsLeased(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := memDB(t, vfs.NewMem())
+		defer db.Close()
+		q := openQueue(t, db, PebbleOptions{MaxHeld: 2, Options: Options{Lease: time.Minute}})
+		defer q.Close()
+		ctx := context.Background()
+		enq := func(ts ...Ticket) {
+			for _, tk := range ts {
+				if err := q.Enqueue(ctx, tk); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		enq(Ticket{ID: "L1"}, Ticket{ID: "L2"})
+		leased := claimN(t, q, 2)
+		time.Sleep(time.Millisecond)
+		enq(Ticket{ID: "R1"})
+		// Due before every other: past MaxHeld and its slack, memory
+		// keeps X1 and X2 and spills from X3 on, below the leased
+		// tickets' keys.
+		hourAgo := time.Now().Add(-time.Hour)
+		enq(Ticket{ID: "X1", Due: hourAgo}, Ticket{ID: "X2", Due: hourAgo.Add(time.Second)}, Ticket{ID: "X3", Due: hourAgo.Add(2 * time.Second)})
+		if m := q.inMemory(); m != 2 {
+			t.Fatalf("%d tickets in memory, want 2", m)
+		}
+		got := idsOf(claimN(t, q, 4))
+		if !slices.Equal(got, []string{"X1", "X2", "X3", "R1"}) {
+			t.Fatalf("claimed %v, want [X1 X2 X3 R1]", got)
+		}
+		ctxShort, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if more, err := q.Claim(ctxShort, nil, 10); len(more) != 0 || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("claimed %v (%v) while L1 and L2 are leased", idsOf(more), err)
+		}
+		// Their lease ends: handed out again, once each.
+		again := idsOf(claimN(t, q, 2))
+		slices.Sort(again)
+		if !slices.Equal(again, []string{"L1", "L2"}) {
+			t.Fatalf("after the lease claimed %v", again)
+		}
+		for _, c := range leased {
+			if err := c.Ack(); !errors.Is(err, ErrLeaseLost) {
+				t.Fatalf("Ack of an ended lease: %v", err)
+			}
+		}
+	})
+}
+
+// TestPebbleSpillStress runs enqueuers and claimers together on a queue
+// that holds four tickets in memory: every ticket is handed out to one
+// claimer at a time and acked once.
+func TestPebbleSpillStress(t *testing.T) {
+	db := memDB(t, vfs.NewMem())
+	defer db.Close()
+	q := openQueue(t, db, PebbleOptions{MaxHeld: 4, Options: Options{Lease: time.Hour}})
+	defer q.Close()
+	const enqueuers, per, claimers = 4, 1500, 4
+	const n = enqueuers * per
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var held sync.Map
+	var acked [n]atomic.Int32
+	var done atomic.Int32
+	var wg sync.WaitGroup
+	for e := range enqueuers {
+		wg.Go(func() {
+			for i := range per {
+				tk := Ticket{ID: fmt.Sprint(e*per + i)}
+				if i%3 == 0 {
+					tk.Due = time.Now().Add(-time.Duration(rand.IntN(1000)) * time.Millisecond)
+				}
+				if err := q.Enqueue(ctx, tk); err != nil {
+					t.Errorf("Enqueue: %v", err)
+					return
+				}
+			}
+		})
+	}
+	for range claimers {
+		wg.Go(func() {
+			var cs []Claim
+			for done.Load() < n {
+				var err error
+				if cs, err = q.Claim(ctx, cs[:0], 1+rand.IntN(8)); err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("Claim: %v", err)
+					}
+					return
+				}
+				for _, c := range cs {
+					id := c.Ticket().ID
+					if _, busy := held.LoadOrStore(id, true); busy {
+						t.Errorf("ticket %s handed out twice at once", id)
+					}
+					held.Delete(id)
+					if rand.IntN(4) == 0 {
+						if err := c.Nak(0); err != nil {
+							t.Errorf("Nak: %v", err)
+						}
+						continue
+					}
+					if err := c.Ack(); err != nil {
+						t.Errorf("Ack: %v", err)
+					}
+					var i int
+					fmt.Sscan(id, &i)
+					acked[i].Add(1)
+					if done.Add(1) == n {
+						cancel()
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range acked {
+		if k := acked[i].Load(); k != 1 {
+			t.Errorf("ticket %d acked %d times", i, k)
+		}
+	}
+	if l, err := q.Len(); l != 0 || err != nil {
+		t.Fatalf("Len = %d, %v", l, err)
+	}
+}
+
+// TestPebbleStage: a ticket staged into a writer's batch is handed out
+// once the batch is committed and Done, survives a restart with it, and is
+// forgotten when the commit failed.
+func TestPebbleStage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fs := vfs.NewMem()
+		db := memDB(t, fs)
+		q := openQueue(t, db, PebbleOptions{})
+		s, err := q.Stage(Ticket{ID: "s1", Rev: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := db.NewBatch()
+		b.Set([]byte("record/s1"), []byte("the message"), nil)
+		b.Set(s.Key, s.Value, nil)
+		// Not handed out before the writer says it is committed.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if cs, _ := q.Claim(ctx, nil, 1); len(cs) != 0 {
+			t.Fatal("a staged ticket was handed out before Done")
+		}
+		cancel()
+		if err := b.Commit(pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		s.Done(nil)
+		s.Done(errors.New("a second call does nothing"))
+		cs := claimN(t, q, 1)
+		if tk := cs[0].Ticket(); tk.ID != "s1" || tk.Rev != 4 {
+			t.Fatalf("claimed %+v", tk)
+		}
+		// A staged ticket whose batch failed is forgotten.
+		s2, err := q.Stage(Ticket{ID: "s2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2.Done(errors.New("commit failed"))
+		if l, _ := q.Len(); l != 1 {
+			t.Fatalf("Len = %d, want 1", l)
+		}
+		// Close waits for a staged ticket's Done.
+		s3, err := q.Stage(Ticket{ID: "s3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan struct{})
+		go func() {
+			q.Close()
+			close(closed)
+		}()
+		synctest.Wait()
+		select {
+		case <-closed:
+			t.Fatal("Close returned while a ticket was staged")
+		default:
+		}
+		if err := db.Set(s3.Key, s3.Value, pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+		s3.Done(nil)
+		<-closed
+		db.Close()
+		db = memDB(t, fs)
+		defer db.Close()
+		q = openQueue(t, db, PebbleOptions{})
+		defer q.Close()
+		got := idsOf(claimN(t, q, 2))
+		if !slices.Equal(got, []string{"s1", "s3"}) {
+			t.Fatalf("after a restart claimed %v, want [s1 s3]", got)
+		}
+	})
+}
+
+// TestPebbleCrash: after a crash (the disk keeps only what was synced)
+// every ticket enqueued and not acked is there; acks and naks of the last
+// moments may be lost, which hands a ticket out again.
+func TestPebbleCrash(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		t.Run(fmt.Sprint("NoSync=", noSync), func(t *testing.T) {
+			fs := vfs.NewStrictMem()
+			db := memDB(t, fs)
+			opts := PebbleOptions{NoSync: noSync}
+			q := openQueue(t, db, opts)
+			ctx := context.Background()
+			const n = 200
+			for i := range n {
+				if err := q.Enqueue(ctx, Ticket{ID: fmt.Sprint(i), Rev: uint64(i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if noSync {
+				// The state's synced write that follows the tickets.
+				if err := db.Set([]byte("record"), nil, pebble.Sync); err != nil {
+					t.Fatal(err)
+				}
+			}
+			acked := map[string]bool{}
+			for i, c := range claimN(t, q, n/2) {
+				switch i % 3 {
+				case 0:
+					if err := c.Ack(); err != nil {
+						t.Fatal(err)
+					}
+					acked[c.Ticket().ID] = true
+				case 1:
+					if err := c.Nak(time.Hour); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			// The crash: nothing more reaches the disk.
+			fs.SetIgnoreSyncs(true)
+			q.Close()
+			db.Close()
+			fs.ResetToSyncedState()
+			fs.SetIgnoreSyncs(false)
+			db = memDB(t, fs)
+			defer db.Close()
+			q = openQueue(t, db, opts)
+			defer q.Close()
+			l, err := q.Len()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Naked for an hour, or acked with the ack lost: maybe not due.
+			found := map[string]bool{}
+			ctxShort, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			for len(found) < l {
+				cs, err := q.Claim(ctxShort, nil, n)
+				if err != nil {
+					break
+				}
+				for _, c := range cs {
+					if found[c.Ticket().ID] {
+						t.Fatalf("%s handed out twice", c.Ticket().ID)
+					}
+					found[c.Ticket().ID] = true
+				}
+			}
+			for i := range n {
+				id := fmt.Sprint(i)
+				if !acked[id] && !found[id] && !(i < n/2 && i%3 == 1) {
+					t.Errorf("ticket %s not acked and gone after a crash", id)
+				}
+			}
+			if l < n-len(acked) {
+				t.Errorf("Len = %d after a crash, want at least %d", l, n-len(acked))
+			}
+		})
+	}
+}
+
+// TestPebbleFarDue: due times beyond what Unix nanoseconds hold are kept in
+// order.
+func TestPebbleFarDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := memDB(t, vfs.NewMem())
+		defer db.Close()
+		q := openQueue(t, db, PebbleOptions{})
+		defer q.Close()
+		ctx := context.Background()
+		for _, tk := range []Ticket{
+			{ID: "y3000", Due: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{ID: "now"},
+			{ID: "y1000", Due: time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		} {
+			if err := q.Enqueue(ctx, tk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := idsOf(claimN(t, q, 2))
+		if !slices.Equal(got, []string{"y1000", "now"}) {
+			t.Fatalf("claimed %v, want [y1000 now]", got)
+		}
+		if l, _ := q.Len(); l != 3 {
+			t.Fatalf("Len = %d", l)
+		}
+	})
+}
+
+// TestPebbleCorrupt: a ticket that does not decode fails the open.
+func TestPebbleCorrupt(t *testing.T) {
+	for name, kv := range map[string][2]string{
+		"key":   {"qt\x00short", "\x01"},
+		"value": {"qt" + string(make([]byte, 16)), "\x09garbage"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := memDB(t, vfs.NewMem())
+			defer db.Close()
+			if err := db.Set([]byte(kv[0]), []byte(kv[1]), nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := OpenPebble(db, PebbleOptions{}); !errors.Is(err, errCorrupt) {
+				t.Fatalf("OpenPebble: %v, want errCorrupt", err)
+			}
+		})
+	}
+}
+
+func TestHeapShrink(t *testing.T) {
+	for range 200 {
+		n := 2 + rand.IntN(300)
+		var h entryHeap
+		var keys []key
+		for _, i := range rand.Perm(n) {
+			k := key{at: int64(i / 3), seq: uint64(i)}
+			keys = append(keys, k)
+			h.push(&entry{k: k})
+		}
+		slices.SortFunc(keys, func(a, b key) int {
+			if a.less(b) {
+				return -1
+			}
+			return 1
+		})
+		keep := rand.IntN(n)
+		cut := h.shrink(keep)
+		if cut != keys[keep] || h.len() != keep {
+			t.Fatalf("shrink(%d) of %d: cut %v, want %v; %d left", keep, n, cut, keys[keep], h.len())
+		}
+		for i := range keep {
+			if e := h.pop(); e.k != keys[i] {
+				t.Fatalf("after shrink popped %v, want %v", e.k, keys[i])
+			}
+		}
+	}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	c := newCore(Options{})
+	c.prefix = []byte("p")
+	for _, e := range []*entry{
+		{id: "a", k: key{at: -5, seq: 1}},
+		{id: "0123456789abcdef-12", rev: 1 << 40, due: -1 << 62, hasDue: true, deliv: 7, k: key{at: 1 << 62, seq: 1 << 63}},
+	} {
+		k, ok := c.decodeKey(c.appendKey(nil, e.k))
+		if !ok || k != e.k {
+			t.Fatalf("key %+v came back %+v", e.k, k)
+		}
+		got, err := decodeEntry(e.k, appendValue(nil, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.id != e.id || got.rev != e.rev || got.due != e.due || got.hasDue != e.hasDue || got.deliv != e.deliv || got.k != e.k {
+			t.Fatalf("entry %+v came back %+v", e, got)
+		}
+		if n := len(appendValue(nil, e)); n > valueLen(e) {
+			t.Fatalf("value of %d bytes, valueLen %d", n, valueLen(e))
+		}
+	}
+	// Key order is due order, negative times included.
+	a, b := c.appendKey(nil, key{at: -1, seq: 9}), c.appendKey(nil, key{at: 1, seq: 0})
+	if string(a) >= string(b) {
+		t.Fatal("a key due earlier sorts after")
+	}
+}
