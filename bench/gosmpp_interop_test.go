@@ -133,20 +133,34 @@ func TestGosmppClient(t *testing.T) {
 }
 
 // TestGosmppBindRefused checks that gosmpp reads a refused bind as the
-// status the server gave (and not as a malformed response).
+// status the server gave (and not as a malformed response), in every bind
+// mode: it reads system_id from a refused bind_transceiver_resp (the server
+// sends it), and the body of the other two as TLVs (the server sends none).
 func TestGosmppBindRefused(t *testing.T) {
 	ts := smpptest.NewServer(t, smpptest.Options{Credentials: map[string]string{"gosmpp": "right"}})
+	connector := func(mode string, a gosmpp.Auth) gosmpp.Connector {
+		switch mode {
+		case "rx":
+			return gosmpp.RXConnector(gosmpp.NonTLSDialer, a)
+		case "trx":
+			return gosmpp.TRXConnector(gosmpp.NonTLSDialer, a)
+		}
+		return gosmpp.TXConnector(gosmpp.NonTLSDialer, a)
+	}
 	for _, c := range []struct {
-		user, pw, want string
-	}{{"gosmpp", "wrong", "ESME_RINVPASWD"}, {"nobody", "right", "ESME_RINVSYSID"}} {
-		s, err := gosmpp.NewSession(gosmpp.TXConnector(gosmpp.NonTLSDialer, gosmpp.Auth{SMSC: ts.Addr, SystemID: c.user, Password: c.pw}),
+		mode, user, pw, want string
+	}{
+		{"tx", "gosmpp", "wrong", "ESME_RINVPASWD"}, {"tx", "nobody", "right", "ESME_RINVSYSID"},
+		{"rx", "gosmpp", "wrong", "ESME_RINVPASWD"}, {"trx", "gosmpp", "wrong", "ESME_RINVPASWD"}, {"trx", "nobody", "right", "ESME_RINVSYSID"},
+	} {
+		s, err := gosmpp.NewSession(connector(c.mode, gosmpp.Auth{SMSC: ts.Addr, SystemID: c.user, Password: c.pw}),
 			gosmpp.Settings{ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second}, -1)
 		if err == nil {
 			s.Close()
-			t.Fatalf("%s/%s: bind accepted", c.user, c.pw)
+			t.Fatalf("%s %s/%s: bind accepted", c.mode, c.user, c.pw)
 		}
 		if !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s/%s: gosmpp says %q, want it to name %s", c.user, c.pw, err, c.want)
+			t.Errorf("%s %s/%s: gosmpp says %q, want it to name %s", c.mode, c.user, c.pw, err, c.want)
 		}
 	}
 }

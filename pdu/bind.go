@@ -39,8 +39,10 @@ type BindResp struct {
 	// BodyOnError makes AppendPDU write the body (system_id and TLVs) also
 	// when the command_status is not ESME_ROK. SMPP 3.4 leaves the body out
 	// of an error bind_resp but allows it, and some ESMEs need it: gosmpp
-	// reads system_id from every bind_resp and reports EOF instead of the
-	// status when there is none. The zero value writes an error bind_resp
+	// reads system_id from every bind_transceiver_resp and reports EOF
+	// instead of the status when there is none (while it reads the body of
+	// an error bind_transmitter_resp or bind_receiver_resp as TLVs, and
+	// fails on a system_id there). The zero value writes an error bind_resp
 	// header-only, as most SMSCs do. It is not on the wire: decoding leaves
 	// it as it was.
 	BodyOnError bool

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -132,7 +133,7 @@ func (c *Conn) onBind(ctx context.Context, sess *session.Session, b *pdu.Bind) (
 	var acct *Account
 	status := pdu.ESME_ROK
 	if s.Authenticate != nil {
-		acct, status = s.Authenticate(ctx, req)
+		acct, status = s.authenticate(ctx, req)
 	}
 	if status == pdu.ESME_ROK && acct != nil && acct.Modes != 0 && acct.Modes&req.Mode == 0 {
 		status = pdu.ESME_RBINDFAIL
@@ -146,7 +147,8 @@ func (c *Conn) onBind(ctx context.Context, sess *session.Session, b *pdu.Bind) (
 	if status != pdu.ESME_ROK {
 		s.stats.bindsRefused.Add(1)
 		s.logger().Info("smpp: bind refused", "system_id", b.SystemID, "bind", b.ID.String(), "remote", sess.RemoteAddr().String(), "status", status.String())
-		return nil, status
+		// See Server.SystemID: a refused bind_transceiver gets the body.
+		return &pdu.BindResp{SystemID: s.systemID(), BodyOnError: b.ID == pdu.BindTransceiverID}, status
 	}
 	s.stats.binds.Add(1)
 	if acct != nil {
@@ -157,6 +159,18 @@ func (c *Conn) onBind(ctx context.Context, sess *session.Session, b *pdu.Bind) (
 		resp.TLVs.SetScInterfaceVersion(0x34)
 	}
 	return resp, pdu.ESME_ROK
+}
+
+// authenticate calls the Authenticate hook; a panic refuses the bind with
+// ESME_RBINDFAIL, and the connection lives on.
+func (s *Server) authenticate(ctx context.Context, req *BindRequest) (acct *Account, status pdu.Status) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger().Error("smpp: Authenticate panicked", "system_id", req.Bind.SystemID, "panic", fmt.Sprint(p))
+			acct, status = nil, pdu.ESME_RBINDFAIL
+		}
+	}()
+	return s.Authenticate(ctx, req)
 }
 
 // shutdown drains and unbinds one connection.

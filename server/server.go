@@ -67,7 +67,15 @@ type Server struct {
 	// every request with DefaultStatus (ESME_RSUBMITFAIL for a submission).
 	Handler Handler
 
-	// SystemID is the SMSC's system_id in bind responses. Empty means "SMSC".
+	// SystemID is the SMSC's system_id in bind responses, and in the
+	// bind_transceiver_resp that refuses a bind: gosmpp reads system_id from
+	// every bind_transceiver_resp and reports a malformed response instead of
+	// the status when there is none (it reads the body of a refused
+	// bind_transmitter_resp or bind_receiver_resp as TLVs, and fails on a
+	// system_id there: those stay header-only, as SMPP 3.4 writes every
+	// refusal; ESMEs that follow it accept both forms). It is the same for
+	// every ESME and every refusal, so it tells an ESME nothing about why its
+	// bind failed or whether its account exists. Empty means "SMSC".
 	SystemID string
 
 	// Authenticate decides each bind. Nil accepts every bind without limits.

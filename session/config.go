@@ -64,7 +64,10 @@ type Config struct {
 	// OnBind authenticates a bind received by an SMSC-role session. It runs on
 	// the read loop (nothing else is legal before the bind completes). It returns
 	// the response body (nil for a default one) and the status; a non-zero status
-	// refuses the bind and leaves the session OPEN. Nil accepts every bind.
+	// refuses the bind and leaves the session OPEN. A refusal's bind_resp is
+	// header-only, as SMPP 3.4 has it, unless the body has BodyOnError set:
+	// then it carries the body's system_id (and TLVs), which some ESMEs read
+	// from every bind_resp. Nil accepts every bind.
 	OnBind func(ctx context.Context, s *Session, b *pdu.Bind) (*pdu.BindResp, pdu.Status)
 
 	// OnOutbind is called when an ESME-role session receives outbind. Nil ignores it.

@@ -802,7 +802,10 @@ func (s *Session) handleBind(h pdu.Header, b *pdu.Bind) {
 	}
 	resp.ID = h.ID.Response()
 	if status != pdu.ESME_ROK {
-		s.writeHeaderOnly(resp.ID, status, h.Sequence)
+		// Header-only, unless the hook asked for the body (BodyOnError).
+		if err := s.writePDU(h.Sequence, status, resp); err != nil && err != ErrClosed {
+			s.writeHeaderOnly(resp.ID, status, h.Sequence) // the body did not encode
+		}
 		return
 	}
 	// The bind_resp is queued and the session becomes bound under the

@@ -214,3 +214,40 @@ func TestBindRespPrecedesFirstDelivery(t *testing.T) {
 		t.Fatal("the ESME's handler never saw the deliver_sm")
 	}
 }
+
+// A refused bind's bind_resp is header-only, as SMPP 3.4 has it, unless the
+// OnBind hook returns a body with BodyOnError: then it carries the body's
+// system_id, and the ESME still reads the status.
+func TestBindRefusalBody(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		resp *pdu.BindResp
+		body string
+	}{
+		{"no body", nil, ""},
+		{"a body without BodyOnError", &pdu.BindResp{SystemID: "SMSC"}, ""},
+		{"BodyOnError", &pdu.BindResp{SystemID: "SMSC", BodyOnError: true}, "SMSC\x00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			srv := session.New(a, session.Config{Role: session.SMSC,
+				OnBind: func(context.Context, *session.Session, *pdu.Bind) (*pdu.BindResp, pdu.Status) {
+					return tc.resp, pdu.ESME_RINVPASWD
+				}})
+			defer func() { b.Close(); srv.Close() }()
+			p := newRaw(t, b)
+			p.send(7, 0, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "u", Password: "x"})
+			f := p.read()
+			if f.ID != pdu.BindTransceiverRespID || f.Status != pdu.ESME_RINVPASWD || f.Sequence != 7 || string(f.Body) != tc.body {
+				t.Fatalf("got %s %s seq %d body %q, want ESME_RINVPASWD with body %q", f.ID, f.Status, f.Sequence, f.Body, tc.body)
+			}
+		})
+	}
+	// Our ESME reads either as the status.
+	_, cli := pair(t, session.Config{OnBind: func(context.Context, *session.Session, *pdu.Bind) (*pdu.BindResp, pdu.Status) {
+		return &pdu.BindResp{SystemID: "SMSC", BodyOnError: true}, pdu.ESME_RINVPASWD
+	}}, session.Config{})
+	if _, err := cli.Bind(context.Background(), &pdu.Bind{ID: pdu.BindTransmitterID, SystemID: "u"}); !errors.Is(err, pdu.ESME_RINVPASWD) {
+		t.Fatalf("bind: %v, want ESME_RINVPASWD", err)
+	}
+}
