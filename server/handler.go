@@ -17,12 +17,15 @@ import (
 // answering (and without Hold) has DefaultStatus answered for it, and one
 // that panics has ESME_RSYSERR answered and the connection lives on.
 //
-// A handler may push to the ESME (r.Conn().DeliverAsync, Server.Deliver)
-// while it runs, also to the connection its request came on: a push does
-// not wait for the handler, only for room in the connection's window. With
-// the default goroutine per request it may even wait for the push's answer;
-// an inline handler must not (the answer is read by the loop it holds), so
-// it uses DeliverAsync and OnDone, or Hold.
+// A handler may push to the ESME while it runs (r.Conn().Deliver or
+// DeliverAsync, Server.Deliver), also on the connection its request came
+// on: a push waits only for room in that connection's window. On its own
+// goroutine (the default) a handler may wait for the push's answer, since
+// the connection's reading goes on. An inline handler holds the loop that
+// would read that answer: it uses DeliverAsync and OnDone instead, with a
+// context that bounds the wait for the window; one that waits for the
+// answer on its own connection gets ErrTimeout after the session's response
+// timeout (the connection lives on).
 type Handler interface {
 	ServeSMPP(w ResponseWriter, r *Request)
 }
