@@ -7,10 +7,12 @@
 //
 // Today the server package enforces both per system_id from the Account
 // its Authenticate hook returns. Wired, the gateway's Authenticate takes
-// a bind with Bind (refusing with ESME_RALYBND) and releases it when the
-// session ends; the submission handlers, the HTTP side's included, call
-// Allow first; and the Account given to the server carries no Rate and no
-// MaxBinds. The library needs no change for it.
+// a bind with Bind (refusing with ESME_RALYBND), keeps the release on the
+// connection, and the server's Observer releases it when the bind is
+// refused after the hook (Observer.Bind) or the connection ends
+// (Observer.ConnClosed); the submission handlers, the HTTP side's
+// included, call Allow first; and the Account given to the server carries
+// no Rate and no MaxBinds. The library needs no change for it.
 //
 // # Single node
 //

@@ -24,16 +24,16 @@ type Ticket struct {
 
 // Claim is a ticket handed to one claimer, leased to it until it acks or
 // naks the ticket or the lease ends; then the ticket is handed out again.
-// A claimer whose lease ended may still call its methods: the queue keeps
-// the ticket for its new holder, but a backend may not be able to tell (see
-// ErrLeaseLost), so the claim protocol makes a late Ack harmless.
+// What the methods of a claim whose lease ended do depends on the backend
+// (see ErrLeaseLost): the claim protocol of the package documentation
+// makes them harmless.
 type Claim interface {
 	// Ticket returns the ticket as it was enqueued.
 	Ticket() Ticket
 	// Deliveries is how many times the ticket has been handed out, this
-	// time included: 1 the first time. It counts since the queue was
-	// opened on a single node, since the ticket was enqueued on JetStream;
-	// nothing depends on it for correctness.
+	// time included: 1 the first time. On a single node a restart forgets
+	// the hand-outs since the ticket was last naked. Nothing depends on it
+	// for correctness.
 	Deliveries() int
 	// Ack removes the ticket: the message no longer needs it.
 	Ack() error
