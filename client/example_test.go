@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
@@ -12,35 +14,69 @@ import (
 	"github.com/esmsafrica/smpp/smpptest"
 )
 
-// Send a one-time password and wait for its delivery receipt.
-func Example_otp() {
-	smsc := smpptest.NewServer(nil, smpptest.Options{Receipts: true}) // stands in for the operator
+// The ESME quick start of the README: send a one-time password over TLS and
+// wait for its delivery receipt. (A test SMSC stands in for the operator.)
+func Example() {
+	smsc := smpptest.NewTLSServer(nil, smpptest.Options{Receipts: true})
 	defer smsc.Close()
 	ctx := context.Background()
 
 	receipts := make(chan *pdu.Receipt, 1)
 	c, err := client.Dial(ctx, smsc.Addr, client.Config{
-		SystemID: "esme", Password: "secret",
-		RegisteredDelivery: 1, // ask for a receipt
+		SystemID: "user", Password: "secret",
+		TLS:                smsc.ClientTLSConfig(), // &tls.Config{} for an SMSC with a public certificate; nil for plain TCP
+		RegisteredDelivery: 1,                      // ask for a receipt of every segment
 		Handler: client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
-			if d.IsReceipt() {
+			if d.Receipt != nil {
 				receipts <- d.Receipt.Clone() // the receipt aliases the PDU
 			}
-			return nil // acknowledged with ESME_ROK
+			return nil // acknowledged; an error asks the SMSC to deliver it again later
 		}),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close(ctx)
+	defer c.Close(context.Background())
 
-	ids, err := c.SendText(ctx, "MyBank", "+254700000001", "Your code is 482913")
+	ids, err := c.SendText(ctx, "MyBank", "+254700000001", "Your code is 482913 👋")
 	if err != nil {
 		log.Fatal(err)
 	}
 	r := <-receipts
-	fmt.Println(len(ids), "segment; receipt matches:", pdu.MessageIDEqual(r.ID, ids[0]), "state:", r.State)
-	// Output: 1 segment; receipt matches: true state: DELIVERED
+	fmt.Println(len(ids), "segment; receipt for it:", pdu.MessageIDEqual(r.ID, ids[0]), "state:", r.State)
+	// Output: 1 segment; receipt for it: true state: DELIVERED
+}
+
+// Keep thousands of submits in flight from one goroutine with no goroutine
+// per request: the future calls a function when the answer comes (on the
+// bind's read loop: it must not block).
+func ExampleFuture_OnDone() {
+	smsc := smpptest.NewServer(nil, smpptest.Options{})
+	defer smsc.Close()
+	ctx := context.Background()
+	c, err := client.Dial(ctx, smsc.Addr, client.Config{SystemID: "esme", Password: "secret"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(ctx)
+
+	const n = 1000
+	var accepted atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(n)
+	done := func(r *pdu.SubmitSMResp, err error) {
+		if err == nil {
+			accepted.Add(1)
+		}
+		wg.Done()
+	}
+	for range n {
+		// Blocks only while the window (100 by default) is full.
+		c.SubmitAsync(ctx, &pdu.SubmitSM{DestinationAddr: "254700000001", ShortMessage: []byte("hello")}).OnDone(done)
+	}
+	wg.Wait()
+	fmt.Println(accepted.Load(), "accepted")
+	// Output: 1000 accepted
 }
 
 // Listen for MO messages as a receiver; long messages arrive whole.

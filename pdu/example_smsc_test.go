@@ -10,7 +10,8 @@ import (
 )
 
 // An SMSC refusing a bind can send its system_id with the status, for ESMEs
-// that read it from every bind_resp (gosmpp reports EOF without it).
+// that read it from every bind_transceiver_resp (gosmpp reports EOF without
+// it).
 func ExampleBindResp_bodyOnError() {
 	refusal := &pdu.BindResp{ID: pdu.BindTransceiverRespID, SystemID: "SMSC", BodyOnError: true}
 	out, err := pdu.AppendPDU(nil, 3, pdu.ESME_RINVPASWD, refusal)
