@@ -311,13 +311,13 @@ func testNakDelay(t *testing.T, h Harness) {
 	q, _ := open(t, h, Config{Lease: time.Minute})
 	enqueue(t, *q, queue.Ticket{ID: "n", Rev: 3})
 	c := mustClaim(t, *q, 1)[0]
+	// A ticket due before the delay ends goes first.
+	enqueue(t, *q, queue.Ticket{ID: "other"})
 	naked := time.Now()
 	if err := c.Nak(3 * tick); err != nil {
 		t.Fatal(err)
 	}
-	mustLen(t, *q, 1)
-	// Tickets due meanwhile go first.
-	enqueue(t, *q, queue.Ticket{ID: "other"})
+	mustLen(t, *q, 2)
 	cs := mustClaim(t, *q, 1)
 	if id := cs[0].Ticket().ID; id != "other" {
 		t.Fatalf("claimed %s, want other", id)
