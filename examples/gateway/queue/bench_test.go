@@ -19,7 +19,8 @@ import (
 // through a delay heap, as naks do here.
 
 // benchDB opens a DB on disk with the settings of the gateway's store
-// (bench.yaml: sync interval 500 µs, 64 MiB memtable).
+// (the defaults of gateway.example.yaml: sync interval 500 µs, 64 MiB
+// memtable).
 func benchDB(b *testing.B) *pebble.DB {
 	cache := pebble.NewCache(64 << 20)
 	defer cache.Unref()

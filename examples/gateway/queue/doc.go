@@ -56,10 +56,10 @@
 // Pebble keeps the tickets in a keyspace of a Pebble DB it is given, by
 // due time: Enqueue is one synced write (NoSync when the DB is shared with
 // the state's record, written and synced after the ticket: one log, one
-// sync; or Stage, to put the ticket in the record's own batch), Ack and Nak
-// one unsynced write each; leases live in memory, so a restart hands out
-// every ticket not acked. Memory holds about MaxHeld waiting tickets (16
-// MiB by default), the ones due first; the rest stays on disk and is read
+// sync; or Stage, to put the ticket in the record's own batch), a Nak one
+// unsynced write, Acks one unsynced batch per Claim; leases live in
+// memory, so a restart hands out every ticket not acked. Memory holds
+// about MaxHeld waiting tickets (12 MiB by default), the ones due first; the rest stays on disk and is read
 // back in order: an upstream down for an hour queues tens of millions of
 // messages, which the channel and delay heap before it held in memory,
 // bodies included.
