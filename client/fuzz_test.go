@@ -87,6 +87,10 @@ const (
 	copSelect          // the current connection is the one u8 from the newest
 )
 
+// maxRequests bounds the client requests of a program: each is a goroutine
+// that may wait for the window, and thousands made an input run for a minute.
+const maxRequests = 64
+
 var smscIDs = []pdu.CommandID{
 	pdu.DeliverSMID, pdu.SubmitSMRespID, pdu.EnquireLinkID, pdu.UnbindID,
 	pdu.DataSMID, pdu.GenericNackID, pdu.OutbindID, pdu.AlertNotificationID,
@@ -829,6 +833,9 @@ func runClientProgram(t *testing.T, prog []byte) {
 		case copSleep:
 			time.Sleep(clientSleeps[arg])
 		case copRequest:
+			if len(ops) == maxRequests {
+				break
+			}
 			o := &clientOp{tag: "t" + strconv.Itoa(len(ops)), api: arg}
 			ops = append(ops, o)
 			o.start(c, &running)
