@@ -152,6 +152,7 @@ func retryable(err error) bool {
 // Conn.Deliver. A receiver that ends before the request could be sent is
 // skipped for the next one. It returns ErrNoReceiver when none is bound. To
 // choose the receiver, or not to wait, use Receivers and the Conn's methods.
+// A handler may call it (see Handler for an inline one).
 func (s *Server) Deliver(ctx context.Context, systemID string, d *pdu.DeliverSM) (*pdu.DeliverSMResp, error) {
 	return pushAny[*pdu.DeliverSMResp](s, ctx, systemID, d)
 }
