@@ -87,9 +87,14 @@ const (
 	copSelect          // the current connection is the one u8 from the newest
 )
 
-// maxRequests bounds the client requests of a program: each is a goroutine
-// that may wait for the window, and thousands made an input run for a minute.
-const maxRequests = 64
+// Bounds of a program, so that every input runs in well under a second:
+// each client request is a goroutine that may wait for the window (thousands
+// made an input run for a minute), and every fake second costs the timers'
+// ticks (days of sleeps took 12 s).
+const (
+	maxRequests = 64
+	maxSleep    = 30 * time.Minute
+)
 
 var smscIDs = []pdu.CommandID{
 	pdu.DeliverSMID, pdu.SubmitSMRespID, pdu.EnquireLinkID, pdu.UnbindID,
@@ -802,6 +807,7 @@ func runClientProgram(t *testing.T, prog []byte) {
 	}
 	// Let the first binds happen.
 	synctest.Wait()
+	var slept time.Duration
 	for r.more() {
 		op := r.u8()
 		arg := op >> 4
@@ -831,7 +837,9 @@ func runClientProgram(t *testing.T, prog []byte) {
 		case copSettle:
 			synctest.Wait()
 		case copSleep:
-			time.Sleep(clientSleeps[arg])
+			if slept += clientSleeps[arg]; slept <= maxSleep {
+				time.Sleep(clientSleeps[arg])
+			}
 		case copRequest:
 			if len(ops) == maxRequests {
 				break

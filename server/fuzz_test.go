@@ -78,9 +78,13 @@ const (
 	opBatch            // start or end a batch: the PDUs until the next opBatch go in one write
 )
 
-// maxPushes bounds the pushes of a program: each is a goroutine that may
-// wait for the window (thousands would make an input run for a minute).
-const maxPushes = 64
+// Bounds of a program, so that every input runs in well under a second:
+// each push is a goroutine that may wait for the window, and every fake
+// second costs the timers' ticks.
+const (
+	maxPushes = 64
+	maxSleep  = 30 * time.Minute
+)
 
 // unboundMaxLen is the longest PDU a server may read before the bind.
 const unboundMaxLen = 512
@@ -771,7 +775,7 @@ func runServerProgram(t *testing.T, prog []byte) {
 	var batch []byte
 	batching := false
 	ok := true
-	pushes := 0
+	pushes, slept := 0, time.Duration(0)
 	for ok && r.more() {
 		op := r.u8()
 		arg := op >> 4
@@ -797,7 +801,9 @@ func runServerProgram(t *testing.T, prog []byte) {
 		case opSettle:
 			synctest.Wait()
 		case opSleep:
-			time.Sleep(fuzzSleeps[arg])
+			if slept += fuzzSleeps[arg]; slept <= maxSleep {
+				time.Sleep(fuzzSleeps[arg])
+			}
 		case opPush:
 			if pushes++; pushes <= maxPushes {
 				h.push(arg)
