@@ -42,7 +42,12 @@ func TestIdleTLSSessions(t *testing.T) {
 	srv := &server.Server{
 		Logger:    slog.New(slog.DiscardHandler),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
-		Session:   session.Config{EnquireLinkInterval: -1},
+		// The figure is memory, not timers: under make test's load (-race,
+		// the gateway's tests beside it) a TLS handshake took more than the
+		// default 10 s now and then, and the child saw EOF before its
+		// bind_resp (7,777 of 10,000 bound in 282 s).
+		HandshakeTimeout: time.Minute,
+		Session:          session.Config{EnquireLinkInterval: -1, BindTimeout: time.Minute},
 		// The child dials 64 at a time from one address: the per-address
 		// cap on unbound connections would make the figure depend on timing.
 		MaxUnboundPerAddr: -1,
