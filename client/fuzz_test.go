@@ -627,11 +627,14 @@ func (sc *smscConn) request(f codec.Frame) {
 	})
 	answerUnbind := s.answerUnbind
 	s.mu.Unlock()
+	// Answered from another goroutine, so that reading goes on: over
+	// net.Pipe a write waits for the client to read it, and a client that
+	// stopped reading (framing lost) waits for its generic_nack to be read.
 	switch {
 	case f.ID == pdu.EnquireLinkID && !s.muteLink:
-		sc.write(&pdu.EnquireLinkResp{}, f.Sequence, 0)
+		s.serving.Go(func() { sc.write(&pdu.EnquireLinkResp{}, f.Sequence, 0) })
 	case f.ID == pdu.UnbindID && answerUnbind:
-		sc.write(&pdu.UnbindResp{}, f.Sequence, 0)
+		s.serving.Go(func() { sc.write(&pdu.UnbindResp{}, f.Sequence, 0) })
 	}
 }
 
