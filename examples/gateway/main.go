@@ -135,7 +135,10 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	memtable, _ := cfg.Store.memTableSize() // checked by validate
+	memtable, err := cfg.Store.memTableSize()
+	if err != nil {
+		return nil, err // validate refuses it first; start may be called without it
+	}
 	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
