@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/codec"
+	"github.com/esmsafrica/smpp/internal/leakcheck"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/session"
 )
@@ -959,44 +958,7 @@ func runClientProgram(t *testing.T, prog []byte) {
 	s.mu.Unlock()
 
 	// Every goroutine of the client ends (time runs while they wait).
-	deadline := time.Now().Add(time.Hour)
-	for left := bubbleGoroutines(); len(left) > 0; left = bubbleGoroutines() {
-		if time.Now().After(deadline) {
-			t.Errorf("goroutine leak: %d left\n%s", len(left), strings.Join(left, "\n\n"))
-			break
-		}
-		time.Sleep(time.Second)
-	}
-}
-
-// bubbleGoroutines returns the stacks of the goroutines of the caller's
-// synctest bubble other than the caller and synctest's own. (runtime.NumGoroutine
-// counts those of the fuzzing engine too, which come and go.)
-func bubbleGoroutines() []string {
-	buf := make([]byte, 1024)
-	self := string(buf[:runtime.Stack(buf, false)])
-	self, _, _ = strings.Cut(self, "\n")
-	i := strings.Index(self, "synctest bubble ")
-	if i < 0 {
-		panic("not in a synctest bubble: " + self)
-	}
-	bubble := self[i:] // "synctest bubble N]:"
-	for {
-		buf = make([]byte, 2*len(buf))
-		if n := runtime.Stack(buf, true); n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		head, _, _ := strings.Cut(g, "\n")
-		if strings.HasSuffix(head, bubble) && head != self &&
-			!strings.Contains(g, "internal/synctest.Run(") && !strings.Contains(g, "synctest.testingSynctestTest(") {
-			out = append(out, g)
-		}
-	}
-	return out
+	leakcheck.Bubble(t, time.Hour)
 }
 
 // clientProg builds seed programs.

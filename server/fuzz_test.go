@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/codec"
+	"github.com/esmsafrica/smpp/internal/leakcheck"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/session"
@@ -917,14 +917,7 @@ func runServerProgram(t *testing.T, prog []byte) {
 	h.mu.Unlock()
 
 	// Every goroutine the server started ends (time runs while they wait).
-	deadline := time.Now().Add(time.Hour)
-	for left := bubbleGoroutines(); len(left) > 0; left = bubbleGoroutines() {
-		if time.Now().After(deadline) {
-			t.Errorf("goroutine leak: %d left\n%s", len(left), strings.Join(left, "\n\n"))
-			break
-		}
-		time.Sleep(time.Second)
-	}
+	leakcheck.Bubble(t, time.Hour)
 
 	// Close does not wait for the connections: look once all have ended.
 	synctest.Wait()
@@ -941,36 +934,6 @@ func runServerProgram(t *testing.T, prog []byte) {
 	if errors.As(sessErr, &le) && !slices.ContainsFunc(h.want, func(e *serverWant) bool { return e.lenErr && (e.answered || e.optional) }) {
 		t.Errorf("the session ended with %v without generic_nack ESME_RINVCMDLEN", sessErr)
 	}
-}
-
-// bubbleGoroutines returns the stacks of the goroutines of the caller's
-// synctest bubble other than the caller and synctest's own. (runtime.NumGoroutine counts those
-// of the fuzzing engine too, which come and go.)
-func bubbleGoroutines() []string {
-	buf := make([]byte, 1024)
-	self := string(buf[:runtime.Stack(buf, false)])
-	self, _, _ = strings.Cut(self, "\n")
-	i := strings.Index(self, "synctest bubble ")
-	if i < 0 {
-		panic("not in a synctest bubble: " + self)
-	}
-	bubble := self[i:] // "synctest bubble N]:"
-	for {
-		buf = make([]byte, 2*len(buf))
-		if n := runtime.Stack(buf, true); n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		head, _, _ := strings.Cut(g, "\n")
-		if strings.HasSuffix(head, bubble) && head != self &&
-			!strings.Contains(g, "internal/synctest.Run(") && !strings.Contains(g, "synctest.testingSynctestTest(") {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // serverProg builds seed programs.
