@@ -17,14 +17,8 @@ import (
 // never saw it"), and a caller that sent it again made a duplicate.
 func TestAbandonedQueuedRequestIsSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, b := net.Pipe()
-		s := session.New(a, session.Config{Role: session.ESME, EnquireLinkInterval: -1})
-		p := newRaw(t, b)
+		s, p, b := boundESME(t)
 		ctx := context.Background()
-		go s.Bind(ctx, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme"})
-		f := p.read()
-		p.send(f.Sequence, 0, &pdu.BindResp{ID: pdu.BindTransceiverRespID, SystemID: "smsc"})
-		synctest.Wait()
 
 		// The peer reads nothing: the writer is stuck on the first submit,
 		// and the second waits in the queue when its context ends.
@@ -58,14 +52,8 @@ func TestAbandonedQueuedRequestIsSent(t *testing.T) {
 // have been sent. It said Sent: false.
 func TestQueuedRequestLostWhenFlushed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, b := net.Pipe()
-		s := session.New(a, session.Config{Role: session.ESME, EnquireLinkInterval: -1})
-		p := newRaw(t, b)
+		s, p, b := boundESME(t)
 		ctx := context.Background()
-		go s.Bind(ctx, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme"})
-		f := p.read()
-		p.send(f.Sequence, 0, &pdu.BindResp{ID: pdu.BindTransceiverRespID, SystemID: "smsc"})
-		synctest.Wait()
 
 		go s.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("first")})
 		synctest.Wait()
@@ -88,4 +76,18 @@ func TestQueuedRequestLostWhenFlushed(t *testing.T) {
 		s.Close()
 		b.Close()
 	})
+}
+
+// boundESME returns an ESME session bound (as transceiver) over a pipe to
+// a raw peer, and the peer's end of the pipe. It runs in a synctest bubble.
+func boundESME(t *testing.T) (*session.Session, *rawPeer, net.Conn) {
+	t.Helper()
+	a, b := net.Pipe()
+	s := session.New(a, session.Config{Role: session.ESME, EnquireLinkInterval: -1})
+	p := newRaw(t, b)
+	go s.Bind(context.Background(), &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme"})
+	f := p.read()
+	p.send(f.Sequence, 0, &pdu.BindResp{ID: pdu.BindTransceiverRespID, SystemID: "smsc"})
+	synctest.Wait()
+	return s, p, b
 }
