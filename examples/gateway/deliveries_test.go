@@ -30,15 +30,7 @@ func TestLoadSkipsDeliveriesRemovedDuringTheRead(t *testing.T) {
 	mem := store.NewMemory()
 	var seqs []uint64
 	for range 3 {
-		dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
-		body, err := dsm.AppendBinary(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
-		if err := mem.AddDelivery(d, true); err != nil {
-			t.Fatal(err)
-		}
+		d, _ := storeReceipt(t, mem)
 		seqs = append(seqs, d.Seq)
 	}
 	p := newPusher("a")
@@ -76,15 +68,7 @@ func TestLoadSkipsDeliveriesRemovedDuringTheRead(t *testing.T) {
 // crash matrix sent receipts twice, 1 ms apart on the same bind).
 func TestAddAfterLoadTookIt(t *testing.T) {
 	mem := store.NewMemory()
-	dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
-	body, err := dsm.AppendBinary(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
-	if err := mem.AddDelivery(d, true); err != nil {
-		t.Fatal(err)
-	}
+	d, dsm := storeReceipt(t, mem)
 	p := newPusher("a")
 	gw := &Gateway{store: mem, log: quietLogger(), metrics: newMetrics()}
 	if err := gw.loadDeliveries(p); err != nil {
@@ -100,15 +84,7 @@ func TestAddAfterLoadTookIt(t *testing.T) {
 // acknowledged before the handing.
 func TestAddAfterDelivered(t *testing.T) {
 	mem := store.NewMemory()
-	dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
-	body, err := dsm.AppendBinary(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
-	if err := mem.AddDelivery(d, true); err != nil {
-		t.Fatal(err)
-	}
+	d, dsm := storeReceipt(t, mem)
 	p := newPusher("a")
 	gw := &Gateway{store: mem, log: quietLogger(), metrics: newMetrics()}
 	if err := gw.loadDeliveries(p); err != nil {
@@ -123,4 +99,20 @@ func TestAddAfterDelivered(t *testing.T) {
 	if len(p.queue) != 0 {
 		t.Fatalf("%d deliveries queued, want none: it was delivered", len(p.queue))
 	}
+}
+
+// storeReceipt stores a receipt for account a in st and returns it, as
+// stored and decoded.
+func storeReceipt(t *testing.T, st store.Store) (*store.Delivery, *pdu.DeliverSM) {
+	t.Helper()
+	dsm := &pdu.DeliverSM{SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("id:1 stat:DELIVRD")}
+	body, err := dsm.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
+	if err := st.AddDelivery(d, true); err != nil {
+		t.Fatal(err)
+	}
+	return d, dsm
 }
