@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,107 +19,6 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/pdu"
 )
-
-// benchResult is what bench prints at the end (-json: this object).
-type benchResult struct {
-	Addr         string         `json:"addr"`
-	TLS          bool           `json:"tls"`
-	Binds        int            `json:"binds"`
-	Window       int            `json:"window"`
-	TargetRate   float64        `json:"target_rate,omitempty"`
-	Receipts     bool           `json:"receipts_requested"`
-	Sent         uint64         `json:"sent"`
-	Answered     uint64         `json:"answered"`
-	OK           uint64         `json:"ok"`
-	Errors       map[string]int `json:"errors"`
-	ReceiptsGot  uint64         `json:"receipts"`
-	Unmatched    uint64         `json:"receipts_unmatched,omitempty"` // receipts for no accepted message, or for one that had its receipt already
-	ReceiptStats map[string]int `json:"receipt_stats,omitempty"`
-	Elapsed      float64        `json:"elapsed_s"`       // first submit to last response
-	Throughput   float64        `json:"throughput"`      // responses per second
-	ReceiptsRate float64        `json:"receipt_rate"`    // receipts per second, first submit to last receipt
-	ReceiptsTime float64        `json:"receipts_time_s"` // first submit to last receipt
-	SubmitLat    latency        `json:"submit_sm_resp_latency_ms"`
-	ReceiptLat   *latency       `json:"receipt_latency_ms,omitempty"`
-	Complete     bool           `json:"complete"` // every message answered (and every accepted one has a receipt)
-	Record       string         `json:"record,omitempty"`
-}
-
-type latency struct {
-	Count int64   `json:"count"`
-	Min   float64 `json:"min"`
-	P50   float64 `json:"p50"`
-	P90   float64 `json:"p90"`
-	P99   float64 `json:"p99"`
-	P999  float64 `json:"p99_9"`
-	Max   float64 `json:"max"`
-	Mean  float64 `json:"mean"`
-}
-
-func latencyOf(h *hdrhistogram.Histogram) latency {
-	ms := func(v int64) float64 { return float64(v) / 1000 } // recorded in µs
-	return latency{
-		Count: h.TotalCount(), Min: ms(h.Min()), Max: ms(h.Max()), Mean: h.Mean() / 1000,
-		P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
-		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)),
-	}
-}
-
-func (l latency) String() string {
-	return fmt.Sprintf("p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms  (n=%d)", l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
-}
-
-// pendingIDs matches receipts to the submit time of their message, whether
-// the receipt arrives before or after the submit_sm_resp.
-type pendingIDs struct {
-	shards [64]struct {
-		mu    sync.Mutex
-		sent  map[string]int64 // id → submit time (unix ns), response seen
-		early map[string]int64 // id → receipt time, receipt before response
-	}
-}
-
-func shardOf(id string) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint32(id[i])) * 16777619
-	}
-	return int(h % 64)
-}
-
-func (p *pendingIDs) init() {
-	for i := range p.shards {
-		p.shards[i].sent = map[string]int64{}
-		p.shards[i].early = map[string]int64{}
-	}
-}
-
-// answered records a response; it returns the receipt's latency when the
-// receipt was already there.
-func (p *pendingIDs) answered(id string, start int64) (int64, bool) {
-	s := &p.shards[shardOf(id)]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.early[id]; ok {
-		delete(s.early, id)
-		return t - start, true
-	}
-	s.sent[id] = start
-	return 0, false
-}
-
-// receipt records a receipt; it returns its latency when the response was seen.
-func (p *pendingIDs) receipt(id string, now int64) (int64, bool) {
-	s := &p.shards[shardOf(id)]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.sent[id]; ok {
-		delete(s.sent, id)
-		return now - t, true
-	}
-	s.early[strings.Clone(id)] = now
-	return 0, false
-}
 
 type bench struct {
 	sent, answered, ok, receipts atomic.Uint64
@@ -139,8 +37,6 @@ type bench struct {
 	total      atomic.Int64 // messages to wait for (set when sending ends)
 }
 
-func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) } // 1 µs .. 60 s
-
 func errKey(err error) string {
 	var st pdu.Status
 	switch {
@@ -156,31 +52,6 @@ func errKey(err error) string {
 		return "lost"
 	}
 	return "error"
-}
-
-func (b *bench) HandleDelivery(_ context.Context, d *client.Delivery) error {
-	if !d.IsReceipt() {
-		return nil
-	}
-	now := time.Now().UnixNano()
-	stat := d.Receipt.State.Stat()
-	if b.rec != nil {
-		b.rec.receipt(time.Unix(0, now), d.Receipt.ID, stat)
-	}
-	lat, ok := b.ids.receipt(d.Receipt.ID, now)
-	if ok {
-		b.matched.Add(1)
-	}
-	b.mu.Lock()
-	if ok {
-		b.receiptLat.RecordValue(max(lat/1000, 1))
-	}
-	b.stats[stat]++
-	b.mu.Unlock()
-	b.lastReceipt.Store(now)
-	b.receipts.Add(1)
-	b.check()
-	return nil
 }
 
 func (b *bench) check() {
@@ -484,52 +355,4 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench incomplete: %d of %d answered, receipts for %d of %d accepted", res.Answered, res.Sent, b.matched.Load(), res.OK)
 	}
 	return nil
-}
-
-func printBench(w io.Writer, r benchResult) {
-	scheme := "plaintext"
-	if r.TLS {
-		scheme = "TLS"
-	}
-	fmt.Fprintf(w, "bench %s (%s), %d bind(s), window %d", r.Addr, scheme, r.Binds, r.Window)
-	if r.TargetRate > 0 {
-		fmt.Fprintf(w, ", target %.0f msg/s", r.TargetRate)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  sent %d, answered %d (ok %d) in %.3f s: %.0f msg/s\n", r.Sent, r.Answered, r.OK, r.Elapsed, r.Throughput)
-	fmt.Fprintf(w, "  submit_sm_resp latency: %s\n", r.SubmitLat)
-	if r.Receipts {
-		fmt.Fprintf(w, "  receipts %d in %.3f s: %.0f receipts/s\n", r.ReceiptsGot, r.ReceiptsTime, r.ReceiptsRate)
-		if r.Unmatched > 0 {
-			fmt.Fprintf(w, "  receipts unmatched: %d (duplicates, or for messages not accepted)\n", r.Unmatched)
-		}
-		if r.ReceiptLat != nil {
-			fmt.Fprintf(w, "  receipt latency:        %s\n", *r.ReceiptLat)
-		}
-		fmt.Fprintf(w, "  receipt stats: %s\n", mapString(r.ReceiptStats))
-	}
-	if len(r.Errors) == 0 {
-		fmt.Fprintln(w, "  errors: none")
-	} else {
-		fmt.Fprintf(w, "  errors by command_status: %s\n", mapString(r.Errors))
-	}
-	if r.Record != "" {
-		fmt.Fprintf(w, "  recorded to %s\n", r.Record)
-	}
-}
-
-func mapString(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sb strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "%s=%d", k, m[k])
-	}
-	return sb.String()
 }
