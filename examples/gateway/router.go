@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,31 @@ const (
 	pickTimeout       = 2 * time.Second
 	retryBackoff      = 250 * time.Millisecond
 )
+
+// routeFor returns the upstreams for a destination, in failover order.
+func (gw *Gateway) routeFor(acct, src, dst string) []string {
+	d := strings.TrimPrefix(dst, "+")
+	for _, r := range gw.cfg.Load().Routes {
+		if r.Account != "" && r.Account != acct {
+			continue
+		}
+		if r.Source != "" && !strings.HasPrefix(src, r.Source) {
+			continue
+		}
+		if strings.HasPrefix(d, strings.TrimPrefix(r.Prefix, "+")) {
+			return r.Upstreams
+		}
+	}
+	return nil
+}
+
+func (gw *Gateway) enqueue(m *store.Message) {
+	select {
+	case gw.queue <- m:
+		gw.metrics.queued.Inc()
+	case <-gw.ctx.Done():
+	}
+}
 
 // dispatchLoop sends queued messages to their upstreams.
 func (gw *Gateway) dispatchLoop() {

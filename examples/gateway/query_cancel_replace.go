@@ -1,0 +1,168 @@
+package main
+
+import (
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+// queryState maps the gateway's state to SMPP's message_state.
+func queryState(s store.State) pdu.MessageState {
+	switch s {
+	case store.Queued, store.Inflight, store.Enroute:
+		return pdu.StateEnroute
+	case store.Delivered:
+		return pdu.StateDelivered
+	case store.Expired:
+		return pdu.StateExpired
+	case store.Deleted:
+		return pdu.StateDeleted
+	case store.Undeliverable:
+		return pdu.StateUndeliverable
+	case store.Accepted:
+		return pdu.StateAccepted
+	case store.Rejected:
+		return pdu.StateRejected
+	}
+	return pdu.StateUnknown
+}
+
+func storeState(s pdu.MessageState) store.State {
+	switch s {
+	case pdu.StateDelivered:
+		return store.Delivered
+	case pdu.StateExpired:
+		return store.Expired
+	case pdu.StateDeleted:
+		return store.Deleted
+	case pdu.StateUndeliverable:
+		return store.Undeliverable
+	case pdu.StateAccepted:
+		return store.Accepted
+	case pdu.StateRejected:
+		return store.Rejected
+	case pdu.StateEnroute, pdu.StateScheduled:
+		return store.Enroute
+	}
+	return store.Unknown
+}
+
+func (gw *Gateway) owned(r *server.Request, id string) (*store.Message, pdu.Status) {
+	a := accountOf(r)
+	m, err := gw.store.Get(id)
+	if err != nil || m.Account != a.cfg.SystemID {
+		return nil, pdu.ESME_RINVMSGID
+	}
+	return m, 0
+}
+
+func (gw *Gateway) handleQuery(w server.ResponseWriter, r *server.Request) {
+	q := r.PDU.(*pdu.QuerySM)
+	m, st := gw.owned(r, q.MessageID)
+	if st != 0 {
+		w.Respond(nil, pdu.ESME_RQUERYFAIL)
+		return
+	}
+	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: queryState(m.State), ErrorCode: m.Error}
+	if m.State.Final() && !m.Done.IsZero() {
+		resp.FinalDate = pdu.FormatAbsolute(m.Done)
+	}
+	w.Respond(resp, 0)
+}
+
+func (gw *Gateway) handleCancel(w server.ResponseWriter, r *server.Request) {
+	c := r.PDU.(*pdu.CancelSM)
+	if c.MessageID == "" {
+		// Bulk cancel by address is not kept indexed here.
+		w.Respond(nil, pdu.ESME_RCANCELFAIL)
+		return
+	}
+	m, st := gw.owned(r, c.MessageID)
+	if st != 0 {
+		w.Respond(nil, st)
+		return
+	}
+	m, ok := gw.claimQueued(m.ID)
+	if !ok {
+		w.Respond(nil, pdu.ESME_RCANCELFAIL)
+		return
+	}
+	m.State, m.Done = store.Deleted, time.Now()
+	if err := gw.store.Update(m, true); err != nil {
+		gw.releaseClaim(m.ID)
+		w.Respond(nil, pdu.ESME_RSYSERR)
+		return
+	}
+	gw.cancelled.Store(m.ID, true)
+	gw.releaseClaim(m.ID)
+	w.Respond(nil, 0)
+}
+
+func (gw *Gateway) handleReplace(w server.ResponseWriter, r *server.Request) {
+	rp := r.PDU.(*pdu.ReplaceSM)
+	m, st := gw.owned(r, rp.MessageID)
+	if st != 0 {
+		w.Respond(nil, st)
+		return
+	}
+	if pdu.CommandID(m.Command) != pdu.SubmitSMID {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	m, ok := gw.claimQueued(m.ID)
+	if !ok {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	defer gw.releaseClaim(m.ID)
+	var sm pdu.SubmitSM
+	if err := sm.UnmarshalBinary(m.Body); err != nil {
+		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+		return
+	}
+	sm.ShortMessage = rp.ShortMessage
+	sm.TLVs.Del(tlv.MessagePayload)
+	if rp.ScheduleDeliveryTime != "" {
+		sm.ScheduleDeliveryTime = rp.ScheduleDeliveryTime
+	}
+	if rp.ValidityPeriod != "" {
+		sm.ValidityPeriod = rp.ValidityPeriod
+		if t, err := sm.ValidityTime(time.Now()); err == nil {
+			m.Expires = t
+		}
+	}
+	sm.RegisteredDelivery = rp.RegisteredDelivery
+	sm.SMDefaultMsgID = rp.SMDefaultMsgID
+	body, err := sm.AppendBinary(nil)
+	if err != nil {
+		w.Respond(nil, pdu.StatusOf(err))
+		return
+	}
+	m.Body, m.Registered = body, rp.RegisteredDelivery
+	if err := gw.store.Replace(m, true); err != nil {
+		w.Respond(nil, pdu.ESME_RSYSERR)
+		return
+	}
+	gw.replaced.Store(m.ID, m)
+	w.Respond(nil, 0)
+}
+
+// claimQueued takes the exclusive right to change a queued message, and
+// returns its current version; false when it is no longer queued or another
+// change holds it.
+func (gw *Gateway) claimQueued(id string) (*store.Message, bool) {
+	if _, busy := gw.claims.LoadOrStore(id, struct{}{}); busy {
+		return nil, false
+	}
+	m, err := gw.store.Get(id)
+	if err != nil || m.State != store.Queued {
+		gw.claims.Delete(id)
+		return nil, false
+	}
+	return m, true
+}
+
+func (gw *Gateway) releaseClaim(id string) { gw.claims.Delete(id) }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
+	sm := r.PDU.(*pdu.SubmitSM)
+	a := accountOf(r)
+	now := time.Now()
+	if st := gw.checkSubmit(a, sm.SourceAddr, sm.DestinationAddr); st != 0 {
+		gw.answer(w, a, "submit_sm", nil, st)
+		return
+	}
+	if len(sm.ShortMessage) > 0 && sm.TLVs.Has(tlv.MessagePayload) {
+		gw.answer(w, a, "submit_sm", nil, pdu.ESME_RINVMSGLEN)
+		return
+	}
+	exp, err := sm.ValidityTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
+		return
+	}
+	// The strict form (the request may have been read leniently), in one
+	// allocation: about the size it came in. A field beyond its 3.4 limit
+	// (read leniently) fails here, before anything is stored: it could not
+	// be forwarded upstream.
+	body, err := sm.AppendBinary(make([]byte, 0, r.Header.Length))
+	if err != nil {
+		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
+		return
+	}
+	m := &store.Message{
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
+		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
+		State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+	}
+	if st := gw.accept(m); st != 0 {
+		gw.answer(w, a, "submit_sm", nil, st)
+		return
+	}
+	gw.answer(w, a, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
+	gw.metrics.latency.Observe(time.Since(now).Seconds())
+	gw.enqueue(m)
+}
+
+func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
+	ds := r.PDU.(*pdu.DataSM)
+	a := accountOf(r)
+	now := time.Now()
+	if st := gw.checkSubmit(a, ds.SourceAddr, ds.DestinationAddr); st != 0 {
+		gw.answer(w, a, "data_sm", nil, st)
+		return
+	}
+	body, err := ds.AppendBinary(make([]byte, 0, r.Header.Length))
+	if err != nil {
+		gw.answer(w, a, "data_sm", nil, pdu.StatusOf(err))
+		return
+	}
+	m := &store.Message{
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: body,
+		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
+		State: store.Queued, Created: now, Expires: gw.expiry(time.Time{}, now),
+	}
+	if st := gw.accept(m); st != 0 {
+		gw.answer(w, a, "data_sm", nil, st)
+		return
+	}
+	gw.answer(w, a, "data_sm", &pdu.DataSMResp{MessageID: m.ID}, 0)
+	gw.enqueue(m)
+}
+
+// handleSubmitMulti stores one message per SME destination; distribution
+// lists are not provisioned here and are reported unsuccessful.
+func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request) {
+	mm := r.PDU.(*pdu.SubmitMulti)
+	a := accountOf(r)
+	now := time.Now()
+	exp, err := mm.ValidityTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
+		return
+	}
+	base := gw.newID()
+	resp := &pdu.SubmitMultiResp{MessageID: base}
+	// Every field within its 3.4 limit (the request may have been read
+	// leniently), or nothing is accepted: a destination too long to be
+	// forwarded could not even be named in the unsuccess list.
+	if _, err := mm.AppendBinary(make([]byte, 0, r.Header.Length)); err != nil {
+		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
+		return
+	}
+	var accepted []*store.Message
+	for i, d := range mm.Dests {
+		if d.Flag == pdu.DestFlagList {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestinationAddr: d.DLName, ErrorStatusCode: pdu.ESME_RINVDLNAME})
+			continue
+		}
+		if st := gw.checkSubmit(a, mm.SourceAddr, d.DestinationAddr); st != 0 {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
+		sm := &pdu.SubmitSM{
+			ServiceType: mm.ServiceType, SourceAddrTON: mm.SourceAddrTON, SourceAddrNPI: mm.SourceAddrNPI, SourceAddr: mm.SourceAddr,
+			DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr,
+			ESMClass: mm.ESMClass, ProtocolID: mm.ProtocolID, PriorityFlag: mm.PriorityFlag,
+			ScheduleDeliveryTime: mm.ScheduleDeliveryTime, ValidityPeriod: mm.ValidityPeriod,
+			RegisteredDelivery: mm.RegisteredDelivery, ReplaceIfPresentFlag: mm.ReplaceIfPresentFlag,
+			DataCoding: mm.DataCoding, SMDefaultMsgID: mm.SMDefaultMsgID, ShortMessage: mm.ShortMessage, TLVs: mm.TLVs,
+		}
+		body, err := sm.AppendBinary(nil)
+		if err != nil {
+			st := pdu.StatusOf(err)
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
+		m := &store.Message{
+			ID: fmt.Sprintf("%s-%d", base, i+1), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
+			Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
+			State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+		}
+		if st := gw.accept(m); st != 0 {
+			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
+			continue
+		}
+		accepted = append(accepted, m)
+	}
+	if len(accepted) == 0 {
+		gw.answer(w, a, "submit_multi", nil, pdu.ESME_RSUBMITFAIL)
+		return
+	}
+	gw.answer(w, a, "submit_multi", resp, 0)
+	for _, m := range accepted {
+		gw.enqueue(m)
+	}
+}
+
+func (gw *Gateway) answer(w server.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
+	gw.metrics.submits.WithLabelValues(a.cfg.SystemID, cmd, st.String()).Inc()
+	if err := w.Respond(body, st); err != nil {
+		// The session ended first. An accepted message is stored and goes
+		// on; the ESME never learnt its id.
+		gw.log.Info("the answer to a submission could not be sent", "system_id", a.cfg.SystemID, "command", cmd, "status", st.String(), "err", err)
+	}
+}
+
+func (gw *Gateway) checkSubmit(a *account, src, dst string) pdu.Status {
+	if dst == "" {
+		return pdu.ESME_RINVDSTADR
+	}
+	if len(gw.routeFor(a.cfg.SystemID, src, dst)) == 0 {
+		return pdu.ESME_RINVDSTADR
+	}
+	if len(gw.queue) >= cap(gw.queue)-1000 {
+		return pdu.ESME_RMSGQFUL
+	}
+	return 0
+}
+
+func (gw *Gateway) expiry(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now.Add(gw.cfg.Load().DefaultValidity.D())
+	}
+	return t
+}
+
+// accept stores a message durably: only then is the ESME told ESME_ROK.
+func (gw *Gateway) accept(m *store.Message) pdu.Status {
+	if err := gw.store.Accept(m); err != nil {
+		gw.log.Error("store: accept failed", "err", err)
+		return pdu.ESME_RSYSERR
+	}
+	gw.cache(m)
+	return 0
+}
