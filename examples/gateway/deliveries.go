@@ -64,9 +64,11 @@ type held struct {
 // holds in memory the deliveries it knows (queued, in flight, or being
 // removed); when there are too many, or before it first read the store, the
 // others are only in the store, from Seq spillFrom on, and are read back
-// when the queue runs dry. A delivery is never loaded while it is known,
-// so none is sent twice; an acknowledged one stays known until every
-// reading of the store that began before its removal has ended.
+// when the queue runs dry. A delivery is never loaded or queued while it
+// is known or was delivered recently (gone), so none is sent twice: a
+// reading of the store works on a snapshot that may still have one
+// removed since, and a delivery is handed to add after its write, when a
+// reading may have taken it, and the ESME acknowledged it, already.
 type pusher struct {
 	acct     string
 	kick     chan struct{}
@@ -79,14 +81,9 @@ type pusher struct {
 	spilled   bool                // deliveries from spillFrom on may be only in the store
 	spillFrom uint64
 	loading   bool // loadDeliveries is reading the store
-	// removed holds the Seqs whose removal was written while the store
-	// was being read: the reading works on a snapshot that may still have
-	// them, so they stay known until it ends.
-	removed []uint64
-	// gone remembers the last goneMemory Seqs acknowledged and removed,
-	// oldest first in goneOrder: a delivery is handed to add after its
-	// write, and a reading of the store may have taken it, and the ESME
-	// acknowledged it, in between.
+	// gone remembers the Seqs acknowledged and removed, oldest first in
+	// goneOrder: the last goneMemory, and all of those removed while the
+	// store is being read.
 	gone      map[uint64]struct{}
 	goneOrder []uint64
 	rx        map[*server.Conn]*receiver
@@ -177,18 +174,23 @@ const goneMemory = 1 << 16
 // forget drops a delivery whose removal from the store was written.
 func (p *pusher) forget(seq uint64) {
 	p.mu.Lock()
+	delete(p.known, seq)
+	p.gone[seq] = struct{}{}
+	p.goneOrder = append(p.goneOrder, seq)
+	p.trimGone()
+	p.mu.Unlock()
+}
+
+// trimGone forgets the oldest acknowledged deliveries beyond goneMemory,
+// except while the store is being read. p.mu is held.
+func (p *pusher) trimGone() {
 	if p.loading {
-		p.removed = append(p.removed, seq)
-	} else {
-		delete(p.known, seq)
+		return
 	}
-	if len(p.goneOrder) >= goneMemory {
+	for len(p.goneOrder) > goneMemory {
 		delete(p.gone, p.goneOrder[0])
 		p.goneOrder = p.goneOrder[1:]
 	}
-	p.gone[seq] = struct{}{}
-	p.goneOrder = append(p.goneOrder, seq)
-	p.mu.Unlock()
 }
 
 // isKnown reports whether the pusher holds the delivery seq, or delivered
@@ -257,10 +259,7 @@ func (gw *Gateway) loadDeliveries(p *pusher) error {
 	for _, h := range batch {
 		p.known[h.d.Seq] = struct{}{}
 	}
-	for _, seq := range p.removed {
-		delete(p.known, seq)
-	}
-	p.removed = p.removed[:0]
+	p.trimGone()
 	p.queue = append(p.queue, batch...)
 	if err != nil {
 		p.spill(from) // read it all again next time
