@@ -6,7 +6,6 @@ package main
 // once they time out, and is unbound after that.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"sync"
 	"testing"
@@ -24,19 +23,19 @@ func (e *rawESME) silent() {
 			if err != nil {
 				return
 			}
-			var resp pdu.CommandID
+			var resp pdu.PDU
 			switch f.ID {
 			case pdu.EnquireLinkID:
-				resp = pdu.EnquireLinkRespID
+				resp = &pdu.EnquireLinkResp{}
 			case pdu.UnbindID:
-				resp = pdu.UnbindRespID
+				resp = &pdu.UnbindResp{}
 			default:
 				continue
 			}
-			b := binary.BigEndian.AppendUint32(nil, pdu.HeaderLen)
-			b = binary.BigEndian.AppendUint32(b, uint32(resp))
-			b = binary.BigEndian.AppendUint32(b, 0)
-			b = binary.BigEndian.AppendUint32(b, f.Sequence)
+			b, err := pdu.AppendPDU(nil, f.Sequence, pdu.ESME_ROK, resp)
+			if err != nil {
+				panic(err)
+			}
 			if _, err := e.nc.Write(b); err != nil {
 				return
 			}

@@ -15,7 +15,6 @@ import (
 const (
 	dispatchers  = 4
 	maxBackoff   = 30 * time.Second
-	pickTimeout  = 2 * time.Second
 	retryBackoff = 250 * time.Millisecond
 )
 
