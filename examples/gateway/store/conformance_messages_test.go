@@ -1,0 +1,252 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+func testAcceptGet(t *testing.T, s Store) {
+	m := fullMessage("a1")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	got := mustGet(t, s, "a1")
+	if !equalMessage(got, m) {
+		t.Fatalf("Get = %+v, want %+v", got, m)
+	}
+	// The store keeps its own copy.
+	m.Body[0] = 'X'
+	m.Dest = "changed"
+	got.Body[1] = 'Y'
+	if again := mustGet(t, s, "a1"); again.Body[0] != 'b' || again.Body[1] != 'o' || again.Dest != "+254700000000" {
+		t.Fatalf("store shares memory with caller: %+v", again)
+	}
+	// Minimal message: zero times, empty body.
+	if err := s.Accept(&Message{ID: "a2", State: Queued}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "a2"); !equalMessage(got, &Message{ID: "a2", State: Queued}) || !got.Created.IsZero() {
+		t.Fatalf("Get(a2) = %+v", got)
+	}
+	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get(unknown) err = %v, want ErrNotFound", err)
+	}
+	if err := s.Accept(&Message{}); err == nil {
+		t.Fatal("Accept with empty id succeeded")
+	}
+}
+
+func testUpdate(t *testing.T, s Store) {
+	m := fullMessage("u1")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	m.State = Inflight
+	m.Route = "r1"
+	m.Attempts = 3
+	m.Error = 8
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "u1"); !equalMessage(got, m) {
+		t.Fatalf("after Update: %+v, want %+v", got, m)
+	}
+	m.State = Delivered
+	if err := s.Update(m, true); err != nil {
+		t.Fatal(err)
+	}
+	if m.Done.IsZero() {
+		t.Fatal("Update of a final message left Done zero")
+	}
+	if got := mustGet(t, s, "u1"); !equalMessage(got, m) {
+		t.Fatalf("after final Update: %+v, want %+v", got, m)
+	}
+
+	// Update stores the state fields only; Replace stores them all.
+	m = fullMessage("u2")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	accepted := *m
+	m.Body, m.Registered, m.Expires = []byte("replaced"), 0, m.Expires.Add(time.Hour)
+	m.State, m.Attempts, m.NextTry = Queued, 2, m.NextTry.Add(time.Minute)
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	want := accepted
+	want.State, want.Attempts, want.NextTry = m.State, m.Attempts, m.NextTry
+	if got := mustGet(t, s, "u2"); !equalMessage(got, &want) {
+		t.Fatalf("Update stored more than the state fields: %+v, want %+v", got, &want)
+	}
+	if err := s.Replace(m, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
+		t.Fatalf("after Replace: %+v, want %+v", got, m)
+	}
+	m.State = Inflight
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
+		t.Fatalf("Update after Replace: %+v, want %+v", got, m)
+	}
+	// A message never accepted is not there after an Update.
+	if err := s.Update(fullMessage("u3"), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("u3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get of a message only updated: %v, want ErrNotFound", err)
+	}
+}
+
+func testUpstream(t *testing.T, s Store) {
+	m := fullMessage("g1")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	m.State, m.Route, m.UpstreamID = Enroute, "r1", "0A1B"
+	if err := s.MapUpstream(m, "a1b", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "g1"); !equalMessage(got, m) {
+		t.Fatalf("MapUpstream did not store message: %+v", got)
+	}
+	m2 := fullMessage("g2")
+	if err := s.Accept(m2); err != nil {
+		t.Fatal(err)
+	}
+	m2.State, m2.Route, m2.UpstreamID = Enroute, "r2", "a1b"
+	if err := s.MapUpstream(m2, "a1b", true); err != nil {
+		t.Fatal(err)
+	}
+	// Routes whose names are prefixes of each other stay apart.
+	m3 := fullMessage("g3")
+	if err := s.Accept(m3); err != nil {
+		t.Fatal(err)
+	}
+	m3.State, m3.Route, m3.UpstreamID = Enroute, "r", "1a1b"
+	if err := s.MapUpstream(m3, "1a1b", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ route, key, want string }{
+		{"r1", "a1b", "g1"}, {"r2", "a1b", "g2"}, {"r", "1a1b", "g3"},
+	} {
+		id, err := s.LookupUpstream(c.route, c.key)
+		if err != nil || id != c.want {
+			t.Errorf("LookupUpstream(%q, %q) = %q, %v; want %q", c.route, c.key, id, err, c.want)
+		}
+	}
+	for _, c := range [][2]string{{"r1", "A1B"}, {"r3", "a1b"}, {"r", "1a1"}, {"", "r1a1b"}} {
+		if _, err := s.LookupUpstream(c[0], c[1]); !errors.Is(err, ErrNotFound) {
+			t.Errorf("LookupUpstream(%q, %q) err = %v, want ErrNotFound", c[0], c[1], err)
+		}
+	}
+}
+
+func testPending(t *testing.T, s Store) {
+	states := []State{Queued, Inflight, Enroute, Delivered, Expired, Queued, Rejected, Inflight, Unknown}
+	var want []string
+	for i, st := range states {
+		m := fullMessage(fmt.Sprintf("p%02d", i))
+		if err := s.Accept(m); err != nil {
+			t.Fatal(err)
+		}
+		m.State = st
+		if err := s.Update(m, false); err != nil {
+			t.Fatal(err)
+		}
+		if st == Queued || st == Inflight {
+			want = append(want, m.ID)
+		}
+	}
+	// A message that goes back to Queued (retry) is pending again.
+	m := mustGet(t, s, "p02")
+	m.State = Queued
+	if err := s.Update(m, false); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, "p02")
+	slices.Sort(want)
+
+	var got []string
+	err := s.Pending(func(m *Message) bool {
+		if m.State != Queued && m.State != Inflight {
+			t.Errorf("Pending gave %s in state %d", m.ID, m.State)
+		}
+		got = append(got, m.ID)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("Pending = %v, want %v", got, want)
+	}
+
+	// Early stop, and calling back into the store from fn.
+	n := 0
+	err = s.Pending(func(m *Message) bool {
+		n++
+		m.State = Inflight
+		if err := s.Update(m, false); err != nil {
+			t.Error(err)
+		}
+		return n < 2
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("Pending early stop: n = %d, err = %v", n, err)
+	}
+}
+
+func testUpdateWithDelivery(t *testing.T, s Store) {
+	m := fullMessage("u1")
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	m.State = Delivered
+	d := &Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Now()}
+	if err := s.UpdateWithDelivery(m, d, true); err != nil {
+		t.Fatal(err)
+	}
+	if d.Seq == 0 {
+		t.Fatal("Seq not set")
+	}
+	got, err := s.Get("u1")
+	if err != nil || got.State != Delivered || got.Done.IsZero() {
+		t.Fatalf("message after UpdateWithDelivery: %v %+v", err, got)
+	}
+	var n int
+	if err := s.Deliveries("acct", 0, func(x *Delivery) bool {
+		n++
+		if x.Seq != d.Seq || string(x.Body) != "receipt" {
+			t.Errorf("delivery %+v", x)
+		}
+		return true
+	}); err != nil || n != 1 {
+		t.Fatalf("deliveries: %v, %d", err, n)
+	}
+	var pending int
+	s.Pending(func(*Message) bool { pending++; return true })
+	if pending != 0 {
+		t.Fatalf("a delivered message is still pending")
+	}
+}
+
+func testLastID(t *testing.T, s Store) {
+	if id, err := s.LastID(); err != nil || id != "" {
+		t.Fatalf("empty store: LastID %q, %v", id, err)
+	}
+	for _, id := range []string{"00000000000000b2", "00000000000000ff", "0000000000000010"} {
+		if err := s.Accept(fullMessage(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, err := s.LastID(); err != nil || id != "00000000000000ff" {
+		t.Fatalf("LastID %q, %v; want 00000000000000ff", id, err)
+	}
+}
