@@ -73,6 +73,9 @@ func FuzzDecode(f *testing.F) {
 				continue
 			}
 			out, err := pdu.AppendPDU(nil, h.Sequence, h.Status, p)
+			if _, aerr := p.AppendBinary(nil); !reflect.DeepEqual(p.(validator).Validate(), aerr) {
+				t.Fatalf("Validate %v, AppendBinary %v", p.(validator).Validate(), aerr)
+			}
 			if err != nil {
 				// Decoders accept more than encoders write (lenient lengths,
 				// 64-character cancel_sm destinations); that must be typed.

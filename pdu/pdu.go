@@ -12,6 +12,11 @@
 // bytes it was decoded from, and are valid only while those bytes are not reused.
 // Call the body's Clone method to keep a copy beyond that.
 //
+// Every body has a Validate method: it checks the fields against their SMPP
+// 3.4 limits as AppendBinary does, without encoding, for a server that reads
+// requests leniently (DecodeOptions) and must refuse, before accepting one,
+// what it could not forward.
+//
 // Errors are typed: a *FieldError names the PDU and the field and carries the
 // command_status a server must answer with (see StatusOf). Status implements
 // error, so errors.Is(err, pdu.ESME_RTHROTTLED) works across wrapping.

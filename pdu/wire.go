@@ -154,12 +154,15 @@ func aliasString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// encoder appends the mandatory fields of one PDU body.
+// encoder appends the mandatory fields of one PDU body. With check set (the
+// Validate methods) it checks the fields as it would to append them, and
+// appends nothing.
 type encoder struct {
 	dst   []byte
 	start int
 	cmd   CommandID
 	err   error
+	check bool
 }
 
 func newEncoder(dst []byte, cmd CommandID) encoder {
@@ -172,10 +175,16 @@ func (e *encoder) fail(field string, st Status, err error) {
 	}
 }
 
-func (e *encoder) u8(v uint8) { e.dst = append(e.dst, v) }
+func (e *encoder) u8(v uint8) {
+	if !e.check {
+		e.dst = append(e.dst, v)
+	}
+}
 
 func (e *encoder) u32(v uint32) {
-	e.dst = append(e.dst, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	if !e.check {
+		e.dst = append(e.dst, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	}
 }
 
 func (e *encoder) cstring(field, s string, max int, st Status) {
@@ -185,6 +194,9 @@ func (e *encoder) cstring(field, s string, max int, st Status) {
 	}
 	if hasNUL(s) {
 		e.fail(field, st, ErrBadValue)
+		return
+	}
+	if e.check {
 		return
 	}
 	e.dst = append(e.dst, s...)
@@ -250,11 +262,25 @@ func (e *encoder) lengthOctets(field string, b []byte, max int, st Status) {
 		e.fail(field, st, ErrTooLong)
 		return
 	}
+	if e.check {
+		return
+	}
 	e.dst = append(e.dst, byte(len(b)))
 	e.dst = append(e.dst, b...)
 }
 
 func (e *encoder) tlvs(l tlv.List) {
+	if e.check {
+		// What tlv.List.AppendBinary refuses: a value too long for its
+		// 2-octet length.
+		for _, f := range l {
+			if len(f.Value) > 0xFFFF {
+				e.fail("tlv", ESME_RINVPARLEN, tlv.ErrTooLong)
+				return
+			}
+		}
+		return
+	}
 	var err error
 	e.dst, err = l.AppendBinary(e.dst)
 	if err != nil {

@@ -139,6 +139,9 @@ func (g *GenericNack) UnmarshalBinary(body []byte) error {
 
 func (*GenericNack) decode(dec *decoder) { dec.end() }
 
+// Validate returns nil: the PDU is its header.
+func (*GenericNack) Validate() error { return nil }
+
 // --- bind_transmitter, bind_receiver, bind_transceiver ---
 
 // AppendBinary appends the body to dst.
@@ -153,13 +156,7 @@ func (b *Bind) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (b *Bind) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("system_id", b.SystemID, 16, ESME_RINVSYSID)
-	enc.cstring("password", b.Password, 9, ESME_RINVPASWD)
-	enc.cstring("system_type", b.SystemType, 13, ESME_RINVSYSTYP)
-	enc.u8(b.InterfaceVersion)
-	enc.u8(b.AddrTON)
-	enc.u8(b.AddrNPI)
-	enc.cstring("address_range", b.AddressRange, 41, ESME_RINVPARLEN)
+	b.encode(&enc)
 	return enc.done()
 }
 
@@ -188,6 +185,28 @@ func (b *Bind) appendValid(dst []byte) ([]byte, bool) {
 	w[i], w[i+1], w[i+2] = b.InterfaceVersion, b.AddrTON, b.AddrNPI
 	putCString(w, i+3, addressRange)
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (b *Bind) Validate() error {
+	enc := encoder{cmd: b.CommandID(), check: true}
+	b.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (b *Bind) encode(enc *encoder) {
+	enc.cstring("system_id", b.SystemID, 16, ESME_RINVSYSID)
+	enc.cstring("password", b.Password, 9, ESME_RINVPASWD)
+	enc.cstring("system_type", b.SystemType, 13, ESME_RINVSYSTYP)
+	enc.u8(b.InterfaceVersion)
+	enc.u8(b.AddrTON)
+	enc.u8(b.AddrNPI)
+	enc.cstring("address_range", b.AddressRange, 41, ESME_RINVPARLEN)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -237,8 +256,7 @@ func (r *BindResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (r *BindResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("system_id", r.SystemID, 16, ESME_RINVSYSID)
-	enc.tlvs(r.TLVs)
+	r.encode(&enc)
 	return enc.done()
 }
 
@@ -264,6 +282,23 @@ func (r *BindResp) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (r *BindResp) Validate() error {
+	enc := encoder{cmd: r.CommandID(), check: true}
+	r.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (r *BindResp) encode(enc *encoder) {
+	enc.cstring("system_id", r.SystemID, 16, ESME_RINVSYSID)
+	enc.tlvs(r.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes
@@ -314,8 +349,7 @@ func (o *Outbind) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (o *Outbind) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("system_id", o.SystemID, 16, ESME_RINVSYSID)
-	enc.cstring("password", o.Password, 9, ESME_RINVPASWD)
+	o.encode(&enc)
 	return enc.done()
 }
 
@@ -337,6 +371,23 @@ func (o *Outbind) appendValid(dst []byte) ([]byte, bool) {
 	i := putCString(w, 0, systemID)
 	putCString(w, i, password)
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (o *Outbind) Validate() error {
+	enc := encoder{cmd: OutbindID, check: true}
+	o.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (o *Outbind) encode(enc *encoder) {
+	enc.cstring("system_id", o.SystemID, 16, ESME_RINVSYSID)
+	enc.cstring("password", o.Password, 9, ESME_RINVPASWD)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -382,10 +433,7 @@ func (q *QuerySM) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (q *QuerySM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", q.MessageID, 65, ESME_RINVMSGID)
-	enc.u8(q.SourceAddrTON)
-	enc.u8(q.SourceAddrNPI)
-	enc.cstring("source_addr", q.SourceAddr, 21, ESME_RINVSRCADR)
+	q.encode(&enc)
 	return enc.done()
 }
 
@@ -408,6 +456,25 @@ func (q *QuerySM) appendValid(dst []byte) ([]byte, bool) {
 	w[i], w[i+1] = q.SourceAddrTON, q.SourceAddrNPI
 	putCString(w, i+2, sourceAddr)
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (q *QuerySM) Validate() error {
+	enc := encoder{cmd: QuerySMID, check: true}
+	q.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (q *QuerySM) encode(enc *encoder) {
+	enc.cstring("message_id", q.MessageID, 65, ESME_RINVMSGID)
+	enc.u8(q.SourceAddrTON)
+	enc.u8(q.SourceAddrNPI)
+	enc.cstring("source_addr", q.SourceAddr, 21, ESME_RINVSRCADR)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -455,10 +522,7 @@ func (r *QuerySMResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (r *QuerySMResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
-	enc.timeString("final_date", r.FinalDate, ESME_RINVPARLEN)
-	enc.u8(uint8(r.MessageState))
-	enc.u8(r.ErrorCode)
+	r.encode(&enc)
 	return enc.done()
 }
 
@@ -481,6 +545,25 @@ func (r *QuerySMResp) appendValid(dst []byte) ([]byte, bool) {
 	i = putCString(w, i, finalDate)
 	w[i], w[i+1] = uint8(r.MessageState), r.ErrorCode
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (r *QuerySMResp) Validate() error {
+	enc := encoder{cmd: QuerySMRespID, check: true}
+	r.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (r *QuerySMResp) encode(enc *encoder) {
+	enc.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
+	enc.timeString("final_date", r.FinalDate, ESME_RINVPARLEN)
+	enc.u8(uint8(r.MessageState))
+	enc.u8(r.ErrorCode)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes
@@ -549,24 +632,7 @@ func (m *SubmitSM) appendAs(dst []byte, id CommandID) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (m *SubmitSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
-	enc.u8(m.SourceAddrTON)
-	enc.u8(m.SourceAddrNPI)
-	enc.cstring("source_addr", m.SourceAddr, 21, ESME_RINVSRCADR)
-	enc.u8(m.DestAddrTON)
-	enc.u8(m.DestAddrNPI)
-	enc.cstring("destination_addr", m.DestinationAddr, 21, ESME_RINVDSTADR)
-	enc.u8(m.ESMClass)
-	enc.u8(m.ProtocolID)
-	enc.u8(m.PriorityFlag)
-	enc.timeString("schedule_delivery_time", m.ScheduleDeliveryTime, ESME_RINVSCHED)
-	enc.timeString("validity_period", m.ValidityPeriod, ESME_RINVEXPIRY)
-	enc.u8(m.RegisteredDelivery)
-	enc.u8(m.ReplaceIfPresentFlag)
-	enc.u8(m.DataCoding)
-	enc.u8(m.SMDefaultMsgID)
-	enc.lengthOctets("short_message", m.ShortMessage, 254, ESME_RINVMSGLEN)
-	enc.tlvs(m.TLVs)
+	m.encode(&enc)
 	return enc.done()
 }
 
@@ -610,6 +676,48 @@ func (m *SubmitSM) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (m *SubmitSM) Validate() error { return m.validateAs(SubmitSMID) }
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (m *DeliverSM) Validate() error { return (*SubmitSM)(m).validateAs(DeliverSMID) }
+
+// validateAs validates the body of command id.
+func (m *SubmitSM) validateAs(id CommandID) error {
+	enc := encoder{cmd: id, check: true}
+	m.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (m *SubmitSM) encode(enc *encoder) {
+	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
+	enc.u8(m.SourceAddrTON)
+	enc.u8(m.SourceAddrNPI)
+	enc.cstring("source_addr", m.SourceAddr, 21, ESME_RINVSRCADR)
+	enc.u8(m.DestAddrTON)
+	enc.u8(m.DestAddrNPI)
+	enc.cstring("destination_addr", m.DestinationAddr, 21, ESME_RINVDSTADR)
+	enc.u8(m.ESMClass)
+	enc.u8(m.ProtocolID)
+	enc.u8(m.PriorityFlag)
+	enc.timeString("schedule_delivery_time", m.ScheduleDeliveryTime, ESME_RINVSCHED)
+	enc.timeString("validity_period", m.ValidityPeriod, ESME_RINVEXPIRY)
+	enc.u8(m.RegisteredDelivery)
+	enc.u8(m.ReplaceIfPresentFlag)
+	enc.u8(m.DataCoding)
+	enc.u8(m.SMDefaultMsgID)
+	enc.lengthOctets("short_message", m.ShortMessage, 254, ESME_RINVMSGLEN)
+	enc.tlvs(m.TLVs)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -691,8 +799,7 @@ func (s *SubmitSMResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (s *SubmitSMResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", s.MessageID, 65, ESME_RINVMSGID)
-	enc.tlvs(s.TLVs)
+	s.encode(&enc)
 	return enc.done()
 }
 
@@ -718,6 +825,23 @@ func (s *SubmitSMResp) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (s *SubmitSMResp) Validate() error {
+	enc := encoder{cmd: SubmitSMRespID, check: true}
+	s.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (s *SubmitSMResp) encode(enc *encoder) {
+	enc.cstring("message_id", s.MessageID, 65, ESME_RINVMSGID)
+	enc.tlvs(s.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes
@@ -768,8 +892,7 @@ func (d *DeliverSMResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (d *DeliverSMResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", d.MessageID, 65, ESME_RINVMSGID)
-	enc.tlvs(d.TLVs)
+	d.encode(&enc)
 	return enc.done()
 }
 
@@ -795,6 +918,23 @@ func (d *DeliverSMResp) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (d *DeliverSMResp) Validate() error {
+	enc := encoder{cmd: DeliverSMRespID, check: true}
+	d.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (d *DeliverSMResp) encode(enc *encoder) {
+	enc.cstring("message_id", d.MessageID, 65, ESME_RINVMSGID)
+	enc.tlvs(d.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes
@@ -845,6 +985,9 @@ func (u *Unbind) UnmarshalBinary(body []byte) error {
 
 func (*Unbind) decode(dec *decoder) { dec.end() }
 
+// Validate returns nil: the PDU is its header.
+func (*Unbind) Validate() error { return nil }
+
 // --- unbind_resp ---
 
 // CommandID returns UnbindRespID.
@@ -861,6 +1004,9 @@ func (u *UnbindResp) UnmarshalBinary(body []byte) error {
 }
 
 func (*UnbindResp) decode(dec *decoder) { dec.end() }
+
+// Validate returns nil: the PDU is its header.
+func (*UnbindResp) Validate() error { return nil }
 
 // --- replace_sm ---
 
@@ -879,15 +1025,7 @@ func (r *ReplaceSM) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (r *ReplaceSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
-	enc.u8(r.SourceAddrTON)
-	enc.u8(r.SourceAddrNPI)
-	enc.cstring("source_addr", r.SourceAddr, 21, ESME_RINVSRCADR)
-	enc.timeString("schedule_delivery_time", r.ScheduleDeliveryTime, ESME_RINVSCHED)
-	enc.timeString("validity_period", r.ValidityPeriod, ESME_RINVEXPIRY)
-	enc.u8(r.RegisteredDelivery)
-	enc.u8(r.SMDefaultMsgID)
-	enc.lengthOctets("short_message", r.ShortMessage, 254, ESME_RINVMSGLEN)
+	r.encode(&enc)
 	return enc.done()
 }
 
@@ -919,6 +1057,30 @@ func (r *ReplaceSM) appendValid(dst []byte) ([]byte, bool) {
 	w[i], w[i+1], w[i+2] = r.RegisteredDelivery, r.SMDefaultMsgID, byte(len(shortMessage))
 	copy(w[i+3:], shortMessage)
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (r *ReplaceSM) Validate() error {
+	enc := encoder{cmd: ReplaceSMID, check: true}
+	r.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (r *ReplaceSM) encode(enc *encoder) {
+	enc.cstring("message_id", r.MessageID, 65, ESME_RINVMSGID)
+	enc.u8(r.SourceAddrTON)
+	enc.u8(r.SourceAddrNPI)
+	enc.cstring("source_addr", r.SourceAddr, 21, ESME_RINVSRCADR)
+	enc.timeString("schedule_delivery_time", r.ScheduleDeliveryTime, ESME_RINVSCHED)
+	enc.timeString("validity_period", r.ValidityPeriod, ESME_RINVEXPIRY)
+	enc.u8(r.RegisteredDelivery)
+	enc.u8(r.SMDefaultMsgID)
+	enc.lengthOctets("short_message", r.ShortMessage, 254, ESME_RINVMSGLEN)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -974,6 +1136,9 @@ func (r *ReplaceSMResp) UnmarshalBinary(body []byte) error {
 
 func (*ReplaceSMResp) decode(dec *decoder) { dec.end() }
 
+// Validate returns nil: the PDU is its header.
+func (*ReplaceSMResp) Validate() error { return nil }
+
 // --- cancel_sm ---
 
 // CommandID returns CancelSMID.
@@ -991,14 +1156,7 @@ func (c *CancelSM) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (c *CancelSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("service_type", c.ServiceType, 6, ESME_RINVSERTYP)
-	enc.cstring("message_id", c.MessageID, 65, ESME_RINVMSGID)
-	enc.u8(c.SourceAddrTON)
-	enc.u8(c.SourceAddrNPI)
-	enc.cstring("source_addr", c.SourceAddr, 21, ESME_RINVSRCADR)
-	enc.u8(c.DestAddrTON)
-	enc.u8(c.DestAddrNPI)
-	enc.cstring("destination_addr", c.DestinationAddr, 21, ESME_RINVDSTADR)
+	c.encode(&enc)
 	return enc.done()
 }
 
@@ -1028,6 +1186,29 @@ func (c *CancelSM) appendValid(dst []byte) ([]byte, bool) {
 	w[i], w[i+1] = c.DestAddrTON, c.DestAddrNPI
 	putCString(w, i+2, destinationAddr)
 	return dst, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (c *CancelSM) Validate() error {
+	enc := encoder{cmd: CancelSMID, check: true}
+	c.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (c *CancelSM) encode(enc *encoder) {
+	enc.cstring("service_type", c.ServiceType, 6, ESME_RINVSERTYP)
+	enc.cstring("message_id", c.MessageID, 65, ESME_RINVMSGID)
+	enc.u8(c.SourceAddrTON)
+	enc.u8(c.SourceAddrNPI)
+	enc.cstring("source_addr", c.SourceAddr, 21, ESME_RINVSRCADR)
+	enc.u8(c.DestAddrTON)
+	enc.u8(c.DestAddrNPI)
+	enc.cstring("destination_addr", c.DestinationAddr, 21, ESME_RINVDSTADR)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -1081,6 +1262,9 @@ func (c *CancelSMResp) UnmarshalBinary(body []byte) error {
 
 func (*CancelSMResp) decode(dec *decoder) { dec.end() }
 
+// Validate returns nil: the PDU is its header.
+func (*CancelSMResp) Validate() error { return nil }
+
 // --- enquire_link ---
 
 // CommandID returns EnquireLinkID.
@@ -1097,6 +1281,9 @@ func (e *EnquireLink) UnmarshalBinary(body []byte) error {
 }
 
 func (*EnquireLink) decode(dec *decoder) { dec.end() }
+
+// Validate returns nil: the PDU is its header.
+func (*EnquireLink) Validate() error { return nil }
 
 // --- enquire_link_resp ---
 
@@ -1115,6 +1302,9 @@ func (e *EnquireLinkResp) UnmarshalBinary(body []byte) error {
 
 func (*EnquireLinkResp) decode(dec *decoder) { dec.end() }
 
+// Validate returns nil: the PDU is its header.
+func (*EnquireLinkResp) Validate() error { return nil }
+
 // --- submit_multi ---
 
 // CommandID returns SubmitMultiID.
@@ -1129,6 +1319,23 @@ func (m *SubmitMulti) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (m *SubmitMulti) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
+	m.encode(&enc)
+	return enc.done()
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (m *SubmitMulti) Validate() error {
+	enc := encoder{cmd: SubmitMultiID, check: true}
+	m.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (m *SubmitMulti) encode(enc *encoder) {
 	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
 	enc.u8(m.SourceAddrTON)
 	enc.u8(m.SourceAddrNPI)
@@ -1138,7 +1345,7 @@ func (m *SubmitMulti) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	}
 	enc.u8(uint8(len(m.Dests)))
 	for i := range m.Dests {
-		m.Dests[i].encode(&enc)
+		m.Dests[i].encode(enc)
 	}
 	enc.u8(m.ESMClass)
 	enc.u8(m.ProtocolID)
@@ -1151,7 +1358,6 @@ func (m *SubmitMulti) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc.u8(m.SMDefaultMsgID)
 	enc.lengthOctets("short_message", m.ShortMessage, 254, ESME_RINVMSGLEN)
 	enc.tlvs(m.TLVs)
-	return enc.done()
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -1221,16 +1427,32 @@ func (s *SubmitMultiResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (s *SubmitMultiResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
+	s.encode(&enc)
+	return enc.done()
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (s *SubmitMultiResp) Validate() error {
+	enc := encoder{cmd: SubmitMultiRespID, check: true}
+	s.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (s *SubmitMultiResp) encode(enc *encoder) {
 	enc.cstring("message_id", s.MessageID, 65, ESME_RINVMSGID)
 	if n := len(s.Unsuccess); n > 254 {
 		enc.fail("no_unsuccess", ESME_RINVNUMDESTS, ErrBadValue)
 	}
 	enc.u8(uint8(len(s.Unsuccess)))
 	for i := range s.Unsuccess {
-		s.Unsuccess[i].encode(&enc)
+		s.Unsuccess[i].encode(enc)
 	}
 	enc.tlvs(s.TLVs)
-	return enc.done()
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes
@@ -1311,13 +1533,7 @@ func (a *AlertNotification) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (a *AlertNotification) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.u8(a.SourceAddrTON)
-	enc.u8(a.SourceAddrNPI)
-	enc.cstring("source_addr", a.SourceAddr, 65, ESME_RINVSRCADR)
-	enc.u8(a.ESMEAddrTON)
-	enc.u8(a.ESMEAddrNPI)
-	enc.cstring("esme_addr", a.ESMEAddr, 65, ESME_RINVDSTADR)
-	enc.tlvs(a.TLVs)
+	a.encode(&enc)
 	return enc.done()
 }
 
@@ -1348,6 +1564,28 @@ func (a *AlertNotification) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (a *AlertNotification) Validate() error {
+	enc := encoder{cmd: AlertNotificationID, check: true}
+	a.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (a *AlertNotification) encode(enc *encoder) {
+	enc.u8(a.SourceAddrTON)
+	enc.u8(a.SourceAddrNPI)
+	enc.cstring("source_addr", a.SourceAddr, 65, ESME_RINVSRCADR)
+	enc.u8(a.ESMEAddrTON)
+	enc.u8(a.ESMEAddrNPI)
+	enc.cstring("esme_addr", a.ESMEAddr, 65, ESME_RINVDSTADR)
+	enc.tlvs(a.TLVs)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -1398,17 +1636,7 @@ func (m *DataSM) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (m *DataSM) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
-	enc.u8(m.SourceAddrTON)
-	enc.u8(m.SourceAddrNPI)
-	enc.cstring("source_addr", m.SourceAddr, 65, ESME_RINVSRCADR)
-	enc.u8(m.DestAddrTON)
-	enc.u8(m.DestAddrNPI)
-	enc.cstring("destination_addr", m.DestinationAddr, 65, ESME_RINVDSTADR)
-	enc.u8(m.ESMClass)
-	enc.u8(m.RegisteredDelivery)
-	enc.u8(m.DataCoding)
-	enc.tlvs(m.TLVs)
+	m.encode(&enc)
 	return enc.done()
 }
 
@@ -1443,6 +1671,32 @@ func (m *DataSM) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (m *DataSM) Validate() error {
+	enc := encoder{cmd: DataSMID, check: true}
+	m.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (m *DataSM) encode(enc *encoder) {
+	enc.cstring("service_type", m.ServiceType, 6, ESME_RINVSERTYP)
+	enc.u8(m.SourceAddrTON)
+	enc.u8(m.SourceAddrNPI)
+	enc.cstring("source_addr", m.SourceAddr, 65, ESME_RINVSRCADR)
+	enc.u8(m.DestAddrTON)
+	enc.u8(m.DestAddrNPI)
+	enc.cstring("destination_addr", m.DestinationAddr, 65, ESME_RINVDSTADR)
+	enc.u8(m.ESMClass)
+	enc.u8(m.RegisteredDelivery)
+	enc.u8(m.DataCoding)
+	enc.tlvs(m.TLVs)
 }
 
 // UnmarshalBinary decodes body strictly; strings and slices alias body.
@@ -1498,8 +1752,7 @@ func (d *DataSMResp) AppendBinary(dst []byte) ([]byte, error) {
 // field out of its bounds gives the error, and dst is returned as it was.
 func (d *DataSMResp) appendChecked(dst []byte, id CommandID) ([]byte, error) {
 	enc := newEncoder(dst, id)
-	enc.cstring("message_id", d.MessageID, 65, ESME_RINVMSGID)
-	enc.tlvs(d.TLVs)
+	d.encode(&enc)
 	return enc.done()
 }
 
@@ -1525,6 +1778,23 @@ func (d *DataSMResp) appendValid(dst []byte) ([]byte, bool) {
 		return dst[:start], false
 	}
 	return out, true
+}
+
+// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary
+// does, without encoding (nor allocating, unless it fails): it returns the
+// error AppendBinary would return, a *FieldError with the command_status to
+// answer, or nil.
+func (d *DataSMResp) Validate() error {
+	enc := encoder{cmd: DataSMRespID, check: true}
+	d.encode(&enc)
+	return enc.err
+}
+
+// encode encodes the fields one by one, checking each (for appendChecked,
+// or for Validate with an encoder that only checks).
+func (d *DataSMResp) encode(enc *encoder) {
+	enc.cstring("message_id", d.MessageID, 65, ESME_RINVMSGID)
+	enc.tlvs(d.TLVs)
 }
 
 // UnmarshalBinary decodes body; an empty body (an error response) decodes

@@ -109,6 +109,59 @@ func (g *gen) headerOnly(b *body) {
 	g.p("}")
 	g.p("")
 	g.p("func (*%s) decode(dec *decoder) { dec.end() }", t)
+	g.p("")
+	g.p("// Validate returns nil: the PDU is its header.")
+	g.p("func (*%s) Validate() error { return nil }", t)
+}
+
+// validateDoc is the documentation of every generated Validate method.
+var validateDoc = []string{
+	"// Validate checks the fields against their SMPP 3.4 bounds as AppendBinary",
+	"// does, without encoding (nor allocating, unless it fails): it returns the",
+	"// error AppendBinary would return, a *FieldError with the command_status to",
+	"// answer, or nil.",
+}
+
+// validate writes the Validate methods of b: the field-by-field encoder of
+// appendChecked, with an encoder that only checks.
+func (g *gen) validate(b *body, r, id string, shared bool) {
+	t := b.goType
+	if shared {
+		done := map[string]bool{}
+		for _, c := range b.cmds {
+			if done[c.goType] {
+				continue
+			}
+			done[c.goType] = true
+			rr := g.recv(c.goType)
+			g.p("")
+			for _, l := range validateDoc {
+				g.p("%s", l)
+			}
+			if c.goType == t {
+				g.p("func (%s *%s) Validate() error { return %s.validateAs(%s) }", rr, t, rr, c.id)
+			} else {
+				g.p("func (%s *%s) Validate() error { return (*%s)(%s).validateAs(%s) }", rr, c.goType, t, rr, c.id)
+			}
+		}
+		g.p("")
+		g.p("// validateAs validates the body of command id.")
+		g.p("func (%s *%s) validateAs(id CommandID) error {", r, t)
+		g.p("enc := encoder{cmd: id, check: true}")
+		g.p("%s.encode(&enc)", r)
+		g.p("return enc.err")
+		g.p("}")
+		return
+	}
+	g.p("")
+	for _, l := range validateDoc {
+		g.p("%s", l)
+	}
+	g.p("func (%s *%s) Validate() error {", r, t)
+	g.p("enc := encoder{cmd: %s, check: true}", id)
+	g.p("%s.encode(&enc)", r)
+	g.p("return enc.err")
+	g.p("}")
 }
 
 func (g *gen) body(b *body) {
@@ -174,12 +227,19 @@ func (g *gen) body(b *body) {
 	g.p("// field out of its bounds gives the error, and dst is returned as it was.")
 	g.p("func (%s *%s) appendChecked(dst []byte, id CommandID) ([]byte, error) {", r, t)
 	g.p("enc := newEncoder(dst, id)")
-	g.encodeFields(b, r, "&enc")
+	g.p("%s.encode(&enc)", r)
 	g.p("return enc.done()")
 	g.p("}")
 	if fast {
 		g.appendValid(b, r)
 	}
+	g.validate(b, r, id, shared)
+	g.p("")
+	g.p("// encode encodes the fields one by one, checking each (for appendChecked,")
+	g.p("// or for Validate with an encoder that only checks).")
+	g.p("func (%s *%s) encode(enc *encoder) {", r, t)
+	g.encodeFields(b, r, "enc")
+	g.p("}")
 
 	// Decoding.
 	for _, typ := range types {
