@@ -52,14 +52,23 @@ type ResponseWriter interface {
 // Request is a request from a bound ESME. Its fields are those of
 // session.Request: Header (command_id, sequence_number), PDU (the decoded
 // body: *pdu.SubmitSM, *pdu.SubmitMulti, *pdu.DataSM, *pdu.QuerySM,
-// *pdu.CancelSM or *pdu.ReplaceSM) and Session (the engine of the
-// connection; Conn is the server's handle on it).
+// *pdu.CancelSM or *pdu.ReplaceSM), Body (the body as it came, which PDU
+// aliases) and Session (the engine of the connection; Conn is the server's
+// handle on it).
 //
-// By default the request owns its memory: a handler may keep it, or any
-// string or slice of its PDU, after it returns. With
+// A handler that stores or forwards a submission keeps Body, which costs
+// nothing, instead of encoding PDU again: once the PDU's Validate method
+// returns nil (every field within its SMPP 3.4 limit, which a request read
+// with Server.Session.Decode Lenient may not be), Body is what PDU's
+// AppendBinary would write (see session.Request.Body for the one exception,
+// octets after a query_sm, cancel_sm or replace_sm).
+//
+// By default the request owns its memory: a handler may keep it, or Body,
+// or any string or slice of its PDU, after it returns. With
 // Server.Session.RecycleRequests (and InlineHandler) the memory of a
 // submit_sm is reused once the handler has returned: keep a copy (the PDU's
-// Clone method) or call Hold, which keeps the whole request.
+// Clone method, bytes.Clone of Body) or call Hold, which keeps the whole
+// request.
 type Request session.Request
 
 // Context returns a context cancelled when the connection ends.

@@ -50,8 +50,8 @@ type Config struct {
 
 	// RecycleRequests, with InlineHandler, reuses each submit_sm and
 	// deliver_sm request's memory for the next one once the handler has
-	// returned: the Request, its PDU and every string and slice of the PDU are
-	// valid only until then. A handler that keeps something copies it
+	// returned: the Request, its PDU and Body and every string and slice of
+	// the PDU are valid only until then. A handler that keeps something copies it
 	// (strings.Clone, or the PDU's Clone method); one that calls Hold keeps
 	// the whole request, which is then not reused. It saves the one
 	// allocation per request. In builds with the race detector (go test

@@ -8,13 +8,25 @@ import (
 
 // Request is a request received from the peer. By default its PDU owns its
 // memory (the strings and slices of the PDU share one buffer made for this
-// request): the handler may keep any of it after it returns. Only with
+// request, Body): the handler may keep any of it after it returns. Only with
 // Config.RecycleRequests is that memory reused once the handler has
 // returned; a handler that keeps something then copies it (the PDU's Clone
-// method) or calls Hold.
+// method, bytes.Clone of Body) or calls Hold.
 type Request struct {
-	Header  pdu.Header
-	PDU     pdu.PDU  // the decoded body: *pdu.SubmitSM, *pdu.DeliverSM, ...
+	Header pdu.Header
+	PDU    pdu.PDU // the decoded body: *pdu.SubmitSM, *pdu.DeliverSM, ...
+	// Body is the body as it came, without the header: the buffer PDU was
+	// decoded from and its strings and slices alias, so it costs nothing
+	// and lives as long as they do. A handler that stores or forwards the
+	// request keeps Body rather than encoding PDU again. Once the PDU's
+	// Validate method returns nil, Body is what its AppendBinary would
+	// write, however leniently it was read (Config.Decode): what Lenient
+	// accepts in a request is a field beyond its limit, which Validate
+	// refuses, a known TLV of a wrong length, which AppendBinary writes as
+	// it came too, and octets after the last field of a body without TLVs
+	// (query_sm, cancel_sm, replace_sm), which stay in Body and which
+	// AppendBinary would drop. The handler must not modify it.
+	Body    []byte
 	Session *Session // the session it arrived on
 	ctx     context.Context
 }

@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -16,8 +17,19 @@ type kept struct {
 	sm       *pdu.SubmitSM
 	dest     string
 	msg      []byte
+	body     []byte
 	wantDest string
 	wantMsg  string
+}
+
+// numbered is the i-th submit_sm of a test: every seventh one too long for
+// the memory the session keeps inline for a submit_sm (a message_payload).
+func numbered(i int) *pdu.SubmitSM {
+	sm := &pdu.SubmitSM{DestinationAddr: fmt.Sprintf("2547%08d", i), ShortMessage: fmt.Appendf(nil, "message number %d", i)}
+	if i%7 == 0 {
+		sm.TLVs.SetMessagePayload(bytes.Repeat(fmt.Appendf(nil, "%08d", i), 60))
+	}
+	return sm
 }
 
 // TestRequestMemoryOwnedByDefault: without RecycleRequests, a handler may keep
@@ -31,7 +43,7 @@ func TestRequestMemoryOwnedByDefault(t *testing.T) {
 			keep := make(chan kept, n)
 			srv, cli := pair(t, session.Config{InlineHandler: inline, Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
 				sm := r.PDU.(*pdu.SubmitSM)
-				keep <- kept{sm: sm, dest: sm.DestinationAddr, msg: sm.ShortMessage}
+				keep <- kept{sm: sm, dest: sm.DestinationAddr, msg: sm.ShortMessage, body: r.Body}
 				w.Respond(&pdu.SubmitSMResp{MessageID: "1"}, pdu.ESME_ROK)
 			})}, session.Config{Window: 50})
 			_ = srv
@@ -41,7 +53,7 @@ func TestRequestMemoryOwnedByDefault(t *testing.T) {
 			}
 			calls := make([]*session.Call, n)
 			for i := range n {
-				calls[i] = cli.SendAsync(ctx, &pdu.SubmitSM{DestinationAddr: fmt.Sprintf("2547%08d", i), ShortMessage: fmt.Appendf(nil, "message number %d", i)})
+				calls[i] = cli.SendAsync(ctx, numbered(i))
 			}
 			for _, c := range calls {
 				if _, err := c.Wait(ctx); err != nil {
@@ -58,6 +70,14 @@ func TestRequestMemoryOwnedByDefault(t *testing.T) {
 				want, wantMsg := fmt.Sprintf("2547%08d", i), fmt.Sprintf("message number %d", i)
 				if k.dest != want || string(k.msg) != wantMsg || k.sm.DestinationAddr != want || string(k.sm.ShortMessage) != wantMsg {
 					t.Fatalf("request %d changed after its handler returned: %q %q, PDU %q %q", i, k.dest, k.msg, k.sm.DestinationAddr, k.sm.ShortMessage)
+				}
+				// Body: the bytes as sent, kept intact too.
+				wantBody, err := numbered(i).AppendBinary(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(k.body, wantBody) {
+					t.Fatalf("request %d: Body\n%x\nwant\n%x", i, k.body, wantBody)
 				}
 				seen++
 			}

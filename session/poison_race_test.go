@@ -21,15 +21,15 @@ import (
 func TestRecycledMemoryPoisoned(t *testing.T) {
 	a, b := net.Pipe()
 	var keptDest string
-	var keptMsg []byte
+	var keptMsg, keptBody []byte
 	got := make(chan string, 1)
 	srv := session.New(a, session.Config{Role: session.SMSC, InlineHandler: true, RecycleRequests: true,
 		Handler: session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
 			sm := r.PDU.(*pdu.SubmitSM)
 			if keptDest == "" {
-				keptDest, keptMsg = sm.DestinationAddr, sm.ShortMessage // the bug: kept without a copy
+				keptDest, keptMsg, keptBody = sm.DestinationAddr, sm.ShortMessage, r.Body // the bug: kept without a copy
 			} else {
-				got <- keptDest + "|" + string(keptMsg)
+				got <- keptDest + "|" + string(keptMsg) + "|" + string(keptBody)
 			}
 			w.Respond(&pdu.SubmitSMResp{MessageID: "1"}, pdu.ESME_ROK)
 		})})
@@ -44,11 +44,15 @@ func TestRecycledMemoryPoisoned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dest, msg, _ := strings.Cut(<-got, "|")
+	parts := strings.SplitN(<-got, "|", 3)
+	dest, msg, body := parts[0], parts[1], parts[2]
 	if len(dest) != len("254700000001") || !strings.HasPrefix(session.Poison, dest) && !strings.Contains(session.Poison+session.Poison, dest) {
 		t.Errorf("the kept destination_addr reads %q, want it poisoned (%q...)", dest, session.Poison[:12])
 	}
 	if len(msg) != len("hello") || !strings.Contains(session.Poison+session.Poison, msg) {
 		t.Errorf("the kept short_message reads %q, want it poisoned", msg)
+	}
+	if want, _ := (&pdu.SubmitSM{DestinationAddr: "254700000001", ShortMessage: []byte("hello")}).AppendBinary(nil); len(body) != len(want) || !strings.HasPrefix(session.Poison+session.Poison, body) {
+		t.Errorf("the kept Body reads %q, want it poisoned", body)
 	}
 }

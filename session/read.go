@@ -244,7 +244,7 @@ func (s *Session) handleRequest(f codec.Frame) {
 	} else {
 		rq = &inboundRequest{}
 	}
-	rq.Request = Request{Header: f.Header, PDU: p, Session: s, ctx: s.ctx}
+	rq.Request = Request{Header: f.Header, PDU: p, Body: body[:len(body):len(body)], Session: s, ctx: s.ctx}
 	rq.responseWriter.s, rq.responseWriter.h = s, f.Header
 	if s.cfg.InlineHandler {
 		s.serve(&rq.responseWriter, &rq.Request)
