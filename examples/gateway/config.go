@@ -22,6 +22,7 @@ type Config struct {
 	HTTPListen      string           `yaml:"http_listen"`      // metrics and status page; empty = off
 	DataDir         string           `yaml:"data_dir"`         // store and generated certificate
 	SystemID        string           `yaml:"system_id"`        // the gateway's system_id in bind responses
+	NodeID          int              `yaml:"node_id"`          // this node's number in message ids, 0..255, unique per node; read at start
 	TLS             TLSConfig        `yaml:"tls"`
 	BindTimeout     Duration         `yaml:"bind_timeout"`
 	EnquireLink     Duration         `yaml:"enquire_link"`
@@ -299,6 +300,9 @@ func loadConfig(path string) (*Config, error) {
 }
 
 func (c *Config) validate() error {
+	if c.NodeID < 0 || c.NodeID > maxNodeID {
+		return fmt.Errorf("node_id %d: want 0 to %d", c.NodeID, maxNodeID)
+	}
 	if _, err := c.GC.memoryLimit(); err != nil {
 		return err
 	}

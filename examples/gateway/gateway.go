@@ -106,7 +106,12 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	if err != nil {
 		return nil, err
 	}
+	ids, err := newNodeIDs(cfg.NodeID)
+	if err != nil {
+		return nil, err
+	}
 	gw := &Gateway{
+		ids:       ids,
 		store:     st,
 		log:       log,
 		metrics:   m,
