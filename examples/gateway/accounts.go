@@ -210,10 +210,16 @@ func (as *accounts) decide(g *bindGuard, r *server.BindRequest) (*account, pdu.S
 	return a, pdu.ESME_ROK, ""
 }
 
-// authenticate is the server's bind hook.
+// authenticate is the server's bind hook. A bind accepted takes one of its
+// account's binds from the gateway's limits (takeBind; ESME_RALYBND at
+// max_binds); the Account given to the server carries no Rate, Burst or
+// MaxBinds: the gateway enforces them (limits_wiring.go).
 func (gw *Gateway) authenticate(ctx context.Context, r *server.BindRequest) (*server.Account, pdu.Status) {
 	as := gw.accounts.Load()
 	a, st, reason := as.check(gw.guard, r)
+	if st == pdu.ESME_ROK {
+		st, reason = gw.takeBind(ctx, r, a)
+	}
 	// The metric is labelled by accounts only: a label per system_id anyone
 	// tries would grow without bound.
 	label := r.Bind.SystemID
@@ -229,7 +235,7 @@ func (gw *Gateway) authenticate(ctx context.Context, r *server.BindRequest) (*se
 	}
 	gw.log.Info("bound", "system_id", a.cfg.SystemID, "mode", modeName(r.Mode), "remote", r.RemoteAddr.String(), "interface_version", fmt.Sprintf("0x%02x", r.Bind.InterfaceVersion))
 	gw.kickDeliveries(a.cfg.SystemID)
-	return &server.Account{Rate: a.cfg.Rate, Burst: a.cfg.Burst, MaxBinds: a.cfg.MaxBinds, Modes: a.modes, Value: a}, pdu.ESME_ROK
+	return &server.Account{Modes: a.modes, Value: a}, pdu.ESME_ROK
 }
 
 func modeName(m server.BindMode) string {

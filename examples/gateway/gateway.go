@@ -56,7 +56,8 @@ type Gateway struct {
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
 
-	ids *msgid.Generator // message ids, greater than every id in the store
+	ids    *msgid.Generator // message ids, greater than every id in the store
+	limits *accountLimits   // the accounts' rate and binds (limits_wiring.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -112,6 +113,7 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	}
 	gw := &Gateway{
 		ids:       ids,
+		limits:    newAccountLimits(),
 		store:     st,
 		log:       log,
 		metrics:   m,

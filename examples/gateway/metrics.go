@@ -79,7 +79,9 @@ func newMetrics() *metrics {
 	return m
 }
 
-// sessionObserver counts the bound sessions of each account.
+// sessionObserver counts the bound sessions of each account, and gives
+// back a session's bind in the account's limits when it leaves the bound
+// state (limits_wiring.go).
 func (m *metrics) sessionObserver() session.Observer {
 	return session.Observer{
 		StateChange: func(s *session.Session, from, to session.State) {
@@ -88,6 +90,7 @@ func (m *metrics) sessionObserver() session.Observer {
 			}
 			if from.Bound() && !to.Bound() {
 				m.bound.WithLabelValues(s.SystemID()).Dec()
+				releaseBind(s)
 			}
 		},
 	}
@@ -95,6 +98,17 @@ func (m *metrics) sessionObserver() session.Observer {
 
 func (m *metrics) serverObserver(gw *Gateway) server.Observer {
 	return server.Observer{
+		// A bind the hook accepted and the server then refused, and a
+		// connection ended, give back the bind they hold in the account's
+		// limits (limits_wiring.go).
+		Bind: func(r *server.BindRequest, status pdu.Status) {
+			if status != pdu.ESME_ROK {
+				releaseBind(r.Conn)
+			}
+		},
+		ConnClosed: func(c *server.Conn, err error) {
+			releaseBind(c)
+		},
 		Throttled: func(c *server.Conn, id pdu.CommandID) {
 			m.throttled.WithLabelValues(c.SystemID()).Inc()
 		},

@@ -11,6 +11,9 @@ import (
 )
 
 func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
+	if gw.throttled(w, r) {
+		return
+	}
 	sm := r.PDU.(*pdu.SubmitSM)
 	a := accountOf(r)
 	now := time.Now()
@@ -51,6 +54,9 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 }
 
 func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
+	if gw.throttled(w, r) {
+		return
+	}
 	ds := r.PDU.(*pdu.DataSM)
 	a := accountOf(r)
 	now := time.Now()
@@ -79,6 +85,9 @@ func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 // handleSubmitMulti stores one message per SME destination; distribution
 // lists are not provisioned here and are reported unsuccessful.
 func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request) {
+	if gw.throttled(w, r) {
+		return
+	}
 	mm := r.PDU.(*pdu.SubmitMulti)
 	a := accountOf(r)
 	now := time.Now()

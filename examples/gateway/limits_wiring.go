@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/esmsafrica/smpp/examples/gateway/limits"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
+)
+
+// The accounts' rate and bind count are enforced by the gateway through the
+// limits part (package limits) rather than by the server, so that an
+// implementation shared by the nodes of a cluster can count them across
+// nodes: the server's Account carries no Rate, Burst or MaxBinds.
+//
+//   - Rate: each submission (submit_sm, data_sm, submit_multi) asks Allow
+//     first (throttled) and is answered ESME_RTHROTTLED when refused, as the
+//     server did.
+//   - Binds: authenticate takes one of the account's binds (takeBind) once
+//     the bind is accepted, ESME_RALYBND beyond max_binds, as the server
+//     answered. The release is kept on the connection (its session's values)
+//     and called, at most once for the bind whatever calls it, when the bind
+//     is refused after the hook (Observer.Bind), when the session leaves the
+//     bound state (an unbind, the connection lost: the session observer) and
+//     when the connection ends (Observer.ConnClosed: a bind accepted by the
+//     hook whose session never became bound), and by a new bind on the same
+//     connection.
+
+// accountLimits is the gateway's limits and which registry of accounts they
+// hold. A reload stores a new registry (app.reload); the first bind or
+// submission after it applies it (Gateway.limitsNow).
+type accountLimits struct {
+	lim     limits.Limits
+	mu      sync.Mutex               // serializes apply
+	applied atomic.Pointer[accounts] // the registry whose limits lim holds
+}
+
+// newAccountLimits returns the single-node limits with no account set.
+func newAccountLimits() *accountLimits {
+	return &accountLimits{lim: limits.NewLocal(limits.LocalOptions{})}
+}
+
+// limitOf is an account's configured limits. The configuration's defaults
+// (rate 100, burst max(10, rate/10)) are applied by Config.validate; an
+// unlimited account's rate 0 is no rate.
+func limitOf(c AccountConfig) limits.Limit {
+	return limits.Limit{Rate: c.Rate, Burst: c.Burst, MaxBinds: c.MaxBinds}
+}
+
+// limitsNow returns the gateway's limits, those of the registry in force
+// applied first if a reload replaced it: one atomic comparison when not.
+func (gw *Gateway) limitsNow() limits.Limits {
+	l := gw.limits
+	if l.applied.Load() != gw.accounts.Load() {
+		l.apply(&gw.accounts)
+	}
+	return l.lim
+}
+
+// apply sets the limits of every account of the registry in src, the newest
+// whoever calls. An account a reload dropped keeps its last limits for the
+// binds it still holds (a reload unbinds nobody), as the server kept them.
+func (l *accountLimits) apply(src *atomic.Pointer[accounts]) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	as := src.Load()
+	if as == nil || l.applied.Load() == as {
+		return
+	}
+	for id, a := range as.byID {
+		l.lim.Set(id, limitOf(a.cfg))
+	}
+	l.applied.Store(as)
+}
+
+// bindSlotKey is the key of a bind's release among its session's values.
+type bindSlotKey struct{}
+
+// valueHolder is what holds a bind's release: a *server.Conn or its
+// *session.Session (the same values).
+type valueHolder interface {
+	Value(key any) any
+	SetValue(key, value any)
+}
+
+// releaseBind gives back the bind the connection holds, if any. Calling it
+// again, or from several hooks, releases nothing more.
+func releaseBind(h valueHolder) {
+	if release, ok := h.Value(bindSlotKey{}).(func()); ok {
+		release()
+	}
+}
+
+// takeBind takes one of the account's binds for the connection binding, or
+// says why not: ESME_RALYBND at max_binds, ESME_RBINDFAIL if the count could
+// not be taken. A request with no connection (the hook called directly, as
+// tests do) has nothing to hold the bind: it is counted and given back.
+func (gw *Gateway) takeBind(ctx context.Context, r *server.BindRequest, a *account) (pdu.Status, string) {
+	if r.Conn != nil {
+		// A bind is handled only on a connection not bound: what it still
+		// holds is left from a bind the hook accepted and the session did
+		// not complete.
+		releaseBind(r.Conn)
+	}
+	release, err := gw.limitsNow().Bind(ctx, a.cfg.SystemID)
+	switch {
+	case errors.Is(err, limits.ErrTooManyBinds):
+		return pdu.ESME_RALYBND, fmt.Sprintf("max_binds %d reached", a.cfg.MaxBinds)
+	case err != nil:
+		return pdu.ESME_RBINDFAIL, "taking a bind of the account: " + err.Error()
+	}
+	if r.Conn == nil {
+		release()
+		return pdu.ESME_ROK, ""
+	}
+	r.Conn.SetValue(bindSlotKey{}, release)
+	return pdu.ESME_ROK, ""
+}
+
+// throttled answers a submission ESME_RTHROTTLED, counted in
+// smpp_gateway_throttled_total as the server's refusals were, when the
+// account's rate refuses it now, and reports whether it did. The submission
+// handlers call it first.
+func (gw *Gateway) throttled(w server.ResponseWriter, r *server.Request) bool {
+	a := accountOf(r)
+	if a == nil || gw.limitsNow().Allow(a.cfg.SystemID) {
+		return false
+	}
+	gw.metrics.throttled.WithLabelValues(a.cfg.SystemID).Inc()
+	if err := w.Respond(nil, pdu.ESME_RTHROTTLED); err != nil {
+		gw.log.Debug("the answer to a throttled submission could not be sent", "system_id", a.cfg.SystemID, "command", r.Header.ID.String(), "err", err)
+	}
+	return true
+}
