@@ -5,14 +5,15 @@
 // the interface; Local is the single-node implementation; limitstest is
 // the conformance suite every implementation runs.
 //
-// Today the server package enforces both per system_id from the Account
-// its Authenticate hook returns. Wired, the gateway's Authenticate takes
-// a bind with Bind (refusing with ESME_RALYBND), keeps the release on the
-// connection, and the server's Observer releases it when the bind is
-// refused after the hook (Observer.Bind) or the connection ends
-// (Observer.ConnClosed); the submission handlers, the HTTP side's
-// included, call Allow first; and the Account given to the server carries
-// no Rate and no MaxBinds. The library needs no change for it.
+// The gateway enforces both through this part (its limits_wiring.go), not
+// the server package: its Authenticate takes a bind with Bind (refusing
+// with ESME_RALYBND), keeps the release on the connection, and releases it
+// when the bind is refused after the hook (the server's Observer.Bind), the
+// session leaves the bound state (an unbind, a lost connection: the
+// session's Observer.StateChange) or the connection ends
+// (Observer.ConnClosed); the submission handlers call Allow first; and the
+// Account given to the server carries no Rate and no MaxBinds. The library
+// needed no change for it.
 //
 // # Single node
 //
