@@ -2,18 +2,33 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 	"time"
 )
 
+// stateOf returns base with the state fields and the revision of src: what
+// a state record of src laid over base's message record reads as.
+func stateOf(base, src *Message) Message {
+	c := *base
+	c.State, c.Route, c.UpstreamID, c.Attempts = src.State, src.Route, src.UpstreamID, src.Attempts
+	c.Error, c.NextTry, c.Done, c.Rev = src.Error, src.NextTry, src.Done, src.Rev
+	return c
+}
+
+// revLen is the length of rev's encoding at the end of a record.
+func revLen(rev uint64) int { return len(binary.AppendUvarint(nil, rev)) }
+
 func TestCodecRoundTrip(t *testing.T) {
+	x := fullMessage("x")
+	x.Rev = 1
 	ms := []*Message{
-		fullMessage("x"),
-		{ID: "y", State: Unknown},
+		x,
+		{ID: "y", State: Unknown, Rev: 300},
 		{ID: "z", Command: 0xffffffff, Attempts: -3, Body: bytes.Repeat([]byte{0xff}, 70000),
 			Created: time.Unix(0, 0), Expires: time.Date(3000, 1, 2, 3, 4, 5, 999999999, time.UTC),
 			NextTry: time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC), Done: time.Unix(-1, 5),
-			Route: "route", UpstreamID: "UP", Registered: 0x11, Error: 0xfe, State: Rejected},
+			Route: "route", UpstreamID: "UP", Registered: 0x11, Error: 0xfe, State: Rejected, Rev: 1<<63 + 5},
 	}
 	for _, m := range ms {
 		b := appendMessage(nil, m)
@@ -28,38 +43,59 @@ func TestCodecRoundTrip(t *testing.T) {
 		if got, err := decodeMessage(append(b, 1, 2, 3)); err != nil || !equalMessage(got, m) {
 			t.Fatalf("with trailing bytes: %v", err)
 		}
-		// Every truncation fails cleanly.
+		// A record of a version before revisions (without the Rev at its
+		// end) is revision 1.
+		old := b[:len(b)-revLen(m.Rev)]
+		want := *m
+		want.Rev = 1
+		if got, err := decodeMessage(old); err != nil || !equalMessage(got, &want) {
+			t.Fatalf("%s: record without Rev: %+v, %v; want Rev 1", m.ID, got, err)
+		}
+		// Every other truncation fails cleanly.
 		for i := 0; i < len(b) && i < 200; i++ {
+			if i == len(old) {
+				continue
+			}
 			if _, err := decodeMessage(b[:i]); err == nil {
 				t.Fatalf("%s: truncated to %d bytes decoded", m.ID, i)
 			}
 		}
 	}
 	// State records: laid over an accepted message, they set its state
-	// fields and the store's index fields, and nothing else.
+	// fields, its revision and the store's index fields, and nothing else.
 	for _, m := range ms {
-		st := *m
-		st.upKey, st.upMore = "\x02r1key-"+m.ID, m.ID == "z"
-		b := appendState(nil, &st)
+		mt := meta{upKey: "\x02r1key-" + m.ID, upMore: m.ID == "z"}
+		b := appendState(nil, m, &mt)
 		base := fullMessage("w")
-		got, want := *base, *base
-		if err := decodeState(b, &got); err != nil {
+		got, want := *base, stateOf(base, m)
+		var gotMeta meta
+		if err := decodeState(b, &got, &gotMeta); err != nil {
 			t.Fatalf("%s: state: %v", m.ID, err)
 		}
-		want.copyState(m)
-		if !equalMessage(&got, &want) || got.upKey != st.upKey || got.upMore != st.upMore {
-			t.Fatalf("state round trip: got %+v, want %+v", got, want)
+		if !equalMessage(&got, &want) || gotMeta.upKey != mt.upKey || gotMeta.upMore != mt.upMore {
+			t.Fatalf("state round trip: got %+v %+v, want %+v %+v", got, gotMeta, want, mt)
 		}
-		if err := decodeState(append(b, 9, 9), &got); err != nil {
+		if gotMeta.stored != 0 {
+			t.Fatalf("state record set the stored state: %+v", gotMeta)
+		}
+		if err := decodeState(append(b, 9, 9), &got, &gotMeta); err != nil || !equalMessage(&got, &want) {
 			t.Fatalf("state with trailing bytes: %v", err)
 		}
+		old := b[:len(b)-revLen(m.Rev)]
+		got, want.Rev = *base, 1
+		if err := decodeState(old, &got, &gotMeta); err != nil || !equalMessage(&got, &want) {
+			t.Fatalf("%s: state record without Rev: %+v, %v; want Rev 1", m.ID, got, err)
+		}
 		for i := 0; i < len(b); i++ {
-			if err := decodeState(b[:i], fullMessage("w")); err == nil {
+			if i == len(old) {
+				continue
+			}
+			if err := decodeState(b[:i], fullMessage("w"), &meta{}); err == nil {
 				t.Fatalf("%s: state truncated to %d bytes decoded", m.ID, i)
 			}
 		}
 	}
-	if err := decodeState([]byte{99}, fullMessage("w")); err == nil {
+	if err := decodeState([]byte{99}, fullMessage("w"), &meta{}); err == nil {
 		t.Fatal("unknown state version decoded")
 	}
 	d := &Delivery{Account: "a", Seq: 7, Body: []byte("deliver"), Created: time.Now()}

@@ -14,7 +14,7 @@ func testDeliveries(t *testing.T, s Store) {
 	for i := 0; i < 10; i++ {
 		acc := []string{"a", "ab"}[i%2]
 		d := &Delivery{Account: acc, Body: []byte(fmt.Sprintf("%s-%d", acc, i)), Created: created}
-		if err := s.AddDelivery(d, i%3 == 0); err != nil {
+		if err := s.AddDelivery(d); err != nil {
 			t.Fatal(err)
 		}
 		if len(seqs) > 0 && d.Seq <= seqs[len(seqs)-1] {
@@ -102,7 +102,7 @@ func testAccounts(t *testing.T, s Store) {
 	seqs := map[string][]uint64{}
 	for _, acc := range []string{"zeta", "a", "alpha", "ab", "zeta", "a", "b"} {
 		d := &Delivery{Account: acc, Body: []byte("x")}
-		if err := s.AddDelivery(d, false); err != nil {
+		if err := s.AddDelivery(d); err != nil {
 			t.Fatal(err)
 		}
 		seqs[acc] = append(seqs[acc], d.Seq)

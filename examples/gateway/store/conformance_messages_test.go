@@ -2,8 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
-	"slices"
 	"testing"
 	"time"
 )
@@ -17,18 +15,19 @@ func testAcceptGet(t *testing.T, s Store) {
 	if !equalMessage(got, m) {
 		t.Fatalf("Get = %+v, want %+v", got, m)
 	}
-	// The store keeps its own copy.
-	m.Body[0] = 'X'
-	m.Dest = "changed"
-	got.Body[1] = 'Y'
-	if again := mustGet(t, s, "a1"); again.Body[0] != 'b' || again.Body[1] != 'o' || again.Dest != "+254700000000" {
+	// The store keeps its own copy of the fields; the Body, which no one
+	// modifies once stored, may be shared.
+	m.Dest, m.State = "changed", Inflight
+	got.Source, got.Attempts = "changed", 5
+	if again := mustGet(t, s, "a1"); again.Dest != "+254700000000" || again.State != Queued ||
+		again.Source != "12345" || again.Attempts != 0 {
 		t.Fatalf("store shares memory with caller: %+v", again)
 	}
 	// Minimal message: zero times, empty body.
 	if err := s.Accept(&Message{ID: "a2", State: Queued}); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustGet(t, s, "a2"); !equalMessage(got, &Message{ID: "a2", State: Queued}) || !got.Created.IsZero() {
+	if got := mustGet(t, s, "a2"); !equalMessage(got, &Message{ID: "a2", State: Queued, Rev: 1}) || !got.Created.IsZero() {
 		t.Fatalf("Get(a2) = %+v", got)
 	}
 	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
@@ -48,14 +47,14 @@ func testUpdate(t *testing.T, s Store) {
 	m.Route = "r1"
 	m.Attempts = 3
 	m.Error = 8
-	if err := s.Update(m, false); err != nil {
+	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustGet(t, s, "u1"); !equalMessage(got, m) {
 		t.Fatalf("after Update: %+v, want %+v", got, m)
 	}
 	m.State = Delivered
-	if err := s.Update(m, true); err != nil {
+	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	if m.Done.IsZero() {
@@ -73,30 +72,30 @@ func testUpdate(t *testing.T, s Store) {
 	accepted := *m
 	m.Body, m.Registered, m.Expires = []byte("replaced"), 0, m.Expires.Add(time.Hour)
 	m.State, m.Attempts, m.NextTry = Queued, 2, m.NextTry.Add(time.Minute)
-	if err := s.Update(m, false); err != nil {
+	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	want := accepted
-	want.State, want.Attempts, want.NextTry = m.State, m.Attempts, m.NextTry
+	want.State, want.Attempts, want.NextTry, want.Rev = m.State, m.Attempts, m.NextTry, m.Rev
 	if got := mustGet(t, s, "u2"); !equalMessage(got, &want) {
 		t.Fatalf("Update stored more than the state fields: %+v, want %+v", got, &want)
 	}
-	if err := s.Replace(m, true); err != nil {
+	if err := s.Replace(m); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
 		t.Fatalf("after Replace: %+v, want %+v", got, m)
 	}
 	m.State = Inflight
-	if err := s.Update(m, false); err != nil {
+	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
 		t.Fatalf("Update after Replace: %+v, want %+v", got, m)
 	}
-	// A message never accepted is not there after an Update.
-	if err := s.Update(fullMessage("u3"), false); err != nil {
-		t.Fatal(err)
+	// A message never accepted cannot be updated, and is not there after.
+	if err := s.Update(fullMessage("u3")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Update of a message never accepted: %v, want ErrNotFound", err)
 	}
 	if _, err := s.Get("u3"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get of a message only updated: %v, want ErrNotFound", err)
@@ -109,7 +108,7 @@ func testUpstream(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	m.State, m.Route, m.UpstreamID = Enroute, "r1", "0A1B"
-	if err := s.MapUpstream(m, "a1b", false); err != nil {
+	if err := s.MapUpstream(m, "a1b"); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustGet(t, s, "g1"); !equalMessage(got, m) {
@@ -120,7 +119,7 @@ func testUpstream(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	m2.State, m2.Route, m2.UpstreamID = Enroute, "r2", "a1b"
-	if err := s.MapUpstream(m2, "a1b", true); err != nil {
+	if err := s.MapUpstream(m2, "a1b"); err != nil {
 		t.Fatal(err)
 	}
 	// Routes whose names are prefixes of each other stay apart.
@@ -129,7 +128,7 @@ func testUpstream(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 	m3.State, m3.Route, m3.UpstreamID = Enroute, "r", "1a1b"
-	if err := s.MapUpstream(m3, "1a1b", true); err != nil {
+	if err := s.MapUpstream(m3, "1a1b"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ route, key, want string }{
@@ -147,62 +146,6 @@ func testUpstream(t *testing.T, s Store) {
 	}
 }
 
-func testPending(t *testing.T, s Store) {
-	states := []State{Queued, Inflight, Enroute, Delivered, Expired, Queued, Rejected, Inflight, Unknown}
-	var want []string
-	for i, st := range states {
-		m := fullMessage(fmt.Sprintf("p%02d", i))
-		if err := s.Accept(m); err != nil {
-			t.Fatal(err)
-		}
-		m.State = st
-		if err := s.Update(m, false); err != nil {
-			t.Fatal(err)
-		}
-		if st == Queued || st == Inflight {
-			want = append(want, m.ID)
-		}
-	}
-	// A message that goes back to Queued (retry) is pending again.
-	m := mustGet(t, s, "p02")
-	m.State = Queued
-	if err := s.Update(m, false); err != nil {
-		t.Fatal(err)
-	}
-	want = append(want, "p02")
-	slices.Sort(want)
-
-	var got []string
-	err := s.Pending(func(m *Message) bool {
-		if m.State != Queued && m.State != Inflight {
-			t.Errorf("Pending gave %s in state %d", m.ID, m.State)
-		}
-		got = append(got, m.ID)
-		return true
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Fatalf("Pending = %v, want %v", got, want)
-	}
-
-	// Early stop, and calling back into the store from fn.
-	n := 0
-	err = s.Pending(func(m *Message) bool {
-		n++
-		m.State = Inflight
-		if err := s.Update(m, false); err != nil {
-			t.Error(err)
-		}
-		return n < 2
-	})
-	if err != nil || n != 2 {
-		t.Fatalf("Pending early stop: n = %d, err = %v", n, err)
-	}
-}
-
 func testUpdateWithDelivery(t *testing.T, s Store) {
 	m := fullMessage("u1")
 	if err := s.Accept(m); err != nil {
@@ -210,7 +153,7 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 	}
 	m.State = Delivered
 	d := &Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Now()}
-	if err := s.UpdateWithDelivery(m, d, true); err != nil {
+	if err := s.UpdateWithDelivery(m, d); err != nil {
 		t.Fatal(err)
 	}
 	if d.Seq == 0 {
@@ -229,11 +172,6 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 		return true
 	}); err != nil || n != 1 {
 		t.Fatalf("deliveries: %v, %d", err, n)
-	}
-	var pending int
-	s.Pending(func(*Message) bool { pending++; return true })
-	if pending != 0 {
-		t.Fatalf("a delivered message is still pending")
 	}
 }
 

@@ -26,27 +26,27 @@ func testPurge(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 		m.State, m.Route, m.UpstreamID = Enroute, "r", "up-"+c.id
-		if err := s.MapUpstream(m, "up-"+c.id, false); err != nil {
+		if err := s.MapUpstream(m, "up-"+c.id); err != nil {
 			t.Fatal(err)
 		}
 		m.State = c.state
 		if c.state.Final() {
 			m.Done = base.Add(c.done)
 		}
-		if err := s.Update(m, false); err != nil {
+		if err := s.Update(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// old2's Done moves later (a second receipt): only the current Done counts.
 	m := mustGet(t, s, "old2")
 	m.Done = base.Add(40 * time.Minute)
-	if err := s.Update(m, false); err != nil {
+	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	// new1 reuses the upstream id of old1 on the same route: the index
 	// entry now belongs to new1 and must survive old1's purge.
 	m = mustGet(t, s, "new1")
-	if err := s.MapUpstream(m, "up-old1", false); err != nil {
+	if err := s.MapUpstream(m, "up-old1"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -38,13 +38,24 @@ func TestConformance(t *testing.T) {
 		{"LastID", testLastID},
 		{"Update", testUpdate},
 		{"Upstream", testUpstream},
-		{"Pending", testPending},
 		{"Deliveries", testDeliveries},
 		{"UpdateWithDelivery", testUpdateWithDelivery},
 		{"Accounts", testAccounts},
 		{"Purge", testPurge},
 		{"Closed", testClosed},
 		{"Concurrent", testConcurrent},
+		{"Revisions", testRevisions},
+		{"StaleRev", testStaleRev},
+		{"NotAccepted", testNotAccepted},
+		{"RaceCAS", testRaceCAS},
+		{"GetNewest", testGetNewest},
+		{"WaitUpstream", testWaitUpstream},
+		{"ReceiptRace", testReceiptRace},
+		{"RemapPurge", testRemapPurge},
+		{"MapRacesFinal", testMapRacesFinal},
+		{"AcceptTicket", testAcceptTicket},
+		{"CloseQueue", testCloseQueue},
+		{"CloseDuringAccepts", testCloseDuringAccepts},
 	}
 	for _, impl := range impls {
 		t.Run(impl.name, func(t *testing.T) {
@@ -87,7 +98,7 @@ func equalMessage(a, b *Message) bool {
 		a.Registered == b.Registered && a.State == b.State && a.Route == b.Route &&
 		a.UpstreamID == b.UpstreamID && a.Attempts == b.Attempts && a.Error == b.Error &&
 		a.Created.Equal(b.Created) && a.Expires.Equal(b.Expires) &&
-		a.NextTry.Equal(b.NextTry) && a.Done.Equal(b.Done)
+		a.NextTry.Equal(b.NextTry) && a.Done.Equal(b.Done) && a.Rev == b.Rev
 }
 
 func mustGet(t *testing.T, s Store, id string) *Message {
@@ -107,16 +118,16 @@ func lifecycle(s Store, id, account string) error {
 		return err
 	}
 	m.State, m.Route, m.Attempts = Inflight, "r1", 1
-	if err := s.Update(m, true); err != nil {
+	if err := s.Update(m); err != nil {
 		return err
 	}
 	m.State, m.UpstreamID = Enroute, "up-"+id
-	if err := s.MapUpstream(m, "up-"+id, false); err != nil {
+	if err := s.MapUpstream(m, "up-"+id); err != nil {
 		return err
 	}
 	m.State, m.Done = Delivered, time.Now()
 	d := &Delivery{Account: account, Body: make([]byte, 150), Created: time.Now()}
-	if err := s.UpdateWithDelivery(m, d, true); err != nil {
+	if err := s.UpdateWithDelivery(m, d); err != nil {
 		return err
 	}
 	return s.RemoveDelivery(account, d.Seq)
