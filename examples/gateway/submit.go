@@ -30,17 +30,17 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
 		return
 	}
-	// The strict form (the request may have been read leniently), in one
-	// allocation: about the size it came in. A field beyond its 3.4 limit
-	// (read leniently) fails here, before anything is stored: it could not
-	// be forwarded upstream.
-	body, err := sm.AppendBinary(make([]byte, 0, r.Header.Length))
-	if err != nil {
+	// A field beyond its 3.4 limit (the request was read leniently) is
+	// refused here, before anything is stored: it could not be forwarded
+	// upstream. Once every field is within its limit, the body as it came
+	// is the strict encoding (see server.Request): it is stored as it is,
+	// not encoded again, and it is the request's own memory.
+	if err := sm.Validate(); err != nil {
 		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
 		return
 	}
 	m := &store.Message{
-		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: r.Body,
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
 		State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
 	}
@@ -64,13 +64,14 @@ func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 		gw.answer(w, a, "data_sm", nil, st)
 		return
 	}
-	body, err := ds.AppendBinary(make([]byte, 0, r.Header.Length))
-	if err != nil {
+	// As for submit_sm: every field within its limit, then the body as it
+	// came.
+	if err := ds.Validate(); err != nil {
 		gw.answer(w, a, "data_sm", nil, pdu.StatusOf(err))
 		return
 	}
 	m := &store.Message{
-		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: body,
+		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: r.Body,
 		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
 		State: store.Queued, Created: now, Expires: gw.expiry(time.Time{}, now),
 	}
@@ -101,7 +102,7 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 	// Every field within its 3.4 limit (the request may have been read
 	// leniently), or nothing is accepted: a destination too long to be
 	// forwarded could not even be named in the unsuccess list.
-	if _, err := mm.AppendBinary(make([]byte, 0, r.Header.Length)); err != nil {
+	if err := mm.Validate(); err != nil {
 		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
 		return
 	}
