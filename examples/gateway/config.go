@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -13,9 +16,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Config is the gateway's configuration. Every field has a default (see
-// defaultConfig); a YAML file given with -config replaces the fields it sets.
-// gateway.example.yaml documents each one.
+// Config is the gateway's configuration. Without -config the gateway runs
+// the demo of defaultConfig (the embedded simulator as its operator). A YAML
+// file given with -config replaces the fields it sets over the same defaults
+// less the demo's upstream, route and simulator (see loadConfig): it must
+// name its upstreams, or ask for the simulator with a simulator: section.
+// gateway.example.yaml documents each field.
 type Config struct {
 	Listen          string           `yaml:"listen"`           // TLS 1.3 listener, ":2775"
 	PlaintextListen string           `yaml:"plaintext_listen"` // optional plaintext listener; empty = off
@@ -35,7 +41,7 @@ type Config struct {
 	Upstreams       []UpstreamConfig `yaml:"upstreams"`
 	Routes          []RouteConfig    `yaml:"routes"`
 	MORoutes        []MORouteConfig  `yaml:"mo_routes"`
-	Simulator       *SimConfig       `yaml:"simulator"` // embedded operator simulator; nil = none
+	Simulator       *SimConfig       `yaml:"simulator"` // embedded operator simulator (demo, bench, tests); nil = none
 	FailedBinds     RateConfig       `yaml:"failed_binds"`
 	Unbound         UnboundConfig    `yaml:"unbound"`
 	GC              GCConfig         `yaml:"gc"`
@@ -199,7 +205,11 @@ type MORouteConfig struct {
 	Account string `yaml:"account"`
 }
 
-// SimConfig configures the embedded operator simulator.
+// SimConfig configures the embedded operator simulator, which runs in the
+// gateway's process and delivers nothing to a real network: for the demo,
+// the benchmark and tests. An upstream named "sim" without addrs binds to
+// it. A build with -tags nosimulator has no simulator and refuses the
+// section (see demo.go).
 type SimConfig struct {
 	Listen    string   `yaml:"listen"` // default 127.0.0.1:0
 	SystemID  string   `yaml:"system_id"`
@@ -245,9 +255,10 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 const defaultDedupeTag = 0x1501
 
-// defaultConfig is what the gateway runs with when no file is given: a TLS
+// defaultConfig is the demo the gateway runs when no file is given: a TLS
 // listener on :2775 with a self-signed certificate, a demo account, the
-// embedded store in ./gateway-data and the embedded simulator as upstream.
+// embedded store in ./gateway-data and the embedded simulator as the only
+// upstream (a simulated operator: nothing reaches a real network).
 func defaultConfig() *Config {
 	return &Config{
 		Listen:          ":2775",
@@ -280,25 +291,58 @@ func defaultConfig() *Config {
 	}
 }
 
-// loadConfig reads a YAML file over the defaults. Lists in the file (accounts,
-// upstreams, routes) replace the default lists whole.
+// errNoUpstreams says what a configuration without upstreams lacks.
+var errNoUpstreams = errors.New("no upstreams: add an upstreams: entry with the operator's addrs " +
+	"(and a routes: entry that uses it; see examples/gateway/gateway.example.yaml), " +
+	"or a simulator: section to try the gateway against the embedded operator simulator (a demo: nothing reaches a real network)")
+
+// loadConfig reads the configuration. Without a path it is the demo of
+// defaultConfig. A YAML file is read over the same defaults less the demo's
+// upstream, route and simulator: the gateway runs the simulator only when
+// the file has a simulator: section (whose unset keys keep the demo's
+// values), and a file with such a section but no upstreams: gets the demo's
+// "sim" upstream (and, without routes:, the demo's route to it). Lists in the
+// file (accounts, upstreams, routes) replace the default lists whole.
 func loadConfig(path string) (*Config, error) {
 	cfg := defaultConfig()
 	if path == "" {
+		if !simulatorBuiltIn {
+			return nil, errors.New("no -config given, and this gateway was built with -tags nosimulator: " +
+				"it has no embedded simulator for the demo; run it with -config FILE " +
+				"(start from examples/gateway/gateway.example.yaml)")
+		}
 		return cfg, cfg.validate()
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	demoUpstreams, demoRoutes := cfg.Upstreams, cfg.Routes
+	cfg.Upstreams, cfg.Routes = nil, nil
+	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	var keys map[string]yaml.Node // the file's top-level keys
+	if err := yaml.Unmarshal(b, &keys); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if _, ok := keys["simulator"]; !ok {
+		cfg.Simulator = nil
+	}
+	if _, ok := keys["upstreams"]; !ok && cfg.Simulator != nil {
+		cfg.Upstreams = demoUpstreams
+		if _, ok := keys["routes"]; !ok {
+			cfg.Routes = demoRoutes
+		}
 	}
 	return cfg, cfg.validate()
 }
 
+// validate checks the configuration and fills in the defaults that depend on
+// other fields (an account's rate and burst, an upstream's binds and window,
+// the windows) and sorts the routes, most specific first.
 func (c *Config) validate() error {
 	if c.NodeID < 0 || c.NodeID > maxNodeID {
 		return fmt.Errorf("node_id %d: want 0 to %d", c.NodeID, maxNodeID)
@@ -346,6 +390,13 @@ func (c *Config) validate() error {
 			return fmt.Errorf("account %s: needs password_hash (or password, or client_cert_cn)", a.SystemID)
 		}
 	}
+	if c.Simulator != nil && !simulatorBuiltIn {
+		return errors.New("simulator: this gateway was built with -tags nosimulator and has no embedded simulator; " +
+			"remove the simulator: section and give upstreams: with the operator's addrs, or build without the tag")
+	}
+	if len(c.Upstreams) == 0 {
+		return errNoUpstreams
+	}
 	ups := map[string]bool{}
 	for i := range c.Upstreams {
 		u := &c.Upstreams[i]
@@ -362,6 +413,9 @@ func (c *Config) validate() error {
 			u.Window = 100
 		}
 		ups[u.Name] = true
+	}
+	if len(c.Routes) == 0 {
+		return fmt.Errorf("no routes: add a routes: entry that sends destinations to an upstream, e.g. {prefix: \"\", upstreams: [%s]}", c.Upstreams[0].Name)
 	}
 	for i, r := range c.Routes {
 		if len(r.Upstreams) == 0 {

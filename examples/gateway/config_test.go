@@ -9,6 +9,8 @@ import (
 	"time"
 )
 
+// TestConfigExampleLoads: the production template loads, with its operator
+// upstream and no simulator, and the embedded defaults (the demo) validate.
 func TestConfigExampleLoads(t *testing.T) {
 	cfg, err := loadConfig("gateway.example.yaml")
 	if err != nil {
@@ -20,10 +22,11 @@ func TestConfigExampleLoads(t *testing.T) {
 	if len(cfg.Accounts) != 1 || cfg.Accounts[0].SystemID != "demo" || cfg.Accounts[0].Rate != 100 || cfg.Accounts[0].Burst != 10 {
 		t.Errorf("accounts: %+v", cfg.Accounts)
 	}
-	if len(cfg.Upstreams) != 1 || cfg.Upstreams[0].DedupeTLV != 0x1501 || cfg.Upstreams[0].Binds != 2 {
+	if len(cfg.Upstreams) != 1 || cfg.Upstreams[0].Name != "operator" || len(cfg.Upstreams[0].Addrs) != 1 || cfg.Upstreams[0].Binds != 2 {
 		t.Errorf("upstreams: %+v", cfg.Upstreams)
 	}
-	if cfg.Simulator == nil || cfg.Simulator.DLRDelay.D() != 100*time.Millisecond {
+	// The production template runs no simulator.
+	if cfg.Simulator != nil {
 		t.Errorf("simulator: %+v", cfg.Simulator)
 	}
 	if _, err := loadAccounts(cfg.Accounts); err != nil {
@@ -35,24 +38,31 @@ func TestConfigExampleLoads(t *testing.T) {
 	}
 }
 
+// TestConfigErrors: a bad configuration is refused with a message that says
+// what is wrong.
 func TestConfigErrors(t *testing.T) {
+	// op is an upstream with its route, for the cases about something else.
+	const op = "upstreams: [{name: op, addrs: [\"127.0.0.1:1\"]}]\nroutes: [{prefix: \"\", upstreams: [op]}]\n"
 	base := func(extra string) string {
-		return "accounts:\n  - {system_id: a, password: pw}\nupstreams:\n  - {name: sim, system_id: g, password: p}\n" + extra
+		return "accounts:\n  - {system_id: a, password: pw}\nupstreams:\n  - {name: sim, addrs: [\"127.0.0.1:1\"], system_id: g, password: p}\n" + extra
 	}
 	cases := []struct {
 		name, yaml, want string
 	}{
 		{"unknown upstream in a route", base("routes:\n  - {prefix: \"254\", upstreams: [nowhere]}\nmo_routes: [{prefix: \"\", account: a}]\n"), `unknown upstream "nowhere"`},
 		{"route without upstream", base("routes:\n  - {prefix: \"254\", upstreams: []}\nmo_routes: [{prefix: \"\", account: a}]\n"), "lists no upstream"},
-		{"rate too low", "accounts:\n  - {system_id: a, password: pw, rate: 10}\nmo_routes: [{prefix: \"\", account: a}]\n", "rate 10 msg/s outside 50..5000"},
-		{"rate too high", "accounts:\n  - {system_id: a, password: pw, rate: 100000}\nmo_routes: [{prefix: \"\", account: a}]\n", "outside 50..5000"},
+		{"rate too low", op + "accounts:\n  - {system_id: a, password: pw, rate: 10}\nmo_routes: [{prefix: \"\", account: a}]\n", "rate 10 msg/s outside 50..5000"},
+		{"rate too high", op + "accounts:\n  - {system_id: a, password: pw, rate: 100000}\nmo_routes: [{prefix: \"\", account: a}]\n", "outside 50..5000"},
 		{"unknown key", "listn: \":2775\"\n", "field listn not found"},
 		{"unknown account key", "accounts:\n  - {system_id: a, password: pw, ratee: 100}\n", "field ratee not found"},
 		{"bad duration", "bind_timeout: 30 seconds\n", "is not a duration"},
-		{"bad bind mode", "accounts:\n  - {system_id: a, password: pw, bind_modes: [rxx]}\nmo_routes: [{prefix: \"\", account: a}]\n", `bind mode "rxx"`},
-		{"no password", "accounts:\n  - {system_id: a}\nmo_routes: [{prefix: \"\", account: a}]\n", "needs password_hash"},
-		{"mo route to unknown account", "accounts:\n  - {system_id: a, password: pw}\n", `unknown account "demo"`},
+		{"bad bind mode", op + "accounts:\n  - {system_id: a, password: pw, bind_modes: [rxx]}\nmo_routes: [{prefix: \"\", account: a}]\n", `bind mode "rxx"`},
+		{"no password", op + "accounts:\n  - {system_id: a}\nmo_routes: [{prefix: \"\", account: a}]\n", "needs password_hash"},
+		{"mo route to unknown account", op + "accounts:\n  - {system_id: a, password: pw}\n", `unknown account "demo"`},
 		{"upstream without addrs", "upstreams:\n  - {name: op}\nroutes: [{prefix: \"\", upstreams: [op]}]\n", "needs addrs"},
+		{"sim upstream without simulator", "upstreams:\n  - {name: sim}\nroutes: [{prefix: \"\", upstreams: [sim]}]\n", "needs addrs"},
+		{"no upstreams", "accounts:\n  - {system_id: a, password: pw}\nmo_routes: [{prefix: \"\", account: a}]\n", "no upstreams: add an upstreams: entry"},
+		{"upstreams without routes", "upstreams:\n  - {name: op, addrs: [\"127.0.0.1:1\"]}\n", "no routes: add a routes: entry"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,6 +80,8 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestConfigUnlimitedAndNullSimulator: an unlimited account keeps rate 0, and
+// "simulator: null" means no simulator.
 func TestConfigUnlimitedAndNullSimulator(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "gw.yaml")
 	os.WriteFile(f, []byte("accounts:\n  - {system_id: load, password: pw, unlimited: true}\nupstreams:\n  - {name: op, addrs: [\"127.0.0.1:1\"]}\nroutes: [{prefix: \"\", upstreams: [op]}]\nmo_routes: [{prefix: \"\", account: load}]\nsimulator: null\n"), 0o600)
@@ -85,6 +97,8 @@ func TestConfigUnlimitedAndNullSimulator(t *testing.T) {
 	}
 }
 
+// TestGCConfig: gc.memory_limit parses sizes and refuses the rest; gc.percent
+// below -1 is refused.
 func TestGCConfig(t *testing.T) {
 	for in, want := range map[string]int64{"": 1 << 30, "512MiB": 512 << 20, "2GiB": 2 << 30, "1048576": 1 << 20, "64 MiB": 64 << 20} {
 		got, err := GCConfig{MemoryLimit: in}.memoryLimit()
@@ -104,6 +118,8 @@ func TestGCConfig(t *testing.T) {
 	}
 }
 
+// TestStoreSyncInterval: the store's sync interval and memory table have
+// their defaults and limits.
 func TestStoreSyncInterval(t *testing.T) {
 	cfg, err := loadConfig("gateway.example.yaml")
 	if err != nil {

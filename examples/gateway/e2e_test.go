@@ -80,7 +80,8 @@ func checkCLISend(t *testing.T, label string, lines []map[string]any, wantSegmen
 }
 
 // TestE2ETLSDefaults runs the gateway on its embedded defaults (only the
-// listen addresses and the data folder given as flags): smppcli over TLS gets
+// listen addresses and the data folder given as flags), the demo with the
+// embedded simulator, which its banner says: smppcli over TLS gets
 // a receipt for its message under the gateway's id; plaintext SMPP and TLS 1.2
 // are refused on the TLS port.
 func TestE2ETLSDefaults(t *testing.T) {
@@ -91,6 +92,9 @@ func TestE2ETLSDefaults(t *testing.T) {
 	}
 	if g.SimAddr == "" || g.HTTPAddr == "" {
 		t.Fatalf("banner lacks the simulator or status page address:\n%s", g.stdout.String())
+	}
+	if out := g.stdout.String(); !strings.Contains(out, "DEMO") || !strings.Contains(out, "simulated operator") {
+		t.Errorf("the banner of the embedded defaults does not say it is a demo:\n%s", out)
 	}
 
 	t.Run("smppcli TLS send with receipt", func(t *testing.T) {

@@ -177,7 +177,14 @@ var (
 // startGateway runs the gateway binary with args and waits for its banner.
 func startGateway(t testing.TB, args ...string) *gateway {
 	t.Helper()
-	p := startProc(t, "gateway", bin(t, "gateway"), args...)
+	return startGatewayBin(t, bin(t, "gateway"), args...)
+}
+
+// startGatewayBin runs the gateway binary at path (a build of its own, such
+// as one with -tags nosimulator) with args and waits for its banner.
+func startGatewayBin(t testing.TB, path string, args ...string) *gateway {
+	t.Helper()
+	p := startProc(t, "gateway", path, args...)
 	g := &gateway{proc: p}
 	deadline := time.After(60 * time.Second)
 	for {
@@ -225,7 +232,7 @@ type gwConf struct {
 	Listen, Plain, HTTP string // default 127.0.0.1:0
 	Accounts            string // YAML list items, indented by 2; default one account test/secret
 	MOAccount           string // default "test"
-	Upstream            string // an external upstream's address; "" = the embedded simulator
+	Upstream            string // an external upstream's address; "" = the embedded simulator (an explicit simulator: section)
 	NoDedupe            bool   // the external upstream has no dedupe_tlv (the crash policy without an idempotency key)
 	DLRDelay            string // embedded simulator receipt delay, default 50ms
 	Window              int    // default 1000

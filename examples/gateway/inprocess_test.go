@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -228,7 +229,7 @@ func TestReloadKeepsBinds(t *testing.T) {
 	path := filepath.Join(dir, "gateway.yaml")
 	write := func(accounts string) {
 		yaml := "listen: 127.0.0.1:0\nplaintext_listen: 127.0.0.1:0\nhttp_listen: \"\"\ndata_dir: " + filepath.Join(dir, "data") + "\naccounts:\n" + accounts +
-			"mo_routes:\n  - prefix: \"\"\n    account: demo\n"
+			"mo_routes:\n  - prefix: \"\"\n    account: demo\nsimulator: {dlr_delay: 100ms}\n"
 		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -290,6 +291,8 @@ func TestFailedBindsRateLimited(t *testing.T) {
 	}
 }
 
+// TestBenchConfigLoads: bench.yaml has the unlimited account and, explicitly,
+// the demo's simulator and "sim" upstream.
 func TestBenchConfigLoads(t *testing.T) {
 	cfg, err := loadConfig("bench.yaml")
 	if err != nil {
@@ -297,6 +300,12 @@ func TestBenchConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Accounts) != 1 || !cfg.Accounts[0].Unlimited || cfg.Accounts[0].Rate != 0 || cfg.Simulator == nil {
 		t.Fatalf("bench.yaml: %+v", cfg.Accounts)
+	}
+	// The embedded simulator and its upstream, spelled out as the defaults
+	// (the demo) had them when the README's figures were measured.
+	def := defaultConfig()
+	if !reflect.DeepEqual(cfg.Simulator, def.Simulator) || !reflect.DeepEqual(cfg.Upstreams, def.Upstreams) || !reflect.DeepEqual(cfg.Routes, def.Routes) {
+		t.Fatalf("bench.yaml: simulator %+v, upstreams %+v, routes %+v; want the defaults'", cfg.Simulator, cfg.Upstreams, cfg.Routes)
 	}
 }
 

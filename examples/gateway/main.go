@@ -1,10 +1,13 @@
 // Command gateway is the reference SMPP gateway: what a commercial SMPP
 // service offers an ESME, on one host, composed from this module's packages.
 //
-// Run it with no flags and it starts on embedded defaults: a TLS 1.3 listener on
-// :2775 with a self-signed certificate generated on first start, a demo
-// account, a durable store in ./gateway-data and an embedded operator
-// simulator as the upstream. It prints how to connect.
+// Run it with no flags and it starts the demo on embedded defaults: a TLS 1.3
+// listener on :2775 with a self-signed certificate generated on first start,
+// a demo account, a durable store in ./gateway-data and an embedded operator
+// simulator as the upstream (a simulated operator: nothing reaches a real
+// network). It prints how to connect. With -config the gateway runs the
+// upstreams the file names, and the simulator only if the file has a
+// simulator: section (demo.go; a build with -tags nosimulator has none).
 //
 //	go run ./examples/gateway
 //	go run ./examples/gateway -config gateway.yaml
@@ -34,7 +37,6 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
-	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
 	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/tlv"
 )
@@ -115,7 +117,7 @@ func fatal(err error) {
 // app is a running gateway with its listeners.
 type app struct {
 	gw         *Gateway
-	sim        *sim.Simulator
+	sim        *embeddedSimulator // nil unless the configuration has a simulator: section
 	listeners  []net.Listener
 	httpSrv    *http.Server
 	configPath string
@@ -123,14 +125,14 @@ type app struct {
 	Addr       string // the TLS listener's address
 	PlainAddr  string // the plaintext listener's address, if any
 	HTTPAddr   string
-	SimAddr    string
+	SimAddr    string // the embedded simulator's address, if it runs
 	Cert       string // certificate fingerprint
 	TrustFile  string // the CA file clients should trust, for a generated certificate
 	stopOnce   sync.Once
 }
 
-// start opens the store, starts the simulator, the upstream clients, the
-// listeners and the background loops, and prints how to connect.
+// start opens the store, starts the simulator (if configured), the upstream
+// clients, the listeners and the background loops, and prints how to connect.
 func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
@@ -155,22 +157,11 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		return nil, err
 	}
 
-	// The embedded operator simulator.
+	// The embedded operator simulator, only when the configuration asks for it.
 	if cfg.Simulator != nil {
-		sc := cfg.Simulator
-		a.sim = sim.New(sim.Config{
-			Accounts:     []sim.Account{{SystemID: sc.SystemID, Password: sc.Password}},
-			SystemID:     "OPERATOR",
-			ReceiptDelay: sc.DLRDelay.D(),
-			DedupeTLV:    tlv.Tag(sc.DedupeTLV),
-			Logger:       log.With("component", "simulator"),
-		})
-		l, err := net.Listen("tcp", sc.Listen)
-		if err != nil {
-			return fail(fmt.Errorf("simulator listener: %w", err))
+		if err := a.startSimulator(cfg.Simulator, log); err != nil {
+			return fail(err)
 		}
-		a.SimAddr = l.Addr().String()
-		go a.sim.Serve(l)
 	}
 
 	// Recover what the store holds before any upstream can deliver a
@@ -246,7 +237,12 @@ func (a *app) banner(w io.Writer, cfg *Config) {
 		printf("  status page:        http://%s/   metrics: http://%s/metrics\n", a.HTTPAddr, a.HTTPAddr)
 	}
 	if a.SimAddr != "" {
-		printf("  upstream simulator: %s\n", a.SimAddr)
+		printf("  upstream simulator: %s   (simulated operator in this process: nothing reaches a real network)\n", a.SimAddr)
+		if a.configPath == "" {
+			printf("  DEMO:               no -config given, so this is a demo against a simulated operator.\n" +
+				"                      For real traffic: copy examples/gateway/gateway.example.yaml, set your upstreams\n" +
+				"                      (the operator's addrs), accounts and routes, and run with -config FILE.\n")
+		}
 	}
 	printf("  data folder:        %s\n", cfg.DataDir)
 	demo := a.builtinDemo(cfg)
@@ -346,9 +342,7 @@ func (a *app) stop(ctx context.Context) {
 	if a.gw != nil {
 		a.gw.stop(ctx)
 	}
-	if a.sim != nil {
-		a.sim.Shutdown(ctx)
-	}
+	a.stopSimulator(ctx)
 	if a.gw != nil {
 		if err := a.gw.store.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("closing the store", "err", err)
@@ -360,6 +354,10 @@ func (a *app) stop(ctx context.Context) {
 func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 	addrs := uc.Addrs
 	if len(addrs) == 0 {
+		if simAddr == "" {
+			// A reload that adds a simulator: section does not start it.
+			return fmt.Errorf("upstream %s: no addrs, and no embedded simulator runs (a simulator: section takes effect at start)", uc.Name)
+		}
 		addrs = []string{simAddr}
 	}
 	u := &upstream{name: uc.Name, cfg: uc, dedupe: tlv.Tag(uc.DedupeTLV)}
