@@ -49,7 +49,7 @@ func TestESMEsSeeOnly34TLVs(t *testing.T) {
 	receipt.TLVs.SetMessageState(uint8(pdu.StateDelivered))
 	receipt.TLVs.Add(vendor, []byte{0xCA, 0xFE})
 	receipt.TLVs.Add(v50, []byte{1, 2})
-	if err := gw.applyReceipt(resp.MessageID, receipt); err != nil {
+	if err := gw.applyReceipt(resp.MessageID, receiptDelivery(t, receipt)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -90,4 +90,14 @@ func TestESMEsSeeOnly34TLVs(t *testing.T) {
 	if !sawReceipt || !sawMO {
 		t.Fatalf("receipt %v, MO %v", sawReceipt, sawMO)
 	}
+}
+
+// receiptDelivery is a receipt as the upstream client hands it over: parsed.
+func receiptDelivery(t *testing.T, d *pdu.DeliverSM) *client.Delivery {
+	t.Helper()
+	r := new(pdu.Receipt)
+	if err := pdu.ReceiptFromDeliverSM(d, r); err != nil {
+		t.Fatal(err)
+	}
+	return &client.Delivery{PDU: d, Source: d.SourceAddr, Destination: d.DestinationAddr, ESMClass: d.ESMClass, Receipt: r}
 }

@@ -44,7 +44,7 @@ func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 		return err
 	}
 	sd := &store.Delivery{Account: acct, Body: body, Created: time.Now()}
-	if err := gw.store.AddDelivery(sd, true); err != nil {
+	if err := gw.store.AddDelivery(sd); err != nil {
 		return err
 	}
 	gw.pusherFor(acct).add(sd, d)

@@ -111,7 +111,7 @@ func storeReceipt(t *testing.T, st store.Store) (*store.Delivery, *pdu.DeliverSM
 		t.Fatal(err)
 	}
 	d := &store.Delivery{Account: "a", Body: body, Created: time.Now()}
-	if err := st.AddDelivery(d, true); err != nil {
+	if err := st.AddDelivery(d); err != nil {
 		t.Fatal(err)
 	}
 	return d, dsm

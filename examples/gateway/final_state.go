@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,11 +12,10 @@ import (
 // finish puts a message in a final state decided by the gateway and, when
 // the ESME asked for one, queues a receipt it generates, in the same atomic
 // write as the state: after a crash either both are on disk or neither (and
-// the message is recovered in its earlier state).
-func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) {
+// the message is recovered in its earlier state). It is a compare-and-set:
+// store.ErrConflict if the message changed since m was read.
+func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) error {
 	m.State, m.Done, m.Error = st, time.Now(), errCode
-	gw.uncache(m.ID)
-	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
 	d, err := gw.gatewayReceipt(m, stat, errCode)
 	if err != nil {
 		// Only a message stored before its fields were checked can get
@@ -23,16 +23,22 @@ func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode
 		gw.log.Error("building the gateway's receipt failed; the state is recorded without it", "err", err, "id", m.ID)
 	}
 	if d == nil {
-		if err := gw.store.Update(m, false); err != nil {
-			gw.storeFailed("recording a final state", m.ID, err)
-		}
-		return
+		err = gw.store.Update(m)
+	} else {
+		err = gw.store.UpdateWithDelivery(m, d.d)
 	}
-	if err := gw.store.UpdateWithDelivery(m, d.d, true); err != nil {
-		gw.storeFailed("recording a final state and its receipt", m.ID, err)
-		return
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return err
+	case err != nil:
+		gw.storeFailed("recording a final state", m.ID, err)
+		return err
 	}
-	gw.pusherFor(m.Account).add(d.d, d.pdu)
+	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
+	if d != nil {
+		gw.pusherFor(m.Account).add(d.d, d.pdu)
+	}
+	return nil
 }
 
 // storeFailed reports a store write that failed on a message's path. What

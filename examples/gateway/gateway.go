@@ -32,26 +32,16 @@ type Gateway struct {
 	upMu      sync.RWMutex
 	upstreams map[string]*upstream
 
-	queue  chan *store.Message // messages ready for an upstream
-	work   chan func()         // completions handed off from read loops
-	retryQ *delayQueue         // messages waiting for their next attempt
-	parked *parking            // receipts that came before their submit_sm_resp
+	work chan func() // completions handed off from read loops
 
-	claims    sync.Map // id -> struct{}: a message being dispatched, cancelled or replaced
-	cancelled sync.Map // id -> true: cancelled while queued
-	receiving sync.Map // id -> struct{}: a receipt being recorded
-	// resent holds the ids of messages recovered at start-up until they reach
-	// a final state: with a message sent more than once in this process (see
-	// mayBeStale), an answer to one of its sends may come after a receipt.
-	resent sync.Map // id -> struct{}
+	// waitingReceipts counts the receipts waiting for the submit_sm_resp
+	// of their message to be recorded (for the status page).
+	waitingReceipts atomic.Int64
 
-	// live caches the newest version of non-final messages and ups the
-	// upstream-id index of messages waiting for their receipt, so that the
-	// receipt path reads nothing from the store. Bounded by maxLive.
-	live     sync.Map // id -> *store.Message (a copy; Body shared, read-only)
-	upIDs    sync.Map // route + "\x00" + upstream key -> id
-	liveN    atomic.Int64
-	replaced sync.Map // id -> *store.Message: the newest version of a queued message
+	// upChanged is closed and replaced when an upstream's binds change, to
+	// wake the dispatchers waiting for one to be up.
+	upChMu    sync.Mutex
+	upChanged chan struct{}
 
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
@@ -68,8 +58,6 @@ type Gateway struct {
 	stopDispatch context.CancelFunc
 	dispatchWG   sync.WaitGroup
 	start        time.Time
-
-	recovered []*store.Message // found at start-up, queued once routing runs
 }
 
 // upstream is one operator SMSC connection.
@@ -119,16 +107,14 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		metrics:   m,
 		guard:     newBindGuard(cfg.FailedBinds),
 		upstreams: map[string]*upstream{},
-		queue:     make(chan *store.Message, 200000),
 		work:      make(chan func(), 100000),
-		parked:    newParking(),
+		upChanged: make(chan struct{}),
 		pushers:   map[string]*pusher{},
 		start:     time.Now(),
 	}
 	if err := gw.initIDs(); err != nil {
 		return nil, fmt.Errorf("gateway: reading the last message id: %w", err)
 	}
-	gw.retryQ = newDelayQueue(func(m *store.Message) { gw.enqueue(m) })
 	gw.cfg.Store(cfg)
 	gw.accounts.Store(as)
 	gw.ctx, gw.cancel = context.WithCancel(context.Background())
@@ -166,6 +152,23 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		Observer: m.serverObserver(gw),
 	}
 	return gw, nil
+}
+
+// upstreamChanged returns a channel closed at the next change of an
+// upstream's binds.
+func (gw *Gateway) upstreamChanged() <-chan struct{} {
+	gw.upChMu.Lock()
+	defer gw.upChMu.Unlock()
+	return gw.upChanged
+}
+
+// upstreamBack is called when an upstream's binds change: dispatchers
+// waiting for an upstream look again.
+func (gw *Gateway) upstreamBack() {
+	gw.upChMu.Lock()
+	close(gw.upChanged)
+	gw.upChanged = make(chan struct{})
+	gw.upChMu.Unlock()
 }
 
 // newID returns a new message id: 16 hexadecimal digits of a 63-bit number

@@ -17,7 +17,6 @@ type statusData struct {
 	Accounts  []accountStatus
 	Upstreams []upstreamStatus
 	Queue     int
-	Retrying  int
 	Parked    int
 	Server    any
 }
@@ -52,7 +51,7 @@ td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left}
 th{background:#f3f3f3}.ok{color:#080}.down{color:#b00}
 </style></head><body>
 <h1>SMPP gateway</h1>
-<p>{{.Now}} &middot; up {{.Uptime}} &middot; queue {{.Queue}} &middot; retrying {{.Retrying}} &middot; receipts parked {{.Parked}}</p>
+<p>{{.Now}} &middot; up {{.Uptime}} &middot; queue {{.Queue}} &middot; receipts waiting for their submit_sm_resp {{.Parked}}</p>
 <h2>Accounts</h2>
 <table id="accounts"><tr><th>system_id</th><th>rate (msg/s)</th><th>max binds</th><th>bound sessions</th><th>receivers</th></tr>
 {{range .Accounts}}<tr class="account"><td class="system-id">{{.SystemID}}</td><td>{{.Rate}}</td><td>{{if .MaxBinds}}{{.MaxBinds}}{{else}}&infin;{{end}}</td>
@@ -86,12 +85,13 @@ func (gw *Gateway) httpHandler() http.Handler {
 
 func (gw *Gateway) status() statusData {
 	d := statusData{
-		Now:      time.Now().UTC().Format(time.RFC3339),
-		Uptime:   time.Since(gw.start).Round(time.Second).String(),
-		Queue:    len(gw.queue),
-		Retrying: gw.retryQ.len(),
-		Parked:   gw.parked.len(),
-		Server:   gw.srv.Stats(),
+		Now:    time.Now().UTC().Format(time.RFC3339),
+		Uptime: time.Since(gw.start).Round(time.Second).String(),
+		Parked: int(gw.waitingReceipts.Load()),
+		Server: gw.srv.Stats(),
+	}
+	if n, err := gw.store.Queue().Len(); err == nil {
+		d.Queue = n
 	}
 	for _, ac := range gw.cfg.Load().Accounts {
 		as := accountStatus{SystemID: ac.SystemID, Rate: ac.Rate, MaxBinds: ac.MaxBinds}

@@ -36,6 +36,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/session"
 	"github.com/esmsafrica/smpp/tlv"
@@ -141,7 +142,10 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	if err != nil {
 		return nil, err // validate refuses it first; start may be called without it
 	}
-	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable})
+	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{
+		SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable,
+		Queue: queue.PebbleOptions{Options: queue.Options{Lease: claimLease, MaxLen: maxQueued}},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
 	}
@@ -162,13 +166,6 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		if err := a.startSimulator(cfg.Simulator, log); err != nil {
 			return fail(err)
 		}
-	}
-
-	// Recover what the store holds before any upstream can deliver a
-	// receipt: the deliveries waiting for ESMEs are loaded first, so a new
-	// one cannot be loaded twice.
-	if err := gw.recover(); err != nil {
-		return fail(fmt.Errorf("recovering the queue: %w", err))
 	}
 
 	// Upstreams, then routing.
@@ -373,9 +370,7 @@ func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 			u.bindState(ev)
 			gw.metrics.upstreamUp.WithLabelValues(uc.Name).Set(float64(u.up.Load()))
 			gw.log.Info("upstream bind", "upstream", uc.Name, "state", ev.State.String(), "endpoint", ev.Endpoint, "err", ev.Err)
-			if ev.State == client.Bound {
-				gw.upstreamBack()
-			}
+			gw.upstreamBack()
 		},
 	}
 	if uc.TLS {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
@@ -85,20 +86,26 @@ func (gw *Gateway) handleCancel(w server.ResponseWriter, r *server.Request) {
 		w.Respond(nil, st)
 		return
 	}
-	m, ok := gw.claimQueued(m.ID)
-	if !ok {
-		w.Respond(nil, pdu.ESME_RCANCELFAIL)
-		return
+	// A compare-and-set from the version read: a dispatch that marked it
+	// Inflight first wins, and the cancel fails.
+	for m.State == store.Queued {
+		m.State, m.Done = store.Deleted, time.Now()
+		err := gw.store.Update(m)
+		if err == nil {
+			w.Respond(nil, 0)
+			return
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			gw.storeFailed("recording a cancel_sm", m.ID, err)
+			w.Respond(nil, pdu.ESME_RSYSERR)
+			return
+		}
+		if m, err = gw.store.Get(m.ID); err != nil {
+			w.Respond(nil, pdu.ESME_RCANCELFAIL)
+			return
+		}
 	}
-	m.State, m.Done = store.Deleted, time.Now()
-	if err := gw.store.Update(m, true); err != nil {
-		gw.releaseClaim(m.ID)
-		w.Respond(nil, pdu.ESME_RSYSERR)
-		return
-	}
-	gw.cancelled.Store(m.ID, true)
-	gw.releaseClaim(m.ID)
-	w.Respond(nil, 0)
+	w.Respond(nil, pdu.ESME_RCANCELFAIL)
 }
 
 func (gw *Gateway) handleReplace(w server.ResponseWriter, r *server.Request) {
@@ -112,16 +119,34 @@ func (gw *Gateway) handleReplace(w server.ResponseWriter, r *server.Request) {
 		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
 		return
 	}
-	m, ok := gw.claimQueued(m.ID)
-	if !ok {
-		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
-		return
+	for {
+		if m.State != store.Queued {
+			w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+			return
+		}
+		st := gw.replace(m, rp)
+		if st != errReplaceConflict {
+			w.Respond(nil, st)
+			return
+		}
+		var err error
+		if m, err = gw.store.Get(m.ID); err != nil {
+			w.Respond(nil, pdu.ESME_RREPLACEFAIL)
+			return
+		}
 	}
-	defer gw.releaseClaim(m.ID)
+}
+
+// errReplaceConflict is replace's answer when the message changed since it
+// was read: read it again.
+const errReplaceConflict = pdu.Status(0xFFFFFFFF)
+
+// replace changes queued message m as rp asks, by a compare-and-set from
+// the version read: the next claim of its ticket sends the new version.
+func (gw *Gateway) replace(m *store.Message, rp *pdu.ReplaceSM) pdu.Status {
 	var sm pdu.SubmitSM
 	if err := sm.UnmarshalBinary(m.Body); err != nil {
-		w.Respond(nil, pdu.ESME_RREPLACEFAIL)
-		return
+		return pdu.ESME_RREPLACEFAIL
 	}
 	sm.ShortMessage = rp.ShortMessage
 	sm.TLVs.Del(tlv.MessagePayload)
@@ -138,31 +163,15 @@ func (gw *Gateway) handleReplace(w server.ResponseWriter, r *server.Request) {
 	sm.SMDefaultMsgID = rp.SMDefaultMsgID
 	body, err := sm.AppendBinary(nil)
 	if err != nil {
-		w.Respond(nil, pdu.StatusOf(err))
-		return
+		return pdu.StatusOf(err)
 	}
 	m.Body, m.Registered = body, rp.RegisteredDelivery
-	if err := gw.store.Replace(m, true); err != nil {
-		w.Respond(nil, pdu.ESME_RSYSERR)
-		return
+	switch err := gw.store.Replace(m); {
+	case errors.Is(err, store.ErrConflict):
+		return errReplaceConflict
+	case err != nil:
+		gw.storeFailed("recording a replace_sm", m.ID, err)
+		return pdu.ESME_RSYSERR
 	}
-	gw.replaced.Store(m.ID, m)
-	w.Respond(nil, 0)
+	return 0
 }
-
-// claimQueued takes the exclusive right to change a queued message, and
-// returns its current version; false when it is no longer queued or another
-// change holds it.
-func (gw *Gateway) claimQueued(id string) (*store.Message, bool) {
-	if _, busy := gw.claims.LoadOrStore(id, struct{}{}); busy {
-		return nil, false
-	}
-	m, err := gw.store.Get(id)
-	if err != nil || m.State != store.Queued {
-		gw.claims.Delete(id)
-		return nil, false
-	}
-	return m, true
-}
-
-func (gw *Gateway) releaseClaim(id string) { gw.claims.Delete(id) }

@@ -21,11 +21,13 @@ func (gw *Gateway) upstreamHandler(u *upstream) client.Handler {
 	})
 }
 
+// parkTimeout is how long a receipt waits for the submit_sm_resp of its
+// message to be recorded; then the upstream is asked to deliver it again
+// later.
+const parkTimeout = 60 * time.Second
+
 func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 	key := pdu.NormalizeMessageID(d.Receipt.ID)
-	if v, ok := gw.upIDs.LoadAndDelete(u.name + "\x00" + key); ok {
-		return gw.applyReceipt(v.(string), d.PDU)
-	}
 	id, err := gw.store.LookupUpstream(u.name, key)
 	if errors.Is(err, store.ErrNotFound) && !hasReceiptedID(d.PDU) {
 		// receipted_message_id is copied verbatim; an id from the text may
@@ -37,24 +39,31 @@ func (gw *Gateway) onReceipt(u *upstream, d *client.Delivery) error {
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		// Its submit_sm_resp has not been recorded yet: hold the answer to the
-		// upstream until it is, or until parkTimeout (then the upstream is
-		// asked to deliver it again later).
+		// Its submit_sm_resp has not been recorded yet: hold the answer to
+		// the upstream until it is, or until parkTimeout (then the
+		// upstream is asked to deliver it again later).
 		gw.metrics.parked.Inc()
-		gw.parked.put(u.name, key, d.PDU, d.Hold())
-		// The answer may have been recorded between the lookup and the
-		// parking, after its recorder looked for parked receipts.
-		if v, ok := gw.upIDs.Load(u.name + "\x00" + key); ok {
-			for _, p := range gw.parked.take(u.name, key) {
-				p.ack(gw.applyReceipt(v.(string), p.d))
+		gw.waitingReceipts.Add(1)
+		ack := d.Hold()
+		gw.wg.Add(1)
+		go func() {
+			defer gw.wg.Done()
+			defer gw.waitingReceipts.Add(-1)
+			ctx, cancel := context.WithTimeout(gw.ctx, parkTimeout)
+			id, err := gw.store.WaitUpstream(ctx, u.name, key)
+			cancel()
+			if err != nil {
+				ack(errors.New("receipt for an unknown message id"))
+				return
 			}
-		}
+			ack(gw.applyReceipt(id, d))
+		}()
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return gw.applyReceipt(id, d.PDU)
+	return gw.applyReceipt(id, d)
 }
 
 func hasReceiptedID(p pdu.PDU) bool {
@@ -67,22 +76,11 @@ func hasReceiptedID(p pdu.PDU) bool {
 	return false
 }
 
-// applyReceipt records an upstream receipt for message id and queues it,
-// with the id rewritten, for the ESME.
-func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
-	// One receipt of a message at a time: a repeat arriving while the first
-	// is being written is refused (the upstream delivers it again later,
-	// and then it is recognised as a repeat).
-	if _, busy := gw.receiving.LoadOrStore(id, struct{}{}); busy {
-		return errors.New("a receipt for this message is being recorded")
-	}
-	defer gw.receiving.Delete(id)
-	m, err := gw.message(id)
-	if err != nil {
-		return err
-	}
+// applyReceipt records an upstream receipt (as the client parsed it) for
+// message id and queues it, with the id rewritten, for the ESME.
+func (gw *Gateway) applyReceipt(id string, d *client.Delivery) error {
 	var dsm *pdu.DeliverSM
-	switch v := p.(type) {
+	switch v := d.PDU.(type) {
 	case *pdu.DeliverSM:
 		dsm = v
 	case *pdu.DataSM:
@@ -92,57 +90,62 @@ func (gw *Gateway) applyReceipt(id string, p pdu.PDU) error {
 	default:
 		return errors.New("unexpected receipt PDU")
 	}
-	var r pdu.Receipt
-	if err := pdu.ReceiptFromDeliverSM(dsm, &r); err != nil && r.State == 0 {
+	r := d.Receipt
+	if d.ReceiptErr != nil && r.State == 0 {
 		// Passed through verbatim all the same; the gateway cannot tell the
 		// message's state from it.
-		gw.log.Warn("upstream receipt without a readable state; the message is marked UNKNOWN", "err", err, "id", id)
+		gw.log.Warn("upstream receipt without a readable state; the message is marked UNKNOWN", "err", d.ReceiptErr, "id", id)
 	}
-	if m.State.Final() {
-		// A receipt repeated by an upstream that did not get our answer
-		// (either side restarted): the first one was queued for the ESME in
-		// the same write as the final state, so acknowledge this one and do
-		// not deliver the receipt twice.
+	for {
+		m, err := gw.store.Get(id)
+		if err != nil {
+			return err
+		}
+		if m.State.Final() {
+			// A receipt repeated by an upstream that did not get our
+			// answer (either side restarted), or two copies racing: the
+			// first one was queued for the ESME in the same write as the
+			// final state, so acknowledge this one and do not deliver the
+			// receipt twice.
+			return nil
+		}
+		m.State = storeState(r.State)
+		if m.State.Final() {
+			m.Done = time.Now()
+			if c, ok := r.ErrCode(); ok && c < 256 {
+				m.Error = uint8(c)
+			}
+		}
+		// The new state and the receipt for the ESME are written in one
+		// atomic, synced write: after a crash either both are there (and a
+		// receipt the upstream repeats is recognised by the final state) or
+		// neither (and the upstream's repeat is processed as new).
+		var out *pdu.DeliverSM
+		var sd *store.Delivery
+		if m.Registered&0x03 != 0 {
+			out = rewriteReceipt(dsm, m.ID)
+			body, aerr := out.AppendBinary(make([]byte, 0, 200+len(out.ShortMessage)))
+			if aerr != nil {
+				return aerr
+			}
+			sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}
+			err = gw.store.UpdateWithDelivery(m, sd)
+		} else {
+			err = gw.store.Update(m)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			continue // changed meanwhile: read it again
+		}
+		if err != nil {
+			return err
+		}
+		gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
+		gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
+		if sd != nil {
+			gw.pusherFor(m.Account).add(sd, out)
+		}
 		return nil
 	}
-	m.State = storeState(r.State)
-	if m.State.Final() {
-		m.Done = time.Now()
-		if c, ok := r.ErrCode(); ok && c < 256 {
-			m.Error = uint8(c)
-		}
-	}
-	// The new state and the receipt for the ESME are written in one atomic,
-	// synced write: after a crash either both are there (and a receipt the
-	// upstream repeats is recognised by the final state) or neither (and the
-	// upstream's repeat is processed as new).
-	var out *pdu.DeliverSM
-	var sd *store.Delivery
-	if m.Registered&0x03 != 0 {
-		out = rewriteReceipt(dsm, m.ID)
-		body, err := out.AppendBinary(make([]byte, 0, 200+len(out.ShortMessage)))
-		if err != nil {
-			return err
-		}
-		sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}
-		err = gw.store.UpdateWithDelivery(m, sd, true)
-		if err != nil {
-			return err
-		}
-	} else if err := gw.store.Update(m, false); err != nil {
-		return err
-	}
-	gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
-	gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
-	if m.State.Final() {
-		gw.uncache(m.ID)
-	} else {
-		gw.cache(m)
-	}
-	if sd != nil {
-		gw.pusherFor(m.Account).add(sd, out)
-	}
-	return nil
 }
 
 // rewriteReceipt returns a copy of an upstream receipt with only the message

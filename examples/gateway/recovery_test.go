@@ -34,7 +34,7 @@ func seedStore(t *testing.T, dataDir string, deliveries int) (inflightID string)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddDelivery(&store.Delivery{Account: "demo", Body: body, Created: time.Now()}, true); err != nil {
+		if err := st.AddDelivery(&store.Delivery{Account: "demo", Body: body, Created: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func seedStore(t *testing.T, dataDir string, deliveries int) (inflightID string)
 		t.Fatal(err)
 	}
 	m.State, m.Route, m.Attempts = store.Inflight, "dead", 1
-	if err := st.Update(m, true); err != nil {
+	if err := st.Update(m); err != nil {
 		t.Fatal(err)
 	}
 	return m.ID

@@ -7,13 +7,24 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/session"
 )
 
 const (
-	dispatchers  = 4
+	dispatchers = 4
+	claimBatch  = 64
+	// claimLease is how long a dispatcher holds a message's ticket before
+	// the queue hands it out again: far longer than an upstream takes to
+	// answer, so that only a claimer that is gone loses its claim (on one
+	// node, a restart ends every lease at once).
+	claimLease = 10 * time.Minute
+	// maxQueued is the most messages waiting for an upstream; beyond it a
+	// submission is refused with ESME_RMSGQFUL. Memory holds only the
+	// first of them (queue.PebbleOptions.MaxHeld); the rest wait on disk.
+	maxQueued    = 10_000_000
 	maxBackoff   = 30 * time.Second
 	retryBackoff = 250 * time.Millisecond
 )
@@ -35,94 +46,123 @@ func (gw *Gateway) routeFor(acct, src, dst string) []string {
 	return nil
 }
 
-func (gw *Gateway) enqueue(m *store.Message) {
-	select {
-	case gw.queue <- m:
-		gw.metrics.queued.Inc()
-	case <-gw.ctx.Done():
-	}
-}
-
-// dispatchLoop sends queued messages to their upstreams.
+// dispatchLoop claims the queue's tickets and resolves each by the claim
+// protocol (see package queue): the message's record, read at claim time,
+// decides what the ticket means.
 func (gw *Gateway) dispatchLoop() {
 	defer gw.dispatchWG.Done()
+	q := gw.store.Queue()
+	var cs []queue.Claim
 	for {
-		select {
-		case <-gw.dispatching.Done():
+		// While no upstream at all is bound, nothing could be sent: the
+		// tickets wait in the queue rather than cycle through naks.
+		if !gw.waitForUpstream() {
 			return
-		case m := <-gw.queue:
-			gw.metrics.queued.Dec()
-			gw.dispatch(m)
+		}
+		var err error
+		cs, err = q.Claim(gw.dispatching, cs[:0], claimBatch)
+		switch {
+		case gw.dispatching.Err() != nil, errors.Is(err, queue.ErrClosed):
+			return
+		case err != nil:
+			gw.storeFailed("claiming queued messages", "", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		for i, c := range cs {
+			gw.dispatch(c)
+			cs[i] = nil
 		}
 	}
 }
 
-// dispatch sends one message upstream, or schedules it for later.
-func (gw *Gateway) dispatch(m *store.Message) {
-	// While no upstream can take it, it is looked at again later without
-	// a claim: a cancel_sm or replace_sm that comes meanwhile finds it free.
-	// (An expired one goes on, to be finished under the claim.)
-	now := time.Now()
-	u := gw.pickUpstream(m)
-	if u == nil && (m.Expires.IsZero() || !now.After(m.Expires)) {
-		gw.retryQ.add(m, now.Add(retryDelay(m)))
+// dispatch resolves one claimed ticket against the message's record: it
+// sends the message upstream, finishes it, or gives the ticket back for
+// later. The ticket is acked only once the message no longer needs it.
+func (gw *Gateway) dispatch(c queue.Claim) {
+	t := c.Ticket()
+	for {
+		m, err := gw.store.Get(t.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// Purged: final long ago.
+			gw.ack(c, t.ID)
+			return
+		case err != nil:
+			gw.storeFailed("reading a queued message", t.ID, err)
+			gw.nak(c, t.ID, time.Second)
+			return
+		case m.Rev < t.Rev:
+			// The reader is behind the writer (a replica): look again.
+			gw.nak(c, t.ID, 50*time.Millisecond)
+			return
+		case m.State.Final(), m.State == store.Enroute:
+			gw.ack(c, t.ID)
+			return
+		case m.State == store.Inflight && gw.dedupeOf(m.Route) == 0:
+			// Handed out again while in flight: its claimer's lease ended
+			// (the gateway stopped). Crash policy: without a dedupe key the
+			// upstream cannot tell a resend, so it is never sent again.
+			gw.log.Warn("message was in flight upstream when its claim ended and its upstream has no dedupe key: marking UNKNOWN, not resending", "id", m.ID, "upstream", m.Route)
+			gw.settle(c, m, store.Unknown, "UNKNOWN", 0)
+			return
+		}
+		// Queued, or Inflight towards an upstream with a dedupe key: sent
+		// again with the same key, the upstream answers with the id it gave.
+		now := time.Now()
+		if !m.Expires.IsZero() && now.After(m.Expires) {
+			gw.settle(c, m, store.Expired, "EXPIRED", 0)
+			return
+		}
+		u := gw.pickUpstream(m)
+		if u == nil {
+			gw.nak(c, t.ID, gw.noUpstreamDelay(m, c))
+			return
+		}
+		sm, err := decodeRequest(m)
+		if err != nil {
+			gw.log.Error("a stored message cannot be decoded; rejected", "id", m.ID, "err", err)
+			gw.settle(c, m, store.Rejected, "REJECTD", 0)
+			return
+		}
+		m.State, m.Route, m.Attempts = store.Inflight, u.name, m.Attempts+1
+		// Without a dedupe key the Inflight mark is on disk before the
+		// submit leaves: after a crash such a message is never sent again.
+		// With one, a crash may forget the mark: the message is sent again
+		// with its key.
+		if u.dedupe == 0 {
+			err = gw.store.Update(m)
+		} else {
+			err = gw.store.Mark(m)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			continue // a cancel_sm or a replace_sm got there first
+		}
+		if err != nil {
+			gw.storeFailed("marking a message in flight", m.ID, err)
+			gw.nak(c, t.ID, retryDelay(m))
+			return
+		}
+		gw.send(u, m, sm, c)
 		return
 	}
-	if _, busy := gw.claims.LoadOrStore(m.ID, struct{}{}); busy {
-		// A cancel or replace is deciding about it: look again shortly.
-		gw.retryQ.add(m, now.Add(50*time.Millisecond))
-		return
-	}
-	if _, gone := gw.cancelled.LoadAndDelete(m.ID); gone {
-		gw.claims.Delete(m.ID)
-		return
-	}
-	if v, ok := gw.replaced.LoadAndDelete(m.ID); ok {
-		m = v.(*store.Message)
-	}
-	if !m.Expires.IsZero() && now.After(m.Expires) {
-		gw.claims.Delete(m.ID)
-		gw.finish(m, store.Expired, "EXPIRED", 0)
-		return
-	}
-	var sm pdu.PDU
+}
+
+// decodeRequest decodes a stored message's request.
+func decodeRequest(m *store.Message) (pdu.PDU, error) {
 	switch pdu.CommandID(m.Command) {
 	case pdu.DataSMID:
 		d := &pdu.DataSM{}
-		if err := d.UnmarshalBinary(m.Body); err != nil {
-			gw.claims.Delete(m.ID)
-			gw.finish(m, store.Rejected, "REJECTD", 0)
-			return
-		}
-		sm = d
+		return d, d.UnmarshalBinary(m.Body)
 	default:
 		s := &pdu.SubmitSM{}
-		if err := s.UnmarshalBinary(m.Body); err != nil {
-			gw.claims.Delete(m.ID)
-			gw.finish(m, store.Rejected, "REJECTD", 0)
-			return
-		}
-		sm = s
+		return s, s.UnmarshalBinary(m.Body)
 	}
-	if u == nil { // expired as queued, but replace_sm gave it a new validity
-		gw.claims.Delete(m.ID)
-		gw.retry(m)
-		return
-	}
-	m.State, m.Route, m.Attempts = store.Inflight, u.name, m.Attempts+1
-	// Without an idempotency key the Inflight mark must be on disk before the
-	// submit leaves: after a crash such a message is never sent again. With
-	// one, a message still Queued on disk after a crash is simply sent again
-	// with the same key, so the mark need not be written at all.
-	if u.dedupe == 0 {
-		if err := gw.store.Update(m, true); err != nil {
-			gw.claims.Delete(m.ID)
-			m.State = store.Queued
-			gw.retry(m)
-			return
-		}
-	}
-	gw.claims.Delete(m.ID)
+}
+
+// send submits m to u, with u's dedupe key, and records the answer on a
+// completion worker.
+func (gw *Gateway) send(u *upstream, m *store.Message, sm pdu.PDU, c queue.Claim) {
 	if u.dedupe != 0 {
 		key := append([]byte(m.ID), 0)
 		switch p := sm.(type) {
@@ -146,7 +186,7 @@ func (gw *Gateway) dispatch(m *store.Message) {
 			}
 			// This runs on the upstream's read loop: the store writes go to
 			// the completion workers.
-			gw.later(func() { gw.upstreamDone(u, m, id, err, sent) })
+			gw.later(func() { gw.upstreamDone(u, m, c, id, err, sent) })
 		})
 	case *pdu.DataSM:
 		u.c.DataSMAsync(ctx, p).OnDone(func(r *pdu.DataSMResp, err error) {
@@ -154,7 +194,7 @@ func (gw *Gateway) dispatch(m *store.Message) {
 			if r != nil {
 				id = r.MessageID
 			}
-			gw.later(func() { gw.upstreamDone(u, m, id, err, sent) })
+			gw.later(func() { gw.upstreamDone(u, m, c, id, err, sent) })
 		})
 	}
 }
@@ -174,8 +214,19 @@ func (gw *Gateway) pickUpstream(m *store.Message) *upstream {
 	return nil
 }
 
-// upstreamDone records the upstream's answer to a submit.
-func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string, err error, sent time.Time) {
+// dedupeOf returns the dedupe TLV of the upstream named, 0 for none.
+func (gw *Gateway) dedupeOf(name string) uint16 {
+	for _, uc := range gw.cfg.Load().Upstreams {
+		if uc.Name == name {
+			return uc.DedupeTLV
+		}
+	}
+	return 0
+}
+
+// upstreamDone records the upstream's answer to a submit of m (as sent,
+// Inflight) and then acks or naks its claim.
+func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, c queue.Claim, upstreamID string, err error, sent time.Time) {
 	gw.metrics.upstreamLatency.WithLabelValues(u.name).Observe(time.Since(sent).Seconds())
 	st := pdu.StatusOf(err)
 	if err == nil {
@@ -184,54 +235,125 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, upstreamID string
 	gw.metrics.upstreamSubmits.WithLabelValues(u.name, st.String()).Inc()
 	switch {
 	case err == nil:
-		key := pdu.NormalizeMessageID(upstreamID)
-		if gw.mayBeStale(m) && gw.storedFinal(m.ID) {
-			// A resend answered after the receipt of an earlier send was
-			// recorded: this version of the message is stale.
-			for _, p := range gw.parked.take(u.name, key) {
-				p.ack(nil)
-			}
+		m.State, m.UpstreamID = store.Enroute, upstreamID
+		err := gw.store.MapUpstream(m, pdu.NormalizeMessageID(upstreamID))
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			// The record moved on while this send was in flight: a receipt
+			// of an earlier send made it final. This answer is stale.
+			gw.log.Debug("late answer to a message sent more than once; its newer state stands", "id", m.ID, "upstream", u.name)
+		case err != nil:
+			// The ticket stays: after a restart the message is in doubt
+			// and its crash policy runs.
+			gw.storeFailed("recording the upstream's message id", m.ID, err)
 			return
 		}
-		m.State, m.UpstreamID = store.Enroute, upstreamID
-		if err := gw.store.MapUpstream(m, key, false); err != nil {
-			// Its receipt is still matched from memory below.
-			gw.storeFailed("recording the upstream's message id", m.ID, err)
-		}
-		gw.cache(m)
-		gw.upIDs.Store(u.name+"\x00"+key, m.ID)
-		// A receipt may have arrived first: it is parked and matched now.
-		if ps := gw.parked.take(u.name, key); len(ps) > 0 {
-			gw.upIDs.Delete(u.name + "\x00" + key)
-			for _, p := range ps {
-				p.ack(gw.applyReceipt(m.ID, p.d))
-			}
-		}
+		gw.ack(c, m.ID)
 	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR),
 		errors.Is(err, pdu.ESME_RINVBNDSTS):
 		// Refused or never written: safe to send again. ESME_RINVBNDSTS is
 		// what an upstream answers while it unbinds (a graceful restart).
-		m.State = store.Queued
-		if u.dedupe == 0 {
-			// The store says Inflight (see dispatch): left so, a restart
-			// would take it for a message in doubt and never send it.
-			if err := gw.store.Update(m, false); err != nil {
-				gw.storeFailed("returning a message to the queue", m.ID, err)
-			}
-		}
-		gw.retry(m)
+		gw.requeue(u, m, c)
 	case isMaybeSent(err):
 		if u.dedupe != 0 {
 			// The upstream recognises a resend by its key: send again.
-			m.State = store.Queued
-			gw.retry(m)
+			gw.requeue(u, m, c)
 			return
 		}
 		gw.log.Warn("upstream did not answer a submit that may have been sent; not resending (crash policy)", "id", m.ID, "upstream", u.name, "err", err)
-		gw.finish(m, store.Unknown, "UNKNOWN", 0)
+		gw.settle(c, m, store.Unknown, "UNKNOWN", 0)
 	default:
-		gw.finish(m, store.Rejected, "REJECTD", uint8(st))
+		gw.settle(c, m, store.Rejected, "REJECTD", uint8(st))
 	}
+}
+
+// requeue writes m Queued again (on disk it may say Inflight, which a
+// restart would take for a message in doubt) and gives its ticket back
+// for the next attempt after the back-off.
+func (gw *Gateway) requeue(u *upstream, m *store.Message, c queue.Claim) {
+	m.State = store.Queued
+	if err := gw.store.Update(m); err != nil && !errors.Is(err, store.ErrConflict) {
+		gw.storeFailed("returning a message to the queue", m.ID, err)
+	}
+	gw.nak(c, m.ID, gw.backoff(m))
+}
+
+// backoff is the delay before m's next attempt: exponential in its
+// attempts, and never past its validity (an expired message is finished
+// when claimed).
+func (gw *Gateway) backoff(m *store.Message) time.Duration {
+	d := retryDelay(m)
+	if !m.Expires.IsZero() {
+		d = min(d, time.Until(m.Expires)+time.Millisecond)
+	}
+	return max(d, 0)
+}
+
+// noUpstreamDelay is how long a message whose route has no upstream bound
+// waits before it is looked at again: short at first, longer the more
+// often it found none.
+func (gw *Gateway) noUpstreamDelay(m *store.Message, c queue.Claim) time.Duration {
+	d := min(retryBackoff<<min(c.Deliveries(), 7), maxBackoff)
+	if !m.Expires.IsZero() {
+		d = min(d, time.Until(m.Expires)+time.Millisecond)
+	}
+	return max(d, 0)
+}
+
+// settle finishes m in a final state the gateway decides (see finish) and
+// acks its ticket. If the record changed meanwhile, the claim is resolved
+// again against the newer record.
+func (gw *Gateway) settle(c queue.Claim, m *store.Message, st store.State, stat string, errCode uint8) {
+	err := gw.finish(m, st, stat, errCode)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		gw.dispatch(c)
+	case err != nil:
+		// Kept: the ticket comes back after a restart.
+	default:
+		gw.ack(c, m.ID)
+	}
+}
+
+// ack removes a ticket the message no longer needs.
+func (gw *Gateway) ack(c queue.Claim, id string) {
+	if err := c.Ack(); err != nil && !errors.Is(err, queue.ErrClosed) {
+		gw.log.Warn("queue: acking a ticket failed; the message's record decides when it comes back", "id", id, "err", err)
+	}
+}
+
+// nak gives a ticket back, to be handed out again after d.
+func (gw *Gateway) nak(c queue.Claim, id string, d time.Duration) {
+	if err := c.Nak(d); err != nil && !errors.Is(err, queue.ErrClosed) {
+		gw.log.Warn("queue: giving a ticket back failed; it comes back when its lease ends", "id", id, "err", err)
+	}
+}
+
+// waitForUpstream waits until some upstream has a bind up; false once the
+// dispatchers stop.
+func (gw *Gateway) waitForUpstream() bool {
+	for {
+		if gw.anyUpstream() {
+			return true
+		}
+		select {
+		case <-gw.dispatching.Done():
+			return false
+		case <-gw.upstreamChanged():
+		}
+	}
+}
+
+// anyUpstream reports whether some upstream has a bind up.
+func (gw *Gateway) anyUpstream() bool {
+	gw.upMu.RLock()
+	defer gw.upMu.RUnlock()
+	for _, u := range gw.upstreams {
+		if u.up.Load() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func isMaybeSent(err error) bool {
@@ -239,15 +361,6 @@ func isMaybeSent(err error) bool {
 	var ce *session.CanceledError
 	return errors.Is(err, session.ErrTimeout) || errors.Is(err, client.ErrTimeout) ||
 		(errors.As(err, &le) && le.Sent) || (errors.As(err, &ce) && ce.Sent) || errors.Is(err, context.Canceled)
-}
-
-// retry schedules another attempt with exponential back-off.
-func (gw *Gateway) retry(m *store.Message) {
-	if !m.Expires.IsZero() && time.Now().After(m.Expires) {
-		gw.finish(m, store.Expired, "EXPIRED", 0)
-		return
-	}
-	gw.retryQ.add(m, time.Now().Add(retryDelay(m)))
 }
 
 // retryDelay is the back-off before the next attempt of m.

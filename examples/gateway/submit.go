@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
@@ -50,7 +52,6 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 	}
 	gw.answer(w, a, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
 	gw.metrics.latency.Observe(time.Since(now).Seconds())
-	gw.enqueue(m)
 }
 
 func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
@@ -80,7 +81,6 @@ func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 		return
 	}
 	gw.answer(w, a, "data_sm", &pdu.DataSMResp{MessageID: m.ID}, 0)
-	gw.enqueue(m)
 }
 
 // handleSubmitMulti stores one message per SME destination; distribution
@@ -146,9 +146,6 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 		return
 	}
 	gw.answer(w, a, "submit_multi", resp, 0)
-	for _, m := range accepted {
-		gw.enqueue(m)
-	}
 }
 
 func (gw *Gateway) answer(w server.ResponseWriter, a *account, cmd string, body pdu.PDU, st pdu.Status) {
@@ -167,9 +164,6 @@ func (gw *Gateway) checkSubmit(a *account, src, dst string) pdu.Status {
 	if len(gw.routeFor(a.cfg.SystemID, src, dst)) == 0 {
 		return pdu.ESME_RINVDSTADR
 	}
-	if len(gw.queue) >= cap(gw.queue)-1000 {
-		return pdu.ESME_RMSGQFUL
-	}
 	return 0
 }
 
@@ -180,12 +174,15 @@ func (gw *Gateway) expiry(t, now time.Time) time.Time {
 	return t
 }
 
-// accept stores a message durably: only then is the ESME told ESME_ROK.
+// accept stores a message and its ticket in the queue durably: only then
+// is the ESME told ESME_ROK.
 func (gw *Gateway) accept(m *store.Message) pdu.Status {
-	if err := gw.store.Accept(m); err != nil {
+	switch err := gw.store.Accept(m); {
+	case errors.Is(err, queue.ErrFull):
+		return pdu.ESME_RMSGQFUL
+	case err != nil:
 		gw.log.Error("store: accept failed", "err", err)
 		return pdu.ESME_RSYSERR
 	}
-	gw.cache(m)
 	return 0
 }

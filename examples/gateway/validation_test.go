@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/codec"
-	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -136,11 +135,12 @@ func rawSubmitMulti(seq uint32, src string, dsts ...string) []byte {
 	return b
 }
 
-// storedMessages counts the messages in the store.
+// storedMessages counts the messages accepted and not finished: each has
+// its ticket in the queue.
 func storedMessages(t *testing.T, a *app) int {
 	t.Helper()
-	n := 0
-	if err := a.gw.store.Pending(func(*store.Message) bool { n++; return true }); err != nil {
+	n, err := a.gw.store.Queue().Len()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -65,7 +65,7 @@ func appendMessage(b []byte, m *Message) []byte {
 	if flags&hasDone != 0 {
 		b = appendTime(b, m.Done)
 	}
-	return b
+	return binary.AppendUvarint(b, m.Rev)
 }
 
 // appendRouting appends the routing fields, which both the message record
@@ -118,6 +118,7 @@ func decodeMessage(b []byte) (*Message, error) {
 	if flags&hasDone != 0 {
 		m.Done = d.time()
 	}
+	m.Rev = d.rev()
 	if d.err {
 		return nil, errCorrupt
 	}
@@ -131,10 +132,10 @@ const (
 	stUpMore
 )
 
-// appendState appends the encoding of m's state fields (see Message) and of
-// the store's own upstream index fields: the record that Update writes over
-// the one Accept wrote.
-func appendState(b []byte, m *Message) []byte {
+// appendState appends the encoding of m's state fields (see Message), of
+// the store's own upstream index fields (mt), and of m.Rev: the record that
+// Update writes over the one Accept wrote.
+func appendState(b []byte, m *Message, mt *meta) []byte {
 	b = append(b, stateV1, byte(m.State), m.Error)
 	b = appendRouting(b, m)
 	var flags byte
@@ -144,7 +145,7 @@ func appendState(b []byte, m *Message) []byte {
 	if !m.Done.IsZero() {
 		flags |= stDone
 	}
-	if m.upMore {
+	if mt.upMore {
 		flags |= stUpMore
 	}
 	b = append(b, flags)
@@ -154,11 +155,13 @@ func appendState(b []byte, m *Message) []byte {
 	if flags&stDone != 0 {
 		b = appendTime(b, m.Done)
 	}
-	return appendString(b, m.upKey)
+	b = appendString(b, mt.upKey)
+	return binary.AppendUvarint(b, m.Rev)
 }
 
-// decodeState sets m's state fields from a record written by appendState.
-func decodeState(b []byte, m *Message) error {
+// decodeState sets m's state fields, m.Rev and mt from a record written by
+// appendState.
+func decodeState(b []byte, m *Message, mt *meta) error {
 	d := decoder{b: b}
 	if d.byte() != stateV1 {
 		return errCorrupt
@@ -174,8 +177,9 @@ func decodeState(b []byte, m *Message) error {
 	if flags&stDone != 0 {
 		m.Done = d.time()
 	}
-	m.upMore = flags&stUpMore != 0
-	m.upKey = d.string()
+	mt.upMore = flags&stUpMore != 0
+	mt.upKey = d.string()
+	m.Rev = d.rev()
 	if d.err {
 		return errCorrupt
 	}
@@ -267,6 +271,15 @@ func (d *decoder) varint() int64 {
 }
 
 // raw returns the next length-prefixed field without copying.
+// rev reads a revision at the end of a record; a record written before
+// revisions existed has none, and is revision 1.
+func (d *decoder) rev() uint64 {
+	if len(d.b) == 0 {
+		return 1
+	}
+	return d.uvarint()
+}
+
 func (d *decoder) raw() []byte {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {

@@ -2,16 +2,21 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
 // Memory is a Store held in memory, for tests and as the reference
-// behaviour of the interface. Nothing survives the process; sync is ignored.
-// It stores and returns copies, so callers may keep modifying their values.
+// behaviour of the interface. Nothing survives the process. It stores and
+// returns copies, so callers may keep modifying their values.
 type Memory struct {
+	queue *queue.Memory
+	waits *tracker // receipts waiting for an index entry (WaitUpstream)
+
 	mu     sync.Mutex
 	closed bool
 	msgs   map[string]*Message
@@ -28,6 +33,8 @@ var _ Store = (*Memory)(nil)
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
+		queue:  queue.NewMemory(queue.Options{}),
+		waits:  newTracker(),
 		msgs:   make(map[string]*Message),
 		up:     make(map[upstreamRef]string),
 		upOfID: make(map[string][]upstreamRef),
@@ -56,7 +63,9 @@ func (s *Memory) lock() error {
 	return nil
 }
 
-func (s *Memory) put(m *Message, all bool) error {
+// put stores m by compare-and-set (all: every field, else the state
+// fields) and sets m.Rev to the new revision; with accept, m is new.
+func (s *Memory) put(m *Message, all, accept bool) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
@@ -64,35 +73,65 @@ func (s *Memory) put(m *Message, all bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putLocked(m, all)
-	return nil
+	return s.putLocked(m, all, accept)
 }
 
-// putLocked stores a copy of m, or with all false copies m's state fields to
-// the stored message (if there is one); s.mu is held. A final message with a
-// zero Done gets Done = now.
-func (s *Memory) putLocked(m *Message, all bool) {
+// putLocked is put with s.mu held. A final message with a zero Done gets
+// Done = now.
+func (s *Memory) putLocked(m *Message, all, accept bool) error {
+	c := s.msgs[m.ID]
+	rev := uint64(1)
+	if !accept {
+		if c == nil {
+			return ErrNotFound
+		}
+		if c.Rev != m.Rev {
+			return ErrConflict
+		}
+		rev = m.Rev + 1
+	}
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
+	m.Rev = rev
 	if all {
 		s.msgs[m.ID] = cloneMessage(m)
-		return
+		return nil
 	}
-	if c := s.msgs[m.ID]; c != nil {
-		c.copyState(m)
-	}
+	c.State, c.Route, c.UpstreamID, c.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
+	c.Error, c.NextTry, c.Done, c.Rev = m.Error, m.NextTry, m.Done, m.Rev
+	return nil
 }
 
-// Accept stores a new message.
-func (s *Memory) Accept(m *Message) error { return s.put(m, true) }
+// Accept stores a new message with Rev 1 and enqueues its ticket, under
+// one lock: neither is stored without the other, and a claimer of the
+// ticket finds the message.
+func (s *Memory) Accept(m *Message) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := s.queue.Enqueue(context.Background(), queue.Ticket{ID: m.ID, Rev: 1, Due: m.NextTry}); err != nil {
+		return err
+	}
+	return s.putLocked(m, true, true)
+}
 
-// Update stores m's state fields. A final message with a zero Done gets
-// Done set to now.
-func (s *Memory) Update(m *Message, sync bool) error { return s.put(m, false) }
+// Update stores m's state fields by compare-and-set. A final message with a
+// zero Done gets Done set to now.
+func (s *Memory) Update(m *Message) error { return s.put(m, false, false) }
 
-// Replace stores every field of m.
-func (s *Memory) Replace(m *Message, sync bool) error { return s.put(m, true) }
+// Mark is Update: nothing here is on disk.
+func (s *Memory) Mark(m *Message) error { return s.put(m, false, false) }
+
+// Replace stores every field of m by compare-and-set.
+func (s *Memory) Replace(m *Message) error { return s.put(m, true, false) }
+
+// Queue returns the store's queue.
+func (s *Memory) Queue() queue.Queue { return s.queue }
 
 // Get returns a copy of the message with this id, or ErrNotFound.
 func (s *Memory) Get(id string) (*Message, error) {
@@ -120,16 +159,20 @@ func (s *Memory) LastID() (string, error) {
 	return last, nil
 }
 
-// MapUpstream stores m's state fields and the index entry (m.Route, upstreamKey) -> m.ID.
-func (s *Memory) MapUpstream(m *Message, upstreamKey string, sync bool) error {
+// MapUpstream stores m's state fields by compare-and-set and the index
+// entry (m.Route, upstreamKey) -> m.ID.
+func (s *Memory) MapUpstream(m *Message, upstreamKey string) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
 	if err := s.lock(); err != nil {
 		return err
 	}
+	defer s.waits.mapped(m.Route, upstreamKey, m.ID, false)
 	defer s.mu.Unlock()
-	s.putLocked(m, false)
+	if err := s.putLocked(m, false, false); err != nil {
+		return err
+	}
 	ref := upstreamRef{m.Route, upstreamKey}
 	s.up[ref] = m.ID
 	if !slices.Contains(s.upOfID[m.ID], ref) {
@@ -152,31 +195,14 @@ func (s *Memory) LookupUpstream(route, upstreamKey string) (string, error) {
 	return id, nil
 }
 
-// Pending calls fn, in id order, with a copy of every message in state
-// Queued or Inflight until fn returns false. fn may call the store.
-func (s *Memory) Pending(fn func(*Message) bool) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	var pending []*Message
-	for _, m := range s.msgs {
-		if m.State == Queued || m.State == Inflight {
-			pending = append(pending, cloneMessage(m))
-		}
-	}
-	s.mu.Unlock()
-	slices.SortFunc(pending, func(a, b *Message) int { return strings.Compare(a.ID, b.ID) })
-	for _, m := range pending {
-		if !fn(m) {
-			break
-		}
-	}
-	return nil
+// WaitUpstream is LookupUpstream waiting until ctx ends for the entry.
+func (s *Memory) WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error) {
+	return s.waits.wait(ctx, route, upstreamKey, func() (string, error) { return s.LookupUpstream(route, upstreamKey) })
 }
 
 // AddDelivery stores a copy of d under a new Seq (set in d.Seq). Seqs
 // increase across all accounts.
-func (s *Memory) AddDelivery(d *Delivery, sync bool) error {
+func (s *Memory) AddDelivery(d *Delivery) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
@@ -197,8 +223,9 @@ func (s *Memory) addDeliveryLocked(d *Delivery) {
 	q[d.Seq] = cloneDelivery(d)
 }
 
-// UpdateWithDelivery stores m's state fields and queues d under one lock.
-func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
+// UpdateWithDelivery stores m's state fields by compare-and-set and queues
+// d under one lock.
+func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
@@ -206,7 +233,9 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putLocked(m, false)
+	if err := s.putLocked(m, false, false); err != nil {
+		return err
+	}
 	s.addDeliveryLocked(d)
 	return nil
 }
@@ -294,12 +323,13 @@ func (s *Memory) Purge(before time.Time) (int, error) {
 	return n, nil
 }
 
-// Close marks the store closed; later calls return ErrClosed.
+// Close closes the queue and marks the store closed; later calls return
+// ErrClosed.
 func (s *Memory) Close() error {
 	if err := s.lock(); err != nil {
 		return err
 	}
-	defer s.mu.Unlock()
 	s.closed = true
-	return nil
+	s.mu.Unlock()
+	return s.queue.Close()
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
 // ErrClosed is returned by the methods of a store that has been closed.
@@ -31,6 +33,9 @@ type PebbleOptions struct {
 	// latency per synced write for fewer syncs, less CPU and a shorter tail;
 	// a lone write is not delayed. Zero syncs as soon as one is asked for.
 	SyncInterval time.Duration
+	// Queue tunes the queue kept in the same DB (see Pebble.Queue): its
+	// lease, its bound, the tickets held in memory.
+	Queue queue.PebbleOptions
 	// Logger receives Pebble's log messages. If nil, informational messages
 	// are dropped and background errors go to the standard logger.
 	Logger pebble.Logger
@@ -54,6 +59,9 @@ type Pebble struct {
 	seqLimit uint64 // highest Seq reserved in the database
 
 	synced, unsynced lane // group commit of the writes with and without sync
+
+	track *tracker      // writers' order and the messages on their way
+	queue *queue.Pebble // the tickets, in the same DB (keys from kindQueue)
 }
 
 var _ Store = (*Pebble)(nil)
@@ -108,7 +116,70 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
 	p.seqLimit = p.seq
+	p.track = newTracker()
+	qopts := opts.Queue
+	qopts.Prefix = []byte{kindQueue}
+	if p.queue, err = queue.OpenPebble(db, qopts); err == nil {
+		err = p.migratePending()
+	}
+	if err != nil {
+		if p.queue != nil {
+			p.queue.Close()
+		}
+		db.Close()
+		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
+	}
 	return p, nil
+}
+
+// Queue returns the queue of messages waiting for an upstream, kept in the
+// store's DB: Accept stages a message's ticket in the message's own write.
+func (p *Pebble) Queue() queue.Queue { return p.queue }
+
+// migratePending gives a ticket to every message that a version before the
+// queue left Queued or Inflight (those kept an index of them, not tickets),
+// and removes that index: nothing accepted by an older version is
+// forgotten by this one.
+func (p *Pebble) migratePending() error {
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kindPending}, UpperBound: []byte{kindPending + 1}})
+	if err != nil {
+		return err
+	}
+	b := p.db.NewBatch()
+	defer b.Close()
+	var staged []*queue.Staged
+	for it.First(); it.Valid(); it.Next() {
+		id := string(it.Key()[1:])
+		v, err := p.read(id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			it.Close()
+			return err
+		}
+		if v != nil && (v.m.State == Queued || v.m.State == Inflight) {
+			s, err := p.queue.Stage(queue.Ticket{ID: id, Rev: v.m.Rev})
+			if err != nil {
+				it.Close()
+				return err
+			}
+			staged = append(staged, s)
+			if err := b.Set(s.Key, s.Value, nil); err != nil {
+				it.Close()
+				return err
+			}
+		}
+		if err := b.Delete(it.Key(), nil); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	err = it.Close()
+	if err == nil && !b.Empty() {
+		err = b.Commit(pebble.Sync)
+	}
+	for _, s := range staged {
+		s.Done(err)
+	}
+	return err
 }
 
 // quietLogger drops Pebble's informational messages.
@@ -142,17 +213,22 @@ func (p *Pebble) begin() error {
 
 func (p *Pebble) end() { p.ops.Add(-1) }
 
-// Close flushes and closes the store. Later calls return ErrClosed.
+// Close closes the queue, then flushes and closes the store. Later calls
+// return ErrClosed.
 func (p *Pebble) Close() error {
 	if p.closed.Swap(true) {
 		return ErrClosed
 	}
+	qerr := p.queue.Close()
 	for p.ops.Load() != 0 {
 		time.Sleep(time.Millisecond)
 	}
 	err := p.db.Flush()
 	if cerr := p.db.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && !errors.Is(qerr, queue.ErrClosed) {
+		err = qerr
 	}
 	return err
 }

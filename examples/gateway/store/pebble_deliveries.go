@@ -10,23 +10,9 @@ import (
 // seqBlock is how many delivery sequence numbers are reserved at a time.
 const seqBlock = 1 << 20
 
-// AddDelivery stores d under a new Seq (set in d.Seq). Seqs increase across
-// all accounts and across restarts.
-func (p *Pebble) AddDelivery(d *Delivery, sync bool) error {
-	return p.writeDelivery(nil, d, sync)
-}
-
-// UpdateWithDelivery stores m and queues d in one batch.
-func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery, sync bool) error {
-	if m.ID == "" {
-		return errEmptyID
-	}
-	return p.writeDelivery(m, d, sync)
-}
-
-// writeDelivery queues d under a new Seq, with m (when not nil) in the same
-// batch, and sets d.Seq once committed.
-func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
+// AddDelivery stores d under a new Seq (set in d.Seq), synced. Seqs
+// increase across all accounts and across restarts.
+func (p *Pebble) AddDelivery(d *Delivery) error {
 	if err := p.begin(); err != nil {
 		return err
 	}
@@ -36,22 +22,22 @@ func (p *Pebble) writeDelivery(m *Message, d *Delivery, sync bool) error {
 		return err
 	}
 	w := getWrite()
-	if m != nil {
-		putMessage(w, m, writeState)
-	}
 	k0 := len(w.buf)
 	w.buf = appendDeliveryKey(w.buf, d.Account, seq)
 	k1 := len(w.buf)
 	w.buf = appendDelivery(w.buf, d)
 	w.end(entrySet, k0, k1)
-	if err := p.commit(w, sync); err != nil {
+	if err := p.commit(w, true); err != nil {
 		return err
-	}
-	if m != nil {
-		m.stored = m.State
 	}
 	d.Seq = seq
 	return nil
+}
+
+// UpdateWithDelivery stores m's state fields by compare-and-set and queues
+// d, in one synced batch.
+func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery) error {
+	return p.writeMessage(m, change{what: writeState, how: durable, d: d})
 }
 
 // nextSeq hands out the next delivery Seq, reserving a new block in the

@@ -12,13 +12,15 @@ import (
 //
 //	m<id>                                       -> Message record (as accepted or replaced)
 //	t<id>                                       -> state record (newer state fields than m's)
-//	p<id>                                       -> "" (Queued or Inflight)
+//	p<id>                                       -> "" (Queued or Inflight; written by versions
+//	                                               before the queue, migrated at open)
 //	f<done sec+2^63 BE8><done nsec BE4><id>     -> "" (final, for Purge)
 //	u<len route><route><upstreamKey>            -> id
 //	x<len id><id><len route><route><upstreamKey> -> "" (u entries of id that its
 //	                                               state record no longer names, for Purge)
 //	d<len account><account><seq BE8>            -> Delivery record
 //	s                                           -> highest reserved Seq (BE8)
+//	q...                                        -> the queue's tickets (package queue)
 const (
 	kindMessage  = 'm'
 	kindState    = 't'
@@ -28,6 +30,7 @@ const (
 	kindUpOfID   = 'x'
 	kindDelivery = 'd'
 	kindSeq      = 's'
+	kindQueue    = 'q'
 )
 
 // keyBuf is a scratch buffer for building keys and records.
@@ -85,4 +88,15 @@ func prefixEnd(p []byte) []byte {
 		}
 	}
 	return nil // p is all 0xff: no upper bound
+}
+
+// splitUpKey returns the route and upstream key of an index key as
+// appendUpKey wrote it, without its kind byte.
+func splitUpKey(k string) (route, key string) {
+	d := decoder{b: []byte(k)}
+	r := d.string()
+	if d.err {
+		return "", ""
+	}
+	return r, string(d.b)
 }

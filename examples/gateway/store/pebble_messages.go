@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
-)
 
-func isPending(st State) bool { return st == Queued || st == Inflight }
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
+)
 
 // What a write of a message stores: everything (Accept), the state fields
 // (Update), or both over an existing message (Replace).
@@ -17,31 +17,32 @@ const (
 	writeReplace
 )
 
-// putMessage adds m's records and index entries to w, by what (see above).
-// A final message without Done gets Done = now.
-func putMessage(w *write, m *Message, what int) {
+// How a write of a message reaches the disk.
+const (
+	durable  = iota // synced before the write returns
+	logged          // in the write-ahead log, synced with the next durable write
+	inMemory        // in memory only, when the message is held there (Mark)
+)
+
+// putMessage adds m's records, with the bookkeeping mt, to w, by what (see
+// above). A final message without Done gets Done = now.
+func putMessage(w *write, m *Message, mt *meta, what int) {
 	if m.State.Final() && m.Done.IsZero() {
 		m.Done = time.Now()
 	}
 	if what != writeState {
-		putRecord(w, kindMessage, m, appendMessage)
+		k0 := len(w.buf)
+		w.buf = appendMsgKey(w.buf, kindMessage, m.ID)
+		k1 := len(w.buf)
+		w.buf = appendMessage(w.buf, m)
+		w.end(entrySet, k0, k1)
 	}
 	if what != writeAll {
-		putRecord(w, kindState, m, appendState)
-	}
-	// The pending entry changes only when the message enters or leaves the
-	// pending states; when the state last stored is not known, it is set or
-	// deleted blindly (no read on the write path; a tombstone is dropped by
-	// compaction).
-	pending := isPending(m.State)
-	if m.stored == 0 || pending != isPending(m.stored) {
 		k0 := len(w.buf)
-		w.buf = appendMsgKey(w.buf, kindPending, m.ID)
-		kind := uint8(entryDelete)
-		if pending {
-			kind = entrySet
-		}
-		w.end(kind, k0, len(w.buf))
+		w.buf = appendMsgKey(w.buf, kindState, m.ID)
+		k1 := len(w.buf)
+		w.buf = appendState(w.buf, m, mt)
+		w.end(entrySet, k0, k1)
 	}
 	if m.State.Final() {
 		// A stale entry (if Done later changes) is cleaned up by Purge,
@@ -52,16 +53,20 @@ func putMessage(w *write, m *Message, what int) {
 	}
 }
 
-// putRecord adds the setting of m's record of this kind, encoded by enc.
-func putRecord(w *write, kind byte, m *Message, enc func([]byte, *Message) []byte) {
-	k0 := len(w.buf)
-	w.buf = appendMsgKey(w.buf, kind, m.ID)
-	k1 := len(w.buf)
-	w.buf = enc(w.buf, m)
-	w.end(entrySet, k0, k1)
+// change is one compare-and-set write of a message: what it stores, how
+// durably, an upstream index entry to record (mapUp), a delivery to queue
+// (d) and a ticket to stage (accept).
+type change struct {
+	what        int
+	how         int
+	mapUp       bool
+	upstreamKey string
+	d           *Delivery
 }
 
-func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, sync bool) error {
+// writeMessage writes m by compare-and-set on its revision (Accept: a new
+// message, revision 1) and sets m.Rev to the revision written.
+func (p *Pebble) writeMessage(m *Message, c change) error {
 	if m.ID == "" {
 		return errEmptyID
 	}
@@ -69,49 +74,142 @@ func (p *Pebble) writeMessage(m *Message, upstreamKey string, what int, mapUp, s
 		return err
 	}
 	defer p.end()
+	e := p.track.acquire(m.ID)
+	var cur *version
+	if c.what != writeAll {
+		cur = e.cur.Load()
+		if cur == nil {
+			v, err := p.read(m.ID)
+			if err != nil {
+				p.track.release(m.ID, e, nil)
+				return err
+			}
+			cur = v
+		}
+		if m.Rev != cur.m.Rev {
+			p.track.release(m.ID, e, cur)
+			return ErrConflict
+		}
+	}
+	next := &version{m: *m}
+	if cur != nil {
+		next.meta = cur.meta
+		if c.what == writeState {
+			// Only the state fields are written: the others stay as stored.
+			next.m = cur.m
+			next.m.State, next.m.Route, next.m.UpstreamID, next.m.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
+			next.m.Error, next.m.NextTry, next.m.Done = m.Error, m.NextTry, m.Done
+		}
+	}
+	next.m.Rev = m.Rev + 1
+	if c.what == writeAll {
+		next.m.Rev = 1
+	}
+	if c.how == inMemory && cur != nil && !m.State.Final() && e.kept {
+		// Held in memory: the mark stays there; the disk keeps the state
+		// before it, which a crash policy covers.
+		m.Rev = next.m.Rev
+		p.track.release(m.ID, e, next)
+		return nil
+	}
 	w := getWrite()
-	upKey, upMore := m.upKey, m.upMore
-	if mapUp {
+	var unmapUp string // an index entry the tracker holds that the record no longer names
+	if c.mapUp {
 		k0 := len(w.buf)
-		w.buf = appendUpKey(w.buf, m.Route, upstreamKey)
+		w.buf = appendUpKey(w.buf, m.Route, c.upstreamKey)
 		k1 := len(w.buf)
 		w.buf = append(w.buf, m.ID...)
 		w.end(entrySet, k0, k1)
-		if k := string(w.buf[k0+1 : k1]); k != m.upKey {
-			if m.upKey != "" {
+		if k := string(w.buf[k0+1 : k1]); k != next.upKey {
+			if next.upKey != "" {
 				// The index entry the record named stays until
 				// Purge, which finds it here.
 				x0 := len(w.buf)
-				w.buf = append(appendUpOfIDPrefix(w.buf, m.ID), m.upKey...)
+				w.buf = append(appendUpOfIDPrefix(w.buf, m.ID), next.upKey...)
 				w.end(entrySet, x0, len(w.buf))
-				m.upMore = true
+				next.upMore = true
+				unmapUp = next.upKey
 			}
-			m.upKey = k
+			next.upKey = k
 		}
 	}
-	putMessage(w, m, what)
-	if err := p.commit(w, sync); err != nil {
-		m.upKey, m.upMore = upKey, upMore
+	putMessage(w, &next.m, &next.meta, c.what)
+	var seq uint64
+	if c.d != nil {
+		var err error
+		if seq, err = p.nextSeq(); err != nil {
+			putWrite(w)
+			p.track.release(m.ID, e, cur)
+			return err
+		}
+		k0 := len(w.buf)
+		w.buf = appendDeliveryKey(w.buf, c.d.Account, seq)
+		k1 := len(w.buf)
+		w.buf = appendDelivery(w.buf, c.d)
+		w.end(entrySet, k0, k1)
+	}
+	var staged *queue.Staged
+	if c.what == writeAll {
+		var err error
+		if staged, err = p.queue.Stage(queue.Ticket{ID: m.ID, Rev: 1, Due: m.NextTry}); err != nil {
+			if errors.Is(err, queue.ErrClosed) {
+				err = ErrClosed // closed since begin
+			}
+			putWrite(w)
+			p.track.release(m.ID, e, nil)
+			return err
+		}
+		w.add(entrySet, staged.Key, staged.Value)
+	}
+	err := p.commit(w, c.how == durable)
+	if staged != nil {
+		staged.Done(err)
+	}
+	if err != nil {
+		// What is on disk is not known: the next writer reads it.
+		p.track.release(m.ID, e, nil)
 		return err
 	}
-	m.stored = m.State
+	next.stored = next.m.State
+	m.Rev, m.Done = next.m.Rev, next.m.Done
+	if c.d != nil {
+		c.d.Seq = seq
+	}
+	p.track.release(m.ID, e, next)
+	if c.mapUp {
+		p.track.mapped(m.Route, c.upstreamKey, m.ID, e.kept)
+	}
+	if unmapUp != "" {
+		// Still on disk (for a late receipt) until Purge: read from there.
+		route, key := splitUpKey(unmapUp)
+		p.track.unmap(route, key, m.ID)
+	}
+	if next.m.State.Final() && next.upKey != "" {
+		route, key := splitUpKey(next.upKey)
+		p.track.unmap(route, key, m.ID)
+	}
 	return nil
 }
 
-// Accept stores a new message and syncs it to disk before returning.
+// Accept stores a new message and its ticket, synced, and sets m.Rev to 1.
 func (p *Pebble) Accept(m *Message) error {
-	return p.writeMessage(m, "", writeAll, false, true)
+	return p.writeMessage(m, change{what: writeAll, how: durable})
 }
 
-// Update stores m's state fields; with sync they are on disk before Update
-// returns. A final message with a zero Done gets Done set to now.
-func (p *Pebble) Update(m *Message, sync bool) error {
-	return p.writeMessage(m, "", writeState, false, sync)
+// Update stores m's state fields by compare-and-set, synced.
+func (p *Pebble) Update(m *Message) error {
+	return p.writeMessage(m, change{what: writeState, how: durable})
 }
 
-// Replace stores every field of m.
-func (p *Pebble) Replace(m *Message, sync bool) error {
-	return p.writeMessage(m, "", writeReplace, false, sync)
+// Mark stores m's state fields by compare-and-set, in memory when the
+// message is held there, else in the log without a sync.
+func (p *Pebble) Mark(m *Message) error {
+	return p.writeMessage(m, change{what: writeState, how: inMemory})
+}
+
+// Replace stores every field of m by compare-and-set, synced.
+func (p *Pebble) Replace(m *Message) error {
+	return p.writeMessage(m, change{what: writeReplace, how: durable})
 }
 
 // Get returns the message with this id, or ErrNotFound.
@@ -120,10 +218,19 @@ func (p *Pebble) Get(id string) (*Message, error) {
 		return nil, err
 	}
 	defer p.end()
-	return p.get(id)
+	if v := p.track.get(id); v != nil {
+		m := v.m
+		return &m, nil
+	}
+	v, err := p.read(id)
+	if err != nil {
+		return nil, err
+	}
+	return &v.m, nil
 }
 
-func (p *Pebble) get(id string) (*Message, error) {
+// read reads a message's newest version from disk.
+func (p *Pebble) read(id string) (*version, error) {
 	kb := getBuf()
 	defer putBuf(kb)
 	kb.b = appendMsgKey(kb.b, kindMessage, id)
@@ -139,11 +246,12 @@ func (p *Pebble) get(id string) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := &version{m: *m}
 	kb.b = appendMsgKey(kb.b[:0], kindState, id)
 	v, closer, err = p.db.Get(kb.b)
 	switch {
 	case err == nil:
-		err = decodeState(v, m)
+		err = decodeState(v, &r.m, &r.meta)
 		closer.Close()
 	case errors.Is(err, pebble.ErrNotFound):
 		err = nil
@@ -151,8 +259,8 @@ func (p *Pebble) get(id string) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.stored = m.State
-	return m, nil
+	r.stored = r.m.State
+	return r, nil
 }
 
 // LastID returns the greatest message id stored, or "".
@@ -173,37 +281,4 @@ func (p *Pebble) LastID() (string, error) {
 		last = string(it.Key()[1:])
 	}
 	return last, it.Close()
-}
-
-// Pending calls fn, in id order, for every message in state Queued or
-// Inflight until fn returns false. fn may call other methods of the store.
-func (p *Pebble) Pending(fn func(*Message) bool) error {
-	if err := p.begin(); err != nil {
-		return err
-	}
-	defer p.end()
-	it, err := p.db.NewIter(&pebble.IterOptions{
-		LowerBound: []byte{kindPending},
-		UpperBound: []byte{kindPending + 1},
-	})
-	if err != nil {
-		return err
-	}
-	for it.First(); it.Valid(); it.Next() {
-		m, err := p.get(string(it.Key()[1:]))
-		if errors.Is(err, ErrNotFound) {
-			continue // purged or never written; the index entry is stale
-		}
-		if err != nil {
-			it.Close()
-			return err
-		}
-		if m.State != Queued && m.State != Inflight {
-			continue
-		}
-		if !fn(m) {
-			break
-		}
-	}
-	return it.Close()
 }

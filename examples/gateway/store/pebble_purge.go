@@ -37,15 +37,15 @@ func (p *Pebble) Purge(before time.Time) (int, error) {
 			continue
 		}
 		id := string(fk[fkeyLen:])
-		m, err := p.get(id)
+		v, err := p.read(id)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			it.Close()
 			b.Close()
 			return n, err
 		}
 		b.Delete(fk, nil)
-		if m != nil && m.State.Final() && string(appendFinalKey(nil, m.Done, id)) == string(fk) {
-			if err := p.deleteMessage(b, m); err != nil {
+		if v != nil && v.m.State.Final() && string(appendFinalKey(nil, v.m.Done, id)) == string(fk) {
+			if err := p.deleteMessage(b, v); err != nil {
 				it.Close()
 				b.Close()
 				return n, err
@@ -68,10 +68,11 @@ func (p *Pebble) Purge(before time.Time) (int, error) {
 	return n, err
 }
 
-// deleteMessage adds the deletion of message m (as read from the store),
-// its pending entry and its upstream index entries to b.
-func (p *Pebble) deleteMessage(b *pebble.Batch, m *Message) error {
-	id := m.ID
+// deleteMessage adds the deletion of message v (as read from the store),
+// its pending entry (written by versions before the queue) and its upstream
+// index entries to b.
+func (p *Pebble) deleteMessage(b *pebble.Batch, v *version) error {
+	id := v.m.ID
 	b.Delete(appendMsgKey(nil, kindMessage, id), nil)
 	b.Delete(appendMsgKey(nil, kindState, id), nil)
 	// Usually gone already: read before writing a tombstone.
@@ -82,14 +83,14 @@ func (p *Pebble) deleteMessage(b *pebble.Batch, m *Message) error {
 	} else if !errors.Is(err, pebble.ErrNotFound) {
 		return err
 	}
-	if m.upKey != "" {
-		if err := p.deleteUpKey(b, append([]byte{kindUpstream}, m.upKey...), id); err != nil {
+	if v.upKey != "" {
+		if err := p.deleteUpKey(b, append([]byte{kindUpstream}, v.upKey...), id); err != nil {
 			return err
 		}
 	}
 	// A record written before state records existed names no index key
 	// (all of them are under x), like one mapped more than once.
-	if !m.upMore && (m.upKey != "" || m.UpstreamID == "") {
+	if !v.upMore && (v.upKey != "" || v.m.UpstreamID == "") {
 		return nil
 	}
 	prefix := appendUpOfIDPrefix(nil, id)

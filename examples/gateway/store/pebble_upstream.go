@@ -1,15 +1,23 @@
 package store
 
 import (
+	"context"
 	"errors"
 
 	"github.com/cockroachdb/pebble"
 )
 
-// MapUpstream stores m's state fields and the index entry (m.Route,
-// upstreamKey) -> m.ID in one atomic batch.
-func (p *Pebble) MapUpstream(m *Message, upstreamKey string, sync bool) error {
-	return p.writeMessage(m, upstreamKey, writeState, true, sync)
+// MapUpstream stores m's state fields by compare-and-set and the index
+// entry (m.Route, upstreamKey) -> m.ID in one atomic, synced batch, and
+// wakes the receipts waiting for the entry.
+func (p *Pebble) MapUpstream(m *Message, upstreamKey string) error {
+	return p.writeMessage(m, change{what: writeState, how: durable, mapUp: true, upstreamKey: upstreamKey})
+}
+
+// WaitUpstream returns the gateway id recorded by MapUpstream for (route,
+// upstreamKey), waiting until ctx ends for it to be recorded.
+func (p *Pebble) WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error) {
+	return p.track.wait(ctx, route, upstreamKey, func() (string, error) { return p.LookupUpstream(route, upstreamKey) })
 }
 
 // LookupUpstream returns the gateway id recorded by MapUpstream for
@@ -19,6 +27,9 @@ func (p *Pebble) LookupUpstream(route, upstreamKey string) (string, error) {
 		return "", err
 	}
 	defer p.end()
+	if id, ok := p.track.lookup(route, upstreamKey); ok {
+		return id, nil
+	}
 	kb := getBuf()
 	defer putBuf(kb)
 	kb.b = appendUpKey(kb.b, route, upstreamKey)

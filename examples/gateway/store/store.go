@@ -6,12 +6,19 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
 // ErrNotFound is returned for an unknown message id or upstream id.
 var ErrNotFound = errors.New("gateway store: not found")
+
+// ErrConflict is returned by a compare-and-set whose message changed since
+// it was read: read it again (Get) and decide anew.
+var ErrConflict = errors.New("gateway store: the message changed since it was read; read it again")
 
 // State is a message's state in the gateway.
 type State uint8
@@ -39,7 +46,7 @@ type Message struct {
 	ID         string    // the id the ESME got in submit_sm_resp
 	Account    string    // the ESME's system_id
 	Command    uint32    // command_id of the request (submit_sm or data_sm)
-	Body       []byte    // the request body exactly as received, forwarded verbatim
+	Body       []byte    // the request body as received, forwarded verbatim; never modified once stored
 	Source     string    // source_addr (for query_sm/cancel_sm checks)
 	Dest       string    // destination_addr (for routing)
 	Registered uint8     // registered_delivery as received
@@ -53,21 +60,17 @@ type Message struct {
 	NextTry    time.Time // earliest next upstream attempt (retry back-off)
 	Done       time.Time // when it reached a final state
 
-	// Kept by the Pebble store in the values it writes and returns; a copy
-	// of a Message carries them along.
-	stored State  // the state this store last wrote for the message; 0 if unknown
-	upKey  string // the upstream index key of the last MapUpstream (for Purge)
-	upMore bool   // earlier MapUpstreams of the message left other index keys
-}
-
-// copyState sets m's state fields from src.
-func (m *Message) copyState(src *Message) {
-	m.State, m.Route, m.UpstreamID, m.Attempts = src.State, src.Route, src.UpstreamID, src.Attempts
-	m.Error, m.NextTry, m.Done = src.Error, src.NextTry, src.Done
+	// Rev is the record's revision: 1 once accepted, one more at every
+	// change. A change is a compare-and-set: it is refused (ErrConflict)
+	// unless Rev is the stored revision, and on success Rev is the new
+	// one. Two writers racing on one message (a cancel_sm and a dispatch,
+	// a receipt and a repeat of it), on one node or on several, cannot
+	// both win.
+	Rev uint64
 }
 
 // The fields of a Message fall in two groups. Accept and Replace store them
-// all; Update, MapUpstream and UpdateWithDelivery store only the state
+// all; Update, Mark, MapUpstream and UpdateWithDelivery store only the state
 // fields (State, Route, UpstreamID, Attempts, Error, NextTry, Done), so that
 // a message's body, written once when it is accepted, is not written again at
 // every step of its way.
@@ -81,41 +84,60 @@ type Delivery struct {
 	Created time.Time // when it was queued
 }
 
-// Store is the gateway's durable state. Methods are safe for concurrent use;
-// concurrent synced writes are committed together (group commit).
+// Store is the gateway's durable state: message records changed by
+// compare-and-set on their revision, the index from upstream ids to them,
+// the queue of messages waiting for an upstream, and the deliveries waiting
+// for an ESME. Methods are safe for concurrent use.
+//
+// Durability is the store's promise, not the caller's choice: every write
+// is durable (on disk, or replicated) when it returns, except Mark, and
+// RemoveDelivery, whose loss a crash policy covers. Concurrent writes are
+// committed together (group commit), so that many writers share one sync.
 type Store interface {
-	// Accept stores a new message durably (synced) before it returns: only
-	// then may the ESME be told ESME_ROK.
+	// Accept stores a new message with Rev 1 and puts its ticket in the
+	// queue (Queue), in one durable write: only then may the ESME be told
+	// ESME_ROK.
 	Accept(m *Message) error
-	// Update stores m's state fields (see Message). sync makes it durable
-	// before returning. Updating a message that was never accepted stores
-	// nothing that Get returns.
-	Update(m *Message, sync bool) error
-	// Replace stores every field of m, like Accept, for a message that is
-	// already stored (replace_sm changes its body).
-	Replace(m *Message, sync bool) error
-	// Get returns the message with this id.
+	// Update stores m's state fields (see Message) if m.Rev is the stored
+	// revision (else ErrConflict; ErrNotFound for a message never
+	// accepted or purged), and sets m.Rev to the new revision.
+	Update(m *Message) error
+	// Mark is Update for a change that a crash may forget: an Inflight
+	// mark towards an upstream that recognises a message sent again (a
+	// dedupe key), which needs no disk. It orders writers like Update; a
+	// single-node backend may keep the change in memory only.
+	Mark(m *Message) error
+	// Replace stores every field of m, like Accept, over the stored
+	// message, by compare-and-set like Update (replace_sm changes its body).
+	Replace(m *Message) error
+	// Get returns the message with this id, newest revision. Its Body is
+	// shared and must not be modified.
 	Get(id string) (*Message, error)
 	// LastID returns the greatest message id stored (ids compare as
 	// strings), or "" when there is none.
 	LastID() (string, error)
-	// MapUpstream stores m's state fields (with Route and UpstreamID set) and records the
-	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts, in one
-	// atomic write. upstreamKey is the normalised upstream id.
-	MapUpstream(m *Message, upstreamKey string, sync bool) error
-	// LookupUpstream returns the gateway id for an upstream id of a route.
-	// upstreamKey is the normalised id (see pdu.NormalizeMessageID).
+	// MapUpstream is Update with Route and UpstreamID set, and records the
+	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts,
+	// in the same atomic write. upstreamKey is the normalised upstream id
+	// (see pdu.NormalizeMessageID).
+	MapUpstream(m *Message, upstreamKey string) error
+	// LookupUpstream returns the gateway id for an upstream id of a route,
+	// or ErrNotFound.
 	LookupUpstream(route, upstreamKey string) (string, error)
-	// Pending calls fn for every message in state Queued or Inflight (at
-	// start-up, to rebuild the routing queue), until fn returns false.
-	Pending(fn func(*Message) bool) error
+	// WaitUpstream is LookupUpstream that waits, until ctx ends, for the
+	// entry to be recorded: a receipt may come before the submit_sm_resp
+	// of its message has been recorded (on any node). It returns
+	// ErrNotFound when ctx ends first.
+	WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error)
 	// AddDelivery queues a deliver_sm for an account durably and sets d.Seq.
-	AddDelivery(d *Delivery, sync bool) error
-	// UpdateWithDelivery stores m's state fields and queues d in one atomic write (and sets
-	// d.Seq): a receipt is either recorded and queued for the ESME, or
-	// neither, whatever the moment of a crash.
-	UpdateWithDelivery(m *Message, d *Delivery, sync bool) error
-	// RemoveDelivery deletes an acknowledged delivery.
+	AddDelivery(d *Delivery) error
+	// UpdateWithDelivery is Update and AddDelivery in one atomic write: a
+	// receipt is either recorded and queued for the ESME, or neither,
+	// whatever the moment of a crash.
+	UpdateWithDelivery(m *Message, d *Delivery) error
+	// RemoveDelivery deletes an acknowledged delivery. It need not be
+	// durable: after a crash the delivery may be sent again (at least
+	// once).
 	RemoveDelivery(account string, seq uint64) error
 	// Deliveries calls fn for an account's queued deliveries whose Seq is
 	// from or more, in Seq order, until fn returns false.
@@ -125,6 +147,10 @@ type Store interface {
 	// Purge deletes final messages (and their index entries) that reached their
 	// final state before the given time, and returns how many it deleted.
 	Purge(before time.Time) (int, error)
-	// Close flushes and closes the store.
+	// Queue returns the queue of the messages waiting for an upstream,
+	// whose tickets Accept puts there (see package queue for the claim
+	// protocol). It is closed with the store.
+	Queue() queue.Queue
+	// Close closes the queue, then flushes and closes the store.
 	Close() error
 }
