@@ -163,8 +163,8 @@ func TestSimulatorSection(t *testing.T) {
 }
 
 // TestBuildWithoutSimulator: `go build -tags nosimulator` builds a gateway
-// that refuses a simulator: section and the demo, naming the tag, and runs a
-// configuration with its own upstreams.
+// that links no simulator package, refuses a simulator: section and the demo,
+// naming the tag, and runs a configuration with its own upstreams.
 func TestBuildWithoutSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the gateway")
@@ -172,6 +172,13 @@ func TestBuildWithoutSimulator(t *testing.T) {
 	gw := filepath.Join(t.TempDir(), "gateway-nosimulator")
 	if out, err := exec.Command("go", "build", "-tags", "nosimulator", "-o", gw, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags nosimulator: %v\n%s", err, out)
+	}
+	deps, err := exec.Command("go", "list", "-deps", "-tags", "nosimulator", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps -tags nosimulator: %v", err)
+	}
+	if strings.Contains(string(deps), "/smsc-sim") {
+		t.Errorf("the nosimulator build links the simulator:\n%s", deps)
 	}
 	refused := func(args ...string) {
 		t.Helper()

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esmsafrica/smpp/examples/smsc-sim/sim"
+	"github.com/esmsafrica/smpp/examples/internal/certgen"
 )
 
 // The certificate the gateway makes for itself in the data folder when
-// tls.cert_file is not set (see sim.ServerCert): a leaf, its key, and the
+// tls.cert_file is not set (see certgen.ServerCert): a leaf, its key, and the
 // certificate of the CA that signed it, whose key was thrown away.
 const (
 	generatedCert = "gateway-cert.pem" // the leaf, served
@@ -142,7 +142,7 @@ func writeGenerated(certFile, keyFile, caFile string) error {
 	if err != nil {
 		host = "" // loopback only
 	}
-	c, err := sim.NewServerCert(generatedName, 5*365*24*time.Hour, "127.0.0.1", "::1", "localhost", host)
+	c, err := certgen.New(generatedName, 5*365*24*time.Hour, "127.0.0.1", "::1", "localhost", host)
 	if err != nil {
 		return err
 	}
