@@ -9,7 +9,11 @@
 #   examples/gateway/bench.sh -duration 20s -rate 5000
 #   GOGC=100 examples/gateway/bench.sh -duration 20s -rate 5000
 #   CONFIG=my-bench.yaml examples/gateway/bench.sh -n 100000 -rate 12000
+#   GATEWAY=/tmp/old/gateway examples/gateway/bench.sh -duration 40s -rate 20000
 #
+# GATEWAY runs a gateway binary built elsewhere (an older commit, for
+# alternating pairs of runs: `git worktree add /tmp/old <commit>`, then
+# `cd /tmp/old && go build -o /tmp/old/gateway ./examples/gateway`).
 # where my-bench.yaml is bench.yaml with, say, `store: {sync_interval: 0s}`
 # or `store: {memtable_size: 32MiB}` added.
 set -euo pipefail
@@ -22,7 +26,11 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-go build -o "$work/gateway" ./examples/gateway
+if [ -n "${GATEWAY:-}" ]; then
+	cp "$GATEWAY" "$work/gateway"
+else
+	go build -o "$work/gateway" ./examples/gateway
+fi
 go build -o "$work/smppcli" ./examples/smppcli
 "$work/gateway" -config "$config" -data "$work/data" >"$work/gateway.log" 2>&1 &
 pid=$!

@@ -1,8 +1,7 @@
 //go:build !nosimulator
 
 // The embedded operator simulator: the only file of the gateway that imports
-// the simulator package (tls.go borrows its certificate maker, which carries
-// none of it). The gateway starts it for the demo (no -config), for a
+// the simulator package. The gateway starts it for the demo (no -config), for a
 // configuration with a simulator: section (the benchmark, tests), and never
 // otherwise. Build with -tags nosimulator to leave it out (demo_nosim.go).
 

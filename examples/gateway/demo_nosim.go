@@ -1,8 +1,8 @@
 //go:build nosimulator
 
 // A gateway built with -tags nosimulator has no embedded simulator: the
-// simulator package is not linked for it (only its certificate maker, which
-// tls.go uses), loadConfig refuses a simulator: section and the demo (no
+// simulator package is not linked for it (TestBuildWithoutSimulator checks
+// it), loadConfig refuses a simulator: section and the demo (no
 // -config), and start never reaches startSimulator.
 
 package main

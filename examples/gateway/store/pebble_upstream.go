@@ -8,10 +8,11 @@ import (
 )
 
 // MapUpstream stores m's state fields by compare-and-set and the index
-// entry (m.Route, upstreamKey) -> m.ID in one atomic, synced batch, and
-// wakes the receipts waiting for the entry.
+// entry (m.Route, upstreamKey) -> m.ID in one atomic batch, and wakes the
+// receipts waiting for the entry. The batch is in the write-ahead log when
+// MapUpstream returns, synced with the next durable write (see Store).
 func (p *Pebble) MapUpstream(m *Message, upstreamKey string) error {
-	return p.writeMessage(m, change{what: writeState, how: durable, mapUp: true, upstreamKey: upstreamKey})
+	return p.writeMessage(m, change{what: writeState, how: logged, mapUp: true, upstreamKey: upstreamKey})
 }
 
 // WaitUpstream returns the gateway id recorded by MapUpstream for (route,

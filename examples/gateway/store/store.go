@@ -90,8 +90,12 @@ type Delivery struct {
 // for an ESME. Methods are safe for concurrent use.
 //
 // Durability is the store's promise, not the caller's choice: every write
-// is durable (on disk, or replicated) when it returns, except Mark, and
-// RemoveDelivery, whose loss a crash policy covers. Concurrent writes are
+// is durable (on disk, or replicated) when it returns, except three whose
+// loss in a crash the gateway's crash policy covers: Mark (the message is
+// found Queued again and sent again with its dedupe key), MapUpstream (it
+// is in the log in order, before the queue's ack of the message's ticket:
+// a crash that loses it loses the ack too, and the ticket comes back), and
+// RemoveDelivery (the delivery is sent again). Concurrent writes are
 // committed together (group commit), so that many writers share one sync.
 type Store interface {
 	// Accept stores a new message with Rev 1 and puts its ticket in the
@@ -118,7 +122,8 @@ type Store interface {
 	LastID() (string, error)
 	// MapUpstream is Update with Route and UpstreamID set, and records the
 	// index entry (m.Route, upstreamKey) -> m.ID used to rewrite receipts,
-	// in the same atomic write. upstreamKey is the normalised upstream id
+	// in the same atomic write. It need not be durable when it returns,
+	// only ordered before the writes that follow it (see above). upstreamKey is the normalised upstream id
 	// (see pdu.NormalizeMessageID).
 	MapUpstream(m *Message, upstreamKey string) error
 	// LookupUpstream returns the gateway id for an upstream id of a route,
