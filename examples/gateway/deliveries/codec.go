@@ -1,0 +1,98 @@
+package deliveries
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// Key layout, under the queue's prefix (the store's 'd'):
+//
+//	<prefix> <uvarint len account> <account> <seq BE8>  -> delivery (value below)
+//	<prefix> 0x00                                       -> highest Seq reserved (BE8)
+//
+// An account's deliveries sort by Seq, and the accounts sit apart (the
+// length prefix keeps "a" from being a prefix of "ab"'s keys); no account
+// is empty, so no delivery key is the counter's. Every delivery key is
+// written once (Seqs are never reused), so it is removed with a single
+// delete. This is the layout of the store's deliveries before this
+// package, kept: only the counter moved (see PebbleOptions.MinSeq).
+//
+// Value layout: a version byte, a byte that says whether Created follows,
+// Created as varint(Unix seconds) and uvarint(nanoseconds), then
+// uvarint(len(body)) and the body.
+const deliveryV1 = 1
+
+func appendPrefix(b, prefix []byte, account string) []byte {
+	b = append(b, prefix...)
+	b = binary.AppendUvarint(b, uint64(len(account)))
+	return append(b, account...)
+}
+
+func appendKey(b, prefix []byte, account string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(appendPrefix(b, prefix, account), seq)
+}
+
+func keyLen(prefix []byte, account string) int {
+	return len(prefix) + binary.MaxVarintLen64 + len(account) + 8
+}
+
+func seqKey(prefix []byte) []byte { return append(append([]byte(nil), prefix...), 0) }
+
+// splitKey returns the account and Seq of a delivery key.
+func splitKey(prefix, k []byte) (account []byte, seq uint64, ok bool) {
+	k = k[len(prefix):]
+	n, w := binary.Uvarint(k)
+	if w <= 0 || n == 0 || uint64(len(k)-w) != n+8 {
+		return nil, 0, false
+	}
+	k = k[w:]
+	return k[:n], binary.BigEndian.Uint64(k[n:]), true
+}
+
+func valueLen(d *Delivery) int {
+	return 2 + 2*binary.MaxVarintLen64 + binary.MaxVarintLen64 + len(d.Body)
+}
+
+func appendValue(b []byte, d *Delivery) []byte {
+	b = append(b, deliveryV1)
+	if d.Created.IsZero() {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = binary.AppendVarint(b, d.Created.Unix())
+		b = binary.AppendUvarint(b, uint64(d.Created.Nanosecond()))
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Body)))
+	return append(b, d.Body...)
+}
+
+// decodeValue decodes a value written by appendValue. The body is a copy.
+func decodeValue(v []byte, account string, seq uint64) (*Delivery, error) {
+	if len(v) < 2 || v[0] != deliveryV1 {
+		return nil, errCorrupt
+	}
+	d := &Delivery{Account: account, Seq: seq}
+	hasCreated := v[1] != 0
+	v = v[2:]
+	if hasCreated {
+		sec, n := binary.Varint(v)
+		if n <= 0 {
+			return nil, errCorrupt
+		}
+		v = v[n:]
+		nsec, n := binary.Uvarint(v)
+		if n <= 0 || nsec >= 1e9 {
+			return nil, errCorrupt
+		}
+		v = v[n:]
+		d.Created = time.Unix(sec, int64(nsec))
+	}
+	l, n := binary.Uvarint(v)
+	if n <= 0 || l > uint64(len(v)-n) {
+		return nil, errCorrupt
+	}
+	if l > 0 {
+		d.Body = append([]byte(nil), v[n:n+int(l)]...)
+	}
+	return d, nil
+}

@@ -1,0 +1,392 @@
+package deliveries
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// core is the single-node queue: the scheduling in memory, and, when db is
+// set, the deliveries on disk (pebble.go).
+//
+// Every delivery in memory has its key on disk (with a DB): an added
+// delivery enters memory only once its write is committed. An account's
+// deliveries are all in memory (in held) unless the account is spilled:
+// then those whose Seq is horizon or more may be only on disk, and are
+// read back in Seq order (refill) as memory empties. A reading of the disk
+// skips what memory holds, stops before a delivery being written
+// (transit), and finds no acked delivery (the acks are removed from disk
+// first): so no delivery is ever held twice, and none is handed out twice
+// while leased.
+type core struct {
+	lease int64 // in nanoseconds
+
+	mu      sync.Mutex
+	idle    sync.Cond // signalled when transit reaches zero (Close waits for it)
+	closed  bool
+	accts   map[string]*account
+	transit int    // deliveries being written, all accounts
+	gen     uint64 // hand-outs so far
+	seq     uint64 // the last Seq used
+
+	// With a DB (pebble.go).
+	db       *pebble.DB
+	prefix   []byte
+	writeOpt *pebble.WriteOptions // of Add's write
+	seqLimit uint64               // Seqs reserved on disk
+	maxHeld  int                  // deliveries an account keeps in memory
+	// acked holds the deliveries acked and not yet removed from disk: they
+	// are removed together, ackDelay later, or when there are ackBatch of
+	// them, and always before the disk is read.
+	acked []ackedKey
+	flush *time.Timer // the removal of acked, when scheduled
+}
+
+// account is one account's deliveries in memory: those not leased are
+// bounded by maxHeld. Guarded by core.mu.
+type account struct {
+	name   string
+	fresh  entryHeap         // not handed out since added or read back, by Seq
+	later  entryHeap         // naked, or their lease ended, by due time
+	leased entryHeap         // by lease end
+	held   map[uint64]*entry // every entry of the heaps, by Seq
+	wait   chan struct{}     // closed when a delivery may have become claimable
+	// spilled: deliveries from Seq horizon on may be only on disk.
+	spilled bool
+	horizon uint64
+	// transit holds the Seqs being written: neither in memory nor to be
+	// read back yet.
+	transit []uint64
+}
+
+type ackedKey struct {
+	account string
+	seq     uint64
+}
+
+func newCore(opts Options) *core {
+	c := &core{lease: int64(opts.Lease), accts: map[string]*account{}}
+	if c.lease <= 0 {
+		c.lease = int64(DefaultLease)
+	}
+	c.idle.L = &c.mu
+	return c
+}
+
+func nowNano() int64 { return time.Now().UnixNano() }
+
+// account returns the account's state, made on first use: with a DB, it
+// starts spilled (everything may be on disk only). c.mu is held.
+func (c *core) account(name string) *account {
+	a := c.accts[name]
+	if a == nil {
+		a = &account{name: name, held: map[uint64]*entry{}, spilled: c.db != nil}
+		a.later.order, a.leased.order = byDue, byLease
+		c.accts[name] = a
+	}
+	return a
+}
+
+// stage reserves a delivery's Seq and puts it in transit until done.
+func (c *core) stage(d *Delivery) (*entry, error) {
+	if d.Account == "" {
+		return nil, errEmptyAccount
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	seq, err := c.nextSeq()
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{d: &Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created}, idx: -1}
+	a := c.account(d.Account)
+	a.transit = append(a.transit, seq)
+	c.transit++
+	return e, nil
+}
+
+// done ends the transit of a staged delivery: written (err nil), it can be
+// handed out; otherwise it is forgotten.
+func (c *core) done(e *entry, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a := c.accts[e.d.Account]
+	if i := slices.Index(a.transit, e.d.Seq); i >= 0 {
+		a.transit = slices.Delete(a.transit, i, i+1)
+	}
+	if c.transit--; c.transit == 0 {
+		c.idle.Broadcast()
+	}
+	// Waiting claimers look again, also when the delivery stays on disk (a
+	// refill may read it) or failed (a refill may read past it).
+	a.notify()
+	if err == nil && !c.closed {
+		c.place(a, e)
+	}
+}
+
+// nextSeq returns a Seq never used before, on disk or in memory. c.mu is
+// held.
+func (c *core) nextSeq() (uint64, error) {
+	if c.db != nil && c.seq >= c.seqLimit {
+		if err := c.reserveSeqs(); err != nil {
+			return 0, err
+		}
+	}
+	c.seq++
+	return c.seq, nil
+}
+
+// place puts a delivery just written in memory, or leaves it on disk only
+// when memory holds the account's bound or the account is spilled below
+// it. c.mu is held.
+func (c *core) place(a *account, e *entry) {
+	seq := e.d.Seq
+	if a.spilled && seq >= a.horizon {
+		e.st = stGone
+		return
+	}
+	if c.db != nil && a.waiting() >= c.maxHeld {
+		// Read back later, with what follows it.
+		a.spilled, a.horizon = true, seq
+		e.st = stGone
+		return
+	}
+	e.st = stFresh
+	a.fresh.push(e)
+	a.held[seq] = e
+}
+
+// waiting returns how many of the account's deliveries memory holds that
+// are not leased: what MaxHeld bounds (a claimer bounds its claims).
+func (a *account) waiting() int { return a.fresh.len() + a.later.len() }
+
+// notify wakes the account's waiting claimers. c.mu is held.
+func (a *account) notify() {
+	if a.wait != nil {
+		close(a.wait)
+		a.wait = nil
+	}
+}
+
+func (c *core) add(ctx context.Context, d *Delivery) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e, err := c.stage(d)
+	if err != nil {
+		return err
+	}
+	if c.db != nil {
+		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(e.d)), c.prefix, d.Account, e.d.Seq)
+		kn := len(b)
+		b = appendValue(b, e.d)
+		e.d.Body = b[len(b)-len(d.Body):] // the queue's own copy
+		err = c.db.Set(b[:kn], b[kn:], c.writeOpt)
+	}
+	c.done(e, err)
+	if err == nil {
+		d.Seq = e.d.Seq
+	}
+	return err
+}
+
+func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) ([]Claim, error) {
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return dst, err
+		}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return dst, ErrClosed
+		}
+		a := c.account(name)
+		now := nowNano()
+		c.expire(a, now)
+		if a.spilled && a.fresh.len() < max(1, c.maxHeld/2) {
+			if err := c.refill(a); err != nil {
+				c.mu.Unlock()
+				return dst, err
+			}
+		}
+		n := 0
+		for n < limit {
+			var e *entry
+			switch {
+			case a.later.len() > 0 && a.later.min().at <= now:
+				e = a.later.pop()
+			case a.fresh.len() > 0:
+				e = a.fresh.pop()
+			}
+			if e == nil {
+				break
+			}
+			c.gen++
+			e.gen, e.lease, e.st = c.gen, now+c.lease, stLeased
+			a.leased.push(e)
+			dst = append(dst, &claim{c: c, a: a, e: e, gen: e.gen})
+			n++
+		}
+		if n > 0 || limit <= 0 {
+			c.mu.Unlock()
+			return dst, nil
+		}
+		next := int64(math.MaxInt64)
+		if a.later.len() > 0 {
+			next = a.later.min().at
+		}
+		if a.leased.len() > 0 {
+			next = min(next, a.leased.min().lease)
+		}
+		if a.wait == nil {
+			a.wait = make(chan struct{})
+		}
+		wait := a.wait
+		c.mu.Unlock()
+
+		var tc <-chan time.Time
+		if next != math.MaxInt64 {
+			d := time.Duration(next - now)
+			if t == nil {
+				t = time.NewTimer(d)
+			} else {
+				t.Reset(d)
+			}
+			tc = t.C
+		}
+		select {
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		case <-wait:
+		case <-tc:
+		}
+	}
+}
+
+// expire hands the deliveries whose lease ended back, due at once: they
+// come before the fresh ones. c.mu is held.
+func (c *core) expire(a *account, now int64) {
+	for a.leased.len() > 0 && a.leased.min().lease <= now {
+		e := a.leased.pop()
+		e.at, e.st = e.lease, stLater
+		a.later.push(e)
+	}
+}
+
+// drop takes an entry out of memory, wherever it is. c.mu is held.
+func (a *account) drop(e *entry) {
+	switch e.st {
+	case stFresh:
+		a.fresh.remove(e)
+	case stLater:
+		a.later.remove(e)
+	case stLeased:
+		a.leased.remove(e)
+	}
+	delete(a.held, e.d.Seq)
+	e.st = stGone
+}
+
+func (c *core) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.closed = true
+	for _, a := range c.accts {
+		a.notify()
+	}
+	// The writes under way finish before the DB may be closed.
+	for c.transit > 0 {
+		c.idle.Wait()
+	}
+	var err error
+	if c.db != nil {
+		err = c.removeAcked()
+	}
+	c.accts = nil
+	return err
+}
+
+// claim is a lease of one hand-out of an entry.
+type claim struct {
+	c   *core
+	a   *account
+	e   *entry
+	gen uint64
+}
+
+func (cl *claim) Delivery() *Delivery { return cl.e.d }
+
+// held reports why the claim no longer holds its delivery. c.mu is held.
+func (cl *claim) held() error {
+	if cl.c.closed {
+		return ErrClosed
+	}
+	if cl.e.st != stLeased || cl.e.gen != cl.gen {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+func (cl *claim) Ack() error {
+	c, a, e := cl.c, cl.a, cl.e
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := cl.held(); err != nil {
+		return err
+	}
+	a.drop(e)
+	if c.db != nil {
+		return c.ackLater(a.name, e.d.Seq)
+	}
+	return nil
+}
+
+func (cl *claim) Nak(delay time.Duration) error {
+	c, a, e := cl.c, cl.a, cl.e
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := cl.held(); err != nil {
+		return err
+	}
+	now := nowNano()
+	at := now
+	if delay > 0 {
+		if at = now + int64(delay); at < now {
+			at = math.MaxInt64
+		}
+	}
+	a.leased.remove(e)
+	e.at, e.st = at, stLater
+	a.later.push(e)
+	a.notify()
+	return nil
+}
+
+func (cl *claim) Extend() error {
+	c, a, e := cl.c, cl.a, cl.e
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := cl.held(); err != nil {
+		return err
+	}
+	e.lease = nowNano() + c.lease
+	a.leased.fix(e)
+	return nil
+}

@@ -1,0 +1,196 @@
+// Package deliveriestest is the conformance suite of the deliveries.Queue
+// interface: every implementation (the single-node queue and its memory
+// reference here, the JetStream queue of the next issue) runs the same
+// tests through a Harness.
+//
+// The suite asserts only lower bounds on time (a delivery is not handed
+// out again before its delay or the end of its lease), so that it holds on
+// a loaded machine with a real clock; with Harness.Bubble it runs in a
+// synctest bubble, where the waits cost nothing.
+package deliveriestest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+)
+
+// Config is what a test asks of the queue it opens.
+type Config struct {
+	// Lease is the queue's lease time.
+	Lease time.Duration
+}
+
+// Harness opens the queues of one implementation for the suite.
+type Harness struct {
+	// Open returns a new, empty queue configured as cfg asks, and restart:
+	// a function that stops the queue as a process stopping would and
+	// opens the same queue again (the deliveries kept, the leases void), or
+	// nil when the implementation keeps nothing across a restart. The
+	// suite closes the last queue it got.
+	Open func(t *testing.T, cfg Config) (q deliveries.Queue, restart func() deliveries.Queue)
+	// StrictLeases says that the calls of a claim whose delivery was handed
+	// out again fail with deliveries.ErrLeaseLost and change nothing. The
+	// single-node queue promises it; JetStream cannot.
+	StrictLeases bool
+	// Bubble runs each test in a synctest bubble (fake time): only for an
+	// implementation whose goroutines and timers all live in the test's
+	// process and are started by Open.
+	Bubble bool
+}
+
+// tick is the unit of the delays and leases of the tests: short for a real
+// clock, and far above the time the operations take.
+const tick = 100 * time.Millisecond
+
+// patience is how long a test waits for something that must happen.
+const patience = 20 * time.Second
+
+// Run runs the suite.
+func Run(t *testing.T, h Harness) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, h Harness)
+	}{
+		{"AddClaimAck", testAddClaimAck},
+		{"ClaimWaits", testClaimWaits},
+		{"Order", testOrder},
+		{"NakDelay", testNakDelay},
+		{"NakBeforeFresh", testNakBeforeFresh},
+		{"LeaseExpiry", testLeaseExpiry},
+		{"Extend", testExtend},
+		{"LostLease", testLostLease},
+		{"Isolation", testIsolation},
+		{"ConcurrentClaimers", testConcurrentClaimers},
+		{"Many", testMany},
+		{"Restart", testRestart},
+		{"ContextEnds", testContextEnds},
+		{"Closed", testClosed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if h.Bubble {
+				synctest.Test(t, func(t *testing.T) { tt.fn(t, h) })
+				return
+			}
+			tt.fn(t, h)
+		})
+	}
+}
+
+// open opens a queue and closes whichever queue *q is when the test ends.
+func open(t *testing.T, h Harness, cfg Config) (*deliveries.Queue, func() deliveries.Queue) {
+	q, restart := h.Open(t, cfg)
+	qp := &q
+	t.Cleanup(func() {
+		if err := (*qp).Close(); err != nil && !errors.Is(err, deliveries.ErrClosed) {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return qp, restart
+}
+
+// add adds a delivery per body to account and returns them, Seq set.
+func add(t *testing.T, q deliveries.Queue, account string, bodies ...string) []*deliveries.Delivery {
+	t.Helper()
+	var ds []*deliveries.Delivery
+	for _, b := range bodies {
+		d := &deliveries.Delivery{Account: account, Body: []byte(b), Created: time.Now().Truncate(time.Microsecond)}
+		if err := q.Add(context.Background(), d); err != nil {
+			t.Fatalf("Add(%s, %s): %v", account, b, err)
+		}
+		if d.Seq == 0 {
+			t.Fatalf("Add(%s, %s) left Seq 0", account, b)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// claim claims up to max of account's deliveries, waiting at most wait for
+// the first; it returns none when wait ends first.
+func claim(t *testing.T, q deliveries.Queue, account string, max int, wait time.Duration) []deliveries.Claim {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	cs, err := q.Claim(ctx, account, nil, max)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Claim(%s): %v", account, err)
+	}
+	if err != nil && len(cs) > 0 {
+		t.Fatalf("Claim returned %d claims with %v", len(cs), err)
+	}
+	for _, c := range cs {
+		if d := c.Delivery(); d.Account != account {
+			t.Fatalf("Claim(%s) handed out a delivery of %s", account, d.Account)
+		}
+	}
+	return cs
+}
+
+// mustClaim claims exactly n of account's deliveries, waiting as long as it
+// takes.
+func mustClaim(t *testing.T, q deliveries.Queue, account string, n int) []deliveries.Claim {
+	t.Helper()
+	var all []deliveries.Claim
+	deadline := time.Now().Add(patience)
+	for len(all) < n {
+		cs := claim(t, q, account, n-len(all), time.Until(deadline))
+		if len(cs) == 0 {
+			t.Fatalf("claimed %d deliveries of %d within %v", len(all), n, patience)
+		}
+		all = append(all, cs...)
+	}
+	return all
+}
+
+func bodies(cs []deliveries.Claim) []string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, string(c.Delivery().Body))
+	}
+	return s
+}
+
+func mustPending(t *testing.T, q deliveries.Queue, account string, want int) {
+	t.Helper()
+	n, err := q.Pending(account)
+	if err != nil {
+		t.Fatalf("Pending(%s): %v", account, err)
+	}
+	if n != want {
+		t.Fatalf("Pending(%s) = %d, want %d", account, n, want)
+	}
+}
+
+func ack(t *testing.T, cs ...deliveries.Claim) {
+	t.Helper()
+	for _, c := range cs {
+		if err := c.Ack(); err != nil {
+			t.Fatalf("Ack(%s): %v", c.Delivery().Body, err)
+		}
+	}
+}
+
+func nak(t *testing.T, delay time.Duration, cs ...deliveries.Claim) {
+	t.Helper()
+	for _, c := range cs {
+		if err := c.Nak(delay); err != nil {
+			t.Fatalf("Nak(%s): %v", c.Delivery().Body, err)
+		}
+	}
+}
+
+// numbered returns n bodies prefix0, prefix1, ...
+func numbered(prefix string, n int) []string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return s
+}

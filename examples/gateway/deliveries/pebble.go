@@ -1,0 +1,390 @@
+package deliveries
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// PebbleOptions tunes OpenPebble. The zero value is a sensible default.
+type PebbleOptions struct {
+	Options
+	// Prefix starts every key the queue writes, and the queue owns every
+	// key that starts with it: in a DB shared with the store it must not
+	// start one of the store's keys. Nil means "d".
+	Prefix []byte
+	// MaxHeld is the most deliveries an account keeps in memory besides
+	// the leased ones; the others stay only on disk and are read back in Seq order as memory
+	// empties, so that an ESME away for a day costs memory for MaxHeld.
+	// Zero means 16,384.
+	MaxHeld int
+	// MinSeq is a Seq that the queue's Seqs must stay above: the counter of
+	// a keyspace written before this package, kept elsewhere (the store's
+	// "s" key). The queue records it as its own at open.
+	MinSeq uint64
+	// NoSync makes Add return once its write is in the write-ahead log,
+	// before the log is synced (see queue.PebbleOptions.NoSync).
+	NoSync bool
+}
+
+const (
+	defaultMaxHeld = 1 << 14
+	// refillBatch is the most deliveries one refill reads from disk, with
+	// the queue locked.
+	refillBatch = 1024
+	// seqBlock is how many Seqs are reserved on disk at a time.
+	seqBlock = 1 << 20
+	// ackBatch is the most acked deliveries whose removal from disk waits,
+	// and ackDelay the longest.
+	ackBatch = 256
+	ackDelay = 5 * time.Millisecond
+)
+
+// Pebble is the single-node Queue: the deliveries in a keyspace of a
+// Pebble DB (see PebbleOptions.Prefix), the scheduling in memory. Add is
+// one synced write (or Stage, in a writer's batch); an Ack is removed from
+// disk with the acks around it, unsynced; a Nak and a lease are in memory
+// only. After a crash an acked delivery may be handed out again (sent to
+// the ESME twice), and after a restart every delivery not acked is handed
+// out at once, whatever its delay.
+type Pebble struct{ c *core }
+
+var _ Queue = (*Pebble)(nil)
+
+// OpenPebble opens the queue kept in db under opts.Prefix, with the
+// deliveries found there. The queue does not own db: close the queue
+// before db.
+func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
+	c := newCore(opts.Options)
+	c.db = db
+	c.prefix = append([]byte(nil), opts.Prefix...)
+	if len(c.prefix) == 0 {
+		c.prefix = []byte("d")
+	}
+	c.maxHeld = opts.MaxHeld
+	if c.maxHeld <= 0 {
+		c.maxHeld = defaultMaxHeld
+	}
+	c.writeOpt = pebble.Sync
+	if opts.NoSync {
+		c.writeOpt = pebble.NoSync
+	}
+	v, closer, err := db.Get(seqKey(c.prefix))
+	switch {
+	case err == nil:
+		if len(v) != 8 {
+			err = errCorrupt
+		} else {
+			c.seq = binary.BigEndian.Uint64(v)
+		}
+		closer.Close()
+	case errors.Is(err, pebble.ErrNotFound):
+		err = nil
+	}
+	if err == nil && opts.MinSeq > c.seq {
+		c.seq = opts.MinSeq
+		err = db.Set(seqKey(c.prefix), binary.BigEndian.AppendUint64(nil, c.seq), pebble.Sync)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gateway deliveries: open: %w", err)
+	}
+	// The rest of the last block may have been used before a crash.
+	c.seqLimit = c.seq
+	return &Pebble{c}, nil
+}
+
+// reserveSeqs reserves the next block of Seqs. The write is not synced: it
+// precedes in the log every write that uses a Seq from the block, so any of
+// them that survives a crash implies it did. c.mu is held.
+func (c *core) reserveSeqs() error {
+	limit := c.seq + seqBlock
+	if err := c.db.Set(seqKey(c.prefix), binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
+		return err
+	}
+	c.seqLimit = limit
+	return nil
+}
+
+// ackLater schedules the removal of an acked delivery from disk. c.mu is
+// held.
+func (c *core) ackLater(account string, seq uint64) error {
+	c.acked = append(c.acked, ackedKey{account, seq})
+	if len(c.acked) >= ackBatch {
+		return c.removeAcked()
+	}
+	if c.flush == nil {
+		c.flush = time.AfterFunc(ackDelay, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.flush = nil
+			if !c.closed {
+				// A failure leaves them for the next try (at the next
+				// reading or Close).
+				_ = c.removeAcked()
+			}
+		})
+	}
+	return nil
+}
+
+// removeAcked removes the acked deliveries from disk, in one unsynced
+// batch. c.mu is held.
+func (c *core) removeAcked() error {
+	if c.flush != nil {
+		c.flush.Stop()
+		c.flush = nil
+	}
+	if len(c.acked) == 0 {
+		return nil
+	}
+	b := c.db.NewBatch()
+	defer b.Close()
+	var buf []byte
+	for _, k := range c.acked {
+		buf = appendKey(buf[:0], c.prefix, k.account, k.seq)
+		if err := b.SingleDelete(buf, nil); err != nil {
+			return err
+		}
+	}
+	if err := c.db.Apply(b, pebble.NoSync); err != nil {
+		return err
+	}
+	c.acked = c.acked[:0]
+	return nil
+}
+
+// refill reads from disk into memory the account's deliveries from the
+// horizon on, as many as memory has room for. It reads no key at or beyond
+// one in transit, and skips those memory holds. c.mu is held.
+func (c *core) refill(a *account) error {
+	room := min(refillBatch, c.maxHeld-a.waiting())
+	if room <= 0 {
+		return nil
+	}
+	if err := c.removeAcked(); err != nil {
+		return err
+	}
+	var bound uint64
+	bounded := false
+	for _, s := range a.transit {
+		if s >= a.horizon && (!bounded || s < bound) {
+			bound, bounded = s, true
+		}
+	}
+	prefix := appendPrefix(nil, c.prefix, a.name)
+	upper := prefixEnd(prefix)
+	if bounded {
+		upper = appendKey(nil, c.prefix, a.name, bound)
+	}
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: appendKey(nil, c.prefix, a.name, a.horizon), UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	read, more := 0, false
+	var next uint64
+	for it.First(); it.Valid(); it.Next() {
+		_, seq, ok := splitKey(c.prefix, it.Key())
+		if !ok {
+			it.Close()
+			return errCorrupt
+		}
+		if _, ok := a.held[seq]; ok {
+			continue
+		}
+		if read == room {
+			more, next = true, seq
+			break
+		}
+		d, err := decodeValue(it.Value(), a.name, seq)
+		if err != nil {
+			it.Close()
+			return fmt.Errorf("%w: account %q, seq %d", err, a.name, seq)
+		}
+		e := &entry{d: d, st: stFresh, idx: -1}
+		a.fresh.push(e)
+		a.held[seq] = e
+		read++
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	switch {
+	case more:
+		a.horizon = next
+	case bounded:
+		a.horizon = bound
+	default:
+		a.spilled = false
+	}
+	return nil
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil // p is all 0xff: no upper bound
+}
+
+// Add adds a delivery with one write, synced unless NoSync.
+func (q *Pebble) Add(ctx context.Context, d *Delivery) error { return q.c.add(ctx, d) }
+
+// Claim leases up to max of the account's deliveries, waiting for the
+// first.
+func (q *Pebble) Claim(ctx context.Context, account string, dst []Claim, max int) ([]Claim, error) {
+	return q.c.claim(ctx, account, dst, max)
+}
+
+// Lease returns the queue's lease time.
+func (q *Pebble) Lease() time.Duration { return time.Duration(q.c.lease) }
+
+// Close stops the queue once the writes under way are done, and removes
+// the acked deliveries from disk. The DB stays open.
+func (q *Pebble) Close() error { return q.c.close() }
+
+// flushed removes the acked deliveries from disk, so that a reading of the
+// disk finds none of them.
+func (c *core) flushed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	return c.removeAcked()
+}
+
+// Pending counts the account's deliveries on disk.
+func (q *Pebble) Pending(account string) (int, error) {
+	n := 0
+	err := q.Scan(account, 0, func(*Delivery) bool { n++; return true })
+	return n, err
+}
+
+// Scan calls fn for the account's deliveries whose Seq is from or more,
+// as on disk (leased or not), in Seq order, until fn returns false. It is
+// the store's reading of the deliveries, for tools and tests; fn may call
+// the queue.
+func (q *Pebble) Scan(account string, from uint64, fn func(*Delivery) bool) error {
+	c := q.c
+	if err := c.flushed(); err != nil {
+		return err
+	}
+	prefix := appendPrefix(nil, c.prefix, account)
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: appendKey(nil, c.prefix, account, from), UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		_, seq, ok := splitKey(c.prefix, it.Key())
+		if !ok {
+			continue
+		}
+		d, err := decodeValue(it.Value(), account, seq)
+		if err != nil {
+			it.Close()
+			return err
+		}
+		if !fn(d) {
+			break
+		}
+	}
+	return it.Close()
+}
+
+// Accounts returns, sorted, the accounts that have deliveries on disk.
+func (q *Pebble) Accounts() ([]string, error) {
+	c := q.c
+	if err := c.flushed(); err != nil {
+		return nil, err
+	}
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: append(slices.Clip(c.prefix), 1), UpperBound: prefixEnd(c.prefix)})
+	if err != nil {
+		return nil, err
+	}
+	var accounts []string
+	for valid := it.First(); valid; {
+		acc, _, ok := splitKey(c.prefix, it.Key())
+		if !ok {
+			it.Close()
+			return nil, errCorrupt
+		}
+		accounts = append(accounts, string(acc))
+		// Skip the rest of this account's deliveries.
+		valid = it.SeekGE(prefixEnd(appendPrefix(nil, c.prefix, string(acc))))
+	}
+	if err := it.Close(); err != nil {
+		return nil, err
+	}
+	// Keys order accounts by length first.
+	slices.Sort(accounts)
+	return accounts, nil
+}
+
+// Remove deletes a delivery outside the claim protocol (a leased one's
+// claim loses its lease); removing an unknown one is not an error. The
+// delete is not synced.
+func (q *Pebble) Remove(account string, seq uint64) error {
+	c := q.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if a := c.accts[account]; a != nil {
+		if e := a.held[seq]; e != nil {
+			a.drop(e)
+		}
+	}
+	return c.db.Delete(appendKey(nil, c.prefix, account, seq), pebble.NoSync)
+}
+
+// Stage is Add in two halves, for a writer that commits the delivery in a
+// batch of its own with other writes: the state's record of a message
+// whose final state the receipt reports, so that state and receipt are
+// one atomic write with one sync. The writer sets s.Key to s.Value in a
+// batch of the queue's DB, commits it, and then calls s.Done with the
+// commit's error; s.Seq is the delivery's Seq once committed. Until Done
+// the delivery is not handed out and Close waits.
+func (q *Pebble) Stage(d *Delivery) (*Staged, error) {
+	e, err := q.c.stage(d)
+	if err != nil {
+		return nil, err
+	}
+	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.d)), q.c.prefix, d.Account, e.d.Seq)
+	kn := len(b)
+	b = appendValue(b, e.d)
+	e.d.Body = b[len(b)-len(d.Body):] // the queue's own copy
+	return &Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.d.Seq, c: q.c, e: e}, nil
+}
+
+// Staged is a delivery staged for a writer's batch (see Pebble.Stage).
+type Staged struct {
+	// Key and Value are the delivery's entry in the queue's DB.
+	Key, Value []byte
+	// Seq is the delivery's Seq.
+	Seq uint64
+
+	c *core
+	e *entry
+}
+
+// Done ends the staging: with a nil err the delivery was committed and may
+// be handed out; otherwise it was not written and is forgotten. Later
+// calls do nothing.
+func (s *Staged) Done(err error) {
+	if s.e == nil {
+		return
+	}
+	s.c.done(s.e, err)
+	s.e = nil
+}
