@@ -8,14 +8,15 @@ import (
 // Key layout, under the queue's prefix (the store's 'd'):
 //
 //	<prefix> <uvarint len account> <account> <seq BE8>  -> delivery (value below)
-//	<prefix> 0x00                                       -> highest Seq reserved (BE8)
+//	<prefix> 0x00                                       -> highest Seq reserved (BE8),
+//	                                                       unless PebbleOptions.SeqKey
 //
 // An account's deliveries sort by Seq, and the accounts sit apart (the
 // length prefix keeps "a" from being a prefix of "ab"'s keys); no account
 // is empty, so no delivery key is the counter's. Every delivery key is
 // written once (Seqs are never reused), so it is removed with a single
 // delete. This is the layout of the store's deliveries before this
-// package, kept: only the counter moved (see PebbleOptions.MinSeq).
+// package, kept, with the counter at the store's "s" (PebbleOptions.SeqKey).
 //
 // Value layout: a version byte, a byte that says whether Created follows,
 // Created as varint(Unix seconds) and uvarint(nanoseconds), then

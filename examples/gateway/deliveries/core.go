@@ -36,6 +36,7 @@ type core struct {
 	// With a DB (pebble.go).
 	db       *pebble.DB
 	prefix   []byte
+	seqKey   []byte
 	writeOpt *pebble.WriteOptions // of Add's write
 	seqLimit uint64               // Seqs reserved on disk
 	maxHeld  int                  // deliveries an account keeps in memory

@@ -23,10 +23,11 @@ type PebbleOptions struct {
 	// empties, so that an ESME away for a day costs memory for MaxHeld.
 	// Zero means 16,384.
 	MaxHeld int
-	// MinSeq is a Seq that the queue's Seqs must stay above: the counter of
-	// a keyspace written before this package, kept elsewhere (the store's
-	// "s" key). The queue records it as its own at open.
-	MinSeq uint64
+	// SeqKey is the key of the queue's Seq counter (the highest Seq
+	// reserved, 8 bytes big-endian). It may lie outside Prefix: the store
+	// keeps it at "s", where it was before this package. Nil means Prefix
+	// followed by a zero byte.
+	SeqKey []byte
 	// NoSync makes Add return once its write is in the write-ahead log,
 	// before the log is synced (see queue.PebbleOptions.NoSync).
 	NoSync bool
@@ -70,11 +71,15 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 	if c.maxHeld <= 0 {
 		c.maxHeld = defaultMaxHeld
 	}
+	c.seqKey = seqKey(c.prefix)
+	if len(opts.SeqKey) > 0 {
+		c.seqKey = append([]byte(nil), opts.SeqKey...)
+	}
 	c.writeOpt = pebble.Sync
 	if opts.NoSync {
 		c.writeOpt = pebble.NoSync
 	}
-	v, closer, err := db.Get(seqKey(c.prefix))
+	v, closer, err := db.Get(c.seqKey)
 	switch {
 	case err == nil:
 		if len(v) != 8 {
@@ -85,10 +90,6 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 		closer.Close()
 	case errors.Is(err, pebble.ErrNotFound):
 		err = nil
-	}
-	if err == nil && opts.MinSeq > c.seq {
-		c.seq = opts.MinSeq
-		err = db.Set(seqKey(c.prefix), binary.BigEndian.AppendUint64(nil, c.seq), pebble.Sync)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gateway deliveries: open: %w", err)
@@ -103,7 +104,7 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 // them that survives a crash implies it did. c.mu is held.
 func (c *core) reserveSeqs() error {
 	limit := c.seq + seqBlock
-	if err := c.db.Set(seqKey(c.prefix), binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
+	if err := c.db.Set(c.seqKey, binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
 		return err
 	}
 	c.seqLimit = limit

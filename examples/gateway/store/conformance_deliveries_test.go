@@ -1,10 +1,14 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries/deliveriestest"
 )
 
 func testDeliveries(t *testing.T, s Store) {
@@ -85,6 +89,7 @@ func testDeliveries(t *testing.T, s Store) {
 	if want := []string{"ab-7", "ab-9"}; !slices.Equal(from, want) {
 		t.Fatalf("Deliveries(ab, from the Seq of ab-7) = %v, want %v", from, want)
 	}
+	testReceiptClaimable(t, s)
 }
 
 func testAccounts(t *testing.T, s Store) {
@@ -122,5 +127,61 @@ func testAccounts(t *testing.T, s Store) {
 	}
 	if got, want := accs(), []string{"ab", "alpha", "zeta"}; !slices.Equal(got, want) {
 		t.Fatalf("Accounts = %v, want %v", got, want)
+	}
+}
+
+// TestDeliveryQueueConformance runs the deliveries part's suite on the
+// store's own: in the store's DB, its Seq counter where the store kept it,
+// restarted by reopening the store.
+func TestDeliveryQueueConformance(t *testing.T) {
+	deliveriestest.Run(t, deliveriestest.Harness{
+		Open: func(t *testing.T, cfg deliveriestest.Config) (deliveries.Queue, func() deliveries.Queue) {
+			dir := t.TempDir()
+			opts := PebbleOptions{Deliveries: deliveries.PebbleOptions{Options: deliveries.Options{Lease: cfg.Lease}}}
+			s, err := OpenPebble(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			restart := func() deliveries.Queue {
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if s, err = OpenPebble(dir, opts); err != nil {
+					t.Fatal(err)
+				}
+				return s.DeliveryQueue()
+			}
+			return s.DeliveryQueue(), restart
+		},
+		StrictLeases: true,
+	})
+}
+
+// testReceiptClaimable: the delivery UpdateWithDelivery writes with the
+// final state is the deliveries part's, claimed and acked there, and gone
+// from the store's reading once acked.
+func testReceiptClaimable(t *testing.T, s Store) {
+	m := &Message{ID: "claimable", Account: "acct", State: Queued}
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	m.State = Delivered
+	d := &Delivery{Account: "acct", Body: []byte("receipt")}
+	if err := s.UpdateWithDelivery(m, d); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cs, err := s.DeliveryQueue().Claim(ctx, "acct", nil, 10)
+	if err != nil || len(cs) != 1 || cs[0].Delivery().Seq != d.Seq || string(cs[0].Delivery().Body) != "receipt" {
+		t.Fatalf("Claim after UpdateWithDelivery: %d claims, %v", len(cs), err)
+	}
+	if err := cs[0].Ack(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := s.Deliveries("acct", 0, func(*Delivery) bool { n++; return true }); err != nil || n != 0 {
+		t.Fatalf("%d deliveries read after the ack (%v), want none", n, err)
 	}
 }

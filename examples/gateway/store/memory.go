@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -15,6 +16,7 @@ import (
 // returns copies, so callers may keep modifying their values.
 type Memory struct {
 	queue *queue.Memory
+	dels  *deliveries.Memory
 	waits *tracker // receipts waiting for an index entry (WaitUpstream)
 
 	mu     sync.Mutex
@@ -22,8 +24,6 @@ type Memory struct {
 	msgs   map[string]*Message
 	up     map[upstreamRef]string
 	upOfID map[string][]upstreamRef
-	dels   map[string]map[uint64]*Delivery
-	seq    uint64
 }
 
 type upstreamRef struct{ route, key string }
@@ -34,23 +34,17 @@ var _ Store = (*Memory)(nil)
 func NewMemory() *Memory {
 	return &Memory{
 		queue:  queue.NewMemory(queue.Options{}),
+		dels:   deliveries.NewMemory(deliveries.Options{}),
 		waits:  newTracker(),
 		msgs:   make(map[string]*Message),
 		up:     make(map[upstreamRef]string),
 		upOfID: make(map[string][]upstreamRef),
-		dels:   make(map[string]map[uint64]*Delivery),
 	}
 }
 
 func cloneMessage(m *Message) *Message {
 	c := *m
 	c.Body = bytes.Clone(m.Body)
-	return &c
-}
-
-func cloneDelivery(d *Delivery) *Delivery {
-	c := *d
-	c.Body = bytes.Clone(d.Body)
 	return &c
 }
 
@@ -200,31 +194,20 @@ func (s *Memory) WaitUpstream(ctx context.Context, route, upstreamKey string) (s
 	return s.waits.wait(ctx, route, upstreamKey, func() (string, error) { return s.LookupUpstream(route, upstreamKey) })
 }
 
-// AddDelivery stores a copy of d under a new Seq (set in d.Seq). Seqs
-// increase across all accounts.
+// DeliveryQueue returns the store's deliveries.
+func (s *Memory) DeliveryQueue() deliveries.Queue { return s.dels }
+
+// AddDelivery adds a copy of d to the deliveries and sets d.Seq.
 func (s *Memory) AddDelivery(d *Delivery) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.addDeliveryLocked(d)
-	return nil
+	return deliveryErr(s.dels.Add(context.Background(), d))
 }
 
-// addDeliveryLocked queues a copy of d and sets d.Seq; s.mu is held.
-func (s *Memory) addDeliveryLocked(d *Delivery) {
-	s.seq++
-	d.Seq = s.seq
-	q := s.dels[d.Account]
-	if q == nil {
-		q = make(map[uint64]*Delivery)
-		s.dels[d.Account] = q
-	}
-	q[d.Seq] = cloneDelivery(d)
-}
-
-// UpdateWithDelivery stores m's state fields by compare-and-set and queues
-// d under one lock.
+// UpdateWithDelivery stores m's state fields by compare-and-set and adds d
+// to the deliveries, under one lock.
 func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
 	if m.ID == "" {
 		return errEmptyID
@@ -233,11 +216,18 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if err := s.putLocked(m, false, false); err != nil {
-		return err
+	switch c := s.msgs[m.ID]; {
+	case c == nil:
+		return ErrNotFound
+	case c.Rev != m.Rev:
+		return ErrConflict
 	}
-	s.addDeliveryLocked(d)
-	return nil
+	// The compare-and-set cannot fail now: the delivery first, which
+	// fails only when closed.
+	if err := s.dels.Add(context.Background(), d); err != nil {
+		return deliveryErr(err)
+	}
+	return s.putLocked(m, false, false)
 }
 
 // RemoveDelivery deletes a delivery; removing an unknown one is not an error.
@@ -246,13 +236,7 @@ func (s *Memory) RemoveDelivery(account string, seq uint64) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if q := s.dels[account]; q != nil {
-		delete(q, seq)
-		if len(q) == 0 {
-			delete(s.dels, account)
-		}
-	}
-	return nil
+	return deliveryErr(s.dels.Remove(account, seq))
 }
 
 // Deliveries calls fn with copies of the account's deliveries from Seq from
@@ -261,42 +245,18 @@ func (s *Memory) Deliveries(account string, from uint64, fn func(*Delivery) bool
 	if err := s.lock(); err != nil {
 		return err
 	}
-	var ds []*Delivery
-	for _, d := range s.dels[account] {
-		if d.Seq >= from {
-			ds = append(ds, cloneDelivery(d))
-		}
-	}
 	s.mu.Unlock()
-	slices.SortFunc(ds, func(a, b *Delivery) int {
-		switch {
-		case a.Seq < b.Seq:
-			return -1
-		case a.Seq > b.Seq:
-			return 1
-		}
-		return 0
-	})
-	for _, d := range ds {
-		if !fn(d) {
-			break
-		}
-	}
-	return nil
+	return deliveryErr(s.dels.Scan(account, from, fn))
 }
 
-// Accounts returns, sorted, the accounts that have queued deliveries.
+// Accounts returns, sorted, the accounts that have deliveries pending.
 func (s *Memory) Accounts() ([]string, error) {
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	var accounts []string
-	for a := range s.dels {
-		accounts = append(accounts, a)
-	}
-	slices.Sort(accounts)
-	return accounts, nil
+	accs, err := s.dels.Accounts()
+	return accs, deliveryErr(err)
 }
 
 // Purge deletes the final messages whose Done is before the given time,
@@ -331,5 +291,9 @@ func (s *Memory) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
-	return s.queue.Close()
+	derr := s.dels.Close()
+	if err := s.queue.Close(); err != nil {
+		return err
+	}
+	return derr
 }

@@ -1,17 +1,16 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
 
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -37,6 +36,10 @@ type PebbleOptions struct {
 	// Queue tunes the queue kept in the same DB (see Pebble.Queue): its
 	// lease, its bound, the tickets held in memory.
 	Queue queue.PebbleOptions
+	// Deliveries tunes the deliveries kept in the same DB (see
+	// Pebble.DeliveryQueue): their lease, the deliveries an account holds
+	// in memory.
+	Deliveries deliveries.PebbleOptions
 	// Logger receives Pebble's log messages. If nil, informational messages
 	// are dropped and background errors go to the standard logger.
 	Logger pebble.Logger
@@ -55,14 +58,11 @@ type Pebble struct {
 	ops    atomic.Int64
 	closed atomic.Bool
 
-	seqMu    sync.Mutex
-	seq      uint64 // last Seq handed out
-	seqLimit uint64 // highest Seq reserved in the database
-
 	synced, unsynced lane // group commit of the writes with and without sync
 
-	track *tracker      // writers' order and the messages on their way
-	queue *queue.Pebble // the tickets, in the same DB (keys from kindQueue)
+	track *tracker           // writers' order and the messages on their way
+	queue *queue.Pebble      // the tickets, in the same DB (keys from kindQueue)
+	dels  *deliveries.Pebble // the deliveries, in the same DB (keys from kindDelivery)
 }
 
 var _ Store = (*Pebble)(nil)
@@ -105,24 +105,11 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 	p := &Pebble{db: db}
 	p.synced = lane{db: db, sync: true}
 	p.unsynced = lane{db: db}
-	v, closer, err := db.Get([]byte{kindSeq})
-	switch {
-	case err == nil:
-		if len(v) == 8 {
-			p.seq = binary.BigEndian.Uint64(v)
-		} else {
-			err = errCorrupt
-		}
-		closer.Close()
-	case errors.Is(err, pebble.ErrNotFound):
-		err = nil
-	}
-	if err != nil {
+	p.track = newTracker()
+	if err = p.openDeliveries(opts.Deliveries); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
-	p.seqLimit = p.seq
-	p.track = newTracker()
 	qopts := opts.Queue
 	qopts.Prefix = []byte{kindQueue}
 	if p.queue, err = queue.OpenPebble(db, qopts); err == nil {
@@ -132,6 +119,7 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		if p.queue != nil {
 			p.queue.Close()
 		}
+		p.dels.Close()
 		db.Close()
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
@@ -219,13 +207,16 @@ func (p *Pebble) begin() error {
 
 func (p *Pebble) end() { p.ops.Add(-1) }
 
-// Close closes the queue, then flushes and closes the store. Later calls
+// Close closes the queue and the deliveries, then flushes and closes the store. Later calls
 // return ErrClosed.
 func (p *Pebble) Close() error {
 	if p.closed.Swap(true) {
 		return ErrClosed
 	}
 	qerr := p.queue.Close()
+	if derr := p.dels.Close(); qerr == nil || errors.Is(qerr, queue.ErrClosed) {
+		qerr = derr
+	}
 	for p.ops.Load() != 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -233,7 +224,7 @@ func (p *Pebble) Close() error {
 	if cerr := p.db.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && !errors.Is(qerr, queue.ErrClosed) {
+	if err == nil && !errors.Is(qerr, queue.ErrClosed) && !errors.Is(qerr, deliveries.ErrClosed) {
 		err = qerr
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -134,19 +135,15 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		}
 	}
 	putMessage(w, &next.m, &next.meta, c.what)
-	var seq uint64
+	var dstaged *deliveries.Staged // the receipt, in the same batch
 	if c.d != nil {
 		var err error
-		if seq, err = p.nextSeq(); err != nil {
+		if dstaged, err = p.dels.Stage(c.d); err != nil {
 			putWrite(w)
 			p.track.release(m.ID, e, cur)
-			return err
+			return deliveryErr(err)
 		}
-		k0 := len(w.buf)
-		w.buf = appendDeliveryKey(w.buf, c.d.Account, seq)
-		k1 := len(w.buf)
-		w.buf = appendDelivery(w.buf, c.d)
-		w.end(entrySet, k0, k1)
+		w.add(entrySet, dstaged.Key, dstaged.Value)
 	}
 	var staged *queue.Staged
 	if c.what == writeAll {
@@ -154,6 +151,9 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		if staged, err = p.queue.Stage(queue.Ticket{ID: m.ID, Rev: 1, Due: m.NextTry}); err != nil {
 			if errors.Is(err, queue.ErrClosed) {
 				err = ErrClosed // closed since begin
+			}
+			if dstaged != nil {
+				dstaged.Done(err)
 			}
 			putWrite(w)
 			p.track.release(m.ID, e, nil)
@@ -165,6 +165,9 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 	if staged != nil {
 		staged.Done(err)
 	}
+	if dstaged != nil {
+		dstaged.Done(err)
+	}
 	if err != nil {
 		// What is on disk is not known: the next writer reads it.
 		p.track.release(m.ID, e, nil)
@@ -172,8 +175,8 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 	}
 	next.stored = next.m.State
 	m.Rev, m.Done = next.m.Rev, next.m.Done
-	if c.d != nil {
-		c.d.Seq = seq
+	if dstaged != nil {
+		c.d.Seq = dstaged.Seq
 	}
 	p.track.release(m.ID, e, next)
 	if c.mapUp {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -76,13 +77,9 @@ type Message struct {
 // every step of its way.
 
 // Delivery is a deliver_sm waiting for the ESME: a receipt (with the id
-// already rewritten) or an MO message. It is removed once the ESME acknowledged it.
-type Delivery struct {
-	Account string    // system_id it goes to
-	Seq     uint64    // assigned by AddDelivery; orders an account's deliveries
-	Body    []byte    // the deliver_sm body to send
-	Created time.Time // when it was queued
-}
+// already rewritten) or an MO message, in the deliveries part (see
+// DeliveryQueue). It is removed once the ESME acknowledged it.
+type Delivery = deliveries.Delivery
 
 // Store is the gateway's durable state: message records changed by
 // compare-and-set on their revision, the index from upstream ids to them,
@@ -134,20 +131,27 @@ type Store interface {
 	// of its message has been recorded (on any node). It returns
 	// ErrNotFound when ctx ends first.
 	WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error)
-	// AddDelivery queues a deliver_sm for an account durably and sets d.Seq.
+	// DeliveryQueue returns the deliveries waiting for ESMEs, which the
+	// pushers claim and ack (see package deliveries). It is closed with
+	// the store.
+	DeliveryQueue() deliveries.Queue
+	// AddDelivery adds a deliver_sm for an account to DeliveryQueue,
+	// durably, and sets d.Seq.
 	AddDelivery(d *Delivery) error
 	// UpdateWithDelivery is Update and AddDelivery in one atomic write: a
 	// receipt is either recorded and queued for the ESME, or neither,
 	// whatever the moment of a crash.
 	UpdateWithDelivery(m *Message, d *Delivery) error
-	// RemoveDelivery deletes an acknowledged delivery. It need not be
-	// durable: after a crash the delivery may be sent again (at least
-	// once).
+	// RemoveDelivery deletes a delivery outside the claim protocol (tools
+	// and tests; the pushers ack their claims). It need not be durable:
+	// after a crash the delivery may be sent again (at least once).
 	RemoveDelivery(account string, seq uint64) error
-	// Deliveries calls fn for an account's queued deliveries whose Seq is
-	// from or more, in Seq order, until fn returns false.
+	// Deliveries calls fn for an account's deliveries whose Seq is from or
+	// more (claimed or not), in Seq order, until fn returns false: the
+	// store's reading of DeliveryQueue, for tools and tests.
 	Deliveries(account string, from uint64, fn func(*Delivery) bool) error
-	// Accounts returns the accounts that have queued deliveries.
+	// Accounts returns the accounts that have deliveries pending
+	// (DeliveryQueue's Accounts).
 	Accounts() ([]string, error)
 	// Purge deletes final messages (and their index entries) that reached their
 	// final state before the given time, and returns how many it deleted.
