@@ -7,22 +7,26 @@ import (
 	"sync/atomic"
 	"time"
 
+	// Named dq: the tests have a type named deliveries.
+	dq "github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 )
 
-// Deliveries to ESMEs: receipts and MO messages wait in the store until an
-// ESME bind of their account acknowledges them. Each account has a pusher
-// that sends them to the account's bound receivers, each through a window
-// of its own, so that a slow, silent or deaf bind holds only what it was
-// sent and never the deliveries of the other binds.
+// Deliveries to ESMEs: receipts and MO messages wait in the deliveries
+// part (store.DeliveryQueue) until an ESME bind of their account
+// acknowledges them. Each account has a pusher that claims them there, as
+// many as its bound receivers have room for, and sends them to those
+// receivers, each through a window of its own, so that a slow, silent or
+// deaf bind holds only what it was sent and never the deliveries of the
+// other binds. A delivery is acked on its deliver_sm_resp and naked on a
+// refusal (after refusedBackoff), a timeout or a bind gone (at once, to
+// another bind, or another node): the pusher keeps no list of deliveries,
+// only its claims.
 
 const (
-	// maxHeld bounds the deliveries a pusher keeps in memory; beyond it
-	// they stay only in the store and are read back when there is room.
-	maxHeld = 200000
-	// pushBatchSize is how many deliveries a pusher hands out at a time.
+	// pushBatchSize is the most deliveries a pusher claims at a time.
 	pushBatchSize = 64
 	// initialDeliverLimit is how many deliveries a receiver bind is sent
 	// before its first answers: a bind that never answers holds no more
@@ -31,63 +35,54 @@ const (
 	// deliverTimeoutsToUnbind is how many deliveries in a row may time out
 	// on a bind before the gateway unbinds it.
 	deliverTimeoutsToUnbind = 3
-	// refusedBackoff is how long a pusher waits after an ESME refused a
-	// delivery (ESME_RTHROTTLED: its window is smaller than the gateway's).
+	// refusedBackoff is how long a delivery an ESME refused waits before it
+	// is handed out again (ESME_RTHROTTLED: its window is smaller than the
+	// gateway's).
 	refusedBackoff = 50 * time.Millisecond
+	// defaultDeliverTimeout is the session's wait for a deliver_sm_resp
+	// when deliver_timeout is zero.
+	defaultDeliverTimeout = 30 * time.Second
 )
 
-// queueDelivery stores a deliver_sm for an account durably and hands it to
-// the account's pusher.
+// errNoReceiver gives back a claimed delivery that no bind could take (the
+// binds went away while it was claimed).
+var errNoReceiver = errors.New("no receiver bound")
+
+// queueDelivery stores a deliver_sm for an account durably in the
+// deliveries part, where the account's pusher claims it.
 func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 	body, err := d.AppendBinary(nil)
 	if err != nil {
 		return err
 	}
-	sd := &store.Delivery{Account: acct, Body: body, Created: time.Now()}
-	if err := gw.store.AddDelivery(sd); err != nil {
+	if err := gw.store.AddDelivery(&store.Delivery{Account: acct, Body: body, Created: time.Now()}); err != nil {
 		return err
 	}
-	gw.pusherFor(acct).add(sd, d)
+	gw.deliveryAdded(acct)
 	return nil
 }
 
-// held is a delivery in a pusher's memory: as stored, and decoded.
+// deliveryAdded is told of a delivery added to the deliveries part: the
+// account's pusher, started if need be, claims it there.
+func (gw *Gateway) deliveryAdded(acct string) { gw.pusherFor(acct) }
+
+// held is a delivery as stored and decoded (a receipt the gateway makes).
 type held struct {
 	d   *store.Delivery
 	pdu *pdu.DeliverSM
 }
 
-// pusher sends one account's deliveries to its bound receivers.
-//
-// Every delivery is in the store from before it is handed to the pusher
-// until the ESME acknowledged it and its removal was written. The pusher
-// holds in memory the deliveries it knows (queued, in flight, or being
-// removed); when there are too many, or before it first read the store, the
-// others are only in the store, from Seq spillFrom on, and are read back
-// when the queue runs dry. A delivery is never loaded or queued while it
-// is known or was delivered recently (gone), so none is sent twice: a
-// reading of the store works on a snapshot that may still have one
-// removed since, and a delivery is handed to add after its write, when a
-// reading may have taken it, and the ESME acknowledged it, already.
+// pusher sends one account's deliveries to its bound receivers: it claims
+// them from the deliveries part as the receivers' windows have room, and
+// acks or naks each claim on the receiver's answer.
 type pusher struct {
-	acct     string
-	kick     chan struct{}
-	retrying atomic.Bool // a wake is scheduled after a refused delivery
-	waiting  atomic.Bool // every receiver's window is full: an answer wakes the pusher
+	acct    string
+	kick    chan struct{}
+	waiting atomic.Bool // every receiver's window is full: an answer wakes the pusher
 
-	mu        sync.Mutex
-	queue     []held              // waiting to be sent, oldest first
-	known     map[uint64]struct{} // Seqs in memory: queued, in flight, or being removed
-	spilled   bool                // deliveries from spillFrom on may be only in the store
-	spillFrom uint64
-	loading   bool // loadDeliveries is reading the store
-	// gone remembers the Seqs acknowledged and removed, oldest first in
-	// goneOrder: the last goneMemory, and all of those removed while the
-	// store is being read.
-	gone      map[uint64]struct{}
-	goneOrder []uint64
-	rx        map[*server.Conn]*receiver
-	next      int // round robin over the receivers
+	mu   sync.Mutex
+	rx   map[*server.Conn]*receiver
+	next int // round robin over the receivers
 }
 
 // receiver is a pusher's view of one bound receiver: what it has in flight
@@ -106,38 +101,7 @@ type receiver struct {
 }
 
 func newPusher(acct string) *pusher {
-	return &pusher{acct: acct, kick: make(chan struct{}, 1), known: map[uint64]struct{}{}, gone: map[uint64]struct{}{},
-		rx: map[*server.Conn]*receiver{},
-		// Until the store was read, every delivery may be there only.
-		spilled: true}
-}
-
-// add takes a delivery that was just stored.
-func (p *pusher) add(d *store.Delivery, dsm *pdu.DeliverSM) {
-	p.mu.Lock()
-	if p.isKnown(d.Seq) {
-		// A reading of the store that ran between its write and this call
-		// took it already (and it may even have been delivered since).
-		p.mu.Unlock()
-		return
-	}
-	if p.spilled || p.loading || len(p.known) >= maxHeld {
-		// A reading of the store may or may not see it: the next one will.
-		p.spill(d.Seq)
-	} else {
-		p.queue = append(p.queue, held{d, dsm})
-		p.known[d.Seq] = struct{}{}
-	}
-	p.mu.Unlock()
-	p.wake()
-}
-
-// spill records that the delivery seq may be only in the store. p.mu is held.
-func (p *pusher) spill(seq uint64) {
-	if !p.spilled || seq < p.spillFrom {
-		p.spillFrom = seq
-	}
-	p.spilled = true
+	return &pusher{acct: acct, kick: make(chan struct{}, 1), rx: map[*server.Conn]*receiver{}}
 }
 
 func (p *pusher) wake() {
@@ -145,62 +109,6 @@ func (p *pusher) wake() {
 	case p.kick <- struct{}{}:
 	default:
 	}
-}
-
-// retrySoon wakes the pusher after refusedBackoff, once for all the
-// deliveries refused meanwhile.
-func (p *pusher) retrySoon() {
-	if p.retrying.CompareAndSwap(false, true) {
-		time.AfterFunc(refusedBackoff, func() {
-			p.retrying.Store(false)
-			p.wake()
-		})
-	}
-}
-
-// putBack returns deliveries taken from the queue to its front.
-func (p *pusher) putBack(hs ...held) {
-	if len(hs) == 0 {
-		return
-	}
-	p.mu.Lock()
-	p.queue = append(append(make([]held, 0, len(hs)+len(p.queue)), hs...), p.queue...)
-	p.mu.Unlock()
-}
-
-// goneMemory is how many acknowledged deliveries a pusher remembers.
-const goneMemory = 1 << 16
-
-// forget drops a delivery whose removal from the store was written.
-func (p *pusher) forget(seq uint64) {
-	p.mu.Lock()
-	delete(p.known, seq)
-	p.gone[seq] = struct{}{}
-	p.goneOrder = append(p.goneOrder, seq)
-	p.trimGone()
-	p.mu.Unlock()
-}
-
-// trimGone forgets the oldest acknowledged deliveries beyond goneMemory,
-// except while the store is being read. p.mu is held.
-func (p *pusher) trimGone() {
-	if p.loading {
-		return
-	}
-	for len(p.goneOrder) > goneMemory {
-		delete(p.gone, p.goneOrder[0])
-		p.goneOrder = p.goneOrder[1:]
-	}
-}
-
-// isKnown reports whether the pusher holds the delivery seq, or delivered
-// it recently. p.mu is held.
-func (p *pusher) isKnown(seq uint64) bool {
-	if _, ok := p.known[seq]; ok {
-		return true
-	}
-	_, ok := p.gone[seq]
-	return ok
 }
 
 // pusherFor returns the account's pusher, starting it on first use.
@@ -220,141 +128,140 @@ func (gw *Gateway) pusherFor(acct string) *pusher {
 // kickDeliveries wakes an account's pusher (a receiver bound).
 func (gw *Gateway) kickDeliveries(acct string) { gw.pusherFor(acct).wake() }
 
-// loadDeliveries reads into memory the account's deliveries that may be
-// only in the store, as many as there is room for.
-func (gw *Gateway) loadDeliveries(p *pusher) error {
-	p.mu.Lock()
-	if !p.spilled || p.loading {
-		p.mu.Unlock()
-		return nil
-	}
-	from, room := p.spillFrom, maxHeld-len(p.known)
-	p.spilled, p.loading = false, true
-	p.mu.Unlock()
-
-	var batch []held
-	var bad []uint64
-	var rest uint64 // the first Seq not read for want of room; 0 if all were
-	err := gw.store.Deliveries(p.acct, from, func(d *store.Delivery) bool {
-		p.mu.Lock()
-		known := p.isKnown(d.Seq)
-		p.mu.Unlock()
-		if known {
-			return true
-		}
-		if len(batch) >= room {
-			rest = d.Seq
-			return false
-		}
-		dsm := &pdu.DeliverSM{}
-		if err := dsm.UnmarshalBinary(d.Body); err != nil {
-			bad = append(bad, d.Seq)
-			return true
-		}
-		batch = append(batch, held{d, dsm})
-		return true
-	})
-	p.mu.Lock()
-	p.loading = false
-	for _, h := range batch {
-		p.known[h.d.Seq] = struct{}{}
-	}
-	p.trimGone()
-	p.queue = append(p.queue, batch...)
-	if err != nil {
-		p.spill(from) // read it all again next time
-	} else if rest != 0 {
-		p.spill(rest)
-	}
-	p.mu.Unlock()
-	for _, seq := range bad {
-		gw.log.Error("a stored delivery does not decode; dropping it", "system_id", p.acct, "seq", seq)
-		if err := gw.store.RemoveDelivery(p.acct, seq); err != nil {
-			gw.log.Error("store: removing an undecodable delivery", "err", err, "system_id", p.acct, "seq", seq)
-		}
-	}
-	return err
-}
-
+// push claims the account's deliveries while its receivers have room, and
+// sends them; it waits for a receiver (or room) when there is none.
 func (gw *Gateway) push(p *pusher) {
 	defer gw.wg.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	var claims []dq.Claim
 	var batch []sending
 	for {
-		select {
-		case <-gw.ctx.Done():
-			return
-		case <-p.kick:
-		case <-t.C:
+		room := gw.pushRoom(p)
+		if room == 0 {
+			select {
+			case <-gw.ctx.Done():
+				return
+			case <-p.kick:
+			case <-t.C:
+			}
+			continue
 		}
-		for gw.pushBatch(p, &batch) {
+		var err error
+		claims, err = gw.store.DeliveryQueue().Claim(gw.ctx, p.acct, claims[:0], min(room, pushBatchSize))
+		if err != nil {
+			if gw.ctx.Err() == nil {
+				gw.log.Error("deliveries: claiming an account's deliveries", "err", err, "system_id", p.acct)
+				select {
+				case <-gw.ctx.Done():
+				case <-t.C:
+				}
+			}
+			if gw.ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		batch = gw.pushBatch(p, claims, batch[:0])
+		clear(claims)
+	}
+}
+
+// pushRoom returns how many more deliveries the account's receivers may
+// have in flight, and says that an answer must wake the pusher when none.
+func (gw *Gateway) pushRoom(p *pusher) int {
+	conns := gw.srv.Receivers(p.acct)
+	if len(conns) == 0 {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	room := 0
+	for _, r := range p.receivers(conns, gw.cfg.Load().DeliverWindow) {
+		if !r.unbinding && r.inflight < r.limit {
+			room += r.limit - r.inflight
 		}
 	}
+	if room == 0 {
+		p.waiting.Store(true)
+	}
+	return room
 }
 
 // sending is a delivery handed to a receiver.
 type sending struct {
-	h held
-	r *receiver
+	c   dq.Claim
+	pdu *pdu.DeliverSM
+	r   *receiver
 }
 
-// pushBatch hands a batch of the queue to the receivers that have room
-// (reading the store first when the queue is dry and deliveries are there
-// only), sends it, and reports whether to go on with the next batch. It
-// stops when nobody receives, nothing is queued, or every receiver's window
-// is full (an answer wakes the pusher). batch is its scratch space.
-func (gw *Gateway) pushBatch(p *pusher, batch *[]sending) bool {
+// pushBatch hands claimed deliveries to the receivers that have room and
+// sends them; those no receiver takes (binds gone meanwhile) are naked.
+// batch is scratch space, returned for the next call.
+func (gw *Gateway) pushBatch(p *pusher, claims []dq.Claim, batch []sending) []sending {
 	conns := gw.srv.Receivers(p.acct)
-	if len(conns) == 0 {
-		return false
-	}
 	p.mu.Lock()
-	if len(p.queue) == 0 {
-		spilled := p.spilled
-		p.mu.Unlock()
-		if !spilled {
-			return false
-		}
-		if err := gw.loadDeliveries(p); err != nil {
-			gw.log.Error("store: reading deliveries back", "err", err, "system_id", p.acct)
-			return false
-		}
-		p.mu.Lock()
-		more := len(p.queue) > 0
-		p.mu.Unlock()
-		return more
-	}
 	rs := p.receivers(conns, gw.cfg.Load().DeliverWindow)
-	*batch = (*batch)[:0]
-	for len(*batch) < pushBatchSize && len(p.queue) > 0 {
-		r := p.pick(rs)
+	for _, c := range claims {
+		dsm := &pdu.DeliverSM{}
+		if err := dsm.UnmarshalBinary(c.Delivery().Body); err != nil {
+			gw.log.Error("a stored delivery does not decode; dropping it", "system_id", p.acct, "seq", c.Delivery().Seq, "err", err)
+			gw.later(func() { _ = c.Ack() })
+			continue
+		}
+		var r *receiver
+		if len(rs) > 0 {
+			r = p.pick(rs)
+		}
 		if r == nil {
-			p.waiting.Store(true)
-			break
+			gw.later(func() { gw.settleDelivery(p, c, errNoReceiver) })
+			continue
 		}
 		r.inflight++
-		*batch = append(*batch, sending{p.queue[0], r})
-		p.queue[0] = held{}
-		p.queue = p.queue[1:]
+		batch = append(batch, sending{c, dsm, r})
 	}
-	more := len(p.queue) > 0 && len(*batch) == pushBatchSize
 	p.mu.Unlock()
 
-	for _, x := range *batch {
+	lease := gw.store.DeliveryQueue().Lease()
+	extend := gw.deliverTimeout() >= lease/2
+	for _, x := range batch {
+		var keep *time.Timer
+		if extend {
+			keep = keepLeased(x.c, lease/2)
+		}
 		// No per-delivery context: a receiver never has more in flight than
 		// the session's window (so this does not wait), and the session's
 		// response timeout ends a delivery the ESME does not answer.
-		f := x.r.c.DeliverAsync(context.Background(), x.h.pdu)
-		f.OnDone(func(_ *pdu.DeliverSMResp, err error) { gw.delivered(p, x.r, x.h, err) })
-		if _, err := f.Result(); err != nil {
-			// The callback took it back; the receivers are looked at again
-			// at the next wake.
-			more = false
-		}
+		f := x.r.c.DeliverAsync(context.Background(), x.pdu)
+		f.OnDone(func(_ *pdu.DeliverSMResp, err error) {
+			if keep != nil {
+				keep.Stop()
+			}
+			gw.delivered(p, x.r, x.c, err)
+		})
 	}
-	clear(*batch)
-	return more
+	clear(batch)
+	return batch
+}
+
+// deliverTimeout is how long a receiver may take to answer a delivery.
+func (gw *Gateway) deliverTimeout() time.Duration {
+	if d := gw.cfg.Load().DeliverTimeout.D(); d > 0 {
+		return d
+	}
+	return defaultDeliverTimeout
+}
+
+// keepLeased extends a claim every period until the returned timer is
+// stopped: for a deliver_timeout that is not well within the lease.
+func keepLeased(c dq.Claim, period time.Duration) *time.Timer {
+	var t *time.Timer
+	t = time.AfterFunc(period, func() {
+		if c.Extend() == nil {
+			t.Reset(period)
+		}
+	})
+	return t
 }
 
 // receivers brings p.rx in line with the bound receivers and returns their
@@ -401,8 +308,9 @@ func (p *pusher) pick(rs []*receiver) *receiver {
 	return nil
 }
 
-// delivered records a receiver's answer to a delivery.
-func (gw *Gateway) delivered(p *pusher, r *receiver, h held, err error) {
+// delivered records a receiver's answer to a delivery. It runs on the
+// connection's read loop: the claim is settled by a completion worker.
+func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 	window := gw.cfg.Load().DeliverWindow
 	var st pdu.Status
 	refused := errors.As(err, &st)
@@ -437,31 +345,35 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, h held, err error) {
 	}
 	p.mu.Unlock()
 
-	switch {
-	case err == nil:
-		gw.later(func() {
-			if err := gw.store.RemoveDelivery(p.acct, h.d.Seq); err != nil {
-				// It stays known, so this process does not send it again;
-				// a restart does (at least once).
-				gw.storeFailed("removing an acknowledged delivery", p.acct, err)
-				return
-			}
-			p.forget(h.d.Seq)
-			gw.metrics.delivered.WithLabelValues(p.acct).Inc()
-		})
-	case refused:
-		p.putBack(h)
-		p.retrySoon()
-	default:
-		// Timed out, or the bind is gone: to another bind now.
-		p.putBack(h)
-		p.wake()
-	}
+	gw.later(func() { gw.settleDelivery(p, c, err) })
 	if unbind {
 		gw.unbindDeaf(r.c, p.acct)
 	}
 	if p.waiting.Swap(false) {
 		p.wake()
+	}
+}
+
+// settleDelivery acks a delivery answered (err nil) and naks one refused (after
+// refusedBackoff) or not answered (at once: another bind takes it).
+func (gw *Gateway) settleDelivery(p *pusher, c dq.Claim, err error) {
+	var st pdu.Status
+	switch {
+	case err == nil:
+		if err := c.Ack(); err != nil {
+			// Handed out again if it comes back: at least once.
+			gw.log.Warn("deliveries: acking an acknowledged delivery", "err", err, "system_id", p.acct)
+			return
+		}
+		gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+	case errors.As(err, &st):
+		if err := c.Nak(refusedBackoff); err != nil {
+			gw.log.Warn("deliveries: giving back a refused delivery", "err", err, "system_id", p.acct)
+		}
+	default:
+		if err := c.Nak(0); err != nil {
+			gw.log.Warn("deliveries: giving back an unanswered delivery", "err", err, "system_id", p.acct)
+		}
 	}
 }
 

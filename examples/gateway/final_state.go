@@ -36,7 +36,7 @@ func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode
 	}
 	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
 	if d != nil {
-		gw.pusherFor(m.Account).add(d.d, d.pdu)
+		gw.deliveryAdded(m.Account)
 	}
 	return nil
 }

@@ -142,7 +142,7 @@ func (gw *Gateway) applyReceipt(id string, d *client.Delivery) error {
 		gw.metrics.receipts.WithLabelValues(m.Account, r.Stat).Inc()
 		gw.metrics.receiptLatency.Observe(time.Since(m.Created).Seconds())
 		if sd != nil {
-			gw.pusherFor(m.Account).add(sd, out)
+			gw.deliveryAdded(m.Account)
 		}
 		return nil
 	}
