@@ -178,9 +178,14 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 	if dstaged != nil {
 		c.d.Seq = dstaged.Seq
 	}
-	p.track.release(m.ID, e, next)
 	if c.mapUp {
-		p.track.mapped(m.Route, c.upstreamKey, m.ID, e.kept)
+		// Recorded (and the waiting receipts woken) before the next
+		// writer of the message can make it final and forget the entry.
+		p.track.mapped(m.Route, c.upstreamKey, m.ID, true)
+	}
+	if kept := p.track.release(m.ID, e, next); c.mapUp && !kept {
+		// Not held in memory: read from disk.
+		p.track.unmap(m.Route, c.upstreamKey, m.ID)
 	}
 	if unmapUp != "" {
 		// Still on disk (for a late receipt) until Purge: read from there.

@@ -93,8 +93,12 @@ func (t *tracker) acquire(id string) *tracked {
 
 // release ends a write: v (nil for none) becomes the version kept in
 // memory if there is room and the message is not final; otherwise none is.
-func (t *tracker) release(id string, e *tracked, v *version) {
+// It reports whether v is kept. kept is changed only with both the entry's
+// writer lock and the shard's lock held, so it may be read under either.
+func (t *tracker) release(id string, e *tracked, v *version) bool {
 	keep := v != nil && !v.m.State.Final()
+	s := t.shard(id)
+	s.mu.Lock()
 	if keep && !e.kept {
 		if t.n.Add(1) > maxTracked {
 			t.n.Add(-1)
@@ -112,14 +116,13 @@ func (t *tracker) release(id string, e *tracked, v *version) {
 	} else {
 		e.cur.Store(nil)
 	}
-	e.mu.Unlock()
-	s := t.shard(id)
-	s.mu.Lock()
 	e.refs--
 	if e.refs == 0 && !e.kept {
 		delete(s.m, id)
 	}
 	s.mu.Unlock()
+	e.mu.Unlock()
+	return keep
 }
 
 // get returns the newest version of id held in memory, or nil.
