@@ -18,8 +18,8 @@ import (
 // deliveries are all in memory (in held) unless the account is spilled:
 // then those whose Seq is horizon or more may be only on disk, and are
 // read back in Seq order (refill) as memory empties. A reading of the disk
-// skips what memory holds, stops before a delivery being written
-// (transit), and finds no acked delivery (the acks are removed from disk
+// skips what memory holds and the deliveries being written (transit,
+// placed when done), and finds no acked delivery (the acks are removed from disk
 // first): so no delivery is ever held twice, and none is handed out twice
 // while leased.
 type core struct {

@@ -60,9 +60,9 @@
 // when it is first claimed; memory holds about MaxHeld of an account's
 // deliveries besides the leased ones, the first by Seq, and reads the rest
 // back in Seq order as they go out: an ESME away for a day costs disk, not
-// memory. A reading of the disk skips what memory holds and stops before a
-// delivery still being written, and the acked ones are removed from disk
-// before it, so a delivery is never held twice: the bookkeeping the pusher
+// memory. A reading of the disk skips what memory holds and what is still
+// being written (placed in memory when written), and the acked ones are
+// removed from disk before it, so a delivery is never held twice: the bookkeeping the pusher
 // kept for that (known, spilled, loading, gone) is the queue's now.
 //
 // # JetStream

@@ -160,8 +160,10 @@ func (c *core) removeAcked() error {
 }
 
 // refill reads from disk into memory the account's deliveries from the
-// horizon on, as many as memory has room for. It reads no key at or beyond
-// one in transit, and skips those memory holds. c.mu is held.
+// horizon on, as many as memory has room for. It skips those memory holds
+// and those in transit (written, or being written, and placed when done:
+// in memory then, unless the account is still spilled below them). c.mu
+// is held.
 func (c *core) refill(a *account) error {
 	room := min(refillBatch, c.maxHeld-a.waiting())
 	if room <= 0 {
@@ -170,19 +172,8 @@ func (c *core) refill(a *account) error {
 	if err := c.removeAcked(); err != nil {
 		return err
 	}
-	var bound uint64
-	bounded := false
-	for _, s := range a.transit {
-		if s >= a.horizon && (!bounded || s < bound) {
-			bound, bounded = s, true
-		}
-	}
 	prefix := appendPrefix(nil, c.prefix, a.name)
-	upper := prefixEnd(prefix)
-	if bounded {
-		upper = appendKey(nil, c.prefix, a.name, bound)
-	}
-	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: appendKey(nil, c.prefix, a.name, a.horizon), UpperBound: upper})
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: appendKey(nil, c.prefix, a.name, a.horizon), UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return err
 	}
@@ -194,7 +185,7 @@ func (c *core) refill(a *account) error {
 			it.Close()
 			return errCorrupt
 		}
-		if _, ok := a.held[seq]; ok {
+		if _, ok := a.held[seq]; ok || slices.Contains(a.transit, seq) {
 			continue
 		}
 		if read == room {
@@ -214,12 +205,9 @@ func (c *core) refill(a *account) error {
 	if err := it.Close(); err != nil {
 		return err
 	}
-	switch {
-	case more:
+	if more {
 		a.horizon = next
-	case bounded:
-		a.horizon = bound
-	default:
+	} else {
 		a.spilled = false
 	}
 	return nil
