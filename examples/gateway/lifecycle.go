@@ -17,8 +17,8 @@ import (
 // again with the same key, and the upstream answers with the message id it
 // already gave; without one it is never sent again: it is marked UNKNOWN
 // (query_sm answers UNKNOWN), and an ESME that asked for a receipt gets one
-// with stat UNKNOWN. The deliveries waiting in the store for ESMEs are read
-// by each account's pusher when a receiver binds.
+// with stat UNKNOWN. The deliveries waiting for ESMEs are claimed from the
+// deliveries part by each account's pusher when a receiver binds.
 func (gw *Gateway) run() {
 	for i := 0; i < dispatchers; i++ {
 		gw.dispatchWG.Add(1)
