@@ -115,6 +115,20 @@ type Config struct {
 	Timeout time.Duration
 	// CaseTimeout bounds a whole case; zero means 60 s.
 	CaseTimeout time.Duration
+
+	// SessionInitTimer is the SMSC's declared session_init_timer: how long
+	// it keeps a connection open that has not bound (SMSC role). Zero
+	// means not declared: the cases that need it are skipped.
+	SessionInitTimer time.Duration
+	// InactivityTimer is the SMSC's declared inactivity_timer (SMSC role).
+	// Zero means not declared: the cases that need it are skipped.
+	InactivityTimer time.Duration
+	// Window is how many requests the SMSC declares it accepts in flight
+	// on one session (SMSC role); zero means 10, the guideline of 3.4.
+	Window int
+	// ReceiptTimeout bounds the wait for a delivery receipt (SMSC role);
+	// zero means 30 s.
+	ReceiptTimeout time.Duration
 }
 
 // T is a running case: it carries the run's configuration and records the
