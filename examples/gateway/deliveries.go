@@ -55,7 +55,7 @@ func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 	if err != nil {
 		return err
 	}
-	if err := gw.store.AddDelivery(&store.Delivery{Account: acct, Body: body, Created: time.Now()}); err != nil {
+	if err := gw.store.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: acct, Body: body, Created: time.Now()}); err != nil {
 		return err
 	}
 	gw.deliveryAdded(acct)

@@ -23,7 +23,7 @@ func TestStoredAndNewDeliveriesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range stored {
-		if err := st.AddDelivery(&store.Delivery{Account: "demo", Body: moBody(t, fmt.Sprintf("s%d", i)), Created: time.Now()}); err != nil {
+		if err := st.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: "demo", Body: moBody(t, fmt.Sprintf("s%d", i)), Created: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +70,7 @@ func TestPushBatchGivesBackWhatNoBindTakes(t *testing.T) {
 	q := a.gw.store.DeliveryQueue()
 	// Added without a pusher: the test claims them.
 	for _, b := range [][]byte{moBody(t, "x"), moBody(t, "y"), []byte("not a deliver_sm")} {
-		if err := a.gw.store.AddDelivery(&store.Delivery{Account: "nobody", Body: b}); err != nil {
+		if err := a.gw.store.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: "nobody", Body: b}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ package main
 // it marks UNKNOWN (crash policy without a dedupe key).
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func seedStore(t *testing.T, dataDir string, deliveries int) (inflightID string)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddDelivery(&store.Delivery{Account: "demo", Body: body, Created: time.Now()}); err != nil {
+		if err := st.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: "demo", Body: body, Created: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,10 +14,11 @@ var errCorrupt = errors.New("gateway store: corrupt record")
 // as (u)varints, times as a presence bit in a flags byte and then
 // varint(unix seconds) + uvarint(nanoseconds). A decoder ignores bytes after
 // the fields it knows, so a later version may append fields.
+// (The deliveries' records are the deliveries part's: see package
+// deliveries.)
 const (
-	messageV1  = 1
-	stateV1    = 1
-	deliveryV1 = 1
+	messageV1 = 1
+	stateV1   = 1
 )
 
 // Presence bits of the time fields of a Message record.
@@ -184,36 +185,6 @@ func decodeState(b []byte, m *Message, mt *meta) error {
 		return errCorrupt
 	}
 	return nil
-}
-
-// appendDelivery appends the value part of a delivery record (account and
-// seq live in the key).
-func appendDelivery(b []byte, dl *Delivery) []byte {
-	b = append(b, deliveryV1)
-	if dl.Created.IsZero() {
-		b = append(b, 0)
-	} else {
-		b = append(b, 1)
-		b = appendTime(b, dl.Created)
-	}
-	return appendBytes(b, dl.Body)
-}
-
-// decodeDelivery decodes a value written by appendDelivery.
-func decodeDelivery(b []byte, account string, seq uint64) (*Delivery, error) {
-	d := decoder{b: b}
-	if d.byte() != deliveryV1 {
-		return nil, errCorrupt
-	}
-	dl := &Delivery{Account: account, Seq: seq}
-	if d.byte() != 0 {
-		dl.Created = d.time()
-	}
-	dl.Body = d.bytes()
-	if d.err {
-		return nil, errCorrupt
-	}
-	return dl, nil
 }
 
 func appendString(b []byte, s string) []byte {

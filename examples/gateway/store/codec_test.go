@@ -98,11 +98,6 @@ func TestCodecRoundTrip(t *testing.T) {
 	if err := decodeState([]byte{99}, fullMessage("w"), &meta{}); err == nil {
 		t.Fatal("unknown state version decoded")
 	}
-	d := &Delivery{Account: "a", Seq: 7, Body: []byte("deliver"), Created: time.Now()}
-	got, err := decodeDelivery(appendDelivery(nil, d), "a", 7)
-	if err != nil || got.Account != "a" || got.Seq != 7 || !bytes.Equal(got.Body, d.Body) || !got.Created.Equal(d.Created) {
-		t.Fatalf("delivery round trip: %+v, %v", got, err)
-	}
 	if _, err := decodeMessage([]byte{99}); err == nil {
 		t.Fatal("unknown version decoded")
 	}

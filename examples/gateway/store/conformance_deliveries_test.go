@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -11,6 +12,88 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/deliveriestest"
 )
 
+// claimPending claims every delivery pending for account (none may be
+// held by another claimer), in the order handed out.
+func claimPending(t testing.TB, s Store, account string) []deliveries.Claim {
+	t.Helper()
+	n := pendingOf(t, s, account)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var cs []deliveries.Claim
+	for len(cs) < n {
+		var err error
+		if cs, err = s.DeliveryQueue().Claim(ctx, account, cs, n-len(cs)); err != nil {
+			t.Fatalf("Claim of %s after %d of %d deliveries: %v", account, len(cs), n, err)
+		}
+	}
+	return cs
+}
+
+// pendingOf returns how many deliveries account has pending.
+func pendingOf(t testing.TB, s Store, account string) int {
+	t.Helper()
+	n, err := s.DeliveryQueue().Pending(account)
+	if err != nil {
+		t.Fatalf("Pending(%s): %v", account, err)
+	}
+	return n
+}
+
+// deliveriesOf returns the deliveries pending for account, in the order
+// handed out, and leaves them pending: it claims them and gives them back.
+func deliveriesOf(t testing.TB, s Store, account string) []*Delivery {
+	t.Helper()
+	var ds []*Delivery
+	for _, c := range claimPending(t, s, account) {
+		ds = append(ds, c.Delivery())
+		if err := c.Nak(0); err != nil {
+			t.Fatalf("Nak: %v", err)
+		}
+	}
+	return ds
+}
+
+// bodiesOf returns the bodies of the deliveries pending for account, in
+// Seq order.
+func bodiesOf(t testing.TB, s Store, account string) []string {
+	t.Helper()
+	ds := deliveriesOf(t, s, account)
+	slices.SortFunc(ds, func(a, b *Delivery) int { return cmp.Compare(a.Seq, b.Seq) })
+	var bodies []string
+	for _, d := range ds {
+		bodies = append(bodies, string(d.Body))
+	}
+	return bodies
+}
+
+// removeDelivery acks the account's delivery seq, which must be pending,
+// and gives the others back.
+func removeDelivery(t testing.TB, s Store, account string, seq uint64) {
+	t.Helper()
+	found := false
+	for _, c := range claimPending(t, s, account) {
+		var err error
+		if c.Delivery().Seq == seq {
+			found, err = true, c.Ack()
+		} else {
+			err = c.Nak(0)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !found {
+		t.Fatalf("delivery %d of %s not pending", seq, account)
+	}
+}
+
+func addDelivery(t testing.TB, s Store, d *Delivery) {
+	t.Helper()
+	if err := s.DeliveryQueue().Add(context.Background(), d); err != nil {
+		t.Fatalf("Add(%+v): %v", d, err)
+	}
+}
+
 func testDeliveries(t *testing.T, s Store) {
 	var seqs []uint64
 	created := time.Now()
@@ -18,9 +101,7 @@ func testDeliveries(t *testing.T, s Store) {
 	for i := 0; i < 10; i++ {
 		acc := []string{"a", "ab"}[i%2]
 		d := &Delivery{Account: acc, Body: []byte(fmt.Sprintf("%s-%d", acc, i)), Created: created}
-		if err := s.AddDelivery(d); err != nil {
-			t.Fatal(err)
-		}
+		addDelivery(t, s, d)
 		if len(seqs) > 0 && d.Seq <= seqs[len(seqs)-1] {
 			t.Fatalf("Seq %d not above previous %d", d.Seq, seqs[len(seqs)-1])
 		}
@@ -29,65 +110,46 @@ func testDeliveries(t *testing.T, s Store) {
 	list := func(acc string) (bodies []string) {
 		t.Helper()
 		var last uint64
-		err := s.Deliveries(acc, 0, func(d *Delivery) bool {
+		for _, d := range deliveriesOf(t, s, acc) {
 			if d.Account != acc || d.Seq <= last || !d.Created.Equal(created) {
 				t.Errorf("bad delivery %+v (last seq %d)", d, last)
 			}
 			last = d.Seq
 			bodies = append(bodies, string(d.Body))
-			return true
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 		return bodies
 	}
+	// Handed out for the first time: in Seq order.
 	if got, want := list("a"), []string{"a-0", "a-2", "a-4", "a-6", "a-8"}; !slices.Equal(got, want) {
-		t.Fatalf("Deliveries(a) = %v, want %v", got, want)
+		t.Fatalf("deliveries of a = %v, want %v", got, want)
 	}
 	if got, want := list("ab"), []string{"ab-1", "ab-3", "ab-5", "ab-7", "ab-9"}; !slices.Equal(got, want) {
-		t.Fatalf("Deliveries(ab) = %v, want %v", got, want)
+		t.Fatalf("deliveries of ab = %v, want %v", got, want)
 	}
 	if got := list("b"); len(got) != 0 {
-		t.Fatalf("Deliveries(b) = %v", got)
+		t.Fatalf("deliveries of b = %v", got)
 	}
-	if err := s.RemoveDelivery("a", seqs[2]); err != nil {
-		t.Fatal(err)
+	removeDelivery(t, s, "a", seqs[2])
+	if got, want := bodiesOf(t, s, "a"), []string{"a-0", "a-4", "a-6", "a-8"}; !slices.Equal(got, want) {
+		t.Fatalf("after an ack: deliveries of a = %v, want %v", got, want)
 	}
-	if err := s.RemoveDelivery("ab", seqs[2]); err != nil { // wrong account: no-op
-		t.Fatal(err)
+	// Acked from a claim of a few: the others stay, and another account's.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cs, err := s.DeliveryQueue().Claim(ctx, "ab", nil, 2)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("Claim of 2: %d, %v", len(cs), err)
 	}
-	if err := s.RemoveDelivery("a", 1<<60); err != nil { // unknown: no-op
-		t.Fatal(err)
-	}
-	if got, want := list("a"), []string{"a-0", "a-4", "a-6", "a-8"}; !slices.Equal(got, want) {
-		t.Fatalf("after remove: Deliveries(a) = %v, want %v", got, want)
-	}
-	// Early stop; removing from inside fn.
-	n := 0
-	err := s.Deliveries("ab", 0, func(d *Delivery) bool {
-		n++
-		if err := s.RemoveDelivery(d.Account, d.Seq); err != nil {
-			t.Error(err)
+	for _, c := range cs {
+		if err := c.Ack(); err != nil {
+			t.Fatal(err)
 		}
-		return n < 2
-	})
-	if err != nil || n != 2 {
-		t.Fatalf("early stop: n = %d, err = %v", n, err)
 	}
-	if got, want := list("ab"), []string{"ab-5", "ab-7", "ab-9"}; !slices.Equal(got, want) {
-		t.Fatalf("Deliveries(ab) = %v, want %v", got, want)
+	if got, want := bodiesOf(t, s, "ab"), []string{"ab-5", "ab-7", "ab-9"}; !slices.Equal(got, want) {
+		t.Fatalf("deliveries of ab = %v, want %v", got, want)
 	}
-	// From a Seq on: ab-7 has seqs[7].
-	var from []string
-	if err := s.Deliveries("ab", seqs[7], func(d *Delivery) bool {
-		from = append(from, string(d.Body))
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"ab-7", "ab-9"}; !slices.Equal(from, want) {
-		t.Fatalf("Deliveries(ab, from the Seq of ab-7) = %v, want %v", from, want)
+	if got, want := bodiesOf(t, s, "a"), []string{"a-0", "a-4", "a-6", "a-8"}; !slices.Equal(got, want) {
+		t.Fatalf("deliveries of a = %v, want %v", got, want)
 	}
 	testReceiptClaimable(t, s)
 }
@@ -95,7 +157,7 @@ func testDeliveries(t *testing.T, s Store) {
 func testAccounts(t *testing.T, s Store) {
 	accs := func() []string {
 		t.Helper()
-		a, err := s.Accounts()
+		a, err := s.DeliveryQueue().Accounts()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,9 +169,7 @@ func testAccounts(t *testing.T, s Store) {
 	seqs := map[string][]uint64{}
 	for _, acc := range []string{"zeta", "a", "alpha", "ab", "zeta", "a", "b"} {
 		d := &Delivery{Account: acc, Body: []byte("x")}
-		if err := s.AddDelivery(d); err != nil {
-			t.Fatal(err)
-		}
+		addDelivery(t, s, d)
 		seqs[acc] = append(seqs[acc], d.Seq)
 	}
 	if got, want := accs(), []string{"a", "ab", "alpha", "b", "zeta"}; !slices.Equal(got, want) {
@@ -117,14 +177,10 @@ func testAccounts(t *testing.T, s Store) {
 	}
 	for _, acc := range []string{"a", "b"} {
 		for _, seq := range seqs[acc] {
-			if err := s.RemoveDelivery(acc, seq); err != nil {
-				t.Fatal(err)
-			}
+			removeDelivery(t, s, acc, seq)
 		}
 	}
-	if err := s.RemoveDelivery("zeta", seqs["zeta"][0]); err != nil {
-		t.Fatal(err)
-	}
+	removeDelivery(t, s, "zeta", seqs["zeta"][0])
 	if got, want := accs(), []string{"ab", "alpha", "zeta"}; !slices.Equal(got, want) {
 		t.Fatalf("Accounts = %v, want %v", got, want)
 	}
@@ -180,8 +236,7 @@ func testReceiptClaimable(t *testing.T, s Store) {
 	if err := cs[0].Ack(); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	if err := s.Deliveries("acct", 0, func(*Delivery) bool { n++; return true }); err != nil || n != 0 {
-		t.Fatalf("%d deliveries read after the ack (%v), want none", n, err)
+	if n := pendingOf(t, s, "acct"); n != 0 {
+		t.Fatalf("%d deliveries pending after the ack, want none", n)
 	}
 }

@@ -163,15 +163,8 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 	if err != nil || got.State != Delivered || got.Done.IsZero() {
 		t.Fatalf("message after UpdateWithDelivery: %v %+v", err, got)
 	}
-	var n int
-	if err := s.Deliveries("acct", 0, func(x *Delivery) bool {
-		n++
-		if x.Seq != d.Seq || string(x.Body) != "receipt" {
-			t.Errorf("delivery %+v", x)
-		}
-		return true
-	}); err != nil || n != 1 {
-		t.Fatalf("deliveries: %v, %d", err, n)
+	if ds := deliveriesOf(t, s, "acct"); len(ds) != 1 || ds[0].Seq != d.Seq || string(ds[0].Body) != "receipt" {
+		t.Fatalf("deliveries after UpdateWithDelivery: %+v, want the receipt, Seq %d", ds, d.Seq)
 	}
 }
 

@@ -41,19 +41,6 @@ var casOps = []struct {
 // upKeyOf is the upstream key that casOps' MapUpstream records for tag.
 func upKeyOf(id string, tag int) string { return fmt.Sprintf("up-%s-%d", id, tag) }
 
-// deliveriesOf returns the bodies of the deliveries queued for account.
-func deliveriesOf(t *testing.T, s Store, account string) []string {
-	t.Helper()
-	var bodies []string
-	if err := s.Deliveries(account, 0, func(d *Delivery) bool {
-		bodies = append(bodies, string(d.Body))
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return bodies
-}
-
 // nothingOf fails t if anything of casOps' refused write tagged tag of
 // message id was stored: an index entry or a delivery.
 func nothingOf(t *testing.T, s Store, id string, tag int, d *Delivery) {
@@ -64,7 +51,7 @@ func nothingOf(t *testing.T, s Store, id string, tag int, d *Delivery) {
 	if d != nil && d.Seq != 0 {
 		t.Fatalf("refused UpdateWithDelivery of %s set Seq %d", id, d.Seq)
 	}
-	for _, b := range deliveriesOf(t, s, "acct-"+id) {
+	for _, b := range bodiesOf(t, s, "acct-"+id) {
 		if b == fmt.Sprintf("receipt %d", tag) {
 			t.Fatalf("refused UpdateWithDelivery of %s queued its delivery", id)
 		}
@@ -150,8 +137,8 @@ func testStaleRev(t *testing.T, s Store) {
 		if got := mustGet(t, s, id); !equalMessage(got, fresh) {
 			t.Fatalf("after %s: %+v, want %+v", op.name, got, fresh)
 		}
-		if d != nil && (d.Seq == 0 || len(deliveriesOf(t, s, d.Account)) != 1) {
-			t.Fatalf("%s queued %d deliveries (Seq %d), want 1", op.name, len(deliveriesOf(t, s, d.Account)), d.Seq)
+		if d != nil && (d.Seq == 0 || pendingOf(t, s, d.Account) != 1) {
+			t.Fatalf("%s queued %d deliveries (Seq %d), want 1", op.name, pendingOf(t, s, d.Account), d.Seq)
 		}
 	}
 }
@@ -188,7 +175,7 @@ func testNotAccepted(t *testing.T, s Store) {
 			}
 		}
 	}
-	if accs, err := s.Accounts(); err != nil || len(accs) != 0 {
+	if accs, err := s.DeliveryQueue().Accounts(); err != nil || len(accs) != 0 {
 		t.Fatalf("Accounts = %v, %v; want none", accs, err)
 	}
 }
@@ -257,7 +244,7 @@ func testRaceCAS(t *testing.T, s Store) {
 			}
 		}
 		if op.name == "UpdateWithDelivery" {
-			if got := deliveriesOf(t, s, "acct-"+id); fmt.Sprint(got) != fmt.Sprint(won) {
+			if got := bodiesOf(t, s, "acct-"+id); fmt.Sprint(got) != fmt.Sprint(won) {
 				t.Fatalf("deliveries %q, want the winners' %q", got, won)
 			}
 		}

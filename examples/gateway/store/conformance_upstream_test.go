@@ -229,7 +229,7 @@ func testReceiptRace(t *testing.T, s Store) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if got := len(deliveriesOf(t, s, "acct")); got != n {
+	if got := pendingOf(t, s, "acct"); got != n {
 		t.Fatalf("%d receipts queued, want %d", got, n)
 	}
 	if got, err := s.Purge(time.Now().Add(time.Second)); err != nil || got != n {

@@ -197,15 +197,6 @@ func (s *Memory) WaitUpstream(ctx context.Context, route, upstreamKey string) (s
 // DeliveryQueue returns the store's deliveries.
 func (s *Memory) DeliveryQueue() deliveries.Queue { return s.dels }
 
-// AddDelivery adds a copy of d to the deliveries and sets d.Seq.
-func (s *Memory) AddDelivery(d *Delivery) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	return deliveryErr(s.dels.Add(context.Background(), d))
-}
-
 // UpdateWithDelivery stores m's state fields by compare-and-set and adds d
 // to the deliveries, under one lock.
 func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
@@ -228,35 +219,6 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
 		return deliveryErr(err)
 	}
 	return s.putLocked(m, false, false)
-}
-
-// RemoveDelivery deletes a delivery; removing an unknown one is not an error.
-func (s *Memory) RemoveDelivery(account string, seq uint64) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	return deliveryErr(s.dels.Remove(account, seq))
-}
-
-// Deliveries calls fn with copies of the account's deliveries from Seq from
-// on, in Seq order, until fn returns false. fn may call the store.
-func (s *Memory) Deliveries(account string, from uint64, fn func(*Delivery) bool) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	s.mu.Unlock()
-	return deliveryErr(s.dels.Scan(account, from, fn))
-}
-
-// Accounts returns, sorted, the accounts that have deliveries pending.
-func (s *Memory) Accounts() ([]string, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	accs, err := s.dels.Accounts()
-	return accs, deliveryErr(err)
 }
 
 // Purge deletes the final messages whose Done is before the given time,

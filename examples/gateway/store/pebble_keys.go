@@ -18,8 +18,9 @@ import (
 //	u<len route><route><upstreamKey>            -> id
 //	x<len id><id><len route><route><upstreamKey> -> "" (u entries of id that its
 //	                                               state record no longer names, for Purge)
-//	d<len account><account><seq BE8>            -> Delivery record
-//	s                                           -> highest reserved Seq (BE8)
+//	d...                                        -> the deliveries (package deliveries,
+//	                                               its layout there)
+//	s                                           -> the deliveries' highest reserved Seq (BE8)
 //	q...                                        -> the queue's tickets (package queue)
 const (
 	kindMessage  = 'm'
@@ -66,16 +67,6 @@ func appendUpKey(b []byte, route, upstreamKey string) []byte {
 func appendUpOfIDPrefix(b []byte, id string) []byte {
 	b = append(b, kindUpOfID)
 	return appendString(b, id)
-}
-
-func appendDeliveryPrefix(b []byte, account string) []byte {
-	b = append(b, kindDelivery)
-	return appendString(b, account)
-}
-
-// appendDeliveryKey appends the key of an account's delivery seq.
-func appendDeliveryKey(b []byte, account string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(appendDeliveryPrefix(b, account), seq)
 }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.

@@ -77,7 +77,7 @@ func TestPebbleMarkReopen(t *testing.T) {
 	if _, err := s.LookupUpstream("r1", "c-up"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("index entry of a refused MapUpstream after reopen: %v", err)
 	}
-	if accs, err := s.Accounts(); err != nil || len(accs) != 0 {
+	if accs, err := s.DeliveryQueue().Accounts(); err != nil || len(accs) != 0 {
 		t.Fatalf("deliveries of a refused UpdateWithDelivery after reopen: %v, %v", accs, err)
 	}
 	// The revision forgotten is the next one again.

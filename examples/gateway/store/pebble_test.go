@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -48,11 +49,11 @@ func TestPebbleReopen(t *testing.T) {
 	d1 := &Delivery{Account: "a", Body: []byte("kept")}
 	d2 := &Delivery{Account: "b", Body: []byte("removed")}
 	for _, d := range []*Delivery{d1, d2} {
-		if err := s.AddDelivery(d); err != nil {
+		if err := s.DeliveryQueue().Add(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RemoveDelivery("b", d2.Seq); err != nil {
+	if err := dropDelivery(s, "b", d2.Seq); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -73,14 +74,14 @@ func TestPebbleReopen(t *testing.T) {
 	if got := ticketsOf(claimAll(t, s.Queue(), 2)); !sameTickets(got, []queue.Ticket{{ID: "r1", Rev: 1, Due: m.NextTry}, {ID: "r2", Rev: 1, Due: m2.NextTry}}) {
 		t.Fatalf("tickets after reopen = %v", got)
 	}
-	if accs, err := s.Accounts(); err != nil || len(accs) != 1 || accs[0] != "a" {
+	if accs, err := s.DeliveryQueue().Accounts(); err != nil || len(accs) != 1 || accs[0] != "a" {
 		t.Fatalf("Accounts after reopen = %v, %v", accs, err)
 	}
-	if err := s.RemoveDelivery("a", d1.Seq); err != nil {
+	if err := dropDelivery(s, "a", d1.Seq); err != nil {
 		t.Fatal(err)
 	}
 	d3 := &Delivery{Account: "a", Body: []byte("new")}
-	if err := s.AddDelivery(d3); err != nil {
+	if err := s.DeliveryQueue().Add(context.Background(), d3); err != nil {
 		t.Fatal(err)
 	}
 	if d3.Seq <= d2.Seq {
@@ -91,14 +92,14 @@ func TestPebbleReopen(t *testing.T) {
 	// Once more, without anything queued between.
 	s = openPebble(t, dir)
 	defer s.Close()
-	if err := s.RemoveDelivery("a", d3.Seq); err != nil {
+	if err := dropDelivery(s, "a", d3.Seq); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = openPebble(t, dir)
 	defer s.Close()
 	d4 := &Delivery{Account: "a"}
-	if err := s.AddDelivery(d4); err != nil {
+	if err := s.DeliveryQueue().Add(context.Background(), d4); err != nil {
 		t.Fatal(err)
 	}
 	if d4.Seq <= d3.Seq {
@@ -291,7 +292,7 @@ func TestPebblePurgeEarlierLayout(t *testing.T) {
 	if err := s.UpdateWithDelivery(m2, &Delivery{Account: "acct"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RemoveDelivery("acct", 1); err != nil {
+	if err := dropDelivery(s, "acct", 1); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.Purge(time.Now().Add(time.Second)); err != nil || n != 2 {

@@ -83,17 +83,20 @@ type Delivery = deliveries.Delivery
 
 // Store is the gateway's durable state: message records changed by
 // compare-and-set on their revision, the index from upstream ids to them,
-// the queue of messages waiting for an upstream, and the deliveries waiting
-// for an ESME. Methods are safe for concurrent use.
+// the queue of messages waiting for an upstream (Queue), and the deliveries
+// waiting for an ESME (DeliveryQueue: added, claimed and acked there; only
+// the receipt of a final state is written here, by UpdateWithDelivery).
+// Methods are safe for concurrent use.
 //
 // Durability is the store's promise, not the caller's choice: every write
 // is durable (on disk, or replicated) when it returns, except three whose
 // loss in a crash the gateway's crash policy covers: Mark (the message is
 // found Queued again and sent again with its dedupe key), MapUpstream (it
 // is in the log in order, before the queue's ack of the message's ticket:
-// a crash that loses it loses the ack too, and the ticket comes back), and
-// RemoveDelivery (the delivery is sent again). Concurrent writes are
-// committed together (group commit), so that many writers share one sync.
+// a crash that loses it loses the ack too, and the ticket comes back). The
+// deliveries part (DeliveryQueue) makes its own promises (see package
+// deliveries). Concurrent writes are committed together (group commit), so
+// that many writers share one sync.
 type Store interface {
 	// Accept stores a new message with Rev 1 and puts its ticket in the
 	// queue (Queue), in one durable write: only then may the ESME be told
@@ -135,24 +138,10 @@ type Store interface {
 	// pushers claim and ack (see package deliveries). It is closed with
 	// the store.
 	DeliveryQueue() deliveries.Queue
-	// AddDelivery adds a deliver_sm for an account to DeliveryQueue,
-	// durably, and sets d.Seq.
-	AddDelivery(d *Delivery) error
-	// UpdateWithDelivery is Update and AddDelivery in one atomic write: a
-	// receipt is either recorded and queued for the ESME, or neither,
-	// whatever the moment of a crash.
+	// UpdateWithDelivery is Update and DeliveryQueue().Add in one atomic
+	// write: a receipt is either recorded and queued for the ESME, or
+	// neither, whatever the moment of a crash. It sets d.Seq.
 	UpdateWithDelivery(m *Message, d *Delivery) error
-	// RemoveDelivery deletes a delivery outside the claim protocol (tools
-	// and tests; the pushers ack their claims). It need not be durable:
-	// after a crash the delivery may be sent again (at least once).
-	RemoveDelivery(account string, seq uint64) error
-	// Deliveries calls fn for an account's deliveries whose Seq is from or
-	// more (claimed or not), in Seq order, until fn returns false: the
-	// store's reading of DeliveryQueue, for tools and tests.
-	Deliveries(account string, from uint64, fn func(*Delivery) bool) error
-	// Accounts returns the accounts that have deliveries pending
-	// (DeliveryQueue's Accounts).
-	Accounts() ([]string, error)
 	// Purge deletes final messages (and their index entries) that reached their
 	// final state before the given time, and returns how many it deleted.
 	Purge(before time.Time) (int, error)

@@ -110,27 +110,41 @@ func mustGet(t *testing.T, s Store, id string) *Message {
 	return m
 }
 
-// lifecycle runs one message through the gateway's write sequence.
-func lifecycle(s Store, id, account string) error {
+// writeLifecycle runs one message through the gateway's writes of it,
+// from Accept to the receipt of its final state.
+func writeLifecycle(s Store, id, account string) error {
+	_, err := writeLifecycleDelivery(s, id, account)
+	return err
+}
+
+// writeLifecycleDelivery is writeLifecycle, returning the receipt queued.
+func writeLifecycleDelivery(s Store, id, account string) (*Delivery, error) {
 	m := &Message{ID: id, Account: account, Command: 4, Body: make([]byte, 120),
 		Source: "src", Dest: "dst", Registered: 1, State: Queued, Created: time.Now()}
 	if err := s.Accept(m); err != nil {
-		return err
+		return nil, err
 	}
 	m.State, m.Route, m.Attempts = Inflight, "r1", 1
 	if err := s.Update(m); err != nil {
-		return err
+		return nil, err
 	}
 	m.State, m.UpstreamID = Enroute, "up-"+id
 	if err := s.MapUpstream(m, "up-"+id); err != nil {
-		return err
+		return nil, err
 	}
 	m.State, m.Done = Delivered, time.Now()
 	d := &Delivery{Account: account, Body: make([]byte, 150), Created: time.Now()}
-	if err := s.UpdateWithDelivery(m, d); err != nil {
+	return d, s.UpdateWithDelivery(m, d)
+}
+
+// lifecycle runs one message through the gateway's write sequence, and
+// removes its receipt (as the ESME's ack would).
+func lifecycle(s Store, id, account string) error {
+	d, err := writeLifecycleDelivery(s, id, account)
+	if err != nil {
 		return err
 	}
-	return s.RemoveDelivery(account, d.Seq)
+	return dropDelivery(s, account, d.Seq)
 }
 
 // parallel runs fn(0) ... fn(workers-1) at once and fails t with the first
