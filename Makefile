@@ -32,9 +32,14 @@ vet:
 unit: test-deps
 	$(GO) test -race -count=1 -timeout 20m -tags interop $(PKGS)
 
-# Placeholder until the benchmark table exists: every benchmark of the root and bench modules.
+# The benchmarks of README.md "Benchmarks", with its commands: the wire and text table, then
+# the one-bind loopback tables (server and client side). Fixed counts and -benchtime bound
+# the run (a few minutes on the project's 2-core machine); -timeout stops one that hangs.
+# `make bench BENCH_COUNT=1` for a quick look.
+BENCH_COUNT ?=
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem $(BENCH_PKGS)
+	cd bench && $(GO) test -run='^$$' -bench='Wire|Encoding' -benchmem -count=$(or $(BENCH_COUNT),5) -timeout 15m
+	cd bench && $(GO) test -run='^$$' -bench='ServerSubmit|ClientSubmit' -benchtime=300000x -count=$(or $(BENCH_COUNT),3) -timeout 15m
 
 test-deps:
 ifeq ($(SKIP_DEPS),)

@@ -78,6 +78,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("bench", stderr)
 	var c common
 	c.register(fs, "trx")
+	fs.Lookup("rate").Usage = "messages per second in total, across all -binds (0: as fast as the windows allow); paced by the bench itself"
 	n := fs.Int("n", 100_000, "messages to send (ignored with -duration)")
 	duration := fs.Duration("duration", 0, "send for this long instead of -n messages")
 	binds := fs.Int("binds", 1, "binds (connections) to spread the load over")
@@ -88,23 +89,23 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	text := fs.String("text", "SMPP bench message", "message text (GSM 7-bit, one segment); {n} becomes the message's number (from 1)")
 	record := fs.String("record", "", "write every submit_sm's answer {\"ev\":\"resp\",t,n,status,id} and every receipt {\"ev\":\"receipt\",t,id,stat} to `file`, one JSON line each")
 	linger := fs.Duration("dlr-linger", 0, "with -dlr: once every accepted message has its receipt, stay bound this long to count (and record) late duplicates")
-	noProgress := fs.Bool("no-progress", false, "no progress bar")
+	noProgress := fs.Bool("no-progress", false, "no progress bar (there is none anyway when stderr is not a terminal)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file`")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *binds < 1 {
-		return errors.New("bench: -binds must be at least 1")
+		return usageErrorf("bench: -binds must be at least 1")
 	}
 	if *dlr && c.bind != "trx" {
-		return errors.New("bench: -dlr needs -bind trx (receipts come back on the same binds)")
+		return usageErrorf("bench: -dlr needs -bind trx (receipts come back on the same binds)")
 	}
 	cfg, err := c.config(stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.Mode == client.Receiver {
-		return errors.New("bench: -bind rx cannot submit")
+		return usageErrorf("bench: -bind rx cannot submit")
 	}
 	total := float64(c.rate)
 	// -rate is the total across binds. The bench paces its own sends rather
@@ -180,7 +181,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *duration > 0 {
 		max64 = -1
 	}
-	if !*noProgress {
+	if !*noProgress && isTerminal(stderr) {
 		bar = progressbar.NewOptions64(max64,
 			progressbar.OptionSetWriter(stderr),
 			progressbar.OptionSetDescription("bench"),

@@ -127,7 +127,7 @@ func cli(t *testing.T, args ...string) (string, string, error) {
 func TestE2ESendWithReceipt(t *testing.T) {
 	addr := startSim(t, "-system-id", "test", "-password", "secret", "-dlr-delay", "50ms")
 	out, errOut, err := cli(t, "send", "-addr", addr, "-system-id", "test", "-password", "secret",
-		"-from", "1000", "-to", "+254700000001", "-text", "hello from the e2e test", "-dlr")
+		"-from", "1000", "-to", "+254700000001", "-text", "hello from the e2e test", "-wait-dlr")
 	if err != nil {
 		t.Fatalf("send: %v\n%s%s", err, out, errOut)
 	}

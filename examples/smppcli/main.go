@@ -1,12 +1,13 @@
 // Command smppcli is an SMPP 3.4 ESME tool built on the client package.
 //
-//	smppcli send   -addr HOST:PORT -from 1000 -to +254700000001 -text "hello" -dlr
+//	smppcli send   -addr HOST:PORT -from 1000 -to +254700000001 -text "hello" [-dlr | -wait-dlr]
 //	smppcli listen -addr HOST:PORT -bind rx [-json]
 //	smppcli query  -addr HOST:PORT -id MESSAGE_ID [-from 1000]
 //	smppcli cancel -addr HOST:PORT -id MESSAGE_ID [-from 1000]
 //	smppcli bench  -addr HOST:PORT -n 100000 -binds 2 -window 1000 [-dlr] [-json] [-record FILE]
 //
-// Run "smppcli COMMAND -h" for the flags of a command.
+// Run "smppcli COMMAND -h" for the flags of a command, "smppcli help" for the
+// exit codes.
 package main
 
 import (
@@ -33,28 +34,29 @@ const usage = `smppcli: an SMPP 3.4 ESME tool
 usage: smppcli COMMAND [flags]
 
 commands:
-  send     submit a message (text or hex), optionally wait for its receipt
+  send     submit a message (text or hex); -dlr asks for a receipt, -wait-dlr
+           also waits for it and prints it
   listen   bind and print receipts and MO messages as they arrive
   query    query_sm a message id
   cancel   cancel_sm a message id
   bench    load test: N messages or a duration, B binds, window W, rate R;
            -record FILE writes every answer and receipt as JSON lines
 
-common flags: -addr -tls -insecure-skip-verify -system-id -password -bind trx|tx|rx
-              -window -rate -timeout -json -v
+common flags: -addr -tls -ca FILE -fingerprint SHA256 -insecure-skip-verify
+              -system-id -password -bind trx|tx|rx -window -rate -timeout -json -v
+the password is read from $SMPP_PASSWORD when -password is not given.
 run "smppcli COMMAND -h" for the rest.
-`
+
+` + exitCodesHelp
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errHelpShown) && !errors.Is(err, errFlagsPrinted) {
 		fmt.Fprintln(os.Stderr, "smppcli:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -79,13 +81,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return usageErrorf("unknown command %q", cmd)
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("smppcli "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: smppcli %s [flags]\n", name)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\n"+exitCodesHelp)
+	}
 	return fs
+}
+
+// errFlagsPrinted wraps a flag error the flag package printed already.
+var errFlagsPrinted = errors.New("flags printed")
+
+// parseFlags parses args: -h is errHelpShown (exit 0), a bad flag a usage
+// error (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		if fs.NArg() > 0 {
+			return usageErrorf("%s: unexpected argument %q (flags go before it? quote the text?)", fs.Name(), fs.Arg(0))
+		}
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return errHelpShown
+	}
+	return withCode(exitUsage, fmt.Errorf("%w: %w", errFlagsPrinted, err))
 }
 
 // ---------------------------------------------------------------- send
@@ -98,22 +124,29 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	to := fs.String("to", "", "destination address (required)")
 	text := fs.String("text", "", "message text (UTF-8); long texts are split")
 	hexData := fs.String("hex", "", "binary message as hex, instead of -text")
-	dc := fs.Int("dc", -1, "data_coding for -hex (default 4, binary); with -text it forces nothing, use -encoding")
+	dc := fs.Int("dc", 4, "data_coding of the -hex message (4: binary); for -text choose the encoding with -encoding")
 	enc := fs.String("encoding", "auto", "text encoding: auto, gsm7, latin1, ucs2, ascii")
 	split := fs.String("split", "udh8", "long text split: udh8, udh16, sar, payload")
-	dlr := fs.Bool("dlr", false, "request a delivery receipt and wait for it")
-	dlrTimeout := fs.Duration("dlr-timeout", 60*time.Second, "how long to wait for the receipts with -dlr")
-	if err := fs.Parse(args); err != nil {
+	dlr := fs.Bool("dlr", false, "request a delivery receipt and exit once the submit_sm_resp is in (the receipt goes to a listen, or waits at the SMSC)")
+	waitDLR := fs.Bool("wait-dlr", false, "request a delivery receipt and wait for it on this bind (-bind trx), then print it")
+	dlrTimeout := fs.Duration("dlr-timeout", 60*time.Second, "how long -wait-dlr waits for the receipts")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *to == "" {
-		return errors.New("send: -to is required")
+		return usageErrorf("send: -to is required")
 	}
 	if (*text == "") == (*hexData == "") {
-		return errors.New("send: give exactly one of -text and -hex")
+		return usageErrorf("send: give exactly one of -text and -hex")
 	}
-	if *dlr && c.bind == "tx" {
-		return errors.New("send: -dlr needs a bind that can receive (-bind trx)")
+	if *text != "" && given(fs, "dc") {
+		return usageErrorf("send: -dc is for -hex; with -text choose the encoding with -encoding")
+	}
+	if *waitDLR {
+		*dlr = true
+		if c.bind != "trx" && c.bind != "transceiver" {
+			return usageErrorf("send: -wait-dlr needs -bind trx: the receipt comes back on the bind that sent the message")
+		}
 	}
 	cfg, err := c.config(stderr)
 	if err != nil {
@@ -130,7 +163,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "ascii":
 		cfg.Encoding.Force = encoding.ASCII
 	default:
-		return fmt.Errorf("send: -encoding %q: want auto, gsm7, latin1, ucs2 or ascii", *enc)
+		return usageErrorf("send: -encoding %q: want auto, gsm7, latin1, ucs2 or ascii", *enc)
 	}
 	switch *split {
 	case "udh8":
@@ -142,12 +175,17 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "payload":
 		cfg.Split = client.SplitPayload
 	default:
-		return fmt.Errorf("send: -split %q: want udh8, udh16, sar or payload", *split)
+		return usageErrorf("send: -split %q: want udh8, udh16, sar or payload", *split)
 	}
 
 	rc := newReceiptWaiter()
 	if *dlr {
 		cfg.RegisteredDelivery = 1
+	}
+	if *waitDLR {
+		// Without a handler (-dlr alone) a receipt that reaches this bind
+		// before it is closed is answered ESME_RX_T_APPN: the SMSC keeps it
+		// for another bind (a listen) instead of losing it here.
 		cfg.Handler = rc
 	}
 	cl, err := c.dial(ctx, cfg)
@@ -162,12 +200,12 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *hexData != "" {
 		data, err := hex.DecodeString(strings.ReplaceAll(*hexData, " ", ""))
 		if err != nil {
-			return fmt.Errorf("send: -hex: %w", err)
+			return usageErrorf("send: -hex: %w", err)
 		}
-		sm := &pdu.SubmitSM{DataCoding: 4, ShortMessage: data}
-		if *dc >= 0 {
-			sm.DataCoding = uint8(*dc)
+		if *dc < 0 || *dc > 255 {
+			return usageErrorf("send: -dc %d: want 0..255", *dc)
 		}
+		sm := &pdu.SubmitSM{DataCoding: uint8(*dc), ShortMessage: data}
 		sm.SourceAddrTON, sm.SourceAddrNPI, sm.SourceAddr = client.ParseAddress(*from)
 		sm.DestAddrTON, sm.DestAddrNPI, sm.DestinationAddr = client.ParseAddress(*to)
 		if *dlr {
@@ -195,7 +233,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "submitted segment %d/%d: message_id=%s\n", i+1, len(ids), id)
 		}
 	}
-	if !*dlr {
+	if !*waitDLR {
 		return nil
 	}
 	wctx, wcancel := context.WithTimeout(ctx, *dlrTimeout)
@@ -203,7 +241,10 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, id := range ids {
 		r, err := rc.wait(wctx, id)
 		if err != nil {
-			return fmt.Errorf("no receipt for %s within %s", id, *dlrTimeout)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return withCode(exitTimeout, fmt.Errorf("no receipt for %s within %s (-dlr-timeout; did the SMSC send it to another bind of %s, a listen?)", id, *dlrTimeout, c.systemID))
 		}
 		if c.json {
 			printJSON(stdout, r)
@@ -264,11 +305,11 @@ func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	c.register(fs, "rx")
 	count := fs.Int("count", 0, "exit after this many deliveries (0: run until interrupted)")
 	duration := fs.Duration("for", 0, "exit after this long (0: run until interrupted)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if c.bind == "tx" {
-		return errors.New("listen: -bind tx cannot receive; use rx or trx")
+		return usageErrorf("listen: -bind tx cannot receive; use rx or trx")
 	}
 	cfg, err := c.config(stderr)
 	if err != nil {
@@ -356,18 +397,18 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c.register(fs, "trx")
 	id := fs.String("id", "", "message id (required)")
 	from := fs.String("from", "", "source address of the original message")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *id == "" {
-		return errors.New("query: -id is required")
+		return usageErrorf("query: -id is required")
 	}
 	cfg, err := c.config(stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.Mode == client.Receiver {
-		return errors.New("query: -bind rx cannot send query_sm; use trx or tx")
+		return usageErrorf("query: -bind rx cannot send query_sm; use trx or tx")
 	}
 	cl, err := c.dial(ctx, cfg)
 	if err != nil {
@@ -402,18 +443,18 @@ func runCancel(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	id := fs.String("id", "", "message id (required)")
 	from := fs.String("from", "", "source address of the original message")
 	to := fs.String("to", "", "destination address of the original message")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *id == "" {
-		return errors.New("cancel: -id is required")
+		return usageErrorf("cancel: -id is required")
 	}
 	cfg, err := c.config(stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.Mode == client.Receiver {
-		return errors.New("cancel: -bind rx cannot send cancel_sm; use trx or tx")
+		return usageErrorf("cancel: -bind rx cannot send cancel_sm; use trx or tx")
 	}
 	cl, err := c.dial(ctx, cfg)
 	if err != nil {
