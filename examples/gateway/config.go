@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +44,8 @@ type Config struct {
 	Unbound         UnboundConfig    `yaml:"unbound"`
 	GC              GCConfig         `yaml:"gc"`
 	Store           StoreConfig      `yaml:"store"`
+
+	lines keyLines // where the file set each key, for errors; nil on the embedded defaults
 }
 
 // StoreConfig tunes the durable store.
@@ -61,18 +61,6 @@ type StoreConfig struct {
 	// queue mark, its receipt for the ESME) more often cancel out in memory
 	// before they reach the disk.
 	MemTableSize string `yaml:"memtable_size"`
-}
-
-// memTableSize returns the configured size or the default.
-func (s StoreConfig) memTableSize() (uint64, error) {
-	if strings.TrimSpace(s.MemTableSize) == "" {
-		return 64 << 20, nil
-	}
-	n, err := parseSize(s.MemTableSize)
-	if err != nil || n < 4<<20 || n > 1<<30 {
-		return 0, fmt.Errorf("store.memtable_size %q: want a size from 4MiB to 1GiB", s.MemTableSize)
-	}
-	return uint64(n), nil
 }
 
 // syncInterval returns the configured interval or the default.
@@ -115,38 +103,6 @@ func (g GCConfig) apply() string {
 	return strings.Join(said, " ")
 }
 
-// memoryLimit parses MemoryLimit ("1GiB", "512MiB", "2048KiB", bytes).
-func (g GCConfig) memoryLimit() (int64, error) {
-	if strings.TrimSpace(g.MemoryLimit) == "" {
-		return 1 << 30, nil
-	}
-	n, err := parseSize(g.MemoryLimit)
-	if err != nil {
-		return 0, fmt.Errorf("gc.memory_limit %q: want a size like 1GiB or 512MiB", g.MemoryLimit)
-	}
-	return n, nil
-}
-
-// parseSize reads "1GiB", "512MiB", "2048KiB" or a number of bytes.
-func parseSize(s string) (int64, error) {
-	v := strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
-		if strings.HasSuffix(v, u.suffix) {
-			v, mult = strings.TrimSuffix(v, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size like 1GiB or 512MiB", s)
-	}
-	return n * mult, nil
-}
-
 // TLSConfig selects the listener's certificate and client-certificate policy.
 type TLSConfig struct {
 	CertFile string `yaml:"cert_file"` // empty: a self-signed certificate kept in data_dir
@@ -171,6 +127,14 @@ type AccountConfig struct {
 	ClientCertCN string   `yaml:"client_cert_cn"`
 	// Unlimited lifts the 50..5000 msg/s range (rate 0 = no limit): for load tests only.
 	Unlimited bool `yaml:"unlimited"`
+	// Shaping (default true) holds a submission over the rate until the
+	// rate allows it, for at most ShapingMaxWait (default 3s), instead of
+	// answering ESME_RTHROTTLED at once: a client that does not pace
+	// itself gets its whole window. Past the bound (at most rate ×
+	// shaping_max_wait held per account) it is ESME_RTHROTTLED. false:
+	// ESME_RTHROTTLED at once (policing). See limits_wiring.go.
+	Shaping        *bool    `yaml:"shaping"`
+	ShapingMaxWait Duration `yaml:"shaping_max_wait"`
 }
 
 // UpstreamConfig is one operator SMSC connection (a client with its binds).
@@ -255,13 +219,18 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 const defaultDedupeTag = 0x1501
 
+// demoPassword is the built-in demo account's password, which the README
+// publishes: validate refuses it on a listener open to the network.
+const demoPassword = "demo1234"
+
 // defaultConfig is the demo the gateway runs when no file is given: a TLS
-// listener on :2775 with a self-signed certificate, a demo account, the
+// listener on 127.0.0.1:2775 (loopback only: the demo account's password is
+// public) with a self-signed certificate, a demo account, the
 // embedded store in ./gateway-data and the embedded simulator as the only
 // upstream (a simulated operator: nothing reaches a real network).
 func defaultConfig() *Config {
 	return &Config{
-		Listen:          ":2775",
+		Listen:          "127.0.0.1:2775",
 		HTTPListen:      "127.0.0.1:8080",
 		DataDir:         "gateway-data",
 		SystemID:        "GATEWAY",
@@ -271,7 +240,7 @@ func defaultConfig() *Config {
 		DefaultValidity: Duration(48 * time.Hour),
 		Retention:       Duration(72 * time.Hour),
 		Accounts: []AccountConfig{{
-			SystemID: "demo", Password: "demo1234", Rate: 100,
+			SystemID: "demo", Password: demoPassword, Rate: 100,
 		}},
 		Upstreams: []UpstreamConfig{{
 			Name: "sim", SystemID: "gateway", Password: "sim", Binds: 2, Window: 1000, DedupeTLV: defaultDedupeTag,
@@ -302,7 +271,11 @@ var errNoUpstreams = errors.New("no upstreams: add an upstreams: entry with the 
 // the file has a simulator: section (whose unset keys keep the demo's
 // values), and a file with such a section but no upstreams: gets the demo's
 // "sim" upstream (and, without routes:, the demo's route to it). Lists in the
-// file (accounts, upstreams, routes) replace the default lists whole.
+// file (accounts, upstreams, routes, mo_routes) replace the default lists
+// whole, and a default list that refers to a replaced one goes with it: a
+// file with accounts: and no mo_routes: has no MO routes (the default one
+// names the demo account). The file is checked key by key first (see
+// checkYAML): an error names the key's path and line.
 func loadConfig(path string) (*Config, error) {
 	cfg := defaultConfig()
 	if path == "" {
@@ -317,6 +290,14 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.lines = keyLines{}
+	if err := checkYAML(&doc, cfg.lines); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	demoUpstreams, demoRoutes := cfg.Upstreams, cfg.Routes
 	cfg.Upstreams, cfg.Routes = nil, nil
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -324,122 +305,21 @@ func loadConfig(path string) (*Config, error) {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	var keys map[string]yaml.Node // the file's top-level keys
-	if err := yaml.Unmarshal(b, &keys); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if _, ok := keys["simulator"]; !ok {
+	set := func(key string) bool { _, ok := cfg.lines[key]; return ok }
+	if !set("simulator") {
 		cfg.Simulator = nil
 	}
-	if _, ok := keys["upstreams"]; !ok && cfg.Simulator != nil {
+	if !set("upstreams") && cfg.Simulator != nil {
 		cfg.Upstreams = demoUpstreams
-		if _, ok := keys["routes"]; !ok {
+		if !set("routes") {
 			cfg.Routes = demoRoutes
 		}
 	}
-	return cfg, cfg.validate()
-}
-
-// validate checks the configuration and fills in the defaults that depend on
-// other fields (an account's rate and burst, an upstream's binds and window,
-// the windows) and sorts the routes, most specific first.
-func (c *Config) validate() error {
-	if c.NodeID < 0 || c.NodeID > maxNodeID {
-		return fmt.Errorf("node_id %d: want 0 to %d", c.NodeID, maxNodeID)
+	if set("accounts") && !set("mo_routes") {
+		cfg.MORoutes = nil // the default one names the demo account
 	}
-	if _, err := c.GC.memoryLimit(); err != nil {
-		return err
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	if _, err := c.Store.memTableSize(); err != nil {
-		return err
-	}
-	if d := c.Store.syncInterval(); d < 0 || d > 100*time.Millisecond {
-		return fmt.Errorf("store.sync_interval %s: want 0s to 100ms", d)
-	}
-	if c.GC.Percent < -1 {
-		return fmt.Errorf("gc.percent %d: want -1 (off), 0 (default) or a percentage", c.GC.Percent)
-	}
-	if d := c.Unbound.HandshakeTimeout.D(); d < 0 {
-		return fmt.Errorf("unbound.handshake_timeout %s: want a positive duration (0: 10s)", d)
-	}
-	seen := map[string]bool{}
-	for i := range c.Accounts {
-		a := &c.Accounts[i]
-		if a.SystemID == "" || len(a.SystemID) > 15 {
-			return fmt.Errorf("account %d: system_id must be 1 to 15 characters", i+1)
-		}
-		if seen[a.SystemID] {
-			return fmt.Errorf("account %s: listed twice", a.SystemID)
-		}
-		seen[a.SystemID] = true
-		if a.Rate == 0 && !a.Unlimited {
-			a.Rate = 100
-		}
-		if !a.Unlimited && (a.Rate < 50 || a.Rate > 5000) {
-			return fmt.Errorf("account %s: rate %v msg/s outside 50..5000", a.SystemID, a.Rate)
-		}
-		if a.Burst == 0 {
-			a.Burst = max(10, int(a.Rate/10))
-		}
-		for _, m := range a.BindModes {
-			if m != "trx" && m != "tx" && m != "rx" {
-				return fmt.Errorf("account %s: bind mode %q is not trx, tx or rx", a.SystemID, m)
-			}
-		}
-		if a.PasswordHash == "" && a.Password == "" && a.ClientCertCN == "" {
-			return fmt.Errorf("account %s: needs password_hash (or password, or client_cert_cn)", a.SystemID)
-		}
-	}
-	if c.Simulator != nil && !simulatorBuiltIn {
-		return errors.New("simulator: this gateway was built with -tags nosimulator and has no embedded simulator; " +
-			"remove the simulator: section and give upstreams: with the operator's addrs, or build without the tag")
-	}
-	if len(c.Upstreams) == 0 {
-		return errNoUpstreams
-	}
-	ups := map[string]bool{}
-	for i := range c.Upstreams {
-		u := &c.Upstreams[i]
-		if u.Name == "" {
-			return fmt.Errorf("upstream %d: needs a name", i+1)
-		}
-		if len(u.Addrs) == 0 && !(u.Name == "sim" && c.Simulator != nil) {
-			return fmt.Errorf("upstream %s: needs addrs (or name \"sim\" with a simulator section)", u.Name)
-		}
-		if u.Binds <= 0 {
-			u.Binds = 1
-		}
-		if u.Window <= 0 {
-			u.Window = 100
-		}
-		ups[u.Name] = true
-	}
-	if len(c.Routes) == 0 {
-		return fmt.Errorf("no routes: add a routes: entry that sends destinations to an upstream, e.g. {prefix: \"\", upstreams: [%s]}", c.Upstreams[0].Name)
-	}
-	for i, r := range c.Routes {
-		if len(r.Upstreams) == 0 {
-			return fmt.Errorf("route %d (prefix %q): lists no upstream", i+1, r.Prefix)
-		}
-		for _, u := range r.Upstreams {
-			if !ups[u] {
-				return fmt.Errorf("route %d (prefix %q): unknown upstream %q", i+1, r.Prefix, u)
-			}
-		}
-	}
-	for _, r := range c.MORoutes {
-		if !seen[r.Account] {
-			return fmt.Errorf("mo_route prefix %q: unknown account %q", r.Prefix, r.Account)
-		}
-	}
-	// Longest prefix first, so the first match is the most specific.
-	sort.SliceStable(c.Routes, func(i, j int) bool { return len(c.Routes[i].Prefix) > len(c.Routes[j].Prefix) })
-	sort.SliceStable(c.MORoutes, func(i, j int) bool { return len(c.MORoutes[i].Prefix) > len(c.MORoutes[j].Prefix) })
-	if c.Window <= 0 {
-		c.Window = 100
-	}
-	if c.DeliverWindow <= 0 {
-		c.DeliverWindow = c.Window
-	}
-	return nil
+	return cfg, nil
 }

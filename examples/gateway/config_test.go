@@ -16,7 +16,7 @@ func TestConfigExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gateway.example.yaml: %v", err)
 	}
-	if cfg.Listen != ":2775" || cfg.SystemID != "GATEWAY" || cfg.Retention.D() != 72*time.Hour {
+	if cfg.Listen != "127.0.0.1:2775" || cfg.SystemID != "GATEWAY" || cfg.Retention.D() != 72*time.Hour {
 		t.Errorf("unexpected values: listen %q system_id %q retention %v", cfg.Listen, cfg.SystemID, cfg.Retention.D())
 	}
 	if len(cfg.Accounts) != 1 || cfg.Accounts[0].SystemID != "demo" || cfg.Accounts[0].Rate != 100 || cfg.Accounts[0].Burst != 10 {
@@ -53,12 +53,12 @@ func TestConfigErrors(t *testing.T) {
 		{"route without upstream", base("routes:\n  - {prefix: \"254\", upstreams: []}\nmo_routes: [{prefix: \"\", account: a}]\n"), "lists no upstream"},
 		{"rate too low", op + "accounts:\n  - {system_id: a, password: pw, rate: 10}\nmo_routes: [{prefix: \"\", account: a}]\n", "rate 10 msg/s outside 50..5000"},
 		{"rate too high", op + "accounts:\n  - {system_id: a, password: pw, rate: 100000}\nmo_routes: [{prefix: \"\", account: a}]\n", "outside 50..5000"},
-		{"unknown key", "listn: \":2775\"\n", "field listn not found"},
-		{"unknown account key", "accounts:\n  - {system_id: a, password: pw, ratee: 100}\n", "field ratee not found"},
+		{"unknown key", "listn: \":2775\"\n", "listn: unknown key (line 1); did you mean listen?"},
+		{"unknown account key", "accounts:\n  - {system_id: a, password: pw, ratee: 100}\n", "accounts[0].ratee: unknown key (line 2); did you mean rate?"},
 		{"bad duration", "bind_timeout: 30 seconds\n", "is not a duration"},
 		{"bad bind mode", op + "accounts:\n  - {system_id: a, password: pw, bind_modes: [rxx]}\nmo_routes: [{prefix: \"\", account: a}]\n", `bind mode "rxx"`},
 		{"no password", op + "accounts:\n  - {system_id: a}\nmo_routes: [{prefix: \"\", account: a}]\n", "needs password_hash"},
-		{"mo route to unknown account", op + "accounts:\n  - {system_id: a, password: pw}\n", `unknown account "demo"`},
+		{"mo route to unknown account", op + "accounts:\n  - {system_id: a, password: pw}\nmo_routes: [{prefix: \"\", account: demo}]\n", `unknown account "demo"`},
 		{"upstream without addrs", "upstreams:\n  - {name: op}\nroutes: [{prefix: \"\", upstreams: [op]}]\n", "needs addrs"},
 		{"sim upstream without simulator", "upstreams:\n  - {name: sim}\nroutes: [{prefix: \"\", upstreams: [sim]}]\n", "needs addrs"},
 		{"no upstreams", "accounts:\n  - {system_id: a, password: pw}\nmo_routes: [{prefix: \"\", account: a}]\n", "no upstreams: add an upstreams: entry"},
@@ -100,13 +100,14 @@ func TestConfigUnlimitedAndNullSimulator(t *testing.T) {
 // TestGCConfig: gc.memory_limit parses sizes and refuses the rest; gc.percent
 // below -1 is refused.
 func TestGCConfig(t *testing.T) {
-	for in, want := range map[string]int64{"": 1 << 30, "512MiB": 512 << 20, "2GiB": 2 << 30, "1048576": 1 << 20, "64 MiB": 64 << 20} {
+	for in, want := range map[string]int64{"": 1 << 30, "512MiB": 512 << 20, "2GiB": 2 << 30, "1048576": 1 << 20, "64 MiB": 64 << 20,
+		"512MB": 512e6, "512M": 512 << 20, "1.5GiB": 3 << 29, "2g": 2 << 30} {
 		got, err := GCConfig{MemoryLimit: in}.memoryLimit()
 		if err != nil || got != want {
 			t.Errorf("memory_limit %q: %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"lots", "-1GiB", "1.5GiB", "0"} {
+	for _, in := range []string{"lots", "-1GiB", "0", "100KiB", "1.5 furlongs"} {
 		if _, err := (GCConfig{MemoryLimit: in}).memoryLimit(); err == nil {
 			t.Errorf("memory_limit %q accepted", in)
 		}

@@ -89,6 +89,9 @@ func main() {
 	} else if *httpAddr != "" {
 		cfg.HTTPListen = *httpAddr
 	}
+	if err := cfg.checkExposure(); err != nil { // -listen may have opened the demo to the network
+		fatal(err)
+	}
 	app, err := start(cfg, log, *configPath)
 	if err != nil {
 		fatal(err)
@@ -219,7 +222,8 @@ var bannerOut io.Writer = os.Stdout
 // banner writes how to connect. It never prints a password from a
 // configuration file (the banner ends up in logs and terminals' scrollback):
 // only the built-in demo account's, which the README publishes, when the
-// gateway runs on its embedded defaults.
+// gateway runs on its embedded defaults, and so on loopback only (validate
+// and checkExposure refuse that password on a listener open to the network).
 func (a *app) banner(w io.Writer, cfg *Config) {
 	printf := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	printf("SMPP gateway ready\n")
@@ -246,7 +250,8 @@ func (a *app) banner(w io.Writer, cfg *Config) {
 	var try *AccountConfig
 	for i, ac := range cfg.Accounts {
 		if ac.SystemID == demo {
-			printf("  account:            system_id=%s password=%s (%.0f msg/s; the built-in demo account: -config FILE replaces it)\n", ac.SystemID, ac.Password, ac.Rate)
+			printf("  account:            system_id=%s password=%s (%.0f msg/s; the built-in demo account, whose password the README\n"+
+				"                      publishes: loopback listeners only; -config FILE replaces it)\n", ac.SystemID, ac.Password, ac.Rate)
 		} else {
 			printf("  account:            system_id=%s (%.0f msg/s)\n", ac.SystemID, ac.Rate)
 		}
