@@ -281,7 +281,7 @@ func printBanner(w io.Writer, addr, scheme, fingerprint string, cfg sim.Config, 
 	if id == "any" {
 		id, pw = "test", "secret"
 	}
-	fmt.Fprintf(w, "  connect: smppcli send -addr %s%s -system-id %s -password %s -from 1000 -to 254700000001 -text hello -dlr\n", addr, tlsFlags, id, pw)
+	fmt.Fprintf(w, "  connect: smppcli send -addr %s%s -system-id %s -password %s -from 1000 -to 254700000001 -text hello -wait-dlr\n", addr, tlsFlags, id, pw)
 	fmt.Fprintf(w, "  bench:   smppcli bench -addr %s%s -system-id %s -password %s -n 100000 -binds 2 -window 1000\n", addr, tlsFlags, id, pw)
 	if httpAddr != "" {
 		fmt.Fprintf(w, "  http:    curl -d from=254700000001 -d to=1000 -d text=hi http://%s/mo ; curl http://%s/stats\n", httpAddr, httpAddr)
