@@ -1,170 +1,67 @@
-package store
+package store_test
 
 import (
-	"bytes"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries/deliveriestest"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/store/storetest"
 )
 
-// impls are the implementations the conformance suite runs against.
-var impls = []struct {
-	name string
-	open func(t testing.TB) Store
-}{
-	{"Memory", func(testing.TB) Store { return NewMemory() }},
-	{"Pebble", func(t testing.TB) Store {
-		s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
-	{"PebbleSyncInterval", func(t testing.TB) Store {
-		s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}},
-}
-
+// TestConformance runs the store's conformance suite on Memory and on
+// Pebble, with and without a sync interval.
 func TestConformance(t *testing.T) {
-	tests := []struct {
+	pebbleStore := func(opts store.PebbleOptions) func(t testing.TB) store.Store {
+		return func(t testing.TB) store.Store {
+			opts.CacheSize, opts.MemTableSize = 8<<20, 4<<20
+			s, err := store.OpenPebble(t.TempDir(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	}
+	impls := []struct {
 		name string
-		fn   func(t *testing.T, s Store)
+		open func(t testing.TB) store.Store
 	}{
-		{"AcceptGet", testAcceptGet},
-		{"LastID", testLastID},
-		{"Update", testUpdate},
-		{"Upstream", testUpstream},
-		{"Deliveries", testDeliveries},
-		{"UpdateWithDelivery", testUpdateWithDelivery},
-		{"Accounts", testAccounts},
-		{"Purge", testPurge},
-		{"Closed", testClosed},
-		{"Concurrent", testConcurrent},
-		{"Revisions", testRevisions},
-		{"StaleRev", testStaleRev},
-		{"NotAccepted", testNotAccepted},
-		{"RaceCAS", testRaceCAS},
-		{"GetNewest", testGetNewest},
-		{"WaitUpstream", testWaitUpstream},
-		{"ReceiptRace", testReceiptRace},
-		{"RemapPurge", testRemapPurge},
-		{"MapRacesFinal", testMapRacesFinal},
-		{"AcceptTicket", testAcceptTicket},
-		{"CloseQueue", testCloseQueue},
-		{"CloseDuringAccepts", testCloseDuringAccepts},
+		{"Memory", func(testing.TB) store.Store { return store.NewMemory() }},
+		{"Pebble", pebbleStore(store.PebbleOptions{})},
+		{"PebbleSyncInterval", pebbleStore(store.PebbleOptions{SyncInterval: time.Millisecond})},
 	}
 	for _, impl := range impls {
 		t.Run(impl.name, func(t *testing.T) {
-			for _, tt := range tests {
-				t.Run(tt.name, func(t *testing.T) {
-					s := impl.open(t)
-					defer s.Close()
-					tt.fn(t, s)
-				})
-			}
+			storetest.Run(t, impl.open, storetest.Waiters(store.Waiters), storetest.Untracked(store.Untracked))
 		})
 	}
 }
 
-// fullMessage returns a message with every field set.
-func fullMessage(id string) *Message {
-	now := time.Now()
-	return &Message{
-		ID:         id,
-		Account:    "acct",
-		Command:    0x00000004,
-		Body:       []byte("body of " + id + "\x00\xff"),
-		Source:     "12345",
-		Dest:       "+254700000000",
-		Registered: 1,
-		State:      Queued,
-		Route:      "",
-		UpstreamID: "",
-		Attempts:   0,
-		Error:      0,
-		Created:    now,
-		Expires:    now.Add(48 * time.Hour),
-		NextTry:    now.Add(time.Second),
-	}
-}
-
-func equalMessage(a, b *Message) bool {
-	return a.ID == b.ID && a.Account == b.Account && a.Command == b.Command &&
-		bytes.Equal(a.Body, b.Body) && a.Source == b.Source && a.Dest == b.Dest &&
-		a.Registered == b.Registered && a.State == b.State && a.Route == b.Route &&
-		a.UpstreamID == b.UpstreamID && a.Attempts == b.Attempts && a.Error == b.Error &&
-		a.Created.Equal(b.Created) && a.Expires.Equal(b.Expires) &&
-		a.NextTry.Equal(b.NextTry) && a.Done.Equal(b.Done) && a.Rev == b.Rev
-}
-
-func mustGet(t *testing.T, s Store, id string) *Message {
-	t.Helper()
-	m, err := s.Get(id)
-	if err != nil {
-		t.Fatalf("Get(%q): %v", id, err)
-	}
-	return m
-}
-
-// writeLifecycle runs one message through the gateway's writes of it,
-// from Accept to the receipt of its final state.
-func writeLifecycle(s Store, id, account string) error {
-	_, err := writeLifecycleDelivery(s, id, account)
-	return err
-}
-
-// writeLifecycleDelivery is writeLifecycle, returning the receipt queued.
-func writeLifecycleDelivery(s Store, id, account string) (*Delivery, error) {
-	m := &Message{ID: id, Account: account, Command: 4, Body: make([]byte, 120),
-		Source: "src", Dest: "dst", Registered: 1, State: Queued, Created: time.Now()}
-	if err := s.Accept(m); err != nil {
-		return nil, err
-	}
-	m.State, m.Route, m.Attempts = Inflight, "r1", 1
-	if err := s.Update(m); err != nil {
-		return nil, err
-	}
-	m.State, m.UpstreamID = Enroute, "up-"+id
-	if err := s.MapUpstream(m, "up-"+id); err != nil {
-		return nil, err
-	}
-	m.State, m.Done = Delivered, time.Now()
-	d := &Delivery{Account: account, Body: make([]byte, 150), Created: time.Now()}
-	return d, s.UpdateWithDelivery(m, d)
-}
-
-// lifecycle runs one message through the gateway's write sequence, and
-// removes its receipt (as the ESME's ack would).
-func lifecycle(s Store, id, account string) error {
-	d, err := writeLifecycleDelivery(s, id, account)
-	if err != nil {
-		return err
-	}
-	return dropDelivery(s, account, d.Seq)
-}
-
-// parallel runs fn(0) ... fn(workers-1) at once and fails t with the first
-// error any returns.
-func parallel(t *testing.T, workers int, fn func(w int) error) {
-	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(w); err != nil {
-				errs <- err
+// TestDeliveryQueueConformance runs the deliveries part's suite on the
+// store's own: in the store's DB, its Seq counter where the store kept it,
+// restarted by reopening the store.
+func TestDeliveryQueueConformance(t *testing.T) {
+	deliveriestest.Run(t, deliveriestest.Harness{
+		Open: func(t *testing.T, cfg deliveriestest.Config) (deliveries.Queue, func() deliveries.Queue) {
+			dir := t.TempDir()
+			opts := store.PebbleOptions{Deliveries: deliveries.PebbleOptions{Options: deliveries.Options{Lease: cfg.Lease}}}
+			s, err := store.OpenPebble(dir, opts)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+			t.Cleanup(func() { s.Close() })
+			restart := func() deliveries.Queue {
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if s, err = store.OpenPebble(dir, opts); err != nil {
+					t.Fatal(err)
+				}
+				return s.DeliveryQueue()
+			}
+			return s.DeliveryQueue(), restart
+		},
+		StrictLeases: true,
+	})
 }

@@ -1,31 +1,33 @@
-package store
+package storetest
 
 import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
-func testPurge(t *testing.T, s Store) {
+func testPurge(t testing.TB, s store.Store) {
 	base := time.Now().Add(-time.Hour)
 	type msg struct {
 		id    string
-		state State
+		state store.State
 		done  time.Duration // offset from base; Done is zero for non-final
 	}
 	msgs := []msg{
-		{"old1", Delivered, 0},
-		{"old2", Rejected, time.Minute},
-		{"new1", Expired, 30 * time.Minute},
-		{"live", Enroute, 0},
-		{"queued", Queued, 0},
+		{"old1", store.Delivered, 0},
+		{"old2", store.Rejected, time.Minute},
+		{"new1", store.Expired, 30 * time.Minute},
+		{"live", store.Enroute, 0},
+		{"queued", store.Queued, 0},
 	}
 	for _, c := range msgs {
 		m := fullMessage(c.id)
 		if err := s.Accept(m); err != nil {
 			t.Fatal(err)
 		}
-		m.State, m.Route, m.UpstreamID = Enroute, "r", "up-"+c.id
+		m.State, m.Route, m.UpstreamID = store.Enroute, "r", "up-"+c.id
 		if err := s.MapUpstream(m, "up-"+c.id); err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +56,7 @@ func testPurge(t *testing.T, s Store) {
 	if err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v; want 1", n, err)
 	}
-	if _, err := s.Get("old1"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get("old1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("old1 still there: %v", err)
 	}
 	for _, id := range []string{"old2", "new1", "live", "queued"} {
@@ -75,12 +77,12 @@ func testPurge(t *testing.T, s Store) {
 		t.Fatalf("second Purge = %d, %v; want 2", n, err)
 	}
 	for _, id := range []string{"old2", "new1"} {
-		if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Get(id); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%s still there: %v", id, err)
 		}
 	}
 	for _, k := range []string{"up-old1", "up-old2", "up-new1"} {
-		if _, err := s.LookupUpstream("r", k); !errors.Is(err, ErrNotFound) {
+		if _, err := s.LookupUpstream("r", k); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LookupUpstream(%s) err = %v, want ErrNotFound", k, err)
 		}
 	}
@@ -91,20 +93,20 @@ func testPurge(t *testing.T, s Store) {
 	}
 }
 
-func testClosed(t *testing.T, s Store) {
+func testClosed(t testing.TB, s store.Store) {
 	if err := s.Accept(fullMessage("c1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get("c1"); !errors.Is(err, ErrClosed) {
+	if _, err := s.Get("c1"); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Get after Close: %v, want ErrClosed", err)
 	}
-	if err := s.Accept(fullMessage("c2")); !errors.Is(err, ErrClosed) {
+	if err := s.Accept(fullMessage("c2")); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("Accept after Close: %v, want ErrClosed", err)
 	}
-	if err := s.Close(); !errors.Is(err, ErrClosed) {
+	if err := s.Close(); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("second Close: %v, want ErrClosed", err)
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"context"
@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
 // claimAll claims from q until it has n claims, failing t after 10s.
-func claimAll(t *testing.T, q queue.Queue, n int) []queue.Claim {
+func claimAll(t testing.TB, q queue.Queue, n int) []queue.Claim {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -48,7 +49,7 @@ func sameTickets(a, b []queue.Ticket) bool {
 	return true
 }
 
-func mustLen(t *testing.T, q queue.Queue, want int) {
+func mustLen(t testing.TB, q queue.Queue, want int) {
 	t.Helper()
 	if n, err := q.Len(); err != nil || n != want {
 		t.Fatalf("queue Len = %d, %v; want %d", n, err, want)
@@ -57,23 +58,23 @@ func mustLen(t *testing.T, q queue.Queue, want int) {
 
 // testAcceptTicket checks that Accept, and Accept only, puts a ticket in
 // the store's queue: revision 1, due at the message's NextTry.
-func testAcceptTicket(t *testing.T, s Store) {
+func testAcceptTicket(t testing.TB, s store.Store) {
 	q := s.Queue()
 	mustLen(t, q, 0)
 	now := time.Now()
 	a, b, c := fullMessage("qa"), fullMessage("qb"), fullMessage("qc")
 	a.NextTry, b.NextTry, c.NextTry = now.Add(-time.Second), now.Add(-3*time.Second), time.Time{}
-	for _, m := range []*Message{a, b, c} {
+	for _, m := range []*store.Message{a, b, c} {
 		if err := s.Accept(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	mustLen(t, q, 3)
-	if err := s.Accept(&Message{}); err == nil {
+	if err := s.Accept(&store.Message{}); err == nil {
 		t.Fatal("Accept with an empty id succeeded")
 	}
 	// Changes of a message leave its ticket as it is.
-	a.State, a.Route = Inflight, "r"
+	a.State, a.Route = store.Inflight, "r"
 	if err := s.Update(a); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func testAcceptTicket(t *testing.T, s Store) {
 
 // testCloseQueue checks that Close closes the queue: a Claim waiting
 // returns, and later ones fail, with queue.ErrClosed.
-func testCloseQueue(t *testing.T, s Store) {
+func testCloseQueue(t testing.TB, s store.Store) {
 	q := s.Queue()
 	m := fullMessage("later")
 	m.NextTry = time.Now().Add(time.Hour)
@@ -127,7 +128,7 @@ func testCloseQueue(t *testing.T, s Store) {
 
 // testCloseDuringAccepts closes the store while goroutines accept: every
 // Accept that fails, fails with ErrClosed.
-func testCloseDuringAccepts(t *testing.T, s Store) {
+func testCloseDuringAccepts(t testing.TB, s store.Store) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for w := range 8 {
@@ -137,7 +138,7 @@ func testCloseDuringAccepts(t *testing.T, s Store) {
 			for i := 0; ; i++ {
 				err := s.Accept(fullMessage(fmt.Sprintf("cd%d-%d", w, i)))
 				if err != nil {
-					if !errors.Is(err, ErrClosed) {
+					if !errors.Is(err, store.ErrClosed) {
 						errs <- fmt.Errorf("Accept during Close: %w, want ErrClosed", err)
 					}
 					return

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
 // casOps are the compare-and-set writes of a message. do changes m in a
@@ -13,27 +15,27 @@ import (
 // writes it; it returns the delivery it queued (UpdateWithDelivery).
 var casOps = []struct {
 	name string
-	do   func(s Store, m *Message, tag int) (*Delivery, error)
+	do   func(s store.Store, m *store.Message, tag int) (*store.Delivery, error)
 }{
-	{"Update", func(s Store, m *Message, tag int) (*Delivery, error) {
-		m.State, m.Attempts = Inflight, tag
+	{"Update", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Attempts = store.Inflight, tag
 		return nil, s.Update(m)
 	}},
-	{"Mark", func(s Store, m *Message, tag int) (*Delivery, error) {
-		m.State, m.Route, m.Attempts = Inflight, "r", tag
+	{"Mark", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Route, m.Attempts = store.Inflight, "r", tag
 		return nil, s.Mark(m)
 	}},
-	{"Replace", func(s Store, m *Message, tag int) (*Delivery, error) {
+	{"Replace", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
 		m.Body, m.Attempts = []byte(fmt.Sprintf("replaced %d", tag)), tag
 		return nil, s.Replace(m)
 	}},
-	{"MapUpstream", func(s Store, m *Message, tag int) (*Delivery, error) {
-		m.State, m.Route, m.UpstreamID, m.Attempts = Enroute, "r", fmt.Sprintf("UP-%d", tag), tag
+	{"MapUpstream", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Route, m.UpstreamID, m.Attempts = store.Enroute, "r", fmt.Sprintf("UP-%d", tag), tag
 		return nil, s.MapUpstream(m, upKeyOf(m.ID, tag))
 	}},
-	{"UpdateWithDelivery", func(s Store, m *Message, tag int) (*Delivery, error) {
-		m.State, m.Error, m.Attempts = Enroute, uint8(tag), tag
-		d := &Delivery{Account: "acct-" + m.ID, Body: []byte(fmt.Sprintf("receipt %d", tag))}
+	{"UpdateWithDelivery", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Error, m.Attempts = store.Enroute, uint8(tag), tag
+		d := &store.Delivery{Account: "acct-" + m.ID, Body: []byte(fmt.Sprintf("receipt %d", tag))}
 		return d, s.UpdateWithDelivery(m, d)
 	}},
 }
@@ -43,9 +45,9 @@ func upKeyOf(id string, tag int) string { return fmt.Sprintf("up-%s-%d", id, tag
 
 // nothingOf fails t if anything of casOps' refused write tagged tag of
 // message id was stored: an index entry or a delivery.
-func nothingOf(t *testing.T, s Store, id string, tag int, d *Delivery) {
+func nothingOf(t testing.TB, s store.Store, id string, tag int, d *store.Delivery) {
 	t.Helper()
-	if _, err := s.LookupUpstream("r", upKeyOf(id, tag)); !errors.Is(err, ErrNotFound) {
+	if _, err := s.LookupUpstream("r", upKeyOf(id, tag)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("refused MapUpstream of %s left an index entry: %v", id, err)
 	}
 	if d != nil && d.Seq != 0 {
@@ -60,7 +62,7 @@ func nothingOf(t *testing.T, s Store, id string, tag int, d *Delivery) {
 
 // testRevisions checks that Accept stores revision 1 and that every change
 // adds one, which Get returns, Mark's included.
-func testRevisions(t *testing.T, s Store) {
+func testRevisions(t testing.TB, s store.Store) {
 	m := fullMessage("v1")
 	m.Rev = 9 // whatever the caller had: a new message is revision 1
 	if err := s.Accept(m); err != nil {
@@ -82,7 +84,7 @@ func testRevisions(t *testing.T, s Store) {
 		}
 	}
 	// A final message counts its changes too.
-	m.State = Delivered
+	m.State = store.Delivered
 	if err := s.Update(m); err != nil || m.Rev != uint64(len(casOps)+2) {
 		t.Fatalf("final Update: %v, Rev %d", err, m.Rev)
 	}
@@ -100,7 +102,7 @@ func testRevisions(t *testing.T, s Store) {
 // than the stored one, changes nothing then (neither the message, nor the
 // index, nor the deliveries, nor the caller's Rev), and succeeds with the
 // revision read again.
-func testStaleRev(t *testing.T, s Store) {
+func testStaleRev(t testing.TB, s store.Store) {
 	for _, op := range casOps {
 		id := "stale-" + op.name
 		m := fullMessage(id)
@@ -115,10 +117,10 @@ func testStaleRev(t *testing.T, s Store) {
 		before := mustGet(t, s, id)
 		ahead := *m
 		ahead.Rev += 3
-		for _, c := range []*Message{&stale, &ahead} {
+		for _, c := range []*store.Message{&stale, &ahead} {
 			rev := c.Rev
 			d, err := op.do(s, c, 7)
-			if !errors.Is(err, ErrConflict) {
+			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("%s with Rev %d (stored %d): %v, want ErrConflict", op.name, rev, before.Rev, err)
 			}
 			if c.Rev != rev {
@@ -145,12 +147,12 @@ func testStaleRev(t *testing.T, s Store) {
 
 // testNotAccepted checks that the compare-and-sets refuse a message never
 // accepted, or purged, with ErrNotFound, and store nothing of it.
-func testNotAccepted(t *testing.T, s Store) {
+func testNotAccepted(t testing.TB, s store.Store) {
 	gone := fullMessage("purged")
 	if err := s.Accept(gone); err != nil {
 		t.Fatal(err)
 	}
-	gone.State, gone.Done = Delivered, time.Now().Add(-time.Second)
+	gone.State, gone.Done = store.Delivered, time.Now().Add(-time.Second)
 	if err := s.Update(gone); err != nil {
 		t.Fatal(err)
 	}
@@ -163,12 +165,12 @@ func testNotAccepted(t *testing.T, s Store) {
 			never.Rev = rev
 			purged := *gone
 			purged.Rev = rev
-			for _, m := range []*Message{never, &purged} {
+			for _, m := range []*store.Message{never, &purged} {
 				d, err := op.do(s, m, 3)
-				if !errors.Is(err, ErrNotFound) {
+				if !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("%s of %s (Rev %d): %v, want ErrNotFound", op.name, m.ID, rev, err)
 				}
-				if _, err := s.Get(m.ID); !errors.Is(err, ErrNotFound) {
+				if _, err := s.Get(m.ID); !errors.Is(err, store.ErrNotFound) {
 					t.Fatalf("Get(%s) after a refused %s: %v, want ErrNotFound", m.ID, op.name, err)
 				}
 				nothingOf(t, s, m.ID, 3, d)
@@ -182,7 +184,7 @@ func testNotAccepted(t *testing.T, s Store) {
 
 // testRaceCAS races writers that read the same revision: exactly one wins
 // each round, and only the winner's write is stored.
-func testRaceCAS(t *testing.T, s Store) {
+func testRaceCAS(t testing.TB, s store.Store) {
 	const writers, rounds = 12, 8
 	for _, op := range casOps {
 		id := "race-" + op.name
@@ -192,8 +194,8 @@ func testRaceCAS(t *testing.T, s Store) {
 		var won []string
 		for r := range rounds {
 			cur := mustGet(t, s, id)
-			copies := make([]Message, writers)
-			ds := make([]*Delivery, writers)
+			copies := make([]store.Message, writers)
+			ds := make([]*store.Delivery, writers)
 			errs := make([]error, writers)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
@@ -215,7 +217,7 @@ func testRaceCAS(t *testing.T, s Store) {
 					t.Fatalf("%s round %d: writers %d and %d both won", op.name, r, winner, w)
 				case err == nil:
 					winner = w
-				case !errors.Is(err, ErrConflict):
+				case !errors.Is(err, store.ErrConflict):
 					t.Fatalf("%s round %d: writer %d: %v, want ErrConflict", op.name, r, w, err)
 				case copies[w].Rev != cur.Rev:
 					t.Fatalf("%s: a loser's Rev changed to %d", op.name, copies[w].Rev)
@@ -254,7 +256,7 @@ func testRaceCAS(t *testing.T, s Store) {
 // testGetNewest checks that Get returns the newest revision, whole (its
 // fields and its Rev from the same write), to its writer at once and to
 // readers racing it, whose revisions never go back.
-func testGetNewest(t *testing.T, s Store) {
+func testGetNewest(t testing.TB, s store.Store) {
 	const writes, readers = 200, 4
 	m := fullMessage("n1")
 	if err := s.Accept(m); err != nil {

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"context"
@@ -7,62 +7,39 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
-// trackerOf returns the tracker of a store of this package (Memory keeps
-// one for its waiters only).
-func trackerOf(s Store) *tracker {
-	switch s := s.(type) {
-	case *Memory:
-		return s.waits
-	case *Pebble:
-		return s.track
-	}
-	return nil
-}
-
-// waiting returns how many WaitUpstream calls are registered, and under
-// how many keys.
-func waiting(s Store) (calls, keys int) {
-	tr := trackerOf(s)
-	tr.upMu.Lock()
-	defer tr.upMu.Unlock()
-	for _, ws := range tr.waiters {
-		calls += len(ws)
-	}
-	return calls, len(tr.waiters)
-}
-
-// untracked fails t if the tracker still holds anything: index entries,
-// message entries, or a count of them. Every message is final or gone.
-func untracked(t *testing.T, s Store) {
+// waiting waits until calls WaitUpstream calls of s wait, as
+// Waiters tells, or for a while without it.
+func waiting(t testing.TB, s store.Store, o *options, calls int) {
 	t.Helper()
-	tr := trackerOf(s)
-	if calls, keys := waiting(s); calls != 0 || keys != 0 {
+	if o.waiters == nil {
+		time.Sleep(50 * time.Millisecond)
+		return
+	}
+	waitFor(t, fmt.Sprintf("%d waiters", calls), func() bool { c, _ := o.waiters(s); return c == calls })
+}
+
+// noWaiters fails t if a WaitUpstream call is still registered, as
+// Waiters tells.
+func noWaiters(t testing.TB, s store.Store, o *options) {
+	t.Helper()
+	if o.waiters == nil {
+		return
+	}
+	if calls, keys := o.waiters(s); calls != 0 || keys != 0 {
 		t.Fatalf("%d waiters left under %d keys", calls, keys)
 	}
-	tr.upMu.Lock()
-	ups := len(tr.ups)
-	tr.upMu.Unlock()
-	entries := 0
-	for i := range tr.shards {
-		sh := &tr.shards[i]
-		sh.mu.Lock()
-		entries += len(sh.m)
-		sh.mu.Unlock()
-	}
-	if ups != 0 || entries != 0 || tr.n.Load() != 0 {
-		t.Fatalf("tracker holds %d index entries, %d message entries, n = %d; want none", ups, entries, tr.n.Load())
-	}
 }
 
-// waitFor polls cond until it holds, failing t after 10s.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// untracked fails t if s still holds anything in memory of its messages,
+// as Untracked tells. Every message is final or gone.
+func untracked(t testing.TB, s store.Store, o *options) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
+	if o.untracked != nil {
+		o.untracked(t, s)
 	}
 }
 
@@ -72,7 +49,7 @@ type waitResult struct {
 }
 
 // waitAsync runs WaitUpstream in a goroutine and returns its result channel.
-func waitAsync(ctx context.Context, s Store, route, key string) <-chan waitResult {
+func waitAsync(ctx context.Context, s store.Store, route, key string) <-chan waitResult {
 	ch := make(chan waitResult, 1)
 	go func() {
 		id, err := s.WaitUpstream(ctx, route, key)
@@ -81,13 +58,13 @@ func waitAsync(ctx context.Context, s Store, route, key string) <-chan waitResul
 	return ch
 }
 
-func testWaitUpstream(t *testing.T, s Store) {
+func testWaitUpstream(t testing.TB, s store.Store, o *options) {
 	// Mapped already: found at once, even with a context already ended.
 	m := fullMessage("w1")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State, m.Route, m.UpstreamID = Enroute, "r", "K1"
+	m.State, m.Route, m.UpstreamID = store.Enroute, "r", "K1"
 	if err := s.MapUpstream(m, "k1"); err != nil {
 		t.Fatal(err)
 	}
@@ -111,12 +88,12 @@ func testWaitUpstream(t *testing.T, s Store) {
 	}
 	otherCtx, cancelOther := context.WithCancel(ctx)
 	other := waitAsync(otherCtx, s, "r2", "k2")
-	waitFor(t, "4 waiters", func() bool { c, _ := waiting(s); return c == 4 })
+	waiting(t, s, o, 4)
 	// A MapUpstream refused (stale Rev) wakes nobody with an answer.
 	stale := *m2
 	stale.Rev = 7
-	stale.State, stale.Route = Enroute, "r"
-	if err := s.MapUpstream(&stale, "k2"); !errors.Is(err, ErrConflict) {
+	stale.State, stale.Route = store.Enroute, "r"
+	if err := s.MapUpstream(&stale, "k2"); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale MapUpstream: %v, want ErrConflict", err)
 	}
 	time.Sleep(20 * time.Millisecond)
@@ -129,7 +106,7 @@ func testWaitUpstream(t *testing.T, s Store) {
 	}
 	mapped := make(chan error, 1)
 	go func() {
-		m2.State, m2.Route, m2.UpstreamID = Enroute, "r", "K2"
+		m2.State, m2.Route, m2.UpstreamID = store.Enroute, "r", "K2"
 		mapped <- s.MapUpstream(m2, "k2")
 	}()
 	for _, w := range ws {
@@ -146,7 +123,7 @@ func testWaitUpstream(t *testing.T, s Store) {
 	case <-time.After(20 * time.Millisecond):
 	}
 	cancelOther()
-	if r := <-other; r.err == nil || !errors.Is(r.err, ErrNotFound) {
+	if r := <-other; r.err == nil || !errors.Is(r.err, store.ErrNotFound) {
 		t.Fatalf("WaitUpstream at its context's end = %q, %v; want ErrNotFound", r.id, r.err)
 	}
 
@@ -154,22 +131,20 @@ func testWaitUpstream(t *testing.T, s Store) {
 	start := time.Now()
 	short, cancelShort := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancelShort()
-	if id, err := s.WaitUpstream(short, "r", "never"); !errors.Is(err, ErrNotFound) {
+	if id, err := s.WaitUpstream(short, "r", "never"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("WaitUpstream of a key never mapped = %q, %v; want ErrNotFound", id, err)
 	}
 	if d := time.Since(start); d < 30*time.Millisecond {
 		t.Fatalf("WaitUpstream gave up after %v, before its context ended", d)
 	}
-	if calls, keys := waiting(s); calls != 0 || keys != 0 {
-		t.Fatalf("%d waiters left under %d keys", calls, keys)
-	}
+	noWaiters(t, s, o)
 }
 
 // testReceiptRace runs the submit path (accept, send, map the upstream id)
 // and the receipt path (wait for the mapping, record the receipt) of the
 // same messages at once, as when a receipt overtakes the submit_sm_resp;
 // then purges: nothing of the messages may be left, in memory either.
-func testReceiptRace(t *testing.T, s Store) {
+func testReceiptRace(t testing.TB, s store.Store, o *options) {
 	const n = 300
 	key := func(i int) string { return fmt.Sprintf("up-%04d", i) }
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -185,12 +160,12 @@ func testReceiptRace(t *testing.T, s Store) {
 				errs <- err
 				return
 			}
-			m.State, m.Route, m.Attempts = Inflight, "r", 1
+			m.State, m.Route, m.Attempts = store.Inflight, "r", 1
 			if err := s.Update(m); err != nil {
 				errs <- err
 				return
 			}
-			m.State, m.UpstreamID = Enroute, key(i)
+			m.State, m.UpstreamID = store.Enroute, key(i)
 			if err := s.MapUpstream(m, key(i)); err != nil {
 				errs <- err
 				return
@@ -211,9 +186,9 @@ func testReceiptRace(t *testing.T, s Store) {
 					errs <- err
 					return
 				}
-				m.State = Delivered
-				err = s.UpdateWithDelivery(m, &Delivery{Account: "acct", Body: []byte(id)})
-				if errors.Is(err, ErrConflict) {
+				m.State = store.Delivered
+				err = s.UpdateWithDelivery(m, &store.Delivery{Account: "acct", Body: []byte(id)})
+				if errors.Is(err, store.ErrConflict) {
 					continue
 				}
 				if err != nil {
@@ -236,30 +211,30 @@ func testReceiptRace(t *testing.T, s Store) {
 		t.Fatalf("Purge = %d, %v; want %d", got, err, n)
 	}
 	for i := range n {
-		if id, err := s.LookupUpstream("r", key(i)); !errors.Is(err, ErrNotFound) {
+		if id, err := s.LookupUpstream("r", key(i)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LookupUpstream(%s) after Purge = %q, %v; want ErrNotFound", key(i), id, err)
 		}
 	}
-	untracked(t, s)
+	untracked(t, s, o)
 }
 
 // testRemapPurge maps a message twice (sent again after a failover): both
 // index entries find it while it lives (a late receipt of the first send),
 // and neither is left once it is purged.
-func testRemapPurge(t *testing.T, s Store) {
+func testRemapPurge(t testing.TB, s store.Store, o *options) {
 	m := fullMessage("rm")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State, m.Route, m.UpstreamID = Enroute, "r", "A"
+	m.State, m.Route, m.UpstreamID = store.Enroute, "r", "A"
 	if err := s.MapUpstream(m, "a"); err != nil {
 		t.Fatal(err)
 	}
-	m.State, m.Route, m.UpstreamID = Queued, "", "" // retried elsewhere
+	m.State, m.Route, m.UpstreamID = store.Queued, "", "" // retried elsewhere
 	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State, m.Route, m.UpstreamID = Enroute, "r2", "B"
+	m.State, m.Route, m.UpstreamID = store.Enroute, "r2", "B"
 	if err := s.MapUpstream(m, "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -268,25 +243,25 @@ func testRemapPurge(t *testing.T, s Store) {
 			t.Fatalf("LookupUpstream(%s, %s) = %q, %v; want rm", c[0], c[1], id, err)
 		}
 	}
-	m.State = Delivered
-	if err := s.UpdateWithDelivery(m, &Delivery{Account: "acct"}); err != nil {
+	m.State = store.Delivered
+	if err := s.UpdateWithDelivery(m, &store.Delivery{Account: "acct"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.Purge(time.Now().Add(time.Second)); err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v; want 1", n, err)
 	}
 	for _, c := range [][2]string{{"r", "a"}, {"r2", "b"}} {
-		if id, err := s.LookupUpstream(c[0], c[1]); !errors.Is(err, ErrNotFound) {
+		if id, err := s.LookupUpstream(c[0], c[1]); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LookupUpstream(%s, %s) after Purge = %q, %v; want ErrNotFound", c[0], c[1], id, err)
 		}
 	}
-	untracked(t, s)
+	untracked(t, s, o)
 }
 
 // testMapRacesFinal makes each message final (a receipt, by a writer that
 // knows the revision to expect) the moment its MapUpstream is committed:
 // once purged, nothing of them may be left, in memory either.
-func testMapRacesFinal(t *testing.T, s Store) {
+func testMapRacesFinal(t testing.TB, s store.Store, o *options) {
 	const n = 300
 	key := func(i int) string { return fmt.Sprintf("fin-%04d", i) }
 	for i := range n {
@@ -297,20 +272,20 @@ func testMapRacesFinal(t *testing.T, s Store) {
 	parallel(t, 2, func(w int) error {
 		for i := range n {
 			m := fullMessage(key(i))
-			m.Rev, m.State, m.Route, m.UpstreamID = 1, Enroute, "r", key(i)
+			m.Rev, m.State, m.Route, m.UpstreamID = 1, store.Enroute, "r", key(i)
 			if w == 0 {
 				if err := s.MapUpstream(m, key(i)); err != nil {
 					return err
 				}
 				continue
 			}
-			m.Rev, m.State = 2, Delivered
+			m.Rev, m.State = 2, store.Delivered
 			for {
 				err := s.Update(m)
 				if err == nil {
 					break
 				}
-				if !errors.Is(err, ErrConflict) {
+				if !errors.Is(err, store.ErrConflict) {
 					return err
 				}
 			}
@@ -321,9 +296,9 @@ func testMapRacesFinal(t *testing.T, s Store) {
 		t.Fatalf("Purge = %d, %v; want %d", got, err, n)
 	}
 	for i := range n {
-		if id, err := s.LookupUpstream("r", key(i)); !errors.Is(err, ErrNotFound) {
+		if id, err := s.LookupUpstream("r", key(i)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LookupUpstream(%s) after Purge = %q, %v; want ErrNotFound", key(i), id, err)
 		}
 	}
-	untracked(t, s)
+	untracked(t, s, o)
 }

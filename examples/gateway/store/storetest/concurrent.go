@@ -1,13 +1,15 @@
-package store
+package storetest
 
 import (
 	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
-func testConcurrent(t *testing.T, s Store) {
+func testConcurrent(t testing.TB, s store.Store) {
 	const workers, per = 16, 50
 	parallel(t, workers, func(w int) error {
 		acc := fmt.Sprintf("acct%d", w%4)
@@ -17,7 +19,7 @@ func testConcurrent(t *testing.T, s Store) {
 				return err
 			}
 			// Leave one delivery per message queued for the check below.
-			if err := s.DeliveryQueue().Add(context.Background(), &Delivery{Account: acc, Body: []byte(id)}); err != nil {
+			if err := s.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: acc, Body: []byte(id)}); err != nil {
 				return err
 			}
 			if got, err := s.LookupUpstream("r1", "up-"+id); err != nil || got != id {
@@ -44,12 +46,12 @@ func testConcurrent(t *testing.T, s Store) {
 	if total != workers*per {
 		t.Fatalf("%d deliveries queued, want %d", total, workers*per)
 	}
-	// Every message went through its four writes (lifecycle), each of
+	// Every message went through its four writes (writeLifecycle), each of
 	// which counted once, and left its ticket in the queue.
 	for w := range workers {
 		for i := 0; i < per; i++ {
 			id := fmt.Sprintf("w%02d-%04d", w, i)
-			if m := mustGet(t, s, id); m.State != Delivered || m.Rev != 4 {
+			if m := mustGet(t, s, id); m.State != store.Delivered || m.Rev != 4 {
 				t.Fatalf("%s: state %d rev %d, want Delivered rev 4", id, m.State, m.Rev)
 			}
 		}
@@ -61,20 +63,4 @@ func testConcurrent(t *testing.T, s Store) {
 	if err != nil || n != workers*per {
 		t.Fatalf("Purge = %d, %v; want %d", n, err, workers*per)
 	}
-}
-
-// ackedLifecycle runs one message through the gateway's write sequence
-// (see lifecycle), and then claims one of the account's deliveries and
-// acks it, as a pusher would: one in, one out.
-func ackedLifecycle(s Store, id, account string) error {
-	if err := writeLifecycle(s, id, account); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cs, err := s.DeliveryQueue().Claim(ctx, account, nil, 1)
-	if err != nil {
-		return fmt.Errorf("claim of a delivery of %s: %w", account, err)
-	}
-	return cs[0].Ack()
 }

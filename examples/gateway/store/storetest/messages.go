@@ -1,12 +1,14 @@
-package store
+package storetest
 
 import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
-func testAcceptGet(t *testing.T, s Store) {
+func testAcceptGet(t testing.TB, s store.Store) {
 	m := fullMessage("a1")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
@@ -17,33 +19,33 @@ func testAcceptGet(t *testing.T, s Store) {
 	}
 	// The store keeps its own copy of the fields; the Body, which no one
 	// modifies once stored, may be shared.
-	m.Dest, m.State = "changed", Inflight
+	m.Dest, m.State = "changed", store.Inflight
 	got.Source, got.Attempts = "changed", 5
-	if again := mustGet(t, s, "a1"); again.Dest != "+254700000000" || again.State != Queued ||
+	if again := mustGet(t, s, "a1"); again.Dest != "+254700000000" || again.State != store.Queued ||
 		again.Source != "12345" || again.Attempts != 0 {
 		t.Fatalf("store shares memory with caller: %+v", again)
 	}
 	// Minimal message: zero times, empty body.
-	if err := s.Accept(&Message{ID: "a2", State: Queued}); err != nil {
+	if err := s.Accept(&store.Message{ID: "a2", State: store.Queued}); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustGet(t, s, "a2"); !equalMessage(got, &Message{ID: "a2", State: Queued, Rev: 1}) || !got.Created.IsZero() {
+	if got := mustGet(t, s, "a2"); !equalMessage(got, &store.Message{ID: "a2", State: store.Queued, Rev: 1}) || !got.Created.IsZero() {
 		t.Fatalf("Get(a2) = %+v", got)
 	}
-	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get("nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Get(unknown) err = %v, want ErrNotFound", err)
 	}
-	if err := s.Accept(&Message{}); err == nil {
+	if err := s.Accept(&store.Message{}); err == nil {
 		t.Fatal("Accept with empty id succeeded")
 	}
 }
 
-func testUpdate(t *testing.T, s Store) {
+func testUpdate(t testing.TB, s store.Store) {
 	m := fullMessage("u1")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State = Inflight
+	m.State = store.Inflight
 	m.Route = "r1"
 	m.Attempts = 3
 	m.Error = 8
@@ -53,7 +55,7 @@ func testUpdate(t *testing.T, s Store) {
 	if got := mustGet(t, s, "u1"); !equalMessage(got, m) {
 		t.Fatalf("after Update: %+v, want %+v", got, m)
 	}
-	m.State = Delivered
+	m.State = store.Delivered
 	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func testUpdate(t *testing.T, s Store) {
 	}
 	accepted := *m
 	m.Body, m.Registered, m.Expires = []byte("replaced"), 0, m.Expires.Add(time.Hour)
-	m.State, m.Attempts, m.NextTry = Queued, 2, m.NextTry.Add(time.Minute)
+	m.State, m.Attempts, m.NextTry = store.Queued, 2, m.NextTry.Add(time.Minute)
 	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func testUpdate(t *testing.T, s Store) {
 	if got := mustGet(t, s, "u2"); !equalMessage(got, m) {
 		t.Fatalf("after Replace: %+v, want %+v", got, m)
 	}
-	m.State = Inflight
+	m.State = store.Inflight
 	if err := s.Update(m); err != nil {
 		t.Fatal(err)
 	}
@@ -94,20 +96,20 @@ func testUpdate(t *testing.T, s Store) {
 		t.Fatalf("Update after Replace: %+v, want %+v", got, m)
 	}
 	// A message never accepted cannot be updated, and is not there after.
-	if err := s.Update(fullMessage("u3")); !errors.Is(err, ErrNotFound) {
+	if err := s.Update(fullMessage("u3")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Update of a message never accepted: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Get("u3"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get("u3"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Get of a message only updated: %v, want ErrNotFound", err)
 	}
 }
 
-func testUpstream(t *testing.T, s Store) {
+func testUpstream(t testing.TB, s store.Store) {
 	m := fullMessage("g1")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State, m.Route, m.UpstreamID = Enroute, "r1", "0A1B"
+	m.State, m.Route, m.UpstreamID = store.Enroute, "r1", "0A1B"
 	if err := s.MapUpstream(m, "a1b"); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func testUpstream(t *testing.T, s Store) {
 	if err := s.Accept(m2); err != nil {
 		t.Fatal(err)
 	}
-	m2.State, m2.Route, m2.UpstreamID = Enroute, "r2", "a1b"
+	m2.State, m2.Route, m2.UpstreamID = store.Enroute, "r2", "a1b"
 	if err := s.MapUpstream(m2, "a1b"); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func testUpstream(t *testing.T, s Store) {
 	if err := s.Accept(m3); err != nil {
 		t.Fatal(err)
 	}
-	m3.State, m3.Route, m3.UpstreamID = Enroute, "r", "1a1b"
+	m3.State, m3.Route, m3.UpstreamID = store.Enroute, "r", "1a1b"
 	if err := s.MapUpstream(m3, "1a1b"); err != nil {
 		t.Fatal(err)
 	}
@@ -140,19 +142,19 @@ func testUpstream(t *testing.T, s Store) {
 		}
 	}
 	for _, c := range [][2]string{{"r1", "A1B"}, {"r3", "a1b"}, {"r", "1a1"}, {"", "r1a1b"}} {
-		if _, err := s.LookupUpstream(c[0], c[1]); !errors.Is(err, ErrNotFound) {
+		if _, err := s.LookupUpstream(c[0], c[1]); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("LookupUpstream(%q, %q) err = %v, want ErrNotFound", c[0], c[1], err)
 		}
 	}
 }
 
-func testUpdateWithDelivery(t *testing.T, s Store) {
+func testUpdateWithDelivery(t testing.TB, s store.Store) {
 	m := fullMessage("u1")
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State = Delivered
-	d := &Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Now()}
+	m.State = store.Delivered
+	d := &store.Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Now()}
 	if err := s.UpdateWithDelivery(m, d); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 		t.Fatal("Seq not set")
 	}
 	got, err := s.Get("u1")
-	if err != nil || got.State != Delivered || got.Done.IsZero() {
+	if err != nil || got.State != store.Delivered || got.Done.IsZero() {
 		t.Fatalf("message after UpdateWithDelivery: %v %+v", err, got)
 	}
 	if ds := deliveriesOf(t, s, "acct"); len(ds) != 1 || ds[0].Seq != d.Seq || string(ds[0].Body) != "receipt" {
@@ -168,7 +170,7 @@ func testUpdateWithDelivery(t *testing.T, s Store) {
 	}
 }
 
-func testLastID(t *testing.T, s Store) {
+func testLastID(t testing.TB, s store.Store) {
 	if id, err := s.LastID(); err != nil || id != "" {
 		t.Fatalf("empty store: LastID %q, %v", id, err)
 	}

@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"cmp"
@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
-	"github.com/esmsafrica/smpp/examples/gateway/deliveries/deliveriestest"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
 // claimPending claims every delivery pending for account (none may be
 // held by another claimer), in the order handed out.
-func claimPending(t testing.TB, s Store, account string) []deliveries.Claim {
+func claimPending(t testing.TB, s store.Store, account string) []deliveries.Claim {
 	t.Helper()
 	n := pendingOf(t, s, account)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -30,7 +30,7 @@ func claimPending(t testing.TB, s Store, account string) []deliveries.Claim {
 }
 
 // pendingOf returns how many deliveries account has pending.
-func pendingOf(t testing.TB, s Store, account string) int {
+func pendingOf(t testing.TB, s store.Store, account string) int {
 	t.Helper()
 	n, err := s.DeliveryQueue().Pending(account)
 	if err != nil {
@@ -41,9 +41,9 @@ func pendingOf(t testing.TB, s Store, account string) int {
 
 // deliveriesOf returns the deliveries pending for account, in the order
 // handed out, and leaves them pending: it claims them and gives them back.
-func deliveriesOf(t testing.TB, s Store, account string) []*Delivery {
+func deliveriesOf(t testing.TB, s store.Store, account string) []*store.Delivery {
 	t.Helper()
-	var ds []*Delivery
+	var ds []*store.Delivery
 	for _, c := range claimPending(t, s, account) {
 		ds = append(ds, c.Delivery())
 		if err := c.Nak(0); err != nil {
@@ -55,10 +55,10 @@ func deliveriesOf(t testing.TB, s Store, account string) []*Delivery {
 
 // bodiesOf returns the bodies of the deliveries pending for account, in
 // Seq order.
-func bodiesOf(t testing.TB, s Store, account string) []string {
+func bodiesOf(t testing.TB, s store.Store, account string) []string {
 	t.Helper()
 	ds := deliveriesOf(t, s, account)
-	slices.SortFunc(ds, func(a, b *Delivery) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(ds, func(a, b *store.Delivery) int { return cmp.Compare(a.Seq, b.Seq) })
 	var bodies []string
 	for _, d := range ds {
 		bodies = append(bodies, string(d.Body))
@@ -68,7 +68,7 @@ func bodiesOf(t testing.TB, s Store, account string) []string {
 
 // removeDelivery acks the account's delivery seq, which must be pending,
 // and gives the others back.
-func removeDelivery(t testing.TB, s Store, account string, seq uint64) {
+func removeDelivery(t testing.TB, s store.Store, account string, seq uint64) {
 	t.Helper()
 	found := false
 	for _, c := range claimPending(t, s, account) {
@@ -87,20 +87,20 @@ func removeDelivery(t testing.TB, s Store, account string, seq uint64) {
 	}
 }
 
-func addDelivery(t testing.TB, s Store, d *Delivery) {
+func addDelivery(t testing.TB, s store.Store, d *store.Delivery) {
 	t.Helper()
 	if err := s.DeliveryQueue().Add(context.Background(), d); err != nil {
 		t.Fatalf("Add(%+v): %v", d, err)
 	}
 }
 
-func testDeliveries(t *testing.T, s Store) {
+func testDeliveries(t testing.TB, s store.Store) {
 	var seqs []uint64
 	created := time.Now()
 	// "a" is a prefix of "ab": they must not mix.
 	for i := 0; i < 10; i++ {
 		acc := []string{"a", "ab"}[i%2]
-		d := &Delivery{Account: acc, Body: []byte(fmt.Sprintf("%s-%d", acc, i)), Created: created}
+		d := &store.Delivery{Account: acc, Body: []byte(fmt.Sprintf("%s-%d", acc, i)), Created: created}
 		addDelivery(t, s, d)
 		if len(seqs) > 0 && d.Seq <= seqs[len(seqs)-1] {
 			t.Fatalf("Seq %d not above previous %d", d.Seq, seqs[len(seqs)-1])
@@ -154,7 +154,7 @@ func testDeliveries(t *testing.T, s Store) {
 	testReceiptClaimable(t, s)
 }
 
-func testAccounts(t *testing.T, s Store) {
+func testAccounts(t testing.TB, s store.Store) {
 	accs := func() []string {
 		t.Helper()
 		a, err := s.DeliveryQueue().Accounts()
@@ -168,7 +168,7 @@ func testAccounts(t *testing.T, s Store) {
 	}
 	seqs := map[string][]uint64{}
 	for _, acc := range []string{"zeta", "a", "alpha", "ab", "zeta", "a", "b"} {
-		d := &Delivery{Account: acc, Body: []byte("x")}
+		d := &store.Delivery{Account: acc, Body: []byte("x")}
 		addDelivery(t, s, d)
 		seqs[acc] = append(seqs[acc], d.Seq)
 	}
@@ -186,44 +186,16 @@ func testAccounts(t *testing.T, s Store) {
 	}
 }
 
-// TestDeliveryQueueConformance runs the deliveries part's suite on the
-// store's own: in the store's DB, its Seq counter where the store kept it,
-// restarted by reopening the store.
-func TestDeliveryQueueConformance(t *testing.T) {
-	deliveriestest.Run(t, deliveriestest.Harness{
-		Open: func(t *testing.T, cfg deliveriestest.Config) (deliveries.Queue, func() deliveries.Queue) {
-			dir := t.TempDir()
-			opts := PebbleOptions{Deliveries: deliveries.PebbleOptions{Options: deliveries.Options{Lease: cfg.Lease}}}
-			s, err := OpenPebble(dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			restart := func() deliveries.Queue {
-				if err := s.Close(); err != nil {
-					t.Fatal(err)
-				}
-				if s, err = OpenPebble(dir, opts); err != nil {
-					t.Fatal(err)
-				}
-				return s.DeliveryQueue()
-			}
-			return s.DeliveryQueue(), restart
-		},
-		StrictLeases: true,
-	})
-}
-
 // testReceiptClaimable: the delivery UpdateWithDelivery writes with the
-// final state is the deliveries part's, claimed and acked there, and gone
-// from the store's reading once acked.
-func testReceiptClaimable(t *testing.T, s Store) {
-	m := &Message{ID: "claimable", Account: "acct", State: Queued}
+// final state is the deliveries part's, claimed and acked there, and
+// no longer pending once acked.
+func testReceiptClaimable(t testing.TB, s store.Store) {
+	m := &store.Message{ID: "claimable", Account: "acct", State: store.Queued}
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
 	}
-	m.State = Delivered
-	d := &Delivery{Account: "acct", Body: []byte("receipt")}
+	m.State = store.Delivered
+	d := &store.Delivery{Account: "acct", Body: []byte("receipt")}
 	if err := s.UpdateWithDelivery(m, d); err != nil {
 		t.Fatal(err)
 	}
