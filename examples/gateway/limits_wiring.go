@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/limits"
 	"github.com/esmsafrica/smpp/pdu"
@@ -17,9 +18,18 @@ import (
 // implementation shared by the nodes of a cluster can count them across
 // nodes: the server's Account carries no Rate, Burst or MaxBinds.
 //
-//   - Rate: each submission (submit_sm, data_sm, submit_multi) asks Allow
-//     first (throttled) and is answered ESME_RTHROTTLED when refused, as the
-//     server did.
+//   - Rate: each submission (submit_sm, data_sm, submit_multi) goes through
+//     throttled first. With the account's shaping on (the default) it asks
+//     Reserve with the account's shaping_max_wait (default 3s) and waits
+//     what Reserve says, on its handler goroutine (the server runs each
+//     request on a goroutine of its own, at most the inbound window per
+//     connection: the read loop goes on; the gateway does not use
+//     InlineHandler), answering ESME_RTHROTTLED only when the rate would not
+//     allow it within the bound or the account already holds as many as the
+//     bound gives (rate × shaping_max_wait, + the burst). A connection closed while
+//     it waits ends the wait (its request's context) with no answer. With
+//     shaping off it asks Allow and is answered ESME_RTHROTTLED at once, as
+//     the server did.
 //   - Binds: authenticate takes one of the account's binds (takeBind) once
 //     the bind is accepted, ESME_RALYBND beyond max_binds, as the server
 //     answered. The release is kept on the connection (its session's values)
@@ -37,6 +47,34 @@ type accountLimits struct {
 	lim     limits.Limits
 	mu      sync.Mutex               // serializes apply
 	applied atomic.Pointer[accounts] // the registry whose limits lim holds
+	held    sync.Map                 // system_id → *atomic.Int64: submissions waiting for the rate
+}
+
+// defaultShapingMaxWait is how long a submission over the rate is held at
+// most when the account does not say: long enough for a client with a
+// window of 200 at 100 msg/s, which keeps about 200 waiting (2 s), well
+// within the response timeouts of clients (Kannel's 60 s, 30 s here).
+const defaultShapingMaxWait = 3 * time.Second
+
+// shapingOf is the account's shaping: on (the default) or not, and the
+// longest a submission is held.
+func shapingOf(c AccountConfig) (on bool, maxWait time.Duration) {
+	if c.Shaping != nil && !*c.Shaping {
+		return false, 0
+	}
+	if maxWait = c.ShapingMaxWait.D(); maxWait <= 0 {
+		maxWait = defaultShapingMaxWait
+	}
+	return true, maxWait
+}
+
+// heldOf is the count of the account's submissions waiting for the rate.
+func (l *accountLimits) heldOf(systemID string) *atomic.Int64 {
+	if v, ok := l.held.Load(systemID); ok {
+		return v.(*atomic.Int64)
+	}
+	v, _ := l.held.LoadOrStore(systemID, new(atomic.Int64))
+	return v.(*atomic.Int64)
 }
 
 // newAccountLimits returns the single-node limits with no account set.
@@ -121,18 +159,56 @@ func (gw *Gateway) takeBind(ctx context.Context, r *server.BindRequest, a *accou
 	return pdu.ESME_ROK, ""
 }
 
-// throttled answers a submission ESME_RTHROTTLED, counted in
-// smpp_gateway_throttled_total as the server's refusals were, when the
-// account's rate refuses it now, and reports whether it did. The submission
+// throttled lets a submission go on, at once or once the account's rate
+// allows it (shaping, see the top of the file), or answers it
+// ESME_RTHROTTLED, counted in smpp_gateway_throttled_total as the server's
+// refusals were, and reports whether it answered it (or the connection
+// ended while it waited: nothing is to be answered then). The submission
 // handlers call it first.
 func (gw *Gateway) throttled(w server.ResponseWriter, r *server.Request) bool {
 	a := accountOf(r)
-	if a == nil || gw.limitsNow().Allow(a.cfg.SystemID) {
+	if a == nil {
 		return false
 	}
-	gw.metrics.throttled.WithLabelValues(a.cfg.SystemID).Inc()
+	id := a.cfg.SystemID
+	lim := gw.limitsNow()
+	on, maxWait := shapingOf(a.cfg)
+	if !on || a.cfg.Rate <= 0 {
+		if lim.Allow(id) {
+			return false
+		}
+		return gw.throttle(w, r, id)
+	}
+	// The held count is bounded here too, whatever the limits' backend:
+	// rate × maxWait (+ the burst, + 1) is what Reserve's spacing allows at most.
+	held := gw.limits.heldOf(id)
+	if held.Add(1) > int64(a.cfg.Rate*maxWait.Seconds())+int64(a.cfg.Burst)+1 {
+		held.Add(-1)
+		return gw.throttle(w, r, id)
+	}
+	defer held.Add(-1)
+	wait, ok := lim.Reserve(id, maxWait)
+	if !ok {
+		return gw.throttle(w, r, id)
+	}
+	if wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return false
+	case <-r.Context().Done():
+		return true
+	}
+}
+
+// throttle answers a submission ESME_RTHROTTLED and counts it.
+func (gw *Gateway) throttle(w server.ResponseWriter, r *server.Request, systemID string) bool {
+	gw.metrics.throttled.WithLabelValues(systemID).Inc()
 	if err := w.Respond(nil, pdu.ESME_RTHROTTLED); err != nil {
-		gw.log.Debug("the answer to a throttled submission could not be sent", "system_id", a.cfg.SystemID, "command", r.Header.ID.String(), "err", err)
+		gw.log.Debug("the answer to a throttled submission could not be sent", "system_id", systemID, "command", r.Header.ID.String(), "err", err)
 	}
 	return true
 }

@@ -282,14 +282,14 @@ func throttledMetric(t *testing.T, a *app, systemID string) float64 {
 	return 0
 }
 
-// TestThrottledThroughLimits: an account at 50 msg/s with a burst of 10, on
-// two binds, fires 3×40 submissions at once: submit_sm, data_sm and
+// TestThrottledThroughLimits: an account at 50 msg/s with a burst of 10,
+// shaping off (policing: shaping_test.go has shaping), on two binds, fires 3×40 submissions at once: submit_sm, data_sm and
 // submit_multi are each refused ESME_RTHROTTLED by the gateway (the server
 // throttles none), the accepted ones fit the account's one rate across its
 // binds, and another account is not slowed.
 func TestThrottledThroughLimits(t *testing.T) {
 	a := inproc(t, func(c *Config) {
-		c.Accounts = append(c.Accounts, AccountConfig{SystemID: "slow", Password: "slow-pw", Rate: 50, Burst: 10})
+		c.Accounts = append(c.Accounts, AccountConfig{SystemID: "slow", Password: "slow-pw", Rate: 50, Burst: 10, Shaping: new(bool)})
 	})
 	binds := []*smpptest.ESME{mustBind(t, a, "slow", "slow-pw"), mustBind(t, a, "slow", "slow-pw")}
 	start := time.Now()
@@ -348,7 +348,7 @@ func TestRateAndMaxBindsFollowReload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("{system_id: capped, password: cap-pw, max_binds: 1, rate: 50, burst: 10}")
+	write("{system_id: capped, password: cap-pw, max_binds: 1, rate: 50, burst: 10, shaping: false}")
 	bannerOut = io.Discard
 	cfg, err := loadConfig(path)
 	if err != nil {

@@ -11,7 +11,10 @@
 // when the bind is refused after the hook (the server's Observer.Bind), the
 // session leaves the bound state (an unbind, a lost connection: the
 // session's Observer.StateChange) or the connection ends
-// (Observer.ConnClosed); the submission handlers call Allow first; and the
+// (Observer.ConnClosed); the submission handlers call Reserve first
+// (shaping: the handler waits what it says, off the read loop, then goes
+// on; refused beyond the account's shaping_max_wait) or Allow with shaping
+// off; and the
 // Account given to the server carries no Rate and no MaxBinds. The library
 // needed no change for it.
 //
@@ -29,6 +32,7 @@
 // heartbeats with a TTL), so the account gets its rate whichever node its
 // binds are on, at the price of refusing early when its binds sit on one
 // node of several (binds spread by the load balancer make this rare).
+// Reserve works on the node's share the same way, with no round trip.
 // Binds are counted exactly: a KV key per bind (account, node, session)
 // with a TTL the node refreshes, and a compare-and-set on a per-account
 // counter key, so that two nodes cannot both take the last bind and a

@@ -1,6 +1,9 @@
 package limits
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Limit is an account's limits. The zero value has none.
 type Limit struct {
@@ -30,6 +33,17 @@ type Limits interface {
 	// now, and reports whether it did. An account never Set has no limits.
 	// It is on every submission's path: it must not wait.
 	Allow(account string) bool
+	// Reserve takes one submission of the account, now or at most maxWait
+	// from now (shaping): it returns how long the caller waits before the
+	// submission goes on (0: at once) and true, or false when the rate
+	// would not allow one within maxWait, taking nothing then. The
+	// submissions reserved are spaced by the rate whoever asks, so at most
+	// Rate × maxWait of them wait at once (beyond the burst): the held
+	// count is bounded by the bound. The submission counts from the call:
+	// one abandoned during its wait (its connection closed) is spent. An
+	// account never Set, or without a rate, has (0, true); maxWait <= 0
+	// is Allow. Reserve itself must not wait.
+	Reserve(account string, maxWait time.Duration) (wait time.Duration, ok bool)
 	// Bind takes one of the account's binds, or fails with
 	// ErrTooManyBinds when the account holds MaxBinds, or with ctx's error.
 	// release gives the bind back once, however often it is called.

@@ -31,6 +31,7 @@ var _ Limits = (*Local)(nil)
 // account is the state of one account.
 type account struct {
 	lim      atomic.Pointer[rate.Limiter] // nil: no rate
+	reserve  sync.Mutex                   // serializes Reserve, so that a refusal gives back exactly what it took
 	maxBinds atomic.Int64                 // 0: no limit
 	binds    atomic.Int64
 }
@@ -108,6 +109,41 @@ func (l *Local) Allow(name string) bool {
 	}
 	lim := a.lim.Load()
 	return lim == nil || lim.AllowN(l.now(), 1)
+}
+
+// Reserve takes one submission of the account now or within maxWait. The
+// reservation is taken and, when it would wait longer than maxWait, given
+// back at once; under the account's reserve lock the one given back is
+// always the last taken, so the bucket gets back the whole token (an Allow
+// in between cannot succeed: the bucket is short of one).
+func (l *Local) Reserve(name string, maxWait time.Duration) (time.Duration, bool) {
+	a := l.lookup(name)
+	if a == nil {
+		return 0, true
+	}
+	lim := a.lim.Load()
+	if lim == nil {
+		return 0, true
+	}
+	if maxWait <= 0 {
+		return 0, lim.AllowN(l.now(), 1)
+	}
+	a.reserve.Lock()
+	defer a.reserve.Unlock()
+	// The time is read under the lock: a reservation at a time before the
+	// bucket's last one would move the bucket's clock back and count the
+	// time between twice (tokens the rate never gave).
+	now := l.now()
+	r := lim.ReserveN(now, 1)
+	if !r.OK() {
+		return 0, false
+	}
+	d := r.DelayFrom(now)
+	if d > maxWait {
+		r.CancelAt(now)
+		return 0, false
+	}
+	return d, true
 }
 
 // Bind takes one of the account's binds.
