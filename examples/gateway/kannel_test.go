@@ -206,12 +206,13 @@ func TestKannelShaping(t *testing.T) {
 			t.Errorf("Kannel delivered %d of 400 at %.1f msg/s to an account of 200 msg/s with shaping (%s throttled): want all at 180 msg/s or more", got, perSec, thr)
 		}
 	})
-	t.Run("policing", func(t *testing.T) {
-		if os.Getenv("KANNEL_BASELINE") == "" {
-			t.Skip("KANNEL_BASELINE=1 measures shaping: false (60 s)")
-		}
-		kannelRate(t, ", shaping: false", 60*time.Second)
-	})
+	if os.Getenv("KANNEL_BASELINE") != "" {
+		// A measurement for the README, not a check: 60 s of policing.
+		t.Run("policing", func(t *testing.T) {
+			got, perSec, thr := kannelRate(t, ", shaping: false", 60*time.Second)
+			t.Logf("shaping off: %d of 400 at %.1f msg/s, %s throttled", got, perSec, thr)
+		})
+	}
 }
 
 // kannelRate queues 400 messages in Kannel, then starts a gateway whose
