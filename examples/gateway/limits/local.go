@@ -31,7 +31,7 @@ var _ Limits = (*Local)(nil)
 // account is the state of one account.
 type account struct {
 	lim      atomic.Pointer[rate.Limiter] // nil: no rate
-	reserve  sync.Mutex                   // serializes Reserve, so that a refusal gives back exactly what it took
+	reserve  sync.Mutex                   // serializes Allow and Reserve: the clock read in order, and a refusal gives back exactly what it took
 	maxBinds atomic.Int64                 // 0: no limit
 	binds    atomic.Int64
 }
@@ -108,7 +108,15 @@ func (l *Local) Allow(name string) bool {
 		return true
 	}
 	lim := a.lim.Load()
-	return lim == nil || lim.AllowN(l.now(), 1)
+	if lim == nil {
+		return true
+	}
+	// The time is read under the account's lock, as in Reserve: a call
+	// with a time before the bucket's last one would move its clock back
+	// and hand out tokens the rate never gave.
+	a.reserve.Lock()
+	defer a.reserve.Unlock()
+	return lim.AllowN(l.now(), 1)
 }
 
 // Reserve takes one submission of the account now or within maxWait. The
@@ -125,11 +133,11 @@ func (l *Local) Reserve(name string, maxWait time.Duration) (time.Duration, bool
 	if lim == nil {
 		return 0, true
 	}
+	a.reserve.Lock()
+	defer a.reserve.Unlock()
 	if maxWait <= 0 {
 		return 0, lim.AllowN(l.now(), 1)
 	}
-	a.reserve.Lock()
-	defer a.reserve.Unlock()
 	// The time is read under the lock: a reservation at a time before the
 	// bucket's last one would move the bucket's clock back and count the
 	// time between twice (tokens the rate never gave).
