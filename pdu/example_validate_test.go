@@ -28,3 +28,18 @@ func ExampleSubmitSM_Validate() {
 	// smpp: submit_sm.destination_addr: field longer than the spec allows (ESME_RINVDSTADR)
 	// <nil>
 }
+
+// An SMSC checks a request's values after its sizes, before it stores or
+// answers anything: AppendBinary writes a priority_flag of 4, but SMPP 3.4
+// allows 0–3.
+func ExampleSubmitSM_CheckValues() {
+	sm := &pdu.SubmitSM{DestinationAddr: "4915550000", PriorityFlag: 4, ShortMessage: []byte("hi")}
+	fmt.Println(sm.Validate())
+	err := sm.CheckValues()
+	fmt.Println(pdu.StatusOf(err).String())
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// ESME_RINVPRTFLG
+	// smpp: submit_sm.priority_flag: field value not allowed (ESME_RINVPRTFLG)
+}

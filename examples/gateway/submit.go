@@ -9,8 +9,22 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
-	"github.com/esmsafrica/smpp/tlv"
 )
+
+// refused returns the status that refuses a submission before anything of
+// it is stored, or 0: a field beyond its SMPP 3.4 limit (Validate), else a
+// value 3.4 does not allow (CheckValues: priority_flag, registered_delivery,
+// replace_if_present_flag, the time strings, short_message with
+// message_payload).
+func refused(p interface {
+	Validate() error
+	CheckValues() error
+}) pdu.Status {
+	if err := p.Validate(); err != nil {
+		return pdu.StatusOf(err)
+	}
+	return pdu.StatusOf(p.CheckValues())
+}
 
 func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 	if gw.throttled(w, r) {
@@ -23,21 +37,18 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 		gw.answer(w, a, "submit_sm", nil, st)
 		return
 	}
-	if len(sm.ShortMessage) > 0 && sm.TLVs.Has(tlv.MessagePayload) {
-		gw.answer(w, a, "submit_sm", nil, pdu.ESME_RINVMSGLEN)
+	// A field beyond its 3.4 limit (the request was read leniently), or a
+	// value 3.4 does not allow, is refused here, before anything is
+	// stored: it could not be forwarded upstream. Once every field is
+	// within its limit, the body as it came is the strict encoding (see
+	// server.Request): it is stored as it is, not encoded again, and it is
+	// the request's own memory.
+	if st := refused(sm); st != 0 {
+		gw.answer(w, a, "submit_sm", nil, st)
 		return
 	}
 	exp, err := sm.ValidityTime(now)
 	if err != nil {
-		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
-		return
-	}
-	// A field beyond its 3.4 limit (the request was read leniently) is
-	// refused here, before anything is stored: it could not be forwarded
-	// upstream. Once every field is within its limit, the body as it came
-	// is the strict encoding (see server.Request): it is stored as it is,
-	// not encoded again, and it is the request's own memory.
-	if err := sm.Validate(); err != nil {
 		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
 		return
 	}
@@ -65,10 +76,10 @@ func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 		gw.answer(w, a, "data_sm", nil, st)
 		return
 	}
-	// As for submit_sm: every field within its limit, then the body as it
-	// came.
-	if err := ds.Validate(); err != nil {
-		gw.answer(w, a, "data_sm", nil, pdu.StatusOf(err))
+	// As for submit_sm: every field within its limit and every value
+	// allowed, then the body as it came.
+	if st := refused(ds); st != 0 {
+		gw.answer(w, a, "data_sm", nil, st)
 		return
 	}
 	m := &store.Message{
@@ -92,6 +103,14 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 	mm := r.PDU.(*pdu.SubmitMulti)
 	a := accountOf(r)
 	now := time.Now()
+	// Every field within its 3.4 limit (the request may have been read
+	// leniently) and every value allowed, or nothing is accepted: a
+	// destination too long to be forwarded could not even be named in the
+	// unsuccess list.
+	if st := refused(mm); st != 0 {
+		gw.answer(w, a, "submit_multi", nil, st)
+		return
+	}
 	exp, err := mm.ValidityTime(now)
 	if err != nil {
 		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
@@ -99,13 +118,6 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 	}
 	base := gw.newID()
 	resp := &pdu.SubmitMultiResp{MessageID: base}
-	// Every field within its 3.4 limit (the request may have been read
-	// leniently), or nothing is accepted: a destination too long to be
-	// forwarded could not even be named in the unsuccess list.
-	if err := mm.Validate(); err != nil {
-		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
-		return
-	}
 	var accepted []*store.Message
 	for i, d := range mm.Dests {
 		if d.Flag == pdu.DestFlagList {

@@ -3,7 +3,8 @@ package main
 // Every field limit is checked before ESME_ROK: a request the gateway could
 // not forward is refused with the right command_status and nothing of it is
 // stored. The requests are written as raw bytes, since this module's own
-// encoder refuses to build them.
+// encoder refuses to build them; so is every value SMPP 3.4 does not allow
+// in a field within its limit (encoded, since AppendBinary writes them).
 
 import (
 	"encoding/binary"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/esmsafrica/smpp/codec"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/tlv"
 )
 
 // rawESME is a bound plaintext connection that writes hand-made PDUs.
@@ -135,6 +137,18 @@ func rawSubmitMulti(seq uint32, src string, dsts ...string) []byte {
 	return b
 }
 
+// encoded returns a function that encodes p as a request frame with a
+// given sequence number.
+func encoded(t *testing.T, p pdu.PDU) func(seq uint32) []byte {
+	return func(seq uint32) []byte {
+		b, err := pdu.AppendPDU(nil, seq, 0, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+}
+
 // storedMessages counts the messages accepted and not finished: each has
 // its ticket in the queue.
 func storedMessages(t *testing.T, a *app) int {
@@ -154,6 +168,18 @@ func TestSubmitFieldLimitsBeforeAck(t *testing.T) {
 	})
 	e := dialRaw(t, a.PlainAddr, "demo", "demo1234")
 	long := strings.Repeat("2547", 50) // 200 digits; 3.4 allows 20
+	const badTime = "300101120000000X" // 16th character not '+', '-' or 'R'
+	sm := func(f func(*pdu.SubmitSM)) pdu.PDU {
+		m := &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000001", RegisteredDelivery: 1, ShortMessage: []byte("hi")}
+		f(m)
+		return m
+	}
+	multi := func(f func(*pdu.SubmitMulti)) pdu.PDU {
+		m := &pdu.SubmitMulti{SourceAddr: "1000", Dests: []pdu.DestAddress{{DestAddrTON: 1, DestAddrNPI: 1, DestinationAddr: "254700000001"}},
+			RegisteredDelivery: 1, ShortMessage: []byte("hi")}
+		f(m)
+		return m
+	}
 	cases := []struct {
 		name  string
 		frame func(seq uint32) []byte
@@ -170,6 +196,23 @@ func TestSubmitFieldLimitsBeforeAck(t *testing.T) {
 		{"data_sm destination_addr of 200", func(s uint32) []byte { return rawDataSM(s, "1000", long) }, pdu.ESME_RINVDSTADR},
 		{"data_sm source_addr of 200", func(s uint32) []byte { return rawDataSM(s, long, "254700000001") }, pdu.ESME_RINVSRCADR},
 		{"submit_multi source_addr of 200", func(s uint32) []byte { return rawSubmitMulti(s, long, "254700000001") }, pdu.ESME_RINVSRCADR},
+		// Values SMPP 3.4 refuses (shared/spec/smpp34-fields.md §5, §6, §8;
+		// smpp34-pdus.md §5.5).
+		{"submit_sm priority_flag 4", encoded(t, sm(func(m *pdu.SubmitSM) { m.PriorityFlag = 4 })), pdu.ESME_RINVPRTFLG},
+		{"submit_sm registered_delivery 0xE0", encoded(t, sm(func(m *pdu.SubmitSM) { m.RegisteredDelivery = 0xE0 })), pdu.ESME_RINVREGDLVFLG},
+		{"submit_sm replace_if_present_flag 2", encoded(t, sm(func(m *pdu.SubmitSM) { m.ReplaceIfPresentFlag = 2 })), pdu.ESME_RINVREPFLAG},
+		{"submit_sm short_message and message_payload", encoded(t, sm(func(m *pdu.SubmitSM) { m.TLVs.SetMessagePayload([]byte("both")) })), pdu.ESME_RINVMSGLEN},
+		{"submit_sm schedule_delivery_time p 'X'", encoded(t, sm(func(m *pdu.SubmitSM) { m.ScheduleDeliveryTime = badTime })), pdu.ESME_RINVSCHED},
+		{"submit_sm validity_period p 'X'", encoded(t, sm(func(m *pdu.SubmitSM) { m.ValidityPeriod = badTime })), pdu.ESME_RINVEXPIRY},
+		{"submit_sm first in wire order", encoded(t, sm(func(m *pdu.SubmitSM) { m.PriorityFlag, m.ValidityPeriod = 4, badTime })), pdu.ESME_RINVPRTFLG},
+		{"data_sm registered_delivery 0xE0", encoded(t, &pdu.DataSM{SourceAddr: "1000", DestinationAddr: "254700000001", RegisteredDelivery: 0xE0,
+			TLVs: tlv.List{{Tag: tlv.MessagePayload, Value: []byte("hi")}}}), pdu.ESME_RINVREGDLVFLG},
+		{"submit_multi priority_flag 4", encoded(t, multi(func(m *pdu.SubmitMulti) { m.PriorityFlag = 4 })), pdu.ESME_RINVPRTFLG},
+		{"submit_multi registered_delivery 0xE0", encoded(t, multi(func(m *pdu.SubmitMulti) { m.RegisteredDelivery = 0xE0 })), pdu.ESME_RINVREGDLVFLG},
+		{"submit_multi replace_if_present_flag 2", encoded(t, multi(func(m *pdu.SubmitMulti) { m.ReplaceIfPresentFlag = 2 })), pdu.ESME_RINVREPFLAG},
+		{"submit_multi short_message and message_payload", encoded(t, multi(func(m *pdu.SubmitMulti) { m.TLVs.SetMessagePayload([]byte("both")) })), pdu.ESME_RINVMSGLEN},
+		{"submit_multi schedule_delivery_time p 'X'", encoded(t, multi(func(m *pdu.SubmitMulti) { m.ScheduleDeliveryTime = badTime })), pdu.ESME_RINVSCHED},
+		{"submit_multi validity_period p 'X'", encoded(t, multi(func(m *pdu.SubmitMulti) { m.ValidityPeriod = badTime })), pdu.ESME_RINVEXPIRY},
 	}
 	for _, c := range cases {
 		h, _ := e.roundTrip(c.frame(e.next()))

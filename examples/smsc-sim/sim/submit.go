@@ -104,6 +104,16 @@ func (s *Simulator) serveSubmit(w server.ResponseWriter, r *server.Request) {
 	if s.fault(c, w, r) {
 		return
 	}
+	// The request was read strictly, so every field is within its size;
+	// a value SMPP 3.4 refuses (priority_flag 4, a malformed time, both
+	// short_message and message_payload...) is answered with its status
+	// before anything is numbered or stored.
+	if v, ok := r.PDU.(interface{ CheckValues() error }); ok {
+		if err := v.CheckValues(); err != nil {
+			s.respond(w, nil, pdu.StatusOf(err))
+			return
+		}
+	}
 	now := time.Now().UnixNano()
 	switch p := r.PDU.(type) {
 	case *pdu.SubmitSM:
