@@ -28,7 +28,11 @@ const regDeliveryReserved = 0xE0
 //     ESME_RINVREGDLVFLG;
 //   - replace_if_present_flag above 1: ESME_RINVREPFLAG;
 //   - a short_message together with a message_payload TLV: ESME_RINVMSGLEN,
-//     naming message_payload.
+//     naming message_payload;
+//   - a TLV of a known tag with a length its type does not allow (a lenient
+//     read keeps it): ESME_RINVPARLEN, naming the tag. A strict reader of
+//     the stored body (an upstream, or the server itself later) would refuse
+//     it, so it must not be accepted.
 //
 // It is lenient where the spec is: registered_delivery 3 in bits 1–0
 // (reserved in 3.4, "success only" in SMPP 5.0) passes, as do a lower-case
@@ -56,6 +60,17 @@ func (m *SubmitMulti) CheckValues() error {
 func (m *DataSM) CheckValues() error {
 	if m.RegisteredDelivery&regDeliveryReserved != 0 {
 		return valueError(DataSMID, "registered_delivery", ESME_RINVREGDLVFLG)
+	}
+	return checkTLVLengths(DataSMID, m.TLVs)
+}
+
+// checkTLVLengths refuses a TLV of a known tag whose length its type does
+// not allow.
+func checkTLVLengths(cmd CommandID, l tlv.List) error {
+	for _, f := range l {
+		if !f.Tag.LengthOK(len(f.Value)) {
+			return &FieldError{Command: cmd, Field: f.Tag.String(), Status: ESME_RINVPARLEN, Err: &tlv.LengthError{Tag: f.Tag, Len: len(f.Value)}}
+		}
 	}
 	return nil
 }
@@ -87,7 +102,7 @@ func checkValues(cmd CommandID, priority uint8, schedule, validity string, regDe
 	if len(sm) > 0 && l.Has(tlv.MessagePayload) {
 		return valueError(cmd, "message_payload", ESME_RINVMSGLEN)
 	}
-	return nil
+	return checkTLVLengths(cmd, l)
 }
 
 // valueError reports a value refused in field of cmd.

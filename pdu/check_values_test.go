@@ -113,3 +113,39 @@ func TestCheckValuesAllocs(t *testing.T) {
 		t.Fatalf("%v allocations", n)
 	}
 }
+
+// A known TLV with a length its type does not allow survives a lenient read
+// (and Validate: AppendBinary writes it back as it came), but a strict
+// reader of the stored body refuses it: CheckValues refuses it first, with
+// ESME_RINVPARLEN naming the tag.
+func TestCheckValuesTLVLength(t *testing.T) {
+	const umr1 = "0204 0001 07" // user_message_reference is 2 octets
+	for _, tc := range []struct {
+		name string
+		id   pdu.CommandID
+		body string
+	}{
+		{"submit_sm", pdu.SubmitSMID, smFields("00", "00", "00", "00", "00", "02 6869", umr1)},
+		{"submit_multi", pdu.SubmitMultiID, multiFields("00", "00", "00", "00", "00", "02 6869", umr1)},
+		{"data_sm", pdu.DataSMID, "00 0101" + cs("1") + "0101" + cs("2") + "00 01 00" + umr1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := hx(t, tc.body)
+			p := pdu.New(tc.id).(checker)
+			if err := p.UnmarshalBinary(body); err == nil {
+				t.Fatal("strict decode accepted a 1-octet user_message_reference")
+			}
+			if err := (pdu.DecodeOptions{Lenient: true}).Unmarshal(p, body); err != nil {
+				t.Fatalf("lenient decode: %v", err)
+			}
+			if err := p.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			err := p.CheckValues()
+			var fe *pdu.FieldError
+			if !errors.As(err, &fe) || fe.Status != pdu.ESME_RINVPARLEN || fe.Field != "user_message_reference" {
+				t.Fatalf("CheckValues: %v, want user_message_reference ESME_RINVPARLEN", err)
+			}
+		})
+	}
+}

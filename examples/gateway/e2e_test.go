@@ -99,7 +99,7 @@ func TestE2ETLSDefaults(t *testing.T) {
 
 	t.Run("smppcli TLS send with receipt", func(t *testing.T) {
 		lines := smppcliJSON(t, "send", "-addr", g.Addr, "-tls", "-insecure-skip-verify", "-system-id", "demo", "-password", "demo1234",
-			"-from", "12345", "-to", "254700000001", "-text", "Hello", "-dlr", "-dlr-timeout", "20s", "-json")
+			"-from", "12345", "-to", "254700000001", "-text", "Hello", "-wait-dlr", "-dlr-timeout", "20s", "-json")
 		checkCLISend(t, "smppcli send", lines, 1)
 	})
 

@@ -220,7 +220,7 @@ func TestE2EPeers(t *testing.T) {
 
 	t.Run("smppcli", func(t *testing.T) {
 		t.Parallel()
-		common := []string{"-system-id", "cli", "-password", "clipw", "-from", "1000", "-to", "254700000003", "-dlr", "-dlr-timeout", "30s", "-json"}
+		common := []string{"-system-id", "cli", "-password", "clipw", "-from", "1000", "-to", "254700000003", "-wait-dlr", "-dlr-timeout", "30s", "-json"}
 		cases := []struct {
 			name     string
 			args     []string

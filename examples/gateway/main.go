@@ -270,7 +270,7 @@ func (a *app) banner(w io.Writer, cfg *Config) {
 	if try.SystemID == demo {
 		pw = try.Password
 	}
-	printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -dlr\n",
+	printf("try:\n  go run ./examples/smppcli send -addr 127.0.0.1:%s -tls -insecure-skip-verify -system-id %s -password %s -from 12345 -to 254700000001 -text 'Hello' -wait-dlr\n",
 		port, try.SystemID, pw)
 	if try.SystemID != demo {
 		from := "the configuration"

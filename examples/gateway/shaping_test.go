@@ -106,7 +106,10 @@ func TestShapingWindowGetsRate(t *testing.T) {
 	if maxOK := 10 + int(rate*elapsed.Seconds()) + 2; ok > maxOK {
 		t.Errorf("%d accepted in %v: beyond the rate (%d)", ok, elapsed, maxOK)
 	}
-	if perSec < 0.85*rate {
+	// Not a speed test (the figure is in the README): a loose bound that
+	// only a shaper wasting most of the rate (holding while tokens are
+	// free) would miss, on a machine however loaded.
+	if perSec < 0.5*rate {
 		t.Errorf("%.1f msg/s accepted, want about %v", perSec, rate)
 	}
 	if h := a.gw.limits.heldOf("shape").Load(); h != 0 {

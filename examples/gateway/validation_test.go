@@ -213,6 +213,13 @@ func TestSubmitFieldLimitsBeforeAck(t *testing.T) {
 		{"submit_multi short_message and message_payload", encoded(t, multi(func(m *pdu.SubmitMulti) { m.TLVs.SetMessagePayload([]byte("both")) })), pdu.ESME_RINVMSGLEN},
 		{"submit_multi schedule_delivery_time p 'X'", encoded(t, multi(func(m *pdu.SubmitMulti) { m.ScheduleDeliveryTime = badTime })), pdu.ESME_RINVSCHED},
 		{"submit_multi validity_period p 'X'", encoded(t, multi(func(m *pdu.SubmitMulti) { m.ValidityPeriod = badTime })), pdu.ESME_RINVEXPIRY},
+		// A known TLV of a length its type does not allow: read leniently,
+		// it was once stored and then rejected by the dispatcher's strict
+		// read (smppconform smsc.tlv.8).
+		{"submit_sm user_message_reference of 1 octet", encoded(t, sm(func(m *pdu.SubmitSM) { m.TLVs.Add(tlv.UserMessageReference, []byte{7}) })), pdu.ESME_RINVPARLEN},
+		{"data_sm user_message_reference of 1 octet", encoded(t, &pdu.DataSM{SourceAddr: "1000", DestinationAddr: "254700000001",
+			TLVs: tlv.List{{Tag: tlv.MessagePayload, Value: []byte("hi")}, {Tag: tlv.UserMessageReference, Value: []byte{7}}}}), pdu.ESME_RINVPARLEN},
+		{"submit_multi user_message_reference of 1 octet", encoded(t, multi(func(m *pdu.SubmitMulti) { m.TLVs.Add(tlv.UserMessageReference, []byte{7}) })), pdu.ESME_RINVPARLEN},
 	}
 	for _, c := range cases {
 		h, _ := e.roundTrip(c.frame(e.next()))
