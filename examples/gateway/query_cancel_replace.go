@@ -152,6 +152,9 @@ func (gw *Gateway) replace(m *store.Message, rp *pdu.ReplaceSM) pdu.Status {
 	sm.TLVs.Del(tlv.MessagePayload)
 	if rp.ScheduleDeliveryTime != "" {
 		sm.ScheduleDeliveryTime = rp.ScheduleDeliveryTime
+		if t, err := sm.ScheduleTime(time.Now()); err == nil {
+			m.NextTry = scheduled(t, time.Now())
+		}
 	}
 	if rp.ValidityPeriod != "" {
 		sm.ValidityPeriod = rp.ValidityPeriod

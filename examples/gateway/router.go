@@ -114,6 +114,12 @@ func (gw *Gateway) dispatch(c queue.Claim) {
 			gw.settle(c, m, store.Expired, "EXPIRED", 0)
 			return
 		}
+		if m.NextTry.After(now) {
+			// Scheduled (schedule_delivery_time, or a replace_sm that moved
+			// it): the record, not the ticket, says when.
+			gw.nak(c, t.ID, m.NextTry.Sub(now))
+			return
+		}
 		u := gw.pickUpstream(m)
 		if u == nil {
 			gw.nak(c, t.ID, gw.noUpstreamDelay(m, c))
@@ -163,6 +169,11 @@ func decodeRequest(m *store.Message) (pdu.PDU, error) {
 // send submits m to u, with u's dedupe key, and records the answer on a
 // completion worker.
 func (gw *Gateway) send(u *upstream, m *store.Message, sm pdu.PDU, c queue.Claim) {
+	if p, ok := sm.(*pdu.SubmitSM); ok {
+		// The gateway held it until its schedule_delivery_time: it goes
+		// now (a relative time would count again from here).
+		p.ScheduleDeliveryTime = ""
+	}
 	if u.dedupe != 0 {
 		key := append([]byte(m.ID), 0)
 		switch p := sm.(type) {

@@ -52,10 +52,15 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
 		return
 	}
+	sched, err := sm.ScheduleTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_sm", nil, pdu.StatusOf(err))
+		return
+	}
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: r.Body,
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
-		State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+		State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
 	}
 	if st := gw.accept(m); st != 0 {
 		gw.answer(w, a, "submit_sm", nil, st)
@@ -116,6 +121,11 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
 		return
 	}
+	sched, err := mm.ScheduleTime(now)
+	if err != nil {
+		gw.answer(w, a, "submit_multi", nil, pdu.StatusOf(err))
+		return
+	}
 	base := gw.newID()
 	resp := &pdu.SubmitMultiResp{MessageID: base}
 	var accepted []*store.Message
@@ -145,7 +155,7 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 		m := &store.Message{
 			ID: fmt.Sprintf("%s-%d", base, i+1), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
 			Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
-			State: store.Queued, Created: now, Expires: gw.expiry(exp, now),
+			State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
 		}
 		if st := gw.accept(m); st != 0 {
 			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})
@@ -177,6 +187,17 @@ func (gw *Gateway) checkSubmit(a *account, src, dst string) pdu.Status {
 		return pdu.ESME_RINVDSTADR
 	}
 	return 0
+}
+
+// scheduled is when a message with schedule_delivery_time t (zero: none)
+// may first go upstream: the gateway holds it queued until then, so that
+// cancel_sm and replace_sm work until it leaves, and forwards it without
+// the schedule (see send).
+func scheduled(t, now time.Time) time.Time {
+	if t.After(now) {
+		return t
+	}
+	return time.Time{}
 }
 
 func (gw *Gateway) expiry(t, now time.Time) time.Time {
