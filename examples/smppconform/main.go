@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -58,6 +59,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	markdown := fs.Bool("markdown", false, "with -list, print the catalogue as Markdown (CASES.md)")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	junitOut := fs.String("junit", "", "write the results as JUnit XML to this file")
+	esmeWindow := fs.Int("esme-window", 0, "esme: the most outstanding requests the ESME declares (0 skips the window case)")
+	burst := fs.Int("burst", 20, "esme: how many messages a burst case asks the ESME to send")
+	binds := fs.Int("binds", 1, "esme: how many connections the ESME keeps bound")
+	outbindAddr := fs.String("outbind-addr", "", "esme: where the ESME listens for an outbind (empty skips the case)")
+	connectTimeout := fs.Duration("connect-timeout", 30*time.Second, "esme: wait for the ESME to connect and bind")
+	prompt := fs.Bool("prompt", false, "esme: ask on the terminal for what the ESME must send (cases that need it are skipped without)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -120,6 +127,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.TLS = tc
 		cfg.Profile["tls"] = true
 	}
+	if r == conform.ESME {
+		cfg.ESME = &conform.ESMEOptions{Window: *esmeWindow, Burst: *burst, Binds: *binds,
+			OutbindAddr: *outbindAddr, ConnectTimeout: *connectTimeout}
+		if *prompt {
+			cfg.ESME.Driver = promptDriver(os.Stdin, stderr)
+		}
+		defer cfg.ESME.Close()
+	}
 	sel := conform.Select(conform.Cases(r), pats)
 	if len(sel) == 0 {
 		fmt.Fprintln(stderr, "smppconform: no case selected")
@@ -145,6 +160,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// promptDriver asks the operator, on the terminal, to make the ESME under
+// test send what a case needs, and returns once they press Enter.
+func promptDriver(in io.Reader, out io.Writer) func(ctx context.Context, kind string) error {
+	r := bufio.NewReader(in)
+	what := map[string]string{
+		conform.DriveSubmit:  "one short text message",
+		conform.DriveLong:    "one text of about 400 GSM characters (the ESME must split it)",
+		conform.DriveUnicode: "one short text in Cyrillic (UCS-2)",
+		conform.DriveBurst:   "a burst of short messages, as many as -burst says",
+	}
+	return func(ctx context.Context, kind string) error {
+		fmt.Fprintf(out, "smppconform: make the ESME send %s now, then press Enter\n", what[kind])
+		if _, err := r.ReadString('\n'); err != nil {
+			return fmt.Errorf("reading the terminal: %w", err)
+		}
+		return ctx.Err()
+	}
 }
 
 // loadProfile reads a profile file into cfg.

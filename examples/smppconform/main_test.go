@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/esmsafrica/smpp/examples/smppconform/conform"
 	"github.com/esmsafrica/smpp/smpptest"
 )
 
@@ -62,5 +64,30 @@ func TestRunOutputs(t *testing.T) {
 	}
 	if code := run([]string{"-role", "bogus"}, &out, &errb); code != 2 {
 		t.Fatalf("usage error exit %d", code)
+	}
+}
+
+// The ESME role's flags reach the cases: with no ESME connecting within
+// -connect-timeout, a case fails (exit 1) and the listener is closed.
+func TestRunESMERoleWithoutESME(t *testing.T) {
+	var out, errb strings.Builder
+	code := run([]string{"-role", "esme", "-addr", "127.0.0.1:0", "-case", "esme.enquire.1", "-connect-timeout", "300ms", "-timeout", "300ms"}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "FAIL") {
+		t.Fatalf("exit %d, output:\n%s%s\nwant exit 1 with a FAIL", code, out.String(), errb.String())
+	}
+}
+
+// The prompt driver says what to send and waits for Enter.
+func TestPromptDriver(t *testing.T) {
+	var out strings.Builder
+	d := promptDriver(strings.NewReader("\n"), &out)
+	if err := d(context.Background(), conform.DriveLong); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "400 GSM characters") {
+		t.Errorf("prompt %q does not say what to send", out.String())
+	}
+	if err := d(context.Background(), conform.DriveSubmit); err == nil {
+		t.Error("no second Enter on the terminal: want an error")
 	}
 }

@@ -115,6 +115,8 @@ type Config struct {
 	Timeout time.Duration
 	// CaseTimeout bounds a whole case; zero means 60 s.
 	CaseTimeout time.Duration
+	// ESME configures the ESME role (nil: the defaults, no driver).
+	ESME *ESMEOptions
 
 	// SessionInitTimer is the SMSC's declared session_init_timer: how long
 	// it keeps a connection open that has not bound (SMSC role). Zero

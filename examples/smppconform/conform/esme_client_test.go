@@ -47,7 +47,7 @@ func esmeRun(t *testing.T, o *ESMEOptions, profile Profile, patterns ...string) 
 	t.Helper()
 	cfg := &Config{Addr: o.Listener.Addr().String(), SystemID: "conform", Password: "secret",
 		Profile: profile, Timeout: 2 * time.Second, CaseTimeout: 40 * time.Second}
-	SetESMEOptions(cfg, o)
+	cfg.ESME = o
 	t.Cleanup(func() { o.Close() })
 	return Run(context.Background(), cfg, Select(Cases(ESME), patterns))
 }

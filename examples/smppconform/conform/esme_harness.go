@@ -1,20 +1,8 @@
 package conform
 
-// The ESME role: the tool is the SMSC and the ESME under test connects to it.
-//
-// NOTE to the owner of conform.go and main.go: the ESME role needs the
-// options below (the driver that makes the ESME send, the window it
-// declares, the outbind address...). Until Config has a field for them,
-// they are attached to a Config with SetESMEOptions and found again with
-// ESMEOptionsOf. Please add
-//
-//	// ESME configures the ESME role (nil: defaults, no driver).
-//	ESME *ESMEOptions
-//
-// to Config, and have main.go fill it (-window, -burst, -outbind-addr, a
-// Driver that prompts the operator on the terminal) and call
-// ESMEOptionsOf(cfg).Close() after Run. ESMEOptionsOf will then read the
-// field instead of the side table.
+// The ESME role: the tool is the SMSC and the ESME under test connects to
+// it. Config.ESME carries what the role needs beyond Config: the driver that
+// makes the ESME send, the window it declares, the outbind address.
 
 import (
 	"context"
@@ -78,16 +66,12 @@ type ESMEOptions struct {
 	err   error
 }
 
-var esmeOpts sync.Map // *Config -> *ESMEOptions
-
-// SetESMEOptions attaches the ESME role's options to cfg.
-func SetESMEOptions(cfg *Config, o *ESMEOptions) { esmeOpts.Store(cfg, o) }
-
-// ESMEOptionsOf returns the options attached to cfg, attaching defaults when
-// there are none.
+// ESMEOptionsOf returns cfg.ESME, setting it to the defaults when nil.
 func ESMEOptionsOf(cfg *Config) *ESMEOptions {
-	o, _ := esmeOpts.LoadOrStore(cfg, &ESMEOptions{})
-	return o.(*ESMEOptions)
+	if cfg.ESME == nil {
+		cfg.ESME = &ESMEOptions{}
+	}
+	return cfg.ESME
 }
 
 // Close stops listening for the ESME. It may be called more than once.
