@@ -349,7 +349,7 @@ func sendThroughProgram(t *testing.T, prog, cli string) {
 	addr := lines.Text()
 
 	send := exec.CommandContext(ctx, cli, "send", "-addr", addr, "-system-id", "user", "-password", "secret",
-		"-to", "254700000001", "-text", "Hello from the published modules", "-dlr", "-dlr-timeout", "20s", "-json")
+		"-to", "254700000001", "-text", "Hello from the published modules", "-wait-dlr", "-dlr-timeout", "20s", "-json")
 	out, err := send.CombinedOutput()
 	if err != nil {
 		t.Fatalf("smppcli send: %v\n%s", err, out)
