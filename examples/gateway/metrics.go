@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"net"
+	"runtime"
+	"runtime/debug"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +35,12 @@ type metrics struct {
 	receiptLatency  prometheus.Histogram
 	storeErrors     prometheus.Counter
 	connsRefused    *prometheus.CounterVec
+	deliveryFailed  *prometheus.CounterVec
+	buildInfo       *prometheus.GaugeVec
+
+	// counts is a registry of the counters the status page sums (a
+	// collector may be in several registries).
+	counts *prometheus.Registry
 }
 
 func newMetrics() *metrics {
@@ -43,17 +52,17 @@ func newMetrics() *metrics {
 		bound: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_bound_sessions",
 			Help: "Sessions bound now, by system_id."}, []string{"system_id"}),
 		submits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_submits_total",
-			Help: "Submissions from ESMEs by system_id, command and answered status."}, []string{"system_id", "command", "status"}),
+			Help: "Submissions from ESMEs by system_id, command and answered status, ESME_RTHROTTLED included."}, []string{"system_id", "command", "status"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_throttled_total",
-			Help: "Requests answered ESME_RTHROTTLED by the account's rate."}, []string{"system_id"}),
+			Help: "Requests answered ESME_RTHROTTLED by the account's rate or a drain (kept for existing dashboards: the submissions among them are also in smpp_gateway_submits_total{status=\"ESME_RTHROTTLED\"})."}, []string{"system_id"}),
 		receipts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_receipts_total",
 			Help: "Receipts received from upstreams by system_id and stat."}, []string{"system_id", "stat"}),
 		final: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_final_by_gateway_total",
-			Help: "Messages the gateway itself finalised (expired, rejected, unknown)."}, []string{"system_id", "stat"}),
+			Help: "Messages the gateway itself finalised, by account and stat: EXPIRED (validity ended before an upstream took it: the expiries), REJECTD, UNDELIV, DELETED, UNKNOWN. Expiries reported by upstreams are in smpp_gateway_receipts_total{stat=\"EXPIRED\"}."}, []string{"system_id", "stat"}),
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_deliveries_acked_total",
 			Help: "deliver_sm (receipts, MO) acknowledged by ESMEs."}, []string{"system_id"}),
 		mo: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_mo_total",
-			Help: "MO messages from upstreams by account and outcome."}, []string{"system_id", "outcome"}),
+			Help: "MO messages from upstreams by account and outcome: routed (queued for the account), unrouted (no mo_routes entry: acknowledged and dropped, system_id empty). Received = the sum."}, []string{"system_id", "outcome"}),
 		upstreamSubmits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_upstream_submits_total",
 			Help: "Submits to upstreams by upstream and status."}, []string{"upstream", "status"}),
 		upstreamUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_upstream_binds_up",
@@ -70,20 +79,91 @@ func newMetrics() *metrics {
 			Help: "Time from acceptance to the upstream's receipt.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 18)}),
 		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_connections_refused_total",
 			Help: "Connections closed at once, by reason: unbound_total and unbound_per_addr (the unbound limits), other (TLS, shutting down)."}, []string{"reason"}),
+		deliveryFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_deliveries_failed_total",
+			Help: "deliver_sm and data_sm (receipts, MO) that an ESME refused, by account and reason (the status it answered, e.g. ESME_RTHROTTLED); each is handed out again later."}, []string{"system_id", "reason"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_build_info",
+			Help: "1, labelled with the gateway's version (module version, else VCS revision), VCS revision and Go version."}, []string{"version", "revision", "goversion"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",
 			Help: "Store writes that failed on a message's path (each is logged with the message id)."}),
 	}
+	m.buildInfo.WithLabelValues(buildVersion()).Set(1)
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
 		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors, m.connsRefused,
+		m.deliveryFailed, m.buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.counts = prometheus.NewRegistry()
+	m.counts.MustRegister(m.submits, m.delivered, m.deliveryFailed, m.final, m.receipts, m.mo)
 	return m
+}
+
+// buildVersion returns the version, revision and Go version of the
+// binary: the module's version when it was built from a tagged module,
+// else its VCS revision ("-dirty" when modified), else "devel".
+func buildVersion() (version, revision, goVersion string) {
+	version, revision, goVersion = "devel", "", runtime.Version()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if bi.GoVersion != "" {
+		goVersion = bi.GoVersion
+	}
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if revision != "" && dirty {
+		revision += "-dirty"
+	}
+	switch {
+	case bi.Main.Version != "" && bi.Main.Version != "(devel)":
+		version = bi.Main.Version
+	case revision != "":
+		version = revision
+	}
+	return
+}
+
+// submitCommand names the submission a response answers, as
+// smpp_gateway_submits_total labels it, or "" for other responses.
+func submitCommand(id pdu.CommandID) string {
+	switch id {
+	case pdu.SubmitSMRespID:
+		return "submit_sm"
+	case pdu.SubmitMultiRespID:
+		return "submit_multi"
+	case pdu.DataSMRespID:
+		return "data_sm"
+	}
+	return ""
 }
 
 // sessionObserver counts the bound sessions of each account, and gives
 // back a session's bind in the account's limits when it leaves the bound
-// state (limits_wiring.go).
+// state (limits_wiring.go). It counts the submissions answered
+// ESME_RTHROTTLED (by the limits or a drain: the handlers' own answers are
+// counted by Gateway.answer, which never answers ESME_RTHROTTLED) in
+// smpp_gateway_submits_total, and the deliveries an ESME refused.
 func (m *metrics) sessionObserver() session.Observer {
 	return session.Observer{
+		PDUOut: func(s *session.Session, h pdu.Header) {
+			if h.Status != pdu.ESME_RTHROTTLED {
+				return
+			}
+			if cmd := submitCommand(h.ID); cmd != "" {
+				m.submits.WithLabelValues(s.SystemID(), cmd, h.Status.String()).Inc()
+			}
+		},
+		Response: func(s *session.Session, h pdu.Header, _ time.Duration) {
+			if h.Status != pdu.ESME_ROK && (h.ID == pdu.DeliverSMRespID || h.ID == pdu.DataSMRespID) {
+				m.deliveryFailed.WithLabelValues(s.SystemID(), h.Status.String()).Inc()
+			}
+		},
 		StateChange: func(s *session.Session, from, to session.State) {
 			if to.Bound() && !from.Bound() {
 				m.bound.WithLabelValues(s.SystemID()).Inc()
