@@ -333,6 +333,7 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 		// A bind that does not answer: the delivery goes to another one at
 		// once, this one is sent one at a time, and after a few in a row
 		// it is unbound.
+		gw.metrics.deliveryFailed.WithLabelValues(p.acct, "timeout").Inc()
 		r.limit, r.credit = 1, 0
 		r.timeouts++
 		if r.timeouts >= deliverTimeoutsToUnbind && !r.unbinding {

@@ -80,7 +80,7 @@ func newMetrics() *metrics {
 		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_connections_refused_total",
 			Help: "Connections closed at once, by reason: unbound_total and unbound_per_addr (the unbound limits), other (TLS, shutting down)."}, []string{"reason"}),
 		deliveryFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_deliveries_failed_total",
-			Help: "deliver_sm and data_sm (receipts, MO) that an ESME refused, by account and reason (the status it answered, e.g. ESME_RTHROTTLED); each is handed out again later."}, []string{"system_id", "reason"}),
+			Help: "deliver_sm and data_sm (receipts, MO) that an ESME refused or did not answer in deliver_timeout, by account and reason (the status it answered, e.g. ESME_RTHROTTLED, or timeout); each is handed out again later."}, []string{"system_id", "reason"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_build_info",
 			Help: "1, labelled with the gateway's version (module version, else VCS revision), VCS revision and Go version."}, []string{"version", "revision", "goversion"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -96,6 +98,9 @@ func TestBadReceiverDoesNotStallAccount(t *testing.T) {
 		t.Errorf("%d distinct receipts on the healthy bind, want %d", len(seen), n)
 	}
 	waitFor(t, 3*deliverTimeout, "the bad binds unbound", func() bool { return len(a.gw.srv.Receivers("demo")) == 1 })
+	if n := testutil.ToFloat64(a.gw.metrics.deliveryFailed.WithLabelValues("demo", "timeout")); n < 1 {
+		t.Errorf("smpp_gateway_deliveries_failed_total{reason=timeout} = %v after deliveries timed out, want at least 1", n)
+	}
 }
 
 // waitFor polls cond until it holds or timeout passes.
