@@ -187,6 +187,10 @@ type Config struct {
 	// EnquireLinkInterval, BindTimeout and ResponseTimeout are the sessions'
 	// timers (see server.Server). Zero: the server's defaults.
 	EnquireLinkInterval, BindTimeout, ResponseTimeout time.Duration
+	// HandshakeTimeout bounds a TLS handshake (see server.Server): a
+	// connection that does not finish it in time is closed. Zero: the
+	// server's default (10 s).
+	HandshakeTimeout time.Duration
 
 	// Logger receives the simulator's and the server's logs. Nil: slog.Default().
 	Logger *slog.Logger

@@ -134,10 +134,11 @@ func New(cfg Config) *Simulator {
 	mux.HandleFunc(pdu.CancelSMID, s.serveCancel)
 	mux.HandleFunc(pdu.ReplaceSMID, s.serveReplace)
 	s.srv = &server.Server{
-		Handler:      mux,
-		SystemID:     cfg.SystemID,
-		Authenticate: s.authenticate,
-		TLSConfig:    cfg.TLS,
+		Handler:          mux,
+		SystemID:         cfg.SystemID,
+		Authenticate:     s.authenticate,
+		TLSConfig:        cfg.TLS,
+		HandshakeTimeout: cfg.HandshakeTimeout,
 		Session: session.Config{
 			InlineHandler: true,
 			// The handlers copy what they keep (the store holds fixed-size
