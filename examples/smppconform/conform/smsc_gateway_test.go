@@ -30,19 +30,11 @@ var gatewayKnown = map[string]string{
 	"smsc.framing.10": "pdus §1: a bind whose last C-Octet String has no NULL is accepted (bind_transmitter_resp ESME_ROK)",
 }
 
-// gatewayRacy are failures that depend on a race, reported to the lead as
-// bugs: a submit_sm is queued in the gateway and sent upstream moments later,
-// schedule_delivery_time and all. The gateway cancels and replaces only
-// messages still queued with it and does not pass cancel_sm / replace_sm on
-// to the upstream that holds the scheduled message: the case passes when its
-// cancel_sm or replace_sm wins the race with the dispatch, and fails
-// otherwise. A case listed here may pass or fail.
-var gatewayRacy = map[string]string{
-	"smsc.qcr.4": "pdus §5.10: cancel_sm of a scheduled (pending) message gets ESME_RCANCELFAIL once the gateway has sent it upstream",
-	"smsc.qcr.5": "pdus §5.10: the first cancel_sm of a scheduled (pending) message gets ESME_RCANCELFAIL once the gateway has sent it upstream",
-	"smsc.qcr.6": "pdus §5.10: cancel_sm of a scheduled (pending) message gets ESME_RCANCELFAIL once the gateway has sent it upstream",
-	"smsc.qcr.7": "pdus §5.11: replace_sm of a scheduled (pending) message gets ESME_RREPLACEFAIL once the gateway has sent it upstream",
-}
+// gatewayRacy are failures that depend on a race: none since the gateway
+// holds a scheduled message queued until its schedule_delivery_time
+// (smsc.qcr.4-7 failed when it forwarded it at once). A case listed here may
+// pass or fail.
+var gatewayRacy = map[string]string{}
 
 // gatewayYAML is the gateway's configuration for the run: a TLS and a
 // plaintext listener, short bind and handshake timers, an unlimited account
