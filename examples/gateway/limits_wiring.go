@@ -73,6 +73,9 @@ func (l *accountLimits) heldOf(systemID string) *atomic.Int64 {
 	if v, ok := l.held.Load(systemID); ok {
 		return v.(*atomic.Int64)
 	}
+	// LoadOrStore's second result says whether another caller stored the
+	// counter first; either way v is the account's one counter (no error
+	// to handle here).
 	v, _ := l.held.LoadOrStore(systemID, new(atomic.Int64))
 	return v.(*atomic.Int64)
 }

@@ -293,18 +293,19 @@ func (gw *Gateway) requeue(u *upstream, m *store.Message, c queue.Claim) {
 // attempts, and never past its validity (an expired message is finished
 // when claimed).
 func (gw *Gateway) backoff(m *store.Message) time.Duration {
-	d := retryDelay(m)
-	if !m.Expires.IsZero() {
-		d = min(d, time.Until(m.Expires)+time.Millisecond)
-	}
-	return max(d, 0)
+	return untilExpiry(m, retryDelay(m))
 }
 
 // noUpstreamDelay is how long a message whose route has no upstream bound
 // waits before it is looked at again: short at first, longer the more
 // often it found none.
 func (gw *Gateway) noUpstreamDelay(m *store.Message, c queue.Claim) time.Duration {
-	d := min(retryBackoff<<min(c.Deliveries(), 7), maxBackoff)
+	return untilExpiry(m, min(retryBackoff<<min(c.Deliveries(), 7), maxBackoff))
+}
+
+// untilExpiry bounds a delay of m by its validity: an expired message is
+// finished when it is claimed, so it must be claimed by then.
+func untilExpiry(m *store.Message, d time.Duration) time.Duration {
 	if !m.Expires.IsZero() {
 		d = min(d, time.Until(m.Expires)+time.Millisecond)
 	}
