@@ -1,0 +1,79 @@
+package natstest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A stream of three replicas on a three-server cluster keeps what was
+// published when one server, the one the client was connected to, stops.
+func TestClusterR3SurvivesOneServer(t *testing.T) {
+	nodes := natstest.Cluster(t, 3)
+	nc := natstest.Connect(t, nodes...)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		if _, err := js.Publish(ctx, "t.x", []byte("m")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nodes[0].Shutdown()
+	for {
+		info, err := s.Info(ctx)
+		if err == nil {
+			if info.State.Msgs != 10 {
+				t.Fatalf("stream holds %d messages after a server stopped, want 10", info.State.Msgs)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("stream info after a server stopped: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	nodes[0].Restart()
+	natstest.WaitJetStream(t, nodes...)
+}
+
+// A single server keeps a stream across a restart.
+func TestServerRestartKeepsStream(t *testing.T) {
+	n := natstest.Server(t)
+	nc := natstest.Connect(t, n)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "t.x", []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	n.Shutdown()
+	n.Restart()
+	s, err := js.Stream(ctx, "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Fatalf("stream holds %d messages after a restart, want 1", info.State.Msgs)
+	}
+}
