@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -127,6 +128,11 @@ func (c *Call) finish(resp *Response, err error, stop bool) {
 	if !c.state.CompareAndSwap(callPending, callCompleting) {
 		return
 	}
+	c.settle(resp, err, stop)
+}
+
+// settle completes a call its caller moved to callCompleting.
+func (c *Call) settle(resp *Response, err error, stop bool) {
 	c.resp, c.err = resp, err
 	if stop && c.stop != nil {
 		c.stop()
@@ -153,11 +159,21 @@ func (c *Call) abandon(cause error, stop bool) {
 		c.finish(nil, cause, stop)
 		return
 	}
-	s.pending.Load().remove(c)
+	// Claimed under the output lock, which send holds while it numbers,
+	// registers and queues c: either c was queued (its sequence number is
+	// set and it is in the table, to be taken out here) or send sees it
+	// completing and queues nothing.
 	s.mu.Lock()
+	if !c.state.CompareAndSwap(callPending, callCompleting) {
+		s.mu.Unlock()
+		return
+	}
 	sent := c.gen != 0 // queued: the writer sends it, even now that it is abandoned
+	if sent {
+		s.pending.Load().remove(c)
+	}
 	s.mu.Unlock()
-	c.finish(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause}, stop)
+	c.settle(nil, &CanceledError{Request: c.req, Sent: sent, Err: cause}, stop)
 }
 
 // CanceledError completes a request whose context ended before its response.
@@ -287,7 +303,11 @@ func (s *Session) Outbind(o *pdu.Outbind) error {
 	return s.writePDU(s.nextSeq(), pdu.ESME_ROK, o)
 }
 
-// send assigns a sequence number, registers the call and queues the request.
+// send registers the call and queues the request. Its sequence number is
+// taken under the output lock, in the same critical section that appends its
+// bytes, so that requests reach the wire in the order of their numbers
+// (smpp34-fields.md §10: each side's numbers increase monotonically), also
+// when several goroutines send at once.
 func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 	id := c.req.CommandID()
 	if st := s.State(); !Allowed(s.cfg.Role, st, id) {
@@ -306,45 +326,29 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		}
 		c.window = true
 	}
-	if !id.HasResponse() {
-		// alert_notification: nothing to wait for.
-		err := s.writePDU(s.nextSeq(), pdu.ESME_ROK, c.req)
-		c.complete(nil, err)
-		return err
+	// alert_notification has no response: nothing to register or wait for.
+	answered := id.HasResponse()
+	if answered {
+		s.startTimers()
+		if s.cfg.Observer.Response != nil {
+			c.sentAt = time.Now()
+		} else {
+			// The response timer is no finer than the timer loop's tick: the
+			// tick's clock saves a clock read per request.
+			c.sentAt = time.Unix(0, s.clock.Load())
+		}
+		if ctx.Done() != nil {
+			c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err(), false) })
+		}
 	}
-	c.seq = s.nextSeq()
-	s.startTimers()
-	if s.cfg.Observer.Response != nil {
-		c.sentAt = time.Now()
-	} else {
-		// The response timer is no finer than the timer loop's tick: the
-		// tick's clock saves a clock read per request.
-		c.sentAt = time.Unix(0, s.clock.Load())
-	}
-	if s.cfg.Observer.PDUOut != nil {
-		s.observeOut(pdu.Header{ID: id, Sequence: c.seq})
-	}
-	if ctx.Done() != nil {
-		c.stop = context.AfterFunc(ctx, func() { c.abandon(ctx.Err(), false) })
-	}
-	// Registered before its bytes can reach the peer, so that the response
-	// always finds it.
-	if !s.pending.Load().put(c) { // closed (or never made: closed before the first request)
-		err := &LostError{Request: c.req}
-		c.complete(nil, err)
-		return err
-	}
-	unregister := func() { s.pending.Load().remove(c) }
 	s.mu.Lock()
 	if c.state.Load() != callPending {
 		// The context ended before the request was queued.
 		s.mu.Unlock()
-		unregister()
 		return &CanceledError{Request: c.req, Err: ctx.Err()}
 	}
 	if s.closed {
 		s.mu.Unlock()
-		unregister()
 		err := &LostError{Request: c.req}
 		c.complete(nil, err)
 		return err
@@ -354,24 +358,38 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		// waited for the window: the peer's unbind was answered, and
 		// nothing may follow the unbind_resp but the close.
 		s.mu.Unlock()
-		unregister()
 		err := &StateError{ID: id, State: st, Role: s.cfg.Role}
 		c.complete(nil, err)
 		return err
 	}
+	// Encoded first, numbered after: a request that does not encode uses
+	// no sequence number.
 	var err error
 	start := len(s.out)
-	s.out, err = pdu.AppendPDU(s.out, c.seq, pdu.ESME_ROK, c.req)
+	s.out, err = pdu.AppendPDU(s.out, 0, pdu.ESME_ROK, c.req)
 	if err != nil {
 		s.out = s.out[:start]
 		s.mu.Unlock()
-		unregister()
+		c.complete(nil, err)
+		return err
+	}
+	c.seq = s.nextSeq()
+	binary.BigEndian.PutUint32(s.out[start+12:start+16], c.seq)
+	// Registered before its bytes can reach the peer (the writer takes them
+	// under this lock), so that the response always finds it.
+	if answered && !s.pending.Load().put(c) { // closed (or never made: closed before the first request)
+		s.out = s.out[:start]
+		s.mu.Unlock()
+		err := &LostError{Request: c.req}
 		c.complete(nil, err)
 		return err
 	}
 	c.gen = s.gen + 1
 	s.startWriter()
 	s.mu.Unlock()
+	if s.cfg.Observer.PDUOut != nil {
+		s.observeOut(pdu.Header{ID: id, Sequence: c.seq})
+	}
 	// Only the first request since the writer last looked wakes it; the
 	// others of a burst find the flag set and leave with the same write.
 	if !s.writeDue.Swap(true) {
@@ -379,6 +397,9 @@ func (s *Session) send(ctx context.Context, c *Call, useWindow bool) error {
 		case s.kick <- struct{}{}:
 		default:
 		}
+	}
+	if !answered {
+		c.complete(nil, nil)
 	}
 	return nil
 }
