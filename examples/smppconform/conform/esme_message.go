@@ -68,35 +68,26 @@ func esmeSequenceCases() []*Case {
 				e.AcceptBind()
 			}),
 		esmeCase("sequence", "2", "smpp34-fields.md §10",
-			"requests have increasing, unused sequence numbers in range",
-			"Each side numbers its requests 1..0x7FFFFFFF, increasing by one per request it originates, never reusing one outstanding. The tool drives a burst and checks every request of the session: in range, none reused, and together the numbers from the first to the last without a gap. The order on the wire is not checked: a pipelining ESME numbers a request when it is made and may write concurrent ones in another order, which the spec does not constrain (responses too may come out of order).",
+			"requests are numbered one more than the last, in wire order",
+			"Each side numbers its requests from 1 to 0x7FFFFFFF, increasing by one per request it originates (wrapping to 1): so each request on the wire has its predecessor's number plus one, none is reused and none is skipped. The tool drives a burst and checks every request of the session, the bind included, in the order it read them.",
 			func(t *T) {
 				e, _, _, ok := submits(t, DriveBurst, 3*time.Second)
 				if !ok {
 					return
 				}
 				defer e.Close()
-				seen := map[uint32]bool{}
-				var lo, hi uint32
-				for _, h := range e.Requests {
+				var prev pdu.Header
+				for i, h := range e.Requests {
 					switch {
 					case h.Sequence == 0 || h.Sequence > pdu.MaxSequence:
 						t.Fail("%v with sequence_number 0x%08X", h.ID, h.Sequence)
-						continue
-					case seen[h.Sequence]:
-						t.Fail("%v reuses sequence_number %d", h.ID, h.Sequence)
+					case i > 0 && h.Sequence != pdu.NextSequence(prev.Sequence):
+						t.Fail("%v with sequence_number %d follows %v with %d on the wire (want %d)",
+							h.ID, h.Sequence, prev.ID, prev.Sequence, pdu.NextSequence(prev.Sequence))
 					}
-					seen[h.Sequence] = true
-					if lo == 0 || h.Sequence < lo {
-						lo = h.Sequence
-					}
-					hi = max(hi, h.Sequence)
+					prev = h
 				}
-				// A wrap from 0x7FFFFFFF to 1 within one session's burst is not
-				// expected here; without it, one per request means no gap.
-				if n := uint32(len(seen)); n > 0 && hi-lo+1 != n {
-					t.Fail("sequence numbers %d to %d for %d requests: not one per request", lo, hi, n)
-				}
+				t.Logf("%d requests checked", len(e.Requests))
 			}),
 		esmeCase("sequence", "3", "smpp34-fields.md §11",
 			"requests carry command_status 0",
