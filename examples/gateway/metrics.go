@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,13 @@ type metrics struct {
 	connsRefused    *prometheus.CounterVec
 	deliveryFailed  *prometheus.CounterVec
 	buildInfo       *prometheus.GaugeVec
+	retries         *prometheus.CounterVec
+
+	// submitLatency and upstreamLat (name → *latencyHist) are the status
+	// page's latency histograms (status_latency.go), fed with the
+	// Prometheus ones by observeSubmit and observeUpstream.
+	submitLatency latencyHist
+	upstreamLat   sync.Map
 
 	// counts is a registry of the counters the status page sums (a
 	// collector may be in several registries).
@@ -83,17 +91,43 @@ func newMetrics() *metrics {
 			Help: "deliver_sm and data_sm (receipts, MO) that an ESME refused or did not answer in deliver_timeout, by account and reason (the status it answered, e.g. ESME_RTHROTTLED, or timeout); each is handed out again later."}, []string{"system_id", "reason"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smpp_gateway_build_info",
 			Help: "1, labelled with the gateway's version (module version, else VCS revision), VCS revision and Go version."}, []string{"version", "revision", "goversion"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smpp_gateway_upstream_retries_total",
+			Help: "Submits an upstream refused with a status that is safe to send again (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR, ESME_RINVBNDSTS), that were never written, or in doubt towards an upstream with a dedupe key: each is queued again after its back-off."}, []string{"upstream"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",
 			Help: "Store writes that failed on a message's path (each is logged with the message id)."}),
 	}
 	m.buildInfo.WithLabelValues(buildVersion()).Set(1)
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
 		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors, m.connsRefused,
-		m.deliveryFailed, m.buildInfo,
+		m.deliveryFailed, m.buildInfo, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.counts = prometheus.NewRegistry()
-	m.counts.MustRegister(m.submits, m.delivered, m.deliveryFailed, m.final, m.receipts, m.mo)
+	m.counts.MustRegister(m.submits, m.delivered, m.deliveryFailed, m.final, m.receipts, m.mo, m.upstreamSubmits, m.retries)
 	return m
+}
+
+// observeSubmit records the time a submit_sm took from its read to its
+// submit_sm_resp (the shaping wait not included). It is on the submit path:
+// no allocation, no lock.
+func (m *metrics) observeSubmit(d time.Duration) {
+	m.latency.Observe(d.Seconds())
+	m.submitLatency.observe(d)
+}
+
+// observeUpstream records the round trip of a submit to the upstream named.
+func (m *metrics) observeUpstream(name string, d time.Duration) {
+	m.upstreamLatency.WithLabelValues(name).Observe(d.Seconds())
+	m.upstreamHist(name).observe(d)
+}
+
+// upstreamHist returns the status page's latency histogram of the
+// upstream named, created at its first use.
+func (m *metrics) upstreamHist(name string) *latencyHist {
+	if h, ok := m.upstreamLat.Load(name); ok {
+		return h.(*latencyHist)
+	}
+	h, _ := m.upstreamLat.LoadOrStore(name, new(latencyHist))
+	return h.(*latencyHist)
 }
 
 // buildVersion returns the version, revision and Go version of the

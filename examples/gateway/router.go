@@ -238,7 +238,7 @@ func (gw *Gateway) dedupeOf(name string) uint16 {
 // upstreamDone records the upstream's answer to a submit of m (as sent,
 // Inflight) and then acks or naks its claim.
 func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, c queue.Claim, upstreamID string, err error, sent time.Time) {
-	gw.metrics.upstreamLatency.WithLabelValues(u.name).Observe(time.Since(sent).Seconds())
+	gw.metrics.observeUpstream(u.name, time.Since(sent))
 	st := pdu.StatusOf(err)
 	if err == nil {
 		st = pdu.ESME_ROK
@@ -282,6 +282,7 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, c queue.Claim, up
 // restart would take for a message in doubt) and gives its ticket back
 // for the next attempt after the back-off.
 func (gw *Gateway) requeue(u *upstream, m *store.Message, c queue.Claim) {
+	gw.metrics.retries.WithLabelValues(u.name).Inc()
 	m.State = store.Queued
 	if err := gw.store.Update(m); err != nil && !errors.Is(err, store.ErrConflict) {
 		gw.storeFailed("returning a message to the queue", m.ID, err)
