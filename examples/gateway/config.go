@@ -44,6 +44,7 @@ type Config struct {
 	Unbound         UnboundConfig    `yaml:"unbound"`
 	GC              GCConfig         `yaml:"gc"`
 	Store           StoreConfig      `yaml:"store"`
+	Cluster         *ClusterConfig   `yaml:"cluster"` // active-active nodes on NATS JetStream; nil = one node on its own store
 
 	lines keyLines // where the file set each key, for errors; nil on the embedded defaults
 }

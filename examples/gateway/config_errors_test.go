@@ -250,9 +250,10 @@ func configKeyPaths(t reflect.Type, prefix string) []keyPath {
 }
 
 // TestConfigExampleListsEveryKey: gateway.example.yaml sets every key of
-// the Config struct (walked by its yaml tags), but for the simulator's, which
-// it lists in a commented-out simulator: section (the template runs none)
-// that is itself a valid section.
+// the Config struct (walked by its yaml tags), but for the simulator's and
+// the cluster's, which it lists in commented-out simulator: and cluster:
+// sections (the template runs one node and no simulator) that are
+// themselves valid sections.
 func TestConfigExampleListsEveryKey(t *testing.T) {
 	b, err := os.ReadFile("gateway.example.yaml")
 	if err != nil {
@@ -266,21 +267,28 @@ func TestConfigExampleListsEveryKey(t *testing.T) {
 	if err := checkYAML(&doc, set); err != nil {
 		t.Fatal(err)
 	}
-	// The commented-out section: "# simulator:" and the "#   key:" lines after it.
-	var block []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "# simulator:") || (len(block) > 0 && strings.HasPrefix(line, "#   ")) {
-			block = append(block, strings.TrimPrefix(line, "# "))
-		} else if len(block) > 0 {
-			break
+	// The commented-out sections: "# simulator:" or "# cluster:" and the
+	// "#   key:" lines after each.
+	for _, section := range []string{"simulator", "cluster"} {
+		var block []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "# "+section+":") || (len(block) > 0 && strings.HasPrefix(line, "#   ")) {
+				block = append(block, strings.TrimPrefix(line, "# "))
+			} else if len(block) > 0 {
+				break
+			}
 		}
-	}
-	var sim yaml.Node
-	if err := yaml.Unmarshal([]byte(strings.Join(block, "\n")), &sim); err != nil {
-		t.Fatalf("the commented-out simulator section: %v", err)
-	}
-	if err := checkYAML(&sim, set); err != nil {
-		t.Fatalf("the commented-out simulator section: %v", err)
+		if len(block) == 0 {
+			t.Errorf("gateway.example.yaml has no commented-out %s: section", section)
+			continue
+		}
+		var sec yaml.Node
+		if err := yaml.Unmarshal([]byte(strings.Join(block, "\n")), &sec); err != nil {
+			t.Fatalf("the commented-out %s section: %v", section, err)
+		}
+		if err := checkYAML(&sec, set); err != nil {
+			t.Fatalf("the commented-out %s section: %v", section, err)
+		}
 	}
 	index := regexp.MustCompile(`\[\d+\]`)
 	have := map[string]bool{}

@@ -27,6 +27,10 @@ func (c *Config) validate() error {
 	if c.NodeID < 0 || c.NodeID > maxNodeID {
 		return c.errorf("node_id", "%d: want 0 to %d", c.NodeID, maxNodeID)
 	}
+	c.clusterDefaults()
+	if err := c.validateCluster(); err != nil {
+		return err
+	}
 	if _, err := c.GC.memoryLimit(); err != nil {
 		return fmt.Errorf("%w%s", err, c.lines.at("gc.memory_limit"))
 	}

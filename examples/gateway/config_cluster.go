@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+)
+
+// ClusterConfig runs the gateway as one node of an active-active cluster
+// whose parts (message state, queue, deliveries, limits, upstream bind
+// slots) live in NATS JetStream instead of the node's own store (README
+// "Cluster"). Each node runs a NATS server of its own (Embedded) that joins
+// the others by routes, or connects to a NATS cluster run apart (URLs).
+type ClusterConfig struct {
+	// Node names this node, unique in the cluster: letters, digits, '-'
+	// and '_'. Its node_id (the number in message ids) must be unique too.
+	Node string `yaml:"node"`
+	// URLs are the client URLs of an external NATS cluster with JetStream;
+	// empty means the embedded server of Embedded.
+	URLs []string `yaml:"nats_urls"`
+	// Embedded configures the NATS server this process runs when URLs is
+	// empty.
+	Embedded EmbeddedNATSConfig `yaml:"embedded_nats"`
+	// Replicas of every stream and bucket: 3 (the default) keeps what was
+	// accepted when one server of three is lost; 1 for a single server.
+	Replicas int `yaml:"replicas"`
+}
+
+// EmbeddedNATSConfig is the NATS server a gateway node runs in its process.
+type EmbeddedNATSConfig struct {
+	// Listen is the client address; the node connects to it. Default
+	// 127.0.0.1:4222.
+	Listen string `yaml:"listen"`
+	// ClusterListen is the address other NATS servers route to.
+	ClusterListen string `yaml:"cluster_listen"`
+	// Routes are the other servers' cluster_listen addresses (host:port or
+	// nats://host:port); the servers find each other from any one of them.
+	Routes []string `yaml:"routes"`
+	// Name of the NATS cluster, the same on every server; default
+	// "smpp-gateway".
+	Name string `yaml:"cluster_name"`
+	// StoreDir holds the server's JetStream files; default data_dir/nats.
+	StoreDir string `yaml:"store_dir"`
+}
+
+// clusterDefaults fills in what the cluster section leaves out.
+func (c *Config) clusterDefaults() {
+	cl := c.Cluster
+	if cl == nil {
+		return
+	}
+	if cl.Replicas == 0 {
+		cl.Replicas = 3
+	}
+	e := &cl.Embedded
+	if e.Listen == "" {
+		e.Listen = "127.0.0.1:4222"
+	}
+	if e.Name == "" {
+		e.Name = "smpp-gateway"
+	}
+	if e.StoreDir == "" {
+		e.StoreDir = filepath.Join(c.DataDir, "nats")
+	}
+}
+
+// validateCluster checks the cluster section, after clusterDefaults.
+func (c *Config) validateCluster() error {
+	cl := c.Cluster
+	if cl == nil {
+		return nil
+	}
+	if c.NodeID == 0 {
+		return c.errorf("node_id", "a cluster node needs its own node_id, 1 to %d, so that message ids of two nodes never collide", maxNodeID)
+	}
+	if !validNodeName(cl.Node) {
+		return c.errorf("cluster.node", "%q: want a name of letters, digits, '-' or '_', unique in the cluster", cl.Node)
+	}
+	if cl.Replicas != 1 && cl.Replicas != 3 && cl.Replicas != 5 {
+		return c.errorf("cluster.replicas", "%d: want 1, 3 or 5 (3 survives the loss of one server of three)", cl.Replicas)
+	}
+	for i, u := range cl.URLs {
+		if p, err := url.Parse(u); err != nil || p.Host == "" {
+			return c.errorf(fmt.Sprintf("cluster.nats_urls[%d]", i), "%q: want nats://host:port", u)
+		}
+	}
+	if len(cl.URLs) > 0 {
+		return nil
+	}
+	e := cl.Embedded
+	if _, _, err := net.SplitHostPort(e.Listen); err != nil {
+		return c.errorf("cluster.embedded_nats.listen", "%q: want host:port", e.Listen)
+	}
+	if e.ClusterListen == "" && len(e.Routes) > 0 {
+		return c.errorf("cluster.embedded_nats.cluster_listen", "routes are set but not cluster_listen: the other servers could not route back")
+	}
+	if e.ClusterListen != "" {
+		if _, _, err := net.SplitHostPort(e.ClusterListen); err != nil {
+			return c.errorf("cluster.embedded_nats.cluster_listen", "%q: want host:port", e.ClusterListen)
+		}
+	}
+	for i, r := range e.Routes {
+		if _, err := routeURL(r); err != nil {
+			return c.errorf(fmt.Sprintf("cluster.embedded_nats.routes[%d]", i), "%q: want host:port or nats://host:port", r)
+		}
+	}
+	if cl.Replicas > 1 && len(e.Routes)+1 < cl.Replicas {
+		return c.errorf("cluster.replicas", "%d replicas need at least %d NATS servers; routes name %d others (or set replicas: 1 for one server)",
+			cl.Replicas, cl.Replicas, len(e.Routes))
+	}
+	return nil
+}
+
+func validNodeName(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// routeURL reads a route as host:port or nats://host:port.
+func routeURL(r string) (*url.URL, error) {
+	if u, err := url.Parse(r); err == nil && u.Scheme != "" && u.Host != "" {
+		return u, nil
+	}
+	if _, _, err := net.SplitHostPort(r); err != nil {
+		return nil, err
+	}
+	return &url.URL{Scheme: "nats", Host: r}, nil
+}
