@@ -1,0 +1,50 @@
+package jsstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/store/jsstore"
+	"github.com/esmsafrica/smpp/examples/gateway/store/storetest"
+)
+
+// buckets numbers the buckets of a test process, so that every store of
+// the suite starts empty on a server the tests share.
+var buckets atomic.Int64
+
+// opener returns the suite's open: a store on new buckets of nc's
+// servers, with replicas replicas.
+func opener(nc *nats.Conn, replicas int) func(t testing.TB) store.Store {
+	return func(t testing.TB) store.Store {
+		s, err := jsstore.Open(context.Background(), jsstore.Options{
+			Conn:     nc,
+			Bucket:   fmt.Sprintf("t%d", buckets.Add(1)),
+			Replicas: replicas,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+// TestConformance runs the store's conformance suite on one JetStream
+// server, buckets of one replica.
+func TestConformance(t *testing.T) {
+	nc := natstest.Connect(t, natstest.Server(t))
+	storetest.Run(t, opener(nc, 1), storetest.Waiters(jsstore.Waiters))
+}
+
+// TestConformanceR3 runs the suite on a cluster of three servers, buckets
+// of three replicas, connected to one of them.
+func TestConformanceR3(t *testing.T) {
+	nodes := natstest.Cluster(t, 3)
+	nc := natstest.Connect(t, nodes[1])
+	storetest.Run(t, opener(nc, 3), storetest.Waiters(jsstore.Waiters))
+}

@@ -1,0 +1,223 @@
+package jsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+)
+
+// Options configure Open. Conn is required; every other zero value is a
+// documented default.
+type Options struct {
+	// Conn is the connection to the NATS servers. The store does not
+	// close it.
+	Conn *nats.Conn
+	// Bucket names the two KV buckets: Bucket+"_records" and
+	// Bucket+"_upstream". Every node of a cluster uses the same. Empty
+	// means "gateway".
+	Bucket string
+	// Replicas is the buckets' number of replicas: 3 on a cluster of
+	// three servers, so that an accepted message survives the loss of
+	// one. Zero means 1.
+	Replicas int
+	// Node is this node's node_id (the low bits of its message ids):
+	// LastID answers for this node. Zero is node 0.
+	Node int
+	// Retention is how long a final message stays (query_sm answers for
+	// it), counted from its final write: its KV entry's TTL. Zero means
+	// 72 hours, the gateway's default retention.
+	Retention time.Duration
+	// Validity is the lifetime of a message whose Expires is zero (the
+	// gateway's default validity): a message not final lives until its
+	// Expires, or until now + Validity, plus Retention. Zero means 48
+	// hours.
+	Validity time.Duration
+	// Timeout bounds each round trip to the servers. Zero means 10
+	// seconds.
+	Timeout time.Duration
+	// Queue is the queue of tickets that Accept fills (Queue); the store
+	// closes it with itself. Nil means a queue.Memory, for tests: on a
+	// cluster give it the JetStream queue.
+	Queue queue.Queue
+	// Deliveries is the deliveries part (DeliveryQueue); the store closes
+	// it with itself. Nil means a deliveries.Memory, for tests.
+	Deliveries deliveries.Queue
+}
+
+// Store is store.Store on NATS JetStream key-value buckets (see the
+// package documentation).
+type Store struct {
+	opts     Options
+	js       jetstream.JetStream
+	recs     jetstream.KeyValue
+	recsSubj string // subject prefix of the records' bucket
+	recsStr  jetstream.Stream
+	index    jetstream.KeyValue
+	indexStr jetstream.Stream
+	queue    queue.Queue
+	dels     deliveries.Queue
+
+	mu      sync.Mutex
+	closed  bool
+	ops     sync.WaitGroup // calls in progress, waited for by Close
+	done    chan struct{}  // closed by Close: waiters and the flusher return
+	lastID  string         // greatest id accepted here
+	flushed string         // lastID as last written to its key
+	waiters map[string]int // WaitUpstream calls waiting, by index key
+	flusher sync.WaitGroup
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open creates the buckets if they do not exist (every node may call it at
+// start) and returns the store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Conn == nil {
+		return nil, errors.New("gateway jsstore: Options.Conn is nil; connect to NATS first")
+	}
+	if opts.Bucket == "" {
+		opts.Bucket = "gateway"
+	}
+	if opts.Replicas <= 0 {
+		opts.Replicas = 1
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 72 * time.Hour
+	}
+	if opts.Validity <= 0 {
+		opts.Validity = 48 * time.Hour
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	js, err := jetstream.New(opts.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("gateway jsstore: %w", err)
+	}
+	s := &Store{opts: opts, js: js, queue: opts.Queue, dels: opts.Deliveries, done: make(chan struct{})}
+	if s.queue == nil {
+		s.queue = queue.NewMemory(queue.Options{})
+	}
+	if s.dels == nil {
+		s.dels = deliveries.NewMemory(deliveries.Options{})
+	}
+	if s.recs, s.recsStr, err = bucket(ctx, js, opts.Bucket+"_records", opts.Replicas); err != nil {
+		return nil, err
+	}
+	if s.index, s.indexStr, err = bucket(ctx, js, opts.Bucket+"_upstream", opts.Replicas); err != nil {
+		return nil, err
+	}
+	s.recsSubj = "$KV." + opts.Bucket + "_records."
+	if s.lastID, err = s.readLastID(ctx); err != nil {
+		return nil, err
+	}
+	s.flushed = s.lastID
+	s.flusher.Add(1)
+	go s.flushLastID()
+	return s, nil
+}
+
+// bucket creates (or updates to this configuration) the stream of a KV
+// bucket and binds to it. The stream is made by hand rather than by
+// CreateKeyValue, for three settings: no direct get (reads go to the
+// stream's leader, so a read follows the writes acknowledged before it,
+// whichever node wrote them), per-message TTLs (a record's lifetime), and
+// deletes allowed (Purge removes a record's message, leaving no marker).
+func bucket(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
+	cfg := jetstream.StreamConfig{
+		Name:              "KV_" + name,
+		Subjects:          []string{"$KV." + name + ".>"},
+		MaxMsgsPerSubject: 1,
+		MaxBytes:          -1,
+		MaxMsgs:           -1,
+		MaxMsgSize:        -1,
+		MaxConsumers:      -1,
+		Storage:           jetstream.FileStorage,
+		Replicas:          replicas,
+		AllowRollup:       true,
+		Duplicates:        2 * time.Minute,
+		Discard:           jetstream.DiscardNew,
+		AllowMsgTTL:       true,
+	}
+	str, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway jsstore: bucket %s: %w (is JetStream enabled, with enough servers for %d replicas?)", name, err, replicas)
+	}
+	kv, err := js.KeyValue(ctx, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway jsstore: bucket %s: %w", name, err)
+	}
+	return kv, str, nil
+}
+
+// begin registers a call, or returns store.ErrClosed; end it with s.ops.Done.
+func (s *Store) begin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	s.ops.Add(1)
+	return nil
+}
+
+// ctx returns a context bounded by the store's timeout.
+func (s *Store) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.opts.Timeout)
+}
+
+// Queue returns the queue of tickets.
+func (s *Store) Queue() queue.Queue { return s.queue }
+
+// DeliveryQueue returns the deliveries part.
+func (s *Store) DeliveryQueue() deliveries.Queue { return s.dels }
+
+// Close waits for the calls in progress, wakes the WaitUpstream calls,
+// writes this node's last id, and closes the queue and the deliveries. The
+// connection stays open. A second Close returns store.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return store.ErrClosed
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	s.ops.Wait()
+	s.flusher.Wait()
+	ferr := s.writeLastID()
+	derr := s.dels.Close()
+	qerr := s.queue.Close()
+	return errors.Join(qerr, derr, ferr)
+}
+
+// ttl is the lifetime of a record written now in m's state: Retention from
+// now for a final message, else until its validity ends, plus Retention.
+func (s *Store) ttl(m *store.Message) time.Duration {
+	if m.State.Final() {
+		return s.opts.Retention
+	}
+	live := s.opts.Validity
+	if !m.Expires.IsZero() {
+		live = max(time.Until(m.Expires), 0)
+	}
+	return (live + s.opts.Retention).Truncate(time.Second) + time.Second
+}
+
+// isWrongLastSeq reports whether err is JetStream's refusal of a
+// compare-and-set: the key's last revision is not the one expected.
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}

@@ -1,0 +1,190 @@
+package jsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+)
+
+// errEmptyID is returned for a message without an id.
+var errEmptyID = errors.New("gateway jsstore: message without an id; give it an id first")
+
+// Accept writes the message (Rev 1) and then enqueues its ticket: two
+// writes, each acknowledged by the servers (by a majority of the replicas),
+// before it returns. A crash between them leaves a record no ticket names
+// and no ESME was told of: it is never sent and expires with its TTL (see
+// the package documentation).
+func (s *Store) Accept(m *store.Message) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := s.begin(); err != nil {
+		return err
+	}
+	defer s.ops.Done()
+	c := *m
+	c.Rev = 1
+	if c.State.Final() && c.Done.IsZero() {
+		c.Done = time.Now()
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if _, err := s.write(ctx, &record{m: &c}, 0); err != nil {
+		if isWrongLastSeq(err) {
+			return fmt.Errorf("gateway jsstore: accept of %s: a message with this id is stored already; ids must be unique across nodes (node_id)", m.ID)
+		}
+		return fmt.Errorf("gateway jsstore: accept of %s: %w", m.ID, err)
+	}
+	if err := s.queue.Enqueue(ctx, queue.Ticket{ID: m.ID, Rev: 1, Due: m.NextTry}); err != nil {
+		if errors.Is(err, queue.ErrClosed) {
+			return store.ErrClosed
+		}
+		return fmt.Errorf("gateway jsstore: ticket of %s: %w", m.ID, err)
+	}
+	m.Rev, m.Done = c.Rev, c.Done
+	s.accepted(m.ID)
+	return nil
+}
+
+// write stores r as the key's value if the key's last revision (KV
+// revision, the stream sequence) is kvRev, 0 for a key not there, with
+// the TTL of the message's state; it returns the new KV revision.
+func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, error) {
+	msg := &nats.Msg{Subject: s.recsSubj + recordKey(r.m.ID), Data: appendRecord(nil, r)}
+	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+	if err != nil {
+		return 0, err
+	}
+	return ack.Sequence, nil
+}
+
+// read returns the record of id and its KV revision, or store.ErrNotFound.
+func (s *Store) read(ctx context.Context, id string) (*record, uint64, error) {
+	e, err := s.recs.Get(ctx, recordKey(id))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, 0, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("gateway jsstore: read of %s: %w", id, err)
+	}
+	r, err := decodeRecord(e.Value())
+	if err != nil {
+		return nil, 0, fmt.Errorf("gateway jsstore: record %s: %w", id, err)
+	}
+	return r, e.Revision(), nil
+}
+
+// Get returns the newest revision of the message, read from the records'
+// stream leader.
+func (s *Store) Get(id string) (*store.Message, error) {
+	if err := s.begin(); err != nil {
+		return nil, err
+	}
+	defer s.ops.Done()
+	ctx, cancel := s.ctx()
+	defer cancel()
+	r, _, err := s.read(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.m, nil
+}
+
+// Update stores m's state fields by compare-and-set.
+func (s *Store) Update(m *store.Message) error { return s.cas(m, false, nil, nil) }
+
+// Mark is Update, durable like it: see the package documentation for why
+// the Inflight mark is not kept node-local here.
+func (s *Store) Mark(m *store.Message) error { return s.cas(m, false, nil, nil) }
+
+// Replace stores every field of m by compare-and-set.
+func (s *Store) Replace(m *store.Message) error { return s.cas(m, true, nil, nil) }
+
+// MapUpstream stores m's state fields by compare-and-set, with the index
+// entry (m.Route, upstreamKey) named in the record, then writes the entry.
+func (s *Store) MapUpstream(m *store.Message, upstreamKey string) error {
+	return s.cas(m, false, &ref{m.Route, upstreamKey}, nil)
+}
+
+// UpdateWithDelivery stores m's state fields by compare-and-set, then adds
+// d to the deliveries (see the package documentation for a crash between).
+func (s *Store) UpdateWithDelivery(m *store.Message, d *store.Delivery) error {
+	return s.cas(m, false, nil, d)
+}
+
+// cas is every compare-and-set: it reads the record, refuses unless its
+// Rev is m.Rev, writes the new version on the KV revision read (refused if
+// another writer came between: ErrConflict), and then, once the record is
+// written, the index entry up or the delivery d.
+func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) error {
+	if m.ID == "" {
+		return errEmptyID
+	}
+	if err := s.begin(); err != nil {
+		return err
+	}
+	defer s.ops.Done()
+	ctx, cancel := s.ctx()
+	defer cancel()
+	cur, kvRev, err := s.read(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	if cur.m.Rev != m.Rev {
+		return store.ErrConflict
+	}
+	done := m.Done
+	if m.State.Final() && done.IsZero() {
+		done = time.Now()
+	}
+	next := *cur.m
+	if all {
+		next = *m
+	} else {
+		next.State, next.Route, next.UpstreamID, next.Attempts = m.State, m.Route, m.UpstreamID, m.Attempts
+		next.Error, next.NextTry = m.Error, m.NextTry
+	}
+	next.Done, next.Rev = done, m.Rev+1
+	nr := &record{m: &next, refs: cur.refs}
+	if up != nil {
+		nr.refs = addRef(nr.refs, *up)
+	}
+	if _, err := s.write(ctx, nr, kvRev); err != nil {
+		if isWrongLastSeq(err) {
+			return s.refused(ctx, m.ID)
+		}
+		return fmt.Errorf("gateway jsstore: write of %s: %w", m.ID, err)
+	}
+	m.Done, m.Rev = done, next.Rev
+	if up != nil {
+		if err := s.putIndex(ctx, *up, m.ID, s.ttl(&next)); err != nil {
+			return err
+		}
+	}
+	if d != nil {
+		if err := s.dels.Add(ctx, d); err != nil {
+			if errors.Is(err, deliveries.ErrClosed) {
+				return store.ErrClosed
+			}
+			return fmt.Errorf("gateway jsstore: delivery of %s (its final state is recorded): %w", m.ID, err)
+		}
+	}
+	return nil
+}
+
+// refused tells why a write on a revision read a moment ago was refused:
+// the record was purged (ErrNotFound) or changed (ErrConflict).
+func (s *Store) refused(ctx context.Context, id string) error {
+	if _, _, err := s.read(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
+}

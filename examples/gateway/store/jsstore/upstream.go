@@ -1,0 +1,121 @@
+package jsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+)
+
+// putIndex writes the index entry f -> id with the given TTL, over any
+// entry of f (the newest mapping wins, as on one node).
+func (s *Store) putIndex(ctx context.Context, f ref, id string, ttl time.Duration) error {
+	msg := &nats.Msg{Subject: "$KV." + s.opts.Bucket + "_upstream." + indexKey(f.route, f.key), Data: []byte(id)}
+	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgTTL(ttl)); err != nil {
+		return fmt.Errorf("gateway jsstore: index entry of %s (its record is written): %w", id, err)
+	}
+	return nil
+}
+
+// LookupUpstream returns the gateway id recorded for (route, upstreamKey),
+// or store.ErrNotFound.
+func (s *Store) LookupUpstream(route, upstreamKey string) (string, error) {
+	if err := s.begin(); err != nil {
+		return "", err
+	}
+	defer s.ops.Done()
+	ctx, cancel := s.ctx()
+	defer cancel()
+	return s.lookup(ctx, route, upstreamKey)
+}
+
+func (s *Store) lookup(ctx context.Context, route, upstreamKey string) (string, error) {
+	e, err := s.index.Get(ctx, indexKey(route, upstreamKey))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", store.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("gateway jsstore: index lookup: %w", err)
+	}
+	return string(e.Value()), nil
+}
+
+// WaitUpstream is LookupUpstream waiting until ctx ends for the entry,
+// written on any node: it watches the entry's key (a watch of one key,
+// made only when the entry is not there yet). Close wakes it with
+// store.ErrClosed.
+func (s *Store) WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error) {
+	if err := s.begin(); err != nil {
+		return "", err
+	}
+	defer s.ops.Done()
+	lctx, cancel := s.ctx()
+	id, err := s.lookup(lctx, route, upstreamKey)
+	cancel()
+	if !errors.Is(err, store.ErrNotFound) {
+		return id, err
+	}
+	key := indexKey(route, upstreamKey)
+	s.waiter(key, 1)
+	defer s.waiter(key, -1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	w, err := s.index.Watch(wctx, key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", store.ErrNotFound
+		}
+		return "", fmt.Errorf("gateway jsstore: watch of an index entry: %w", err)
+	}
+	// Stop unsubscribes the watch's consumer; its error leaves nothing to
+	// undo (the server drops the consumer with the subscription).
+	defer w.Stop()
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() != nil {
+					return "", store.ErrNotFound
+				}
+				return "", errors.New("gateway jsstore: the watch of an index entry ended; try again")
+			}
+			if e != nil && e.Operation() == jetstream.KeyValuePut {
+				return string(e.Value()), nil
+			}
+		case <-ctx.Done():
+			return "", store.ErrNotFound
+		case <-s.done:
+			return "", store.ErrClosed
+		}
+	}
+}
+
+// waiter counts a WaitUpstream call of key in (d = 1) or out (d = -1).
+func (s *Store) waiter(key string, d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiters == nil {
+		s.waiters = make(map[string]int)
+	}
+	s.waiters[key] += d
+	if s.waiters[key] == 0 {
+		delete(s.waiters, key)
+	}
+}
+
+// Waiters returns how many WaitUpstream calls of s wait, and under how
+// many keys (for the conformance suite's storetest.Waiters).
+func Waiters(st store.Store) (calls, keys int) {
+	s := st.(*Store)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.waiters {
+		calls += n
+	}
+	return calls, len(s.waiters)
+}
