@@ -56,6 +56,7 @@ type slot struct {
 	index  int                             // its place among the client's binds
 	sess   atomic.Pointer[session.Session] // the bound session, nil while down
 	gov    governor
+	gate   gate       // SetActive's switch
 	first  chan error // the first attempt's outcome, for Dial
 }
 
@@ -93,6 +94,7 @@ func New(addr string, cfg Config) (*Client, error) {
 		for _, id := range cfg.Mode.bindIDs() {
 			sl := &slot{c: c, ep: ep, bindID: id, index: len(c.slots), first: make(chan error, 1)}
 			sl.gov.init(cfg)
+			sl.gate.init(cfg.StartInactive)
 			c.slots = append(c.slots, sl)
 		}
 	}
@@ -283,8 +285,12 @@ func (sl *slot) run() {
 	}
 	defer report(ErrClosed)
 	for !c.closing() {
+		ctx, ok := sl.gate.enter(c.ctx, c.closed)
+		if !ok {
+			return
+		}
 		sl.event(Connecting, nil, 0)
-		s, err := sl.connect()
+		s, err := sl.connect(ctx)
 		report(err)
 		if err == nil {
 			started := time.Now()
@@ -296,6 +302,11 @@ func (sl *slot) run() {
 			case <-s.Done():
 			case <-c.closed:
 				s.Unbind(c.ctx) // bounded by the unbind timeout, cut by a hard close
+			case <-ctx.Done():
+				// Switched off (SetActive): no new requests, then unbind.
+				sl.sess.Store(nil)
+				c.rebuild()
+				s.Unbind(c.ctx)
 			}
 			sl.sess.Store(nil)
 			c.rebuild()
@@ -303,14 +314,17 @@ func (sl *slot) run() {
 			if err == nil {
 				err = session.ErrClosed
 			}
-			if c.closing() {
-				return
+			if off := sl.gate.leave(); off || c.closing() {
+				if off {
+					sl.event(Disconnected, err, 0)
+				}
+				continue
 			}
 			if time.Since(started) >= min(10*time.Second, c.cfg.MaxBackoff) {
 				attempt = 0
 			}
-		} else if c.closing() {
-			return
+		} else if off := sl.gate.leave(); off || c.closing() {
+			continue
 		}
 		d := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff)
 		attempt++
@@ -338,10 +352,10 @@ func backoff(n int, lo, hi time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// connect dials and binds once.
-func (sl *slot) connect() (*session.Session, error) {
+// connect dials and binds once, until ctx ends.
+func (sl *slot) connect(ctx context.Context) (*session.Session, error) {
 	c := sl.c
-	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.DialTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
 	conn, err := c.dial(ctx, sl.ep)
 	if err != nil {

@@ -119,6 +119,11 @@ type Config struct {
 	// Spread sends requests round-robin over all live transmitting binds
 	// instead of preferring the first.
 	Spread bool
+	// StartInactive starts every bind switched off: none binds until
+	// Client.SetActive names it. For processes that share an SMSC's bind
+	// limit and bind only the binds they hold. Use New, not Dial (Dial
+	// waits for a first bind).
+	StartInactive bool
 
 	// TLS, when not nil, is the TLS configuration of every endpoint that has
 	// none of its own. Nil dials plain TCP.

@@ -149,3 +149,38 @@ func Example_pair() {
 	fmt.Println(ok, "accepted")
 	// Output: 1000 accepted
 }
+
+// Several processes share an operator's limit of two binds: each creates
+// its client with every bind switched off and switches on only the binds it
+// holds (by a lease in a shared store, say); before giving one up it
+// switches it off, and SetActive returns once that bind is down.
+func ExampleClient_SetActive() {
+	smsc := smpptest.NewServer(nil, smpptest.Options{})
+	defer smsc.Close()
+	ctx := context.Background()
+	c, err := client.New(smsc.Addr, client.Config{
+		SystemID: "esme", Password: "secret",
+		Endpoints:     []client.Endpoint{{Addr: smsc.Addr}}, // binds 0 and 1
+		StartInactive: true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(context.Background())
+
+	if err := c.SetActive(ctx, []int{1}); err != nil { // this process holds bind 1
+		log.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, &pdu.SubmitSM{SourceAddr: "MyBank", DestinationAddr: "254700000001", ShortMessage: []byte("hi")}); err != nil {
+		log.Fatal(err)
+	}
+	if err := c.SetActive(ctx, nil); err != nil { // lease lost: give it up
+		log.Fatal(err)
+	}
+	for i, st := range c.Stats() {
+		fmt.Println("bind", i, "up:", st.Up)
+	}
+	// Output:
+	// bind 0 up: false
+	// bind 1 up: false
+}
