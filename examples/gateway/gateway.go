@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/slots"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/msgid"
 	"github.com/esmsafrica/smpp/pdu"
@@ -48,6 +49,7 @@ type Gateway struct {
 
 	ids    *msgid.Generator // message ids, greater than every id in the store
 	limits *accountLimits   // the accounts' rate and binds (limits_wiring.go)
+	slots  slots.Slots      // a cluster node's share of the upstream binds; nil on a single node (upstream_slots.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc

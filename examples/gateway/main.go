@@ -381,6 +381,8 @@ func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 	if uc.TLS {
 		ccfg.TLS = &tls.Config{InsecureSkipVerify: uc.InsecureSkipVerify}
 	}
+	// A cluster node binds only the binds it holds (upstream_slots.go).
+	ccfg.StartInactive = gw.slots != nil
 	for i, a := range addrs {
 		for b := 0; b < uc.Binds; b++ {
 			if i == 0 && b == 0 {
@@ -397,5 +399,8 @@ func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
 	gw.upMu.Lock()
 	gw.upstreams[uc.Name] = u
 	gw.upMu.Unlock()
+	if gw.slots != nil {
+		gw.holdUpstreamSlots(u, len(c.Stats()))
+	}
 	return nil
 }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"time"
+)
+
+// setActiveTimeout bounds how long a node waits for the binds it gives up
+// to unbind: under the half of the slots' TTL that their keys outlive a
+// node that stopped renewing (package slots).
+const setActiveTimeout = 2 * time.Second
+
+// holdUpstreamSlots runs, on a cluster node, the share of an upstream's
+// binds that this node holds: the binds of the upstream's client (its
+// addrs × binds) are slots shared by the nodes through gw.slots, and the
+// client binds only those this node holds (it starts with none), so the
+// nodes together never open more binds than the upstream's configuration
+// allows, and a dead node's binds move to the survivors.
+func (gw *Gateway) holdUpstreamSlots(u *upstream, total int) {
+	gw.wg.Add(1)
+	go func() {
+		defer gw.wg.Done()
+		err := gw.slots.Hold(gw.ctx, slotResource(u.name), total, func(held []int) {
+			ctx, cancel := context.WithTimeout(context.Background(), setActiveTimeout)
+			defer cancel()
+			if err := u.c.SetActive(ctx, held); err != nil {
+				gw.log.Warn("upstream binds given up did not unbind in time; closing anyway", "upstream", u.name, "err", err)
+			}
+			gw.log.Info("upstream binds held by this node", "upstream", u.name, "binds", held, "of", total)
+		})
+		if err != nil {
+			gw.log.Error("upstream binds cannot be shared with the other nodes: this node binds none", "upstream", u.name, "err", err)
+		}
+	}()
+}
+
+// slotResource names an upstream's slots: its name when it is a valid key
+// token, else a hex form of it.
+func slotResource(name string) string {
+	for _, r := range name {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return "x" + hex.EncodeToString([]byte(name))
+		}
+	}
+	return name
+}
