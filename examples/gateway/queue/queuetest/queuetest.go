@@ -39,6 +39,15 @@ type Harness struct {
 	// single-node queue promises it; JetStream cannot (it acks a stream
 	// sequence, whichever delivery the ack came from).
 	StrictLeases bool
+	// StreamOrder says that due tickets are handed out in the order they
+	// reached the queue, not by due time: a ticket enqueued already due
+	// goes after the tickets enqueued before it whatever their due times,
+	// and a ticket naked without delay goes before the tickets not handed
+	// out yet. A JetStream stream hands out its messages in sequence
+	// order, redeliveries first. The suite then checks that order instead
+	// (ClaimAck, OrderByDue, NakDelay, Many); a ticket due in the future is
+	// still not handed out before its due time.
+	StreamOrder bool
 	// Bubble runs each test in a synctest bubble (fake time): only for an
 	// implementation whose goroutines and timers all live in the test's
 	// process and are started by Open.
