@@ -68,11 +68,14 @@ func (l *Limits) load(ctx context.Context, name string, a *account) error {
 
 // change applies fn to the account's live binds and writes the result by
 // compare-and-set, reading the entry again after a refusal, until a write
-// succeeds or fn refuses (its error is returned, nothing written). Called
-// with a.mu held.
+// succeeds or fn refuses on an entry read now (its error is returned,
+// nothing written). The entry as last written here is tried first: a write
+// on a revision since changed is refused by the servers. Called with a.mu
+// held.
 func (l *Limits) change(ctx context.Context, name string, a *account, fn func(live []bind) ([]bind, error)) error {
 	for {
-		if !a.known {
+		fresh := !a.known
+		if fresh {
 			if err := l.load(ctx, name, a); err != nil {
 				return err
 			}
@@ -82,6 +85,10 @@ func (l *Limits) change(ctx context.Context, name string, a *account, fn func(li
 			return err
 		}
 		next, err := fn(live)
+		if err != nil && !fresh {
+			a.known = false // refused on the entry as last written here: decide on a fresh read
+			continue
+		}
 		if err != nil {
 			return err
 		}
