@@ -2,6 +2,7 @@ package jsqueue_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -31,6 +32,13 @@ func open(t testing.TB, opts jsqueue.Options, nodes ...*natstest.Node) *jsqueue.
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closed before its connection (whose cleanup ran first when registered
+	// after the suite's).
+	t.Cleanup(func() {
+		if err := q.Close(); err != nil && !errors.Is(err, queue.ErrClosed) {
+			t.Errorf("Close: %v", err)
+		}
+	})
 	return q
 }
 

@@ -1,0 +1,271 @@
+package jsdeliveries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+)
+
+// Options configures a Queue. The zero value is a single-replica queue
+// named GATEWAY_DELIVERIES with deliveries.DefaultLease.
+type Options struct {
+	// Stream is the name of the work-queue stream. Empty means
+	// "GATEWAY_DELIVERIES".
+	Stream string
+	// Prefix is the subject prefix: an account's deliveries are published
+	// on Prefix.<account token>, and Prefix.* must belong to no other
+	// stream. Empty means "gateway.dlv." followed by Stream.
+	Prefix string
+	// Replicas is the number of servers that store the stream and the
+	// consumers: 3 on a cluster of three. Zero means 1.
+	Replicas int
+	// Lease is how long a claim holds its delivery (the consumers'
+	// AckWait). Zero means deliveries.DefaultLease.
+	Lease time.Duration
+	// MaxHeld bounds an account's deliveries handed out and not acked,
+	// leased or naked with a delay (its consumer's MaxAckPending). Zero
+	// means 65,536.
+	MaxHeld int
+	// Idle is how long an account's consumer lives without a claim before
+	// the servers delete it (InactiveThreshold): an account that went away
+	// leaves no consumer behind. Its deliveries stay in the stream, and a
+	// Claim for it creates the consumer again, which hands out every one
+	// not acked. Zero means 24 hours.
+	Idle time.Duration
+	// RequestTimeout bounds each request to the servers that a method
+	// makes without a context. Zero means 5 s.
+	RequestTimeout time.Duration
+}
+
+func (o *Options) setDefaults() {
+	if o.Stream == "" {
+		o.Stream = "GATEWAY_DELIVERIES"
+	}
+	if o.Prefix == "" {
+		o.Prefix = "gateway.dlv." + o.Stream
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.Lease == 0 {
+		o.Lease = deliveries.DefaultLease
+	}
+	if o.MaxHeld == 0 {
+		o.MaxHeld = 1 << 16
+	}
+	if o.Idle == 0 {
+		o.Idle = 24 * time.Hour
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = 5 * time.Second
+	}
+}
+
+// Queue is a deliveries.Queue on a JetStream work-queue stream with a
+// subject and a durable pull consumer per account. See the package
+// documentation.
+type Queue struct {
+	js     jetstream.JetStream
+	nc     *nats.Conn
+	opts   Options
+	stream jetstream.Stream
+
+	done     chan struct{} // closed by Close
+	drainers sync.WaitGroup
+	unsent   atomic.Int64
+
+	mu        sync.Mutex
+	closed    bool
+	consumers map[string]jetstream.Consumer // by account
+	held      map[*claim]struct{}
+}
+
+var _ deliveries.Queue = (*Queue)(nil)
+
+// New creates or updates the stream as opts say, and returns the queue on
+// it; the consumers are created by the first Claim of each account. Two
+// processes may call it at once with the same options: both succeed.
+func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, error) {
+	opts.setDefaults()
+	cfg := jetstream.StreamConfig{
+		Name:        opts.Stream,
+		Subjects:    []string{opts.Prefix + ".*"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    opts.Replicas,
+		Description: "gateway deliveries: receipts and MO waiting for an ESME, a subject per account",
+	}
+	var s jetstream.Stream
+	var err error
+	for range 3 {
+		if s, err = js.CreateOrUpdateStream(ctx, cfg); err == nil || !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gateway jsdeliveries: stream %s: %w (check that no other stream takes subjects %s.*, and that the servers have JetStream and %d of them are up)",
+			opts.Stream, err, opts.Prefix, opts.Replicas)
+	}
+	return &Queue{
+		js:        js,
+		nc:        js.Conn(),
+		opts:      opts,
+		stream:    s,
+		done:      make(chan struct{}),
+		consumers: map[string]jetstream.Consumer{},
+		held:      map[*claim]struct{}{},
+	}, nil
+}
+
+func (q *Queue) subject(account string) string { return q.opts.Prefix + "." + token(account) }
+
+// Add publishes the delivery on its account's subject and waits for the
+// stream to store it (on a majority of its replicas); d.Seq is its stream
+// sequence. A publish that fails may still have been stored: added again,
+// it is stored twice (at least once).
+func (q *Queue) Add(ctx context.Context, d *deliveries.Delivery) error {
+	if d.Account == "" {
+		return errors.New("gateway jsdeliveries: a delivery needs an account")
+	}
+	if err := q.checkOpen(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ack, err := q.js.Publish(ctx, q.subject(d.Account), appendDelivery(nil, d.Created, d.Body))
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return fmt.Errorf("gateway jsdeliveries: add for %s: %w (it may or may not be stored)", d.Account, err)
+	}
+	d.Seq = ack.Sequence
+	return nil
+}
+
+// pendingTries bounds how often Pending asks again while the consumer's
+// count and the stream's differ.
+const pendingTries = 50
+
+// Pending returns the account's deliveries not acked. Without a consumer
+// it is the stream's count of the account's subject. With one, it asks
+// the consumer (ack pending plus not yet handed out) and the stream: on a
+// cluster the consumer's count lags an add for a moment and the stream's
+// lags an ack, so it asks again until they agree (a few milliseconds when
+// nothing moves), and returns the stream's if they keep differing (under
+// load: a moment's estimate).
+func (q *Queue) Pending(account string) (int, error) {
+	if err := q.checkOpen(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), q.opts.RequestTimeout)
+	defer cancel()
+	var inStream int
+	for try := 0; ; try++ {
+		ci, err := q.stream.Consumer(ctx, consumerName(account))
+		if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			ci, err = nil, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("gateway jsdeliveries: consumer of %s: %w", account, err)
+		}
+		if inStream, err = q.count(ctx, q.subject(account)); err != nil {
+			return 0, err
+		}
+		if ci == nil || try == pendingTries {
+			return inStream, nil
+		}
+		info := ci.CachedInfo() // the lookup's own answer
+		if int(info.NumPending)+info.NumAckPending == inStream {
+			return inStream, nil
+		}
+		if err := q.pause(ctx, 10*time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// count returns how many messages the stream holds on subject.
+func (q *Queue) count(ctx context.Context, subject string) (int, error) {
+	si, err := q.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return 0, fmt.Errorf("gateway jsdeliveries: stream info: %w", err)
+	}
+	return int(si.State.Subjects[subject]), nil
+}
+
+// Accounts returns, sorted, the accounts whose subjects hold messages. On
+// a cluster an account whose last delivery was just acked may be listed
+// for a moment more.
+func (q *Queue) Accounts() ([]string, error) {
+	if err := q.checkOpen(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), q.opts.RequestTimeout)
+	defer cancel()
+	si, err := q.stream.Info(ctx, jetstream.WithSubjectFilter(q.opts.Prefix+".*"))
+	if err != nil {
+		return nil, fmt.Errorf("gateway jsdeliveries: stream info: %w", err)
+	}
+	accs := make([]string, 0, len(si.State.Subjects))
+	for subj, n := range si.State.Subjects {
+		if n == 0 {
+			continue
+		}
+		if a, ok := account(strings.TrimPrefix(subj, q.opts.Prefix+".")); ok {
+			accs = append(accs, a)
+		}
+	}
+	slices.Sort(accs)
+	return accs, nil
+}
+
+// Lease returns the consumers' AckWait.
+func (q *Queue) Lease() time.Duration { return q.opts.Lease }
+
+// Close stops the queue and naks the claims it handed out and that are
+// not acked, so that another node need not wait for their leases. It does
+// not close the connection, and leaves the consumers to the servers.
+func (q *Queue) Close() error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return deliveries.ErrClosed
+	}
+	q.closed = true
+	close(q.done)
+	held := q.held
+	q.held = nil
+	q.mu.Unlock()
+	q.drainers.Wait()
+	var errs []error
+	for c := range held {
+		if err := c.reply(nakBody(0)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("gateway jsdeliveries: close: %d claims not given back, handed out again when their leases end: %w", len(errs), errs[0])
+	}
+	return nil
+}
+
+func (q *Queue) checkOpen() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return deliveries.ErrClosed
+	}
+	return nil
+}
