@@ -13,8 +13,16 @@
 #   SIM=external examples/gateway/bench.sh -duration 20s -rate 5000
 #   SIM=external GATEWAY=/tmp/old/gateway examples/gateway/bench.sh -duration 20s -rate 5000
 #
+#   SMPP_PORT=3775 PLAIN_PORT=3776 HTTP_PORT=9080 examples/gateway/bench.sh -n 100000
+#
 # where my-bench.yaml is bench.yaml with, say, `store: {sync_interval: 0s}`
 # or `store: {memtable_size: 32MiB}` added.
+#
+# The gateway listens on 127.0.0.1: SMPP over TLS on $SMPP_PORT (default
+# 2775, where the bench connects), plaintext SMPP on $PLAIN_PORT (2776) and
+# the status page and metrics on $HTTP_PORT (8080), given to it as -listen,
+# -plaintext-listen and -http, which override the configuration's (gateways
+# of older commits read these flags too).
 #
 # GATEWAY runs a gateway binary built elsewhere (an older commit, for
 # alternating pairs of runs: `git worktree add /tmp/old <commit>`, then
@@ -35,6 +43,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sim_mode=${SIM:-embedded}
+smpp_addr=127.0.0.1:${SMPP_PORT:-2775}
+plain_addr=127.0.0.1:${PLAIN_PORT:-2776}
+http_addr=127.0.0.1:${HTTP_PORT:-8080}
 case $sim_mode in
 embedded) config=${CONFIG:-examples/gateway/bench.yaml} ;;
 external) config=${CONFIG:-examples/gateway/bench-external.yaml} ;;
@@ -49,10 +60,12 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-if (exec 3<>/dev/tcp/127.0.0.1/2775) 2>/dev/null; then
-	echo "bench.sh: 127.0.0.1:2775 is in use already (another gateway running?)" >&2
-	exit 1
-fi
+for addr in "$smpp_addr" "$plain_addr" "$http_addr"; do
+	if (exec 3<>"/dev/tcp/${addr%:*}/${addr##*:}") 2>/dev/null; then
+		echo "bench.sh: $addr is in use already (another gateway running?); set SMPP_PORT, PLAIN_PORT or HTTP_PORT" >&2
+		exit 1
+	fi
+done
 if [ -n "${GATEWAY:-}" ]; then
 	cp "$GATEWAY" "$work/gateway"
 else
@@ -84,10 +97,11 @@ if [ "$sim_mode" = external ]; then
 	config=$work/config.yaml
 	echo "  simulator: smsc-sim on $simaddr (pid $simpid)"
 fi
-"$work/gateway" -config "$config" -data "$work/data" >"$work/gateway.log" 2>&1 &
+"$work/gateway" -config "$config" -data "$work/data" -listen "$smpp_addr" -plaintext-listen "$plain_addr" -http "$http_addr" \
+	>"$work/gateway.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
-	if (exec 3<>/dev/tcp/127.0.0.1/2775) 2>/dev/null; then break; fi
+	if (exec 3<>"/dev/tcp/${smpp_addr%:*}/${smpp_addr##*:}") 2>/dev/null; then break; fi
 	sleep 0.1
 done
 if ! kill -0 "$pid" 2>/dev/null; then
@@ -99,7 +113,8 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ms() { echo $(( $1 * 1000 / $(getconf CLK_TCK) )); }
 t0=$(ticks "$pid")
 if [ -n "$simpid" ]; then s0=$(ticks "$simpid"); fi
-"$work/smppcli" bench -addr 127.0.0.1:2775 -tls -insecure-skip-verify -system-id load -password load \
+echo "  gateway: SMPP/TLS $smpp_addr, plaintext $plain_addr, status page http://$http_addr/"
+"$work/smppcli" bench -addr "$smpp_addr" -tls -insecure-skip-verify -system-id load -password load \
 	-binds 4 -window 500 -dlr -no-progress "$@"
 t1=$(ticks "$pid")
 echo "  gateway CPU during the run: $(ms $((t1 - t0))) ms"
