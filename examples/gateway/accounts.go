@@ -44,6 +44,8 @@ type account struct {
 type accounts struct {
 	byID map[string]*account
 	byCN map[string]*account
+	// byKey is the accounts by the SHA-256 of their HTTP API keys.
+	byKey map[[32]byte]*account
 	// dummy is a bcrypt hash of nothing anyone can send, at the cost most
 	// accounts' hashes have: a bind refused before its password is compared
 	// (an unknown system_id, a blocked address) is compared with it, so that
@@ -55,7 +57,7 @@ type accounts struct {
 }
 
 func loadAccounts(list []AccountConfig) (*accounts, error) {
-	as := &accounts{byID: map[string]*account{}, byCN: map[string]*account{}}
+	as := &accounts{byID: map[string]*account{}, byCN: map[string]*account{}, byKey: map[[32]byte]*account{}}
 	// Plaintext passwords are hashed at the cost of the configured hashes,
 	// so that every account's check takes the same time (MinCost when there
 	// are none: the demo account).
@@ -120,6 +122,13 @@ func loadAccounts(list []AccountConfig) (*accounts, error) {
 		as.byID[c.SystemID] = a
 		if c.ClientCertCN != "" {
 			as.byCN[c.ClientCertCN] = a
+		}
+		for _, k := range c.APIKeys {
+			h, err := apiKeyHash(k)
+			if err != nil {
+				return nil, fmt.Errorf("account %s: api_keys: %w", c.SystemID, err)
+			}
+			as.byKey[h] = a
 		}
 	}
 	return as, nil

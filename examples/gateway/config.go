@@ -44,7 +44,8 @@ type Config struct {
 	Unbound         UnboundConfig    `yaml:"unbound"`
 	GC              GCConfig         `yaml:"gc"`
 	Store           StoreConfig      `yaml:"store"`
-	Cluster         *ClusterConfig   `yaml:"cluster"` // active-active nodes on NATS JetStream; nil = one node on its own store
+	HTTPAPI         HTTPAPIConfig    `yaml:"http_api"` // the JSON send API's listener (config_http.go); off unless listen is set
+	Cluster         *ClusterConfig   `yaml:"cluster"`  // active-active nodes on NATS JetStream; nil = one node on its own store
 
 	lines keyLines // where the file set each key, for errors; nil on the embedded defaults
 }
@@ -136,6 +137,13 @@ type AccountConfig struct {
 	// ESME_RTHROTTLED at once (policing). See limits_wiring.go.
 	Shaping        *bool    `yaml:"shaping"`
 	ShapingMaxWait Duration `yaml:"shaping_max_wait"`
+	// The HTTP side (config_http.go): where receipts and MO go (smpp,
+	// webhook or both; default smpp), the webhook, and the SHA-256 of the
+	// account's HTTP API keys ("sha256:<hex>"; the password works too, by
+	// HTTP Basic).
+	DeliverTo string         `yaml:"deliver_to"`
+	Webhook   *WebhookConfig `yaml:"webhook"`
+	APIKeys   []string       `yaml:"api_keys"`
 }
 
 // UpstreamConfig is one operator SMSC connection (a client with its binds).
@@ -253,6 +261,7 @@ func defaultConfig() *Config {
 			DLRDelay: Duration(100 * time.Millisecond), DedupeTLV: defaultDedupeTag,
 		},
 		FailedBinds: RateConfig{PerMinute: 20, Burst: 10},
+		HTTPAPI:     HTTPAPIConfig{Listen: "127.0.0.1:8081"},
 		Unbound: UnboundConfig{
 			HandshakeTimeout: Duration(server.DefaultHandshakeTimeout),
 			MaxConns:         server.DefaultMaxUnboundConns,
@@ -315,6 +324,9 @@ func loadConfig(path string) (*Config, error) {
 		if !set("routes") {
 			cfg.Routes = demoRoutes
 		}
+	}
+	if !set("http_api") {
+		cfg.HTTPAPI = HTTPAPIConfig{} // the demo's listener is the demo's only
 	}
 	if set("accounts") && !set("mo_routes") {
 		cfg.MORoutes = nil // the default one names the demo account

@@ -81,6 +81,9 @@ func (c *Config) validate() error {
 	if err := c.checkExposure(); err != nil {
 		return err
 	}
+	if err := c.validateHTTP(); err != nil {
+		return err
+	}
 	if c.Simulator != nil && !simulatorBuiltIn {
 		return c.errorf("simulator", "this gateway was built with -tags nosimulator and has no embedded simulator; "+
 			"remove the simulator: section and give upstreams: with the operator's addrs, or build without the tag")

@@ -55,7 +55,9 @@ func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 	if err != nil {
 		return err
 	}
-	if err := gw.store.DeliveryQueue().Add(context.Background(), &store.Delivery{Account: acct, Body: body, Created: time.Now()}); err != nil {
+	// Where the account's deliver_to says: its binds, its webhook or both
+	// (webhook_wiring.go).
+	if err := gw.addDelivery(context.Background(), &store.Delivery{Account: acct, Body: body, Created: time.Now()}); err != nil {
 		return err
 	}
 	gw.deliveryAdded(acct)

@@ -124,6 +124,7 @@ type app struct {
 	sim        *embeddedSimulator // nil unless the configuration has a simulator: section
 	listeners  []net.Listener
 	httpSrv    *http.Server
+	http       *httpSide // the HTTP API and the webhooks (http_api_listener.go)
 	configPath string
 	log        *slog.Logger
 	Addr       string // the TLS listener's address
@@ -212,6 +213,11 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		a.httpSrv = &http.Server{Handler: gw.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
 		go a.httpSrv.Serve(hl)
 	}
+	hs, err := startHTTPSide(gw, cfg)
+	if err != nil {
+		return fail(err)
+	}
+	a.http = hs
 	a.banner(bannerOut, cfg)
 	return a, nil
 }
@@ -236,6 +242,13 @@ func (a *app) banner(w io.Writer, cfg *Config) {
 	}
 	if a.HTTPAddr != "" {
 		printf("  status page:        http://%s/   metrics: http://%s/metrics\n", a.HTTPAddr, a.HTTPAddr)
+	}
+	if a.http != nil && a.http.Addr != "" {
+		scheme := "http"
+		if a.http.TLS {
+			scheme = "https"
+		}
+		printf("  HTTP API:           %s://%s/v1/messages   (OpenAPI: %s://%s/v1/openapi.json)\n", scheme, a.http.Addr, scheme, a.http.Addr)
 	}
 	if a.SimAddr != "" {
 		printf("  upstream simulator: %s   (simulated operator in this process: nothing reaches a real network)\n", a.SimAddr)
@@ -321,6 +334,9 @@ func (a *app) reload() error {
 	}
 	a.gw.accounts.Store(as)
 	a.gw.cfg.Store(cfg)
+	if a.http != nil {
+		a.http.reload(cfg)
+	}
 	a.log.Info("configuration reloaded", "accounts", len(cfg.Accounts), "routes", len(cfg.Routes))
 	return nil
 }
@@ -340,6 +356,9 @@ func (a *app) stop(ctx context.Context) {
 	}
 	if a.httpSrv != nil {
 		a.httpSrv.Shutdown(ctx)
+	}
+	if a.http != nil {
+		a.http.stop(ctx)
 	}
 	if a.gw != nil {
 		a.gw.stop(ctx)

@@ -129,7 +129,7 @@ func (gw *Gateway) applyReceipt(id string, d *client.Delivery) error {
 				return aerr
 			}
 			sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}
-			err = gw.store.UpdateWithDelivery(m, sd)
+			err = gw.updateWithDelivery(m, sd) // where deliver_to says (webhook_wiring.go)
 		} else {
 			err = gw.store.Update(m)
 		}
