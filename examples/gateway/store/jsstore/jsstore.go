@@ -51,6 +51,10 @@ type Options struct {
 	// Deliveries is the deliveries part (DeliveryQueue); the store closes
 	// it with itself. Nil means a deliveries.Memory, for tests.
 	Deliveries deliveries.Queue
+	// Cache is how many records of messages on their way (not final) the
+	// store keeps to write them without reading them first (about 500
+	// bytes each). Zero means 16,384; negative means none.
+	Cache int
 }
 
 // Store is store.Store on NATS JetStream key-value buckets (see the
@@ -65,6 +69,7 @@ type Store struct {
 	indexStr jetstream.Stream
 	queue    queue.Queue
 	dels     deliveries.Queue
+	cache    *cache
 
 	mu      sync.Mutex
 	closed  bool
@@ -99,11 +104,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
+	if opts.Cache == 0 {
+		opts.Cache = 16384
+	}
 	js, err := jetstream.New(opts.Conn)
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsstore: %w", err)
 	}
-	s := &Store{opts: opts, js: js, queue: opts.Queue, dels: opts.Deliveries, done: make(chan struct{})}
+	s := &Store{opts: opts, js: js, queue: opts.Queue, dels: opts.Deliveries, done: make(chan struct{}), cache: newCache(opts.Cache)}
 	if s.queue == nil {
 		s.queue = queue.NewMemory(queue.Options{})
 	}

@@ -37,7 +37,9 @@ func (s *Store) Accept(m *store.Message) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	if _, err := s.write(ctx, &record{m: &c}, 0); err != nil {
+	r := &record{m: &c}
+	kvRev, err := s.write(ctx, r, 0)
+	if err != nil {
 		if isWrongLastSeq(err) {
 			return fmt.Errorf("gateway jsstore: accept of %s: a message with this id is stored already; ids must be unique across nodes (node_id)", m.ID)
 		}
@@ -51,6 +53,7 @@ func (s *Store) Accept(m *store.Message) error {
 	}
 	m.Rev, m.Done = c.Rev, c.Done
 	s.accepted(m.ID)
+	s.cache.put(r, kvRev)
 	return nil
 }
 
@@ -79,6 +82,7 @@ func (s *Store) read(ctx context.Context, id string) (*record, uint64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("gateway jsstore: record %s: %w", id, err)
 	}
+	s.cache.put(r, e.Revision())
 	return r, e.Revision(), nil
 }
 
@@ -95,7 +99,8 @@ func (s *Store) Get(id string) (*store.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.m, nil
+	m := *r.m // the cache keeps r: the caller gets its own copy
+	return &m, nil
 }
 
 // Update stores m's state fields by compare-and-set.
@@ -120,10 +125,11 @@ func (s *Store) UpdateWithDelivery(m *store.Message, d *store.Delivery) error {
 	return s.cas(m, false, nil, d)
 }
 
-// cas is every compare-and-set: it reads the record, refuses unless its
-// Rev is m.Rev, writes the new version on the KV revision read (refused if
-// another writer came between: ErrConflict), and then, once the record is
-// written, the index entry up or the delivery d.
+// cas is every compare-and-set: it takes the record at m.Rev from the
+// cache or reads it (refused unless its Rev is m.Rev), writes the new
+// version on that KV revision (refused by the servers if another writer
+// came between: read again after a cached one, else ErrConflict), and
+// then, once the record is written, the index entry up or the delivery d.
 func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) error {
 	if m.ID == "" {
 		return errEmptyID
@@ -134,13 +140,39 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 	defer s.ops.Done()
 	ctx, cancel := s.ctx()
 	defer cancel()
-	cur, kvRev, err := s.read(ctx, m.ID)
-	if err != nil {
-		return err
+	for {
+		cur, kvRev, cachedRec := s.cache.get(m.ID, m.Rev)
+		if !cachedRec {
+			var err error
+			if cur, kvRev, err = s.read(ctx, m.ID); err != nil {
+				return err
+			}
+			if cur.m.Rev != m.Rev {
+				return store.ErrConflict
+			}
+		}
+		nr, err := s.casWrite(ctx, m, all, up, cur, kvRev)
+		if errors.Is(err, errStale) && cachedRec {
+			s.cache.drop(m.ID)
+			continue // the cached revision was not the last: read and decide again
+		}
+		if errors.Is(err, errStale) {
+			return s.refused(ctx, m.ID)
+		}
+		if err != nil {
+			return err
+		}
+		return s.after(ctx, m, nr, up, d)
 	}
-	if cur.m.Rev != m.Rev {
-		return store.ErrConflict
-	}
+}
+
+// errStale is casWrite's refusal: the key's last KV revision is not the
+// one the record was read at.
+var errStale = errors.New("gateway jsstore: stale revision")
+
+// casWrite writes the next version of cur (m's fields over it, as cas
+// says) on KV revision kvRev, and returns it.
+func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *ref, cur *record, kvRev uint64) (*record, error) {
 	done := m.Done
 	if m.State.Final() && done.IsZero() {
 		done = time.Now()
@@ -157,15 +189,23 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 	if up != nil {
 		nr.refs = addRef(nr.refs, *up)
 	}
-	if _, err := s.write(ctx, nr, kvRev); err != nil {
+	newRev, err := s.write(ctx, nr, kvRev)
+	if err != nil {
 		if isWrongLastSeq(err) {
-			return s.refused(ctx, m.ID)
+			return nil, errStale
 		}
-		return fmt.Errorf("gateway jsstore: write of %s: %w", m.ID, err)
+		return nil, fmt.Errorf("gateway jsstore: write of %s: %w", m.ID, err)
 	}
-	m.Done, m.Rev = done, next.Rev
+	s.cache.put(nr, newRev)
+	return nr, nil
+}
+
+// after completes a compare-and-set written as nr: m gets its Rev and
+// Done, and the index entry up or the delivery d is written.
+func (s *Store) after(ctx context.Context, m *store.Message, nr *record, up *ref, d *store.Delivery) error {
+	m.Done, m.Rev = nr.m.Done, nr.m.Rev
 	if up != nil {
-		if err := s.putIndex(ctx, *up, m.ID, s.ttl(&next)); err != nil {
+		if err := s.putIndex(ctx, *up, m.ID, s.ttl(nr.m)); err != nil {
 			return err
 		}
 	}
