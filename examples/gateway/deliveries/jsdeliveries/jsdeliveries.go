@@ -105,12 +105,13 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 		Replicas:    opts.Replicas,
 		Description: "gateway deliveries: receipts and MO waiting for an ESME, a subject per account",
 	}
-	var s jetstream.Stream
-	var err error
-	for range 3 {
-		if s, err = js.CreateOrUpdateStream(ctx, cfg); err == nil || !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			break
-		}
+	// Create first: a create of a stream that exists with the same
+	// configuration succeeds, also when two processes create it at once,
+	// where an update racing a create was seen to hang (nats-server 2.15.3,
+	// R3).
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsdeliveries: stream %s: %w (check that no other stream takes subjects %s.*, and that the servers have JetStream and %d of them are up)",

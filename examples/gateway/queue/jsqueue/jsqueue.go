@@ -146,18 +146,18 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 	}, nil
 }
 
-// createStream creates the stream or updates it to cfg; a create that
-// races another process's is retried as an update.
+// createStream creates the stream, or finds it as cfg says, or updates it
+// to cfg. The create comes first: the servers answer a create of a stream
+// that exists with the same configuration as a success, also when two
+// processes create it at once, where an update racing a create was seen to
+// hang (nats-server 2.15.3, R3).
 func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	var err error
-	for range 3 {
-		var s jetstream.Stream
-		if s, err = js.CreateOrUpdateStream(ctx, cfg); err == nil {
-			return s, nil
-		}
-		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			break
-		}
+	s, err := js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
+	}
+	if err == nil {
+		return s, nil
 	}
 	return nil, fmt.Errorf("gateway jsqueue: stream %s: %w (check that no other stream takes subject %s, and that the servers have JetStream and %d of them are up)",
 		cfg.Name, err, cfg.Subjects[0], cfg.Replicas)
