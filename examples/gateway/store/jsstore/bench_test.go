@@ -113,7 +113,8 @@ func BenchmarkLifecycle(b *testing.B) {
 func BenchmarkMemory(b *testing.B) {
 	const n = 100_000
 	nc := natstest.Connect(b, natstest.Server(b))
-	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Bucket: "mem", Queue: nopQueue{}})
+	// No cache: the figure is the buckets' (the cache is bounded anyway).
+	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Bucket: "mem", Queue: nopQueue{}, Cache: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
