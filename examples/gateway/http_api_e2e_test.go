@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/httpapi"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -95,6 +96,9 @@ func TestHTTPSendReceiptWebhookQuery(t *testing.T) {
 		return e.waitReceipts(20 * time.Second)
 	}(); len(missing) > 0 {
 		t.Errorf("the SMPP bind got no receipt for %s (deliver_to: both)", id)
+	}
+	if doc := api(t, "GET", base+"/v1/openapi.json", "", "", ""); doc.status != 200 || strings.TrimSpace(string(doc.body)) != strings.TrimSpace(string(httpapi.OpenAPI)) {
+		t.Errorf("GET /v1/openapi.json: %d, not the document in the repository", doc.status)
 	}
 	if st := api(t, "GET", base+"/v1/messages/"+id, "other", "x", ""); st.status != 401 {
 		t.Errorf("GET with wrong credentials: %d", st.status)
