@@ -65,6 +65,9 @@ func listen(t *testing.T) net.Listener {
 // each must pass, or be skipped with its reason (outbind: the client does
 // not listen for one).
 func TestESMEOwnClient(t *testing.T) {
+	// In parallel with the third-party ESME runs (interop tag): each has its
+	// own listener, and the cases mostly wait.
+	t.Parallel()
 	if n := len(Cases(ESME)); n < 25 {
 		t.Fatalf("%d ESME cases, want at least 25", n)
 	}

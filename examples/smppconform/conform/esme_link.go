@@ -91,12 +91,20 @@ func esmeNackCases() []*Case {
 			defer e.Close()
 			seq := e.NextSeq()
 			e.SendRaw(pdu.Header{Length: 16, ID: id, Sequence: seq}.AppendBinary(nil))
-			m, err := e.Response(seq, esmeTimeout(t))
+			// A generic_nack with another sequence number is taken too, to
+			// say what came back.
+			m, err := e.Await(esmeTimeout(t), func(m Msg) bool {
+				return m.ID == pdu.GenericNackID || m.ID.IsResponse() && m.Sequence == seq
+			})
 			switch {
 			case err != nil:
 				t.Fail("no generic_nack for command_id 0x%08X: %v", uint32(id), err)
 			case m.ID != pdu.GenericNackID:
 				t.Fail("answered with %v", m.ID)
+			case m.Sequence != seq && m.Status != pdu.ESME_RINVCMDID:
+				t.Fail("generic_nack %v with sequence_number %d, want ESME_RINVCMDID with %d", m.Status, m.Sequence, seq)
+			case m.Sequence != seq:
+				t.Fail("generic_nack with sequence_number %d, want %d", m.Sequence, seq)
 			case m.Status != pdu.ESME_RINVCMDID:
 				t.Fail("generic_nack with %v, want ESME_RINVCMDID", m.Status)
 			}
