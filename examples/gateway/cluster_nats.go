@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -101,4 +105,26 @@ func connectNATS(cl *ClusterConfig, log *slog.Logger) (*nats.Conn, error) {
 		return nil, fmt.Errorf("connecting to NATS at %s: %w", servers, err)
 	}
 	return nc, nil
+}
+
+// runNATSOnly runs the NATS server of the configuration's cluster section
+// alone, without a gateway, until SIGINT or SIGTERM: the third server of a
+// cluster of two gateway nodes, which keeps the quorum when one goes.
+func runNATSOnly(cfg *Config, log *slog.Logger) error {
+	cl := cfg.Cluster
+	if cl == nil || len(cl.URLs) > 0 {
+		return errors.New("-nats-only runs the embedded NATS server of the cluster: section: the configuration has none (no cluster:, or nats_urls set)")
+	}
+	srv, err := startEmbeddedNATS(cl, log)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("NATS server ready\n  clients: %s\n  routes:  %s\n", srv.ClientURL(), cl.Embedded.ClusterListen)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	sig := <-sigs
+	log.Info("NATS server shutting down", "signal", sig.String())
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	return nil
 }

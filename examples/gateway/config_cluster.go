@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"net"
 	"net/url"
 	"path/filepath"
+
+	"gopkg.in/yaml.v3"
 )
 
 // ClusterConfig runs the gateway as one node of an active-active cluster
@@ -130,4 +136,42 @@ func routeURL(r string) (*url.URL, error) {
 		return nil, err
 	}
 	return &url.URL{Scheme: "nats", Host: r}, nil
+}
+
+// loadNATSOnlyConfig reads a configuration for -nats-only: the cluster
+// section with its embedded server is all it needs (a third NATS server
+// runs no gateway: no accounts or upstreams), and node_id is not asked for.
+func loadNATSOnlyConfig(path string) (*Config, error) {
+	if path == "" {
+		return nil, errors.New("-nats-only needs -config FILE with a cluster: section (see examples/gateway/cluster/n3.yaml)")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg := defaultConfig()
+	cfg.lines = keyLines{}
+	if err := checkYAML(&doc, cfg.lines); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if cfg.Cluster == nil {
+		return nil, fmt.Errorf("config %s: -nats-only runs the NATS server of a cluster: section, and there is none", path)
+	}
+	if cfg.NodeID == 0 {
+		cfg.NodeID = maxNodeID // not used: this process makes no message ids
+	}
+	cfg.clusterDefaults()
+	if err := cfg.validateCluster(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
 }

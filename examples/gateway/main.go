@@ -51,6 +51,7 @@ func main() {
 		httpAddr   = flag.String("http", "", "metrics and status page address (default 127.0.0.1:8080; \"off\" disables)")
 		logLevel   = flag.String("log-level", "info", "debug, info, warn or error")
 		hashPW     = flag.String("hash-password", "", "print the bcrypt hash of a password for the config file, and exit")
+		natsOnly   = flag.Bool("nats-only", false, "run only the NATS server of the config's cluster: section (a third server for the quorum), no gateway")
 	)
 	flag.Parse()
 	if *hashPW != "" {
@@ -68,6 +69,16 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	slog.SetDefault(log)
 
+	if *natsOnly {
+		cfg, err := loadNATSOnlyConfig(*configPath)
+		if err == nil {
+			err = runNATSOnly(cfg, log)
+		}
+		if err != nil {
+			fatal(err)
+		}
+		return
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		fatal(err)
@@ -122,6 +133,7 @@ func fatal(err error) {
 type app struct {
 	gw         *Gateway
 	sim        *embeddedSimulator // nil unless the configuration has a simulator: section
+	cluster    *clusterNode       // nil unless the configuration has a cluster: section
 	listeners  []net.Listener
 	httpSrv    *http.Server
 	http       *httpSide // the HTTP API and the webhooks (http_api_listener.go)
@@ -146,20 +158,35 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 	if err != nil {
 		return nil, err // validate refuses it first; start may be called without it
 	}
-	st, err := store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{
-		SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable,
-		Queue: queue.PebbleOptions{Options: queue.Options{Lease: claimLease, MaxLen: maxQueued}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
+	var st store.Store
+	var cn *clusterNode
+	if cfg.Cluster != nil {
+		// A node of a cluster: the parts on JetStream (cluster.go).
+		cn, st, err = openCluster(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		st, err = store.OpenPebble(filepath.Join(cfg.DataDir, "store"), store.PebbleOptions{
+			SyncInterval: cfg.Store.syncInterval(), MemTableSize: memtable,
+			Queue: queue.PebbleOptions{Options: queue.Options{Lease: claimLease, MaxLen: maxQueued}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("opening the store in %s: %w (is another gateway running on it?)", cfg.DataDir, err)
+		}
 	}
 	m := newMetrics()
 	gw, err := newGateway(cfg, st, log, m)
 	if err != nil {
 		st.Close()
+		cn.close(log)
 		return nil, err
 	}
-	a := &app{gw: gw, configPath: configPath, log: log}
+	if cn != nil {
+		gw.limits.lim = cn.limits
+		gw.slots = cn.slots
+	}
+	a := &app{gw: gw, cluster: cn, configPath: configPath, log: log}
 	fail := func(err error) (*app, error) {
 		a.shutdown(context.Background())
 		return nil, err
@@ -369,6 +396,7 @@ func (a *app) stop(ctx context.Context) {
 			a.log.Error("closing the store", "err", err)
 		}
 	}
+	a.cluster.close(a.log)
 }
 
 // addUpstream creates the client of one upstream.

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/limits/jslimits"
+	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
+	"github.com/esmsafrica/smpp/examples/gateway/slots"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/store/jsstore"
+)
+
+// clusterOpenTimeout bounds how long a node waits for JetStream to take
+// its streams and buckets at start: a cluster whose servers are starting
+// together elects its leaders first.
+const clusterOpenTimeout = 60 * time.Second
+
+// openAttemptTimeout bounds one attempt to create or open a part's streams
+// and buckets.
+const openAttemptTimeout = 3 * time.Second
+
+// clusterNode is what a node of a cluster runs besides the gateway: its
+// NATS server (none with nats_urls), its connection, and the JetStream
+// parts that are not the store's (the rate and binds, the upstream binds'
+// slots).
+type clusterNode struct {
+	srv    *server.Server
+	nc     *nats.Conn
+	limits *jslimits.Limits
+	slots  *slots.JetStream
+}
+
+// openCluster starts the node's NATS server when it embeds one, connects,
+// and opens the parts on JetStream: the state with its queue and
+// deliveries, the limits and the slots. Every node opens the same streams
+// and buckets (created by the first, joined by the others).
+func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, error) {
+	cl := cfg.Cluster
+	n := &clusterNode{}
+	fail := func(err error) (*clusterNode, store.Store, error) {
+		n.close(log)
+		return nil, nil, err
+	}
+	if len(cl.URLs) == 0 {
+		srv, err := startEmbeddedNATS(cl, log)
+		if err != nil {
+			return fail(err)
+		}
+		n.srv = srv
+	}
+	nc, err := connectNATS(cl, log)
+	if err != nil {
+		return fail(err)
+	}
+	n.nc = nc
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fail(fmt.Errorf("cluster: JetStream: %w", err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), clusterOpenTimeout)
+	defer cancel()
+	q, err := retryOpen(ctx, log, "queue", func(ctx context.Context) (*jsqueue.Queue, error) {
+		return jsqueue.New(ctx, js, jsqueue.Options{Replicas: cl.Replicas, Lease: claimLease, MaxLen: maxQueued})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	d, err := retryOpen(ctx, log, "deliveries", func(ctx context.Context) (*jsdeliveries.Queue, error) {
+		return jsdeliveries.New(ctx, js, jsdeliveries.Options{Replicas: cl.Replicas})
+	})
+	if err != nil {
+		q.Close()
+		return fail(err)
+	}
+	st, err := retryOpen(ctx, log, "state", func(ctx context.Context) (*jsstore.Store, error) {
+		return jsstore.Open(ctx, jsstore.Options{
+			Conn: nc, Replicas: cl.Replicas, Node: cfg.NodeID,
+			Retention: cfg.Retention.D(), Validity: cfg.DefaultValidity.D(),
+			Queue: q, Deliveries: d,
+		})
+	})
+	if err != nil {
+		q.Close()
+		d.Close()
+		return fail(err)
+	}
+	n.limits, err = retryOpen(ctx, log, "limits", func(ctx context.Context) (*jslimits.Limits, error) {
+		return jslimits.Open(ctx, jslimits.Options{Conn: nc, Replicas: cl.Replicas, Node: cl.Node})
+	})
+	if err != nil {
+		st.Close()
+		return fail(err)
+	}
+	n.slots, err = retryOpen(ctx, log, "upstream bind slots", func(ctx context.Context) (*slots.JetStream, error) {
+		return slots.NewJetStream(ctx, js, slots.JetStreamOptions{Node: cl.Node, Replicas: cl.Replicas, Logger: log})
+	})
+	if err != nil {
+		st.Close()
+		return fail(err)
+	}
+	log.Info("cluster node ready", "node", cl.Node, "node_id", cfg.NodeID, "replicas", cl.Replicas, "nats", nc.ConnectedUrlRedacted())
+	return n, st, nil
+}
+
+// retryOpen opens one part, again while JetStream is not ready (no leader
+// yet, not enough servers for the replicas), until ctx ends.
+//
+// Each attempt is short: when two nodes create the same stream or bucket at
+// once (the nodes of a cluster started together), the server creates it
+// but may answer neither request (nats-server issues 3677, nats.go 949);
+// the next attempt finds it.
+func retryOpen[T any](ctx context.Context, log *slog.Logger, what string, open func(context.Context) (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		octx, cancel := context.WithTimeout(ctx, openAttemptTimeout)
+		v, err := open(octx)
+		cancel()
+		if err == nil {
+			return v, nil
+		}
+		if ctx.Err() != nil {
+			var zero T
+			return zero, fmt.Errorf("cluster: opening the %s on JetStream: %w (are enough NATS servers up for cluster.replicas?)", what, err)
+		}
+		log.Warn("cluster: JetStream not ready; trying again", "part", what, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// close stops the limits' heartbeat, the connection and the embedded
+// server, in that order. The store is closed by the app before.
+func (n *clusterNode) close(log *slog.Logger) {
+	if n == nil {
+		return
+	}
+	if n.limits != nil {
+		if err := n.limits.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("cluster: closing the limits", "err", err)
+		}
+	}
+	if n.nc != nil {
+		n.nc.Close()
+	}
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+	}
+}
