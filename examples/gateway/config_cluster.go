@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
