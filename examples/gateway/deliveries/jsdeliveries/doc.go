@@ -26,12 +26,12 @@
 // # Accounts that go away
 //
 // An account's consumer is deleted by the servers once no Claim has asked
-// it for anything for Options.Idle (InactiveThreshold, a day by default),
-// so accounts removed from the configuration leave no consumers behind.
-// Nothing is lost: the deliveries stay in the stream (a work queue drops a
-// message only when it is acked), and a later Claim creates the consumer
-// again, which hands out every delivery not acked, a leased one among them
-// at once (a duplicate, as after any lost lease).
+// it for anything for Options.Idle (InactiveThreshold, a day by default)
+// and the last lease it gave has ended Idle ago, so accounts removed from
+// the configuration leave no consumers behind. Nothing is lost: the
+// deliveries stay in the stream (a work queue drops a message only when it
+// is acked), and a later Claim creates the consumer again, which hands out
+// every delivery not acked.
 //
 // # At least once
 //

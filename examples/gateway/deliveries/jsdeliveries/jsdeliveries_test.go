@@ -42,6 +42,16 @@ func open(t testing.TB, opts jsdeliveries.Options, nodes ...*natstest.Node) *jsd
 	return q
 }
 
+// jetstreamOf returns a JetStream context on a connection to nodes.
+func jetstreamOf(t testing.TB, nodes ...*natstest.Node) jetstream.JetStream {
+	t.Helper()
+	js, err := jetstream.New(natstest.Connect(t, nodes...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
 // harness opens each queue on a stream of its own with replicas on nodes.
 func harness(replicas int, nodes ...*natstest.Node) deliveriestest.Harness {
 	return deliveriestest.Harness{
