@@ -207,8 +207,8 @@ func (q *Queue) count(ctx context.Context, subject string) (int, error) {
 }
 
 // Accounts returns, sorted, the accounts whose subjects hold messages. On
-// a cluster an account whose last delivery was just acked may be listed
-// for a moment more.
+// a cluster the stream's count lags an ack for a moment, so each account
+// listed is checked with Pending (two requests or more an account).
 func (q *Queue) Accounts() ([]string, error) {
 	if err := q.checkOpen(); err != nil {
 		return nil, err
@@ -224,9 +224,18 @@ func (q *Queue) Accounts() ([]string, error) {
 		if n == 0 {
 			continue
 		}
-		if a, ok := account(strings.TrimPrefix(subj, q.opts.Prefix+".")); ok {
-			accs = append(accs, a)
+		a, ok := account(strings.TrimPrefix(subj, q.opts.Prefix+"."))
+		if !ok {
+			continue
 		}
+		if q.opts.Replicas > 1 {
+			if n, err := q.Pending(a); err != nil {
+				return nil, err
+			} else if n == 0 {
+				continue
+			}
+		}
+		accs = append(accs, a)
 	}
 	slices.Sort(accs)
 	return accs, nil
