@@ -61,6 +61,24 @@ func TestConfigHTTPErrors(t *testing.T) {
 	}
 }
 
+// TestConfigHTTPFilesLoad: the webhook demo and the HTTP benchmark's
+// configurations load, with their webhooks and API keys.
+func TestConfigHTTPFilesLoad(t *testing.T) {
+	for _, f := range []string{"webhook-demo.yaml", "bench-http.yaml"} {
+		cfg, err := loadConfig(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		a := cfg.Accounts[0]
+		if cfg.HTTPAPI.Listen != "127.0.0.1:8081" || a.Webhook == nil || a.DeliverTo == deliverSMPP || len(a.APIKeys) != 1 {
+			t.Errorf("%s: http_api %+v, account %+v", f, cfg.HTTPAPI, a)
+		}
+		if _, err := loadAccounts(cfg.Accounts); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
 // TestHookEncoder: a receipt and an MO message as webhook JSON.
 func TestHookEncoder(t *testing.T) {
 	gw := &Gateway{log: quietLogger()}

@@ -149,14 +149,14 @@ func (s *Sender) loop(ctx context.Context) {
 			continue
 		}
 		for _, c := range claims {
-			s.deliver(ctx, c)
+			s.deliver(c)
 		}
 		clear(claims)
 	}
 }
 
 // deliver posts one claimed delivery and acks or naks it.
-func (s *Sender) deliver(ctx context.Context, c deliveries.Claim) {
+func (s *Sender) deliver(c deliveries.Claim) {
 	d := c.Delivery()
 	body, err := s.enc(d)
 	if err != nil {
