@@ -81,6 +81,7 @@ type Sender struct {
 
 	mu       sync.Mutex
 	failures map[uint64]int // deliveries failing now, by Seq: failures in a row
+	streak   int            // failed attempts in a row, whatever the deliveries
 
 	posted, failed, dropped atomic.Int64
 
@@ -149,14 +150,23 @@ func (s *Sender) loop(ctx context.Context) {
 			continue
 		}
 		for _, c := range claims {
-			s.deliver(c)
+			if pause := s.deliver(c); pause > 0 {
+				// The receiver is failing: this worker waits too, so that a
+				// backlog is not tried once each against a receiver down.
+				select {
+				case <-ctx.Done():
+				case <-time.After(pause):
+				}
+			}
 		}
 		clear(claims)
 	}
 }
 
-// deliver posts one claimed delivery and acks or naks it.
-func (s *Sender) deliver(c deliveries.Claim) {
+// deliver posts one claimed delivery and acks or naks it; after a failure
+// it returns how long the worker pauses (the back-off of the failures in a
+// row of the sender, whatever the deliveries).
+func (s *Sender) deliver(c deliveries.Claim) time.Duration {
 	d := c.Delivery()
 	body, err := s.enc(d)
 	if err != nil {
@@ -165,7 +175,7 @@ func (s *Sender) deliver(c deliveries.Claim) {
 		if err := c.Ack(); err != nil {
 			s.log.Warn("webhook: acking a dropped delivery", "seq", d.Seq, "err", err)
 		}
-		return
+		return 0
 	}
 	cfg := s.cfg.Load()
 	// Not ctx: a request in flight at Stop ends (within the timeout), so
@@ -174,24 +184,27 @@ func (s *Sender) deliver(c deliveries.Claim) {
 	if err == nil {
 		s.mu.Lock()
 		delete(s.failures, d.Seq)
+		s.streak = 0
 		s.mu.Unlock()
 		s.posted.Add(1)
 		if err := c.Ack(); err != nil {
 			// Posted again when it comes back: at least once.
 			s.log.Warn("webhook: acking a posted delivery", "seq", d.Seq, "err", err)
 		}
-		return
+		return 0
 	}
 	s.failed.Add(1)
 	s.mu.Lock()
 	s.failures[d.Seq]++
-	n := s.failures[d.Seq]
+	s.streak++
+	n, streak := s.failures[d.Seq], s.streak
 	s.mu.Unlock()
 	delay := Backoff(cfg.MinBackoff, cfg.MaxBackoff, n, rand.Float64())
 	s.log.Info("webhook: post failed; trying again later", "url", cfg.URL, "seq", d.Seq, "failures", n, "retry_in", delay.Round(time.Millisecond), "err", err)
 	if err := c.Nak(delay); err != nil {
 		s.log.Warn("webhook: giving back a delivery that failed", "seq", d.Seq, "err", err)
 	}
+	return Backoff(cfg.MinBackoff, cfg.MaxBackoff, streak, rand.Float64())
 }
 
 // Backoff is the delay after the n-th failure in a row (n >= 1): lo

@@ -149,3 +149,31 @@ func TestRetriesUntil2xx(t *testing.T) {
 		t.Errorf("stats %+v, want 3 posted, 9 failed", st)
 	}
 }
+
+// TestDeadReceiverPauses: a receiver that fails everything is not tried
+// once per delivery of a backlog in a burst: the workers pause with the
+// back-off of the failures in a row.
+func TestDeadReceiverPauses(t *testing.T) {
+	q := deliveries.NewMemory(deliveries.Options{})
+	defer q.Close()
+	dead := &receiver{fail: 1 << 30, tries: map[string]int{}, ok: map[string]int{}, got: make(chan string, 1)}
+	srv := httptest.NewServer(dead)
+	defer srv.Close()
+	for i := range 50 {
+		if err := q.Add(context.Background(), &deliveries.Delivery{Account: "a", Body: []byte(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := Start(q, "a", Config{URL: srv.URL, Secret: "k", MinBackoff: 200 * time.Millisecond, MaxBackoff: time.Second, Concurrency: 2},
+		func(d *deliveries.Delivery) ([]byte, error) { return d.Body, nil }, quiet())
+	time.Sleep(600 * time.Millisecond)
+	s.Stop()
+	st := s.Stats()
+	t.Logf("%d attempts in 600 ms against a dead receiver, 50 deliveries waiting", st.Failed)
+	if st.Failed >= 50 || st.Posted != 0 {
+		t.Errorf("%+v: every delivery of the backlog was tried against a dead receiver", st)
+	}
+	if n, _ := q.Pending("a"); n != 50 {
+		t.Errorf("%d deliveries pending, want all 50 kept", n)
+	}
+}
