@@ -162,3 +162,33 @@ func waitState(t *testing.T, base, id, state string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestHTTPMOWebhook: with deliver_to: webhook and no SMPP bind, MO
+// messages from the upstream reach the account's webhook as JSON with
+// their text, signed.
+func TestHTTPMOWebhook(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, "127.0.0.1:0", filepath.Join(t.TempDir(), "journal.jsonl"), "-mo-rate", "5", "-mo-to", "1000", "-mo-text", "MO message {n}")
+	hook := newHookReceiver(t, hookSecret, 0)
+	acct := fmt.Sprintf("  - {system_id: test, password: secret, rate: 5000, deliver_to: webhook, webhook: {url: %q, secret: %q, min_backoff: 100ms}}\n", hook.URL, hookSecret)
+	startGatewayConfig(t, httpConf(t, gwConf{Upstream: sim.Addr, Accounts: acct}, hook.URL, ""))
+	var mo map[string]any
+	hook.wait(t, 30*time.Second, "an MO message", func(ps []hookPost) bool {
+		for _, p := range ps {
+			if p.body["type"] == "mo" {
+				mo = p.body
+				return true
+			}
+		}
+		return false
+	})
+	t.Logf("MO webhook: %v", mo)
+	if text, _ := mo["text"].(string); !strings.HasPrefix(text, "MO message ") || mo["to"] != "1000" || mo["account"] != "test" {
+		t.Errorf("MO webhook body %v", mo)
+	}
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	if hook.badSigs != 0 {
+		t.Errorf("%d posts with a bad signature", hook.badSigs)
+	}
+}
