@@ -160,6 +160,11 @@ func BenchmarkMemory(b *testing.B) {
 	time.Sleep(12 * time.Second) // the file store drops its block caches after 10 s idle
 	cold := heap()
 	b.Logf("heap: %d MB before, %d MB after writing, %d MB once idle", before>>20, hot>>20, cold>>20)
+	start := time.Now()
+	if k, err := s.Purge(time.Now()); err != nil || k != 0 {
+		b.Fatalf("Purge of messages none final = %d, %v", k, err)
+	}
+	b.Logf("Purge read %d records in %v", n, time.Since(start))
 	b.ReportMetric(float64(cold-before)/n*1e6/(1<<20), "MB-heap/1M-msgs")
 	b.ReportMetric(float64(hot-before)/n*1e6/(1<<20), "MB-heap-hot/1M-msgs")
 	b.ReportMetric(float64(stored)/n*1e6/(1<<20), "MB-disk/1M-msgs")

@@ -14,10 +14,10 @@ const purgeTimeout = 10 * time.Minute
 
 // Purge deletes the final messages whose Done is before the given time,
 // and then their index entries that still name them, and returns how many
-// it deleted. It lists every key of the records' bucket: with the TTLs
-// (Options.Retention) the records past retention are gone already, and
-// Purge is for an earlier cut-off. A record changed while Purge looked at
-// it is left for the next one.
+// it deleted. It reads every record once (a watch of the bucket, which
+// streams the values): with the TTLs (Options.Retention) the records past
+// retention are gone already, and Purge is for an earlier cut-off. A
+// record changed while Purge looked at it is left for the next one.
 func (s *Store) Purge(before time.Time) (int, error) {
 	if err := s.begin(); err != nil {
 		return 0, err
@@ -25,18 +25,34 @@ func (s *Store) Purge(before time.Time) (int, error) {
 	defer s.ops.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), purgeTimeout)
 	defer cancel()
-	lister, err := s.recs.ListKeys(ctx)
+	w, err := s.recs.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return 0, fmt.Errorf("gateway jsstore: purge: listing the records: %w", err)
+		return 0, fmt.Errorf("gateway jsstore: purge: reading the records: %w", err)
 	}
-	defer lister.Stop()
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
+	defer w.Stop() // ends the watch's consumer; nothing to undo if it fails
+	type victim struct {
+		r     *record
+		kvRev uint64
+	}
+	var old []victim
+	for e := range w.Updates() {
+		if e == nil {
+			break // every record present when the watch began was read
+		}
+		r, err := decodeRecord(e.Value())
+		if err != nil {
+			return 0, fmt.Errorf("gateway jsstore: purge: record %s: %w", e.Key(), err)
+		}
+		if r.m.State.Final() && r.m.Done.Before(before) {
+			old = append(old, victim{r, e.Revision()})
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("gateway jsstore: purge: reading the records: %w", err)
 	}
 	n := 0
-	for _, k := range keys {
-		ok, err := s.purgeKey(ctx, k, before)
+	for _, v := range old {
+		ok, err := s.remove(ctx, v.r, v.kvRev)
 		if err != nil {
 			return n, err
 		}
@@ -47,33 +63,21 @@ func (s *Store) Purge(before time.Time) (int, error) {
 	return n, nil
 }
 
-// purgeKey deletes the record at key k if it is final before the time
-// given, and its index entries; it reports whether it did.
-func (s *Store) purgeKey(ctx context.Context, k string, before time.Time) (bool, error) {
-	e, err := s.recs.Get(ctx, k)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("gateway jsstore: purge: %w", err)
-	}
-	r, err := decodeRecord(e.Value())
-	if err != nil {
-		return false, fmt.Errorf("gateway jsstore: purge: record %s: %w", k, err)
-	}
-	if !r.m.State.Final() || !r.m.Done.Before(before) {
-		return false, nil
-	}
-	// The message is removed, not marked deleted: nothing of it stays.
-	// Removing the sequence read is a compare-and-set: with one message
-	// per key, a record written since has another sequence.
-	if err := s.recsStr.DeleteMsg(ctx, e.Revision()); err != nil {
-		if cur, err2 := s.recs.Get(ctx, k); err2 == nil && cur.Revision() != e.Revision() ||
+// remove deletes the record r read at kvRev, and its index entries; it
+// reports whether it did. The message is removed, not marked deleted:
+// nothing of it stays. Removing the sequence read is a compare-and-set:
+// with one message per key, a record written since has another sequence,
+// and stays.
+func (s *Store) remove(ctx context.Context, r *record, kvRev uint64) (bool, error) {
+	k := recordKey(r.m.ID)
+	if err := s.recsStr.DeleteMsg(ctx, kvRev); err != nil {
+		if cur, err2 := s.recs.Get(ctx, k); err2 == nil && cur.Revision() != kvRev ||
 			errors.Is(err2, jetstream.ErrKeyNotFound) {
 			return false, nil
 		}
 		return false, fmt.Errorf("gateway jsstore: purge of %s: %w", r.m.ID, err)
 	}
+	s.cache.drop(r.m.ID)
 	for _, f := range r.refs {
 		if err := s.unindex(ctx, f, r.m.ID); err != nil {
 			return true, err
