@@ -9,14 +9,15 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/examples/gateway/store/jsstore"
 )
 
-// node opens the store of one gateway node on nc: R3 buckets "pair" and
-// the JetStream queue the nodes share.
+// node opens the store of one gateway node on nc: R3 buckets "pair", and
+// the JetStream queue and deliveries the nodes share.
 func node(t *testing.T, nc *nats.Conn, id int) *jsstore.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -28,7 +29,11 @@ func node(t *testing.T, nc *nats.Conn, id int) *jsstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := jsstore.Open(ctx, jsstore.Options{Conn: nc, Bucket: "pair", Replicas: 3, Node: id, Queue: q})
+	d, err := jsdeliveries.New(ctx, js, jsdeliveries.Options{Stream: "PAIR_DELIVERIES", Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := jsstore.Open(ctx, jsstore.Options{Conn: nc, Bucket: "pair", Replicas: 3, Node: id, Queue: q, Deliveries: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +64,8 @@ func eventually(t *testing.T, what string, fn func() error) {
 // (connected to the first) is claimed from the shared queue, read and
 // compare-and-set by node B (connected to the second); A sees B's write
 // and its own stale write is refused; a WaitUpstream on B is released by
-// A's MapUpstream, and another is woken by B's Close; each node's LastID
-// is its own.
+// A's MapUpstream; the receipt B records is claimed through A; another
+// WaitUpstream is woken by B's Close; each node's LastID is its own.
 func TestClusterTwoNodes(t *testing.T) {
 	nodes := natstest.Cluster(t, 3)
 	a := node(t, natstest.Connect(t, nodes[0]), 1)
@@ -117,6 +122,23 @@ func TestClusterTwoNodes(t *testing.T) {
 	}
 	if err := <-waited; err != nil {
 		t.Fatalf("WaitUpstream on B: %v", err)
+	}
+
+	// The receipt recorded on B goes to the ESME through A (bound there).
+	fin, err := b.Get(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin.State = store.Delivered
+	if err := b.UpdateWithDelivery(fin, &store.Delivery{Account: "acct", Body: []byte("receipt")}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := a.DeliveryQueue().Claim(ctx, "acct", nil, 10)
+	if err != nil || len(ds) != 1 || string(ds[0].Delivery().Body) != "receipt" {
+		t.Fatalf("A's claim of the receipt recorded on B: %d, %v", len(ds), err)
+	}
+	if err := ds[0].Ack(); err != nil {
+		t.Fatal(err)
 	}
 
 	// Each node resumes its own ids.

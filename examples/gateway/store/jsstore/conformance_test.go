@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
@@ -39,6 +42,28 @@ func opener(nc *nats.Conn, replicas int) func(t testing.TB) store.Store {
 func TestConformance(t *testing.T) {
 	nc := natstest.Connect(t, natstest.Server(t))
 	storetest.Run(t, opener(nc, 1), storetest.Waiters(jsstore.Waiters))
+}
+
+// TestConformanceJSDeliveries runs the suite on one server with the
+// JetStream deliveries (package jsdeliveries) for DeliveryQueue.
+func TestConformanceJSDeliveries(t *testing.T) {
+	nc := natstest.Connect(t, natstest.Server(t))
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Run(t, func(t testing.TB) store.Store {
+		n := buckets.Add(1)
+		d, err := jsdeliveries.New(context.Background(), js, jsdeliveries.Options{Stream: fmt.Sprintf("D%d", n), Prefix: fmt.Sprintf("d%d", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Bucket: fmt.Sprintf("t%d", n), Deliveries: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, storetest.Waiters(jsstore.Waiters))
 }
 
 // TestConformanceR3 runs the suite on a cluster of three servers, buckets
