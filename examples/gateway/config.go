@@ -261,7 +261,6 @@ func defaultConfig() *Config {
 			DLRDelay: Duration(100 * time.Millisecond), DedupeTLV: defaultDedupeTag,
 		},
 		FailedBinds: RateConfig{PerMinute: 20, Burst: 10},
-		HTTPAPI:     HTTPAPIConfig{Listen: "127.0.0.1:8081"},
 		Unbound: UnboundConfig{
 			HandshakeTimeout: Duration(server.DefaultHandshakeTimeout),
 			MaxConns:         server.DefaultMaxUnboundConns,
@@ -324,9 +323,6 @@ func loadConfig(path string) (*Config, error) {
 		if !set("routes") {
 			cfg.Routes = demoRoutes
 		}
-	}
-	if !set("http_api") {
-		cfg.HTTPAPI = HTTPAPIConfig{} // the demo's listener is the demo's only
 	}
 	if set("accounts") && !set("mo_routes") {
 		cfg.MORoutes = nil // the default one names the demo account

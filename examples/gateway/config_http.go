@@ -13,7 +13,8 @@ import (
 // HTTPAPIConfig is the HTTP API's listener (http_api:): the JSON send API
 // of package httpapi, on a listener of its own (the status page and metrics
 // stay on http_listen). Off unless listen is set; the demo (no -config)
-// listens on 127.0.0.1:8081.
+// listens on demoHTTPAPIListen (set by main, so that tests starting the
+// defaults in-process bind no fixed port), -http-api ADDR moves it.
 type HTTPAPIConfig struct {
 	// Listen is the address, e.g. "127.0.0.1:8081"; "" = off.
 	Listen string `yaml:"listen"`
@@ -31,6 +32,9 @@ type HTTPAPIConfig struct {
 	// (default 24h).
 	IdempotencyTTL Duration `yaml:"idempotency_ttl"`
 }
+
+// demoHTTPAPIListen is the demo's HTTP API address.
+const demoHTTPAPIListen = "127.0.0.1:8081"
 
 // WebhookConfig is an account's webhook (accounts[].webhook): where its
 // receipts and MO messages are posted when deliver_to is webhook or both.

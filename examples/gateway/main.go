@@ -51,6 +51,7 @@ func main() {
 		httpAddr   = flag.String("http", "", "metrics and status page address (default 127.0.0.1:8080; \"off\" disables)")
 		logLevel   = flag.String("log-level", "info", "debug, info, warn or error")
 		hashPW     = flag.String("hash-password", "", "print the bcrypt hash of a password for the config file, and exit")
+		httpAPI    = flag.String("http-api", "", "HTTP API address (the demo's default 127.0.0.1:8081; \"off\" disables)")
 		natsOnly   = flag.Bool("nats-only", false, "run only the NATS server of the config's cluster: section (a third server for the quorum), no gateway")
 	)
 	flag.Parse()
@@ -101,6 +102,17 @@ func main() {
 		cfg.HTTPListen = *httpAddr
 	}
 	if err := cfg.checkExposure(); err != nil { // -listen may have opened the demo to the network
+		fatal(err)
+	}
+	if *configPath == "" {
+		cfg.HTTPAPI.Listen = demoHTTPAPIListen // the demo's HTTP API (README: HTTP API and webhooks)
+	}
+	if *httpAPI == "off" {
+		cfg.HTTPAPI.Listen = ""
+	} else if *httpAPI != "" {
+		cfg.HTTPAPI.Listen = *httpAPI
+	}
+	if err := cfg.validateHTTP(); err != nil { // -http-api may have opened it to the network
 		fatal(err)
 	}
 	app, err := start(cfg, log, *configPath)
