@@ -29,7 +29,11 @@ func TestHTTPRefusedWhole(t *testing.T) {
 	}{
 		{"one destination not routable", `{"from":"1000","to":["254700000001","999000111"],"text":"to both or none"}`, 422, "no_route", "to[1]", "ESME_RINVDSTADR"},
 		{"text over max_segments", string(long), 422, "text_too_long", "text", "ESME_RINVMSGLEN"},
-		{"body over max_body", `{"from":"1000","to":"254700000001","text":"` + strings.Repeat("a", 3000) + `"}`, 413, "body_too_large", "", ""},
+		// One byte over: the gateway reads it all, so that its close after
+		// the 413 cannot reset the connection before the client reads the
+		// answer (a larger body is refused the same way, but the unread rest
+		// may make the kernel answer the client with a reset).
+		{"body over max_body", `{"from":"1000","to":"254700000001","text":"` + strings.Repeat("a", 2049-len(`{"from":"1000","to":"254700000001","text":""}`)) + `"}`, 413, "body_too_large", "", ""},
 		{"unknown field", `{"from":"1000","to":"254700000001","text":"a","priority":1}`, 400, "unknown_field", "priority", ""},
 	}
 	for _, c := range cases {
