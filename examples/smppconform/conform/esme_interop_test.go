@@ -14,19 +14,18 @@ package conform
 // published table (README.md, Results) is looked at again.
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,7 +58,7 @@ func (p peerProfile) units(cs []*Case) [][]*Case {
 	var out [][]*Case
 	var cur []*Case
 	for _, c := range cs {
-		if !contains(p.Alone, c.ID) {
+		if !slices.Contains(p.Alone, c.ID) {
 			cur = append(cur, c)
 			continue
 		}
@@ -73,15 +72,6 @@ func (p peerProfile) units(cs []*Case) [][]*Case {
 		out = append(out, cur)
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // peerInstance is one running peer process.
@@ -178,7 +168,7 @@ func allSkipped(p Profile, unit []*Case) bool {
 // shutdown) and wait.
 func startProc(t *testing.T, cmd *exec.Cmd) func() {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
@@ -210,20 +200,6 @@ func TestESMENodeSMPP(t *testing.T) {
 	node := peers.NodePath(t)
 	script := filepath.Join("..", "testdata", "esme_node.js")
 	modules := filepath.Join(peers.ScriptsDir(t), "node_modules")
-	start := func(t *testing.T, addr string) (*exec.Cmd, io.WriteCloser, *bufio.Scanner) {
-		host, port, _ := net.SplitHostPort(addr)
-		cmd := exec.Command(node, script, host, port, "conform", "secret")
-		cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cmd, stdin, bufio.NewScanner(out)
-	}
 	pc := exec.Command(node, script, "--profile")
 	pc.Env = append(os.Environ(), "NODE_PATH="+modules)
 	prof, err := pc.Output()
@@ -236,12 +212,16 @@ func TestESMENodeSMPP(t *testing.T) {
 		profile:  *decl.Profile,
 		expected: nodeSMPPESMEFailures,
 		start: func(t *testing.T, addr string) *peerInstance {
-			cmd, stdin, out := start(t, addr)
+			host, port, _ := net.SplitHostPort(addr)
+			cmd := exec.Command(node, script, host, port, "conform", "secret")
+			cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
 			stop := startProc(t, cmd)
-			go func() {
-				for out.Scan() {
-				}
-			}()
 			var wmu sync.Mutex
 			return &peerInstance{
 				drive: func(kind string) error {
@@ -250,7 +230,13 @@ func TestESMENodeSMPP(t *testing.T) {
 					_, err := fmt.Fprintln(stdin, kind)
 					return err
 				},
-				stop: func() { stdin.Close(); stop() },
+				stop: func() {
+					stdin.Close()
+					stop()
+					if t.Failed() && stderr.Len() > 0 {
+						t.Logf("esme_node.js stderr:\n%s", stderr.String())
+					}
+				},
 			}
 		},
 	})
