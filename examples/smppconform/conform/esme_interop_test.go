@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,48 +30,6 @@ import (
 
 	"github.com/esmsafrica/smpp/internal/peers"
 )
-
-// peerProfile is what an ESME under test declares.
-type peerProfile struct {
-	// Capabilities are the optional ones it supports (Profile).
-	Capabilities []string `json:"capabilities"`
-	// Window is the most requests it keeps outstanding; 0: none declared.
-	Window int `json:"window"`
-	// Alone lists the cases after which it cannot go on (it stops
-	// reconnecting, say): each runs with a peer of its own, and a fresh
-	// peer takes the cases after it.
-	Alone []string `json:"alone"`
-}
-
-func (p peerProfile) profile() Profile {
-	out := Profile{}
-	for _, c := range p.Capabilities {
-		out[c] = true
-	}
-	return out
-}
-
-// units splits cs into the runs of one peer process each: every case of
-// Alone on its own, the cases between them together.
-func (p peerProfile) units(cs []*Case) [][]*Case {
-	var out [][]*Case
-	var cur []*Case
-	for _, c := range cs {
-		if !slices.Contains(p.Alone, c.ID) {
-			cur = append(cur, c)
-			continue
-		}
-		if len(cur) > 0 {
-			out = append(out, cur)
-			cur = nil
-		}
-		out = append(out, []*Case{c})
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
 
 // peerInstance is one running peer process.
 type peerInstance struct {
@@ -145,22 +102,6 @@ func runESMEPeer(t *testing.T, p esmePeer) {
 		t.Errorf("%s no longer fails against %s: take it out of the expected failures and the README (%s)", id, p.name, p.expected[id])
 	}
 	t.Logf("%s: %d passed, %d failed, %d skipped in %v", p.name, pass, fail, skip, time.Since(start).Round(time.Second))
-}
-
-// allSkipped reports whether the profile skips every case of unit.
-func allSkipped(p Profile, unit []*Case) bool {
-	for _, c := range unit {
-		need := false
-		for _, n := range c.Needs {
-			if !p[n] {
-				need = true
-			}
-		}
-		if !need {
-			return false
-		}
-	}
-	return true
 }
 
 // startProc starts a peer process that dies with the test binary, and
