@@ -45,10 +45,7 @@ func pair(t *testing.T, clock func() time.Time) (a, b *jslimits.Limits, closeB f
 	a = open(t, natstest.Connect(t, nodes[0]), opts)
 	opts.Node = "B"
 	opts.Conn = natstest.Connect(t, nodes[1])
-	b, err := jslimits.Open(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b = openRetry(t, opts)
 	waitFor(t, "both nodes live on both", func() bool { return a.Live() == 2 && b.Live() == 2 })
 	return a, b, b.Close
 }
@@ -99,10 +96,7 @@ func TestClusterDeadNodeBinds(t *testing.T) {
 	a := open(t, natstest.Connect(t, nodes[0]), opts)
 	ncB := natstest.Connect(t, nodes[1])
 	opts.Node, opts.Conn = "B", ncB
-	b, err := jslimits.Open(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openRetry(t, opts)
 	waitFor(t, "both nodes live", func() bool { return a.Live() == 2 })
 	ctx := context.Background()
 	a.Set("acct", limits.Limit{MaxBinds: 3})
@@ -159,5 +153,21 @@ func TestClusterRateShare(t *testing.T) {
 	clock.Advance(time.Second)
 	if n := allowed(a, "acct", 300); n != 100 {
 		t.Fatalf("A alone over a second: %d allowed, want the whole rate, 100", n)
+	}
+}
+
+// openRetry is jslimits.Open tried again for a while (a cluster just
+// started may not know all its servers for placement yet); the caller
+// closes it.
+func openRetry(t *testing.T, opts jslimits.Options) *jslimits.Limits {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		l, err := jslimits.Open(context.Background(), opts)
+		if err == nil {
+			return l
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 }

@@ -26,9 +26,17 @@ func open(t testing.TB, nc *nats.Conn, opts jslimits.Options) *jslimits.Limits {
 	if opts.Bucket == "" {
 		opts.Bucket = fmt.Sprintf("l%d", buckets.Add(1))
 	}
-	l, err := jslimits.Open(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
+	// Just after a cluster starts, its servers may not all be known for
+	// placement yet: tried again for a while.
+	var l *jslimits.Limits
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if l, err = jslimits.Open(context.Background(), opts); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {

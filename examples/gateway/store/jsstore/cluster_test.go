@@ -25,18 +25,23 @@ func node(t *testing.T, nc *nats.Conn, id int) *jsstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := jsqueue.New(ctx, js, jsqueue.Options{Stream: "PAIR_QUEUE", Replicas: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := jsdeliveries.New(ctx, js, jsdeliveries.Options{Stream: "PAIR_DELIVERIES", Replicas: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jsstore.Open(ctx, jsstore.Options{Conn: nc, Bucket: "pair", Replicas: 3, Node: id, Queue: q, Deliveries: d})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Just after a cluster starts, its servers may not all be known for
+	// placement yet: the creations are tried again for a while.
+	var q *jsqueue.Queue
+	eventually(t, "the queue", func() (err error) {
+		q, err = jsqueue.New(ctx, js, jsqueue.Options{Stream: "PAIR_QUEUE", Replicas: 3})
+		return err
+	})
+	var d *jsdeliveries.Queue
+	eventually(t, "the deliveries", func() (err error) {
+		d, err = jsdeliveries.New(ctx, js, jsdeliveries.Options{Stream: "PAIR_DELIVERIES", Replicas: 3})
+		return err
+	})
+	var s *jsstore.Store
+	eventually(t, "the store", func() (err error) {
+		s, err = jsstore.Open(ctx, jsstore.Options{Conn: nc, Bucket: "pair", Replicas: 3, Node: id, Queue: q, Deliveries: d})
+		return err
+	})
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil && !errors.Is(err, store.ErrClosed) {
 			t.Logf("close of node %d: %v", id, err)

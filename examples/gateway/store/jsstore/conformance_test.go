@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -25,15 +26,18 @@ var buckets atomic.Int64
 // servers, with replicas replicas.
 func opener(nc *nats.Conn, replicas int) func(t testing.TB) store.Store {
 	return func(t testing.TB) store.Store {
-		s, err := jsstore.Open(context.Background(), jsstore.Options{
-			Conn:     nc,
-			Bucket:   fmt.Sprintf("t%d", buckets.Add(1)),
-			Replicas: replicas,
-		})
-		if err != nil {
-			t.Fatal(err)
+		opts := jsstore.Options{Conn: nc, Bucket: fmt.Sprintf("t%d", buckets.Add(1)), Replicas: replicas}
+		// Just after a cluster starts, its servers may not all be known
+		// for placement yet: tried again for a while.
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			s, err := jsstore.Open(context.Background(), opts)
+			if err == nil {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatal(err)
+			}
 		}
-		return s
 	}
 }
 

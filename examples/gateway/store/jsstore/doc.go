@@ -51,12 +51,17 @@
 //     the message's ticket is not acked yet, so it comes back to a claimer
 //     (the crash policy of Enroute), but a receipt for it waits its
 //     WaitUpstream time and is handled as unmatched.
-//   - UpdateWithDelivery writes the final state, then adds the delivery to
-//     Options.Deliveries. A crash between them loses that receipt for the
-//     ESME: the upstream's deliver_sm was not answered and comes again, but
-//     the gateway acknowledges a receipt of a final message as a repeat.
-//     Closing this window needs the delivery staged in the record and
-//     added again, with a dedupe id, by whoever finds it there: not done.
+//   - UpdateWithDelivery writes the final state with the receipt in the
+//     record (its outbox), adds the receipt to Options.Deliveries, then
+//     writes the record again without it. A crash before the add leaves
+//     the receipt in the record: every node sweeps (Options.Sweep, at
+//     start over every record, then over those written lately) and adds
+//     the receipts left there for longer than Options.OutboxAge, taking
+//     each by compare-and-set so that one node adds it. A crash after the
+//     add and before the clearing write has the sweep add it again: a
+//     duplicate for the ESME, never a loss. The clearing write keeps the
+//     message's Rev (the message did not change), so the caller's revision
+//     still holds. It costs one write more per receipt.
 //
 // Mark is Update here: the Inflight mark is a durable compare-and-set
 // before the submit leaves, with or without a dedupe key. On one node a

@@ -51,6 +51,14 @@ type Options struct {
 	// Deliveries is the deliveries part (DeliveryQueue); the store closes
 	// it with itself. Nil means a deliveries.Memory, for tests.
 	Deliveries deliveries.Queue
+	// Sweep is how often this node looks for receipts written with a
+	// final state and not added to the deliveries (a crash between the
+	// two writes of UpdateWithDelivery) and adds them. Zero means 30
+	// seconds.
+	Sweep time.Duration
+	// OutboxAge is how old such a receipt must be before the sweep adds
+	// it: longer than an UpdateWithDelivery takes. Zero means 30 seconds.
+	OutboxAge time.Duration
 	// Cache is how many records of messages on their way (not final) the
 	// store keeps to write them without reading them first (about 500
 	// bytes each). Zero means 16,384; negative means none.
@@ -78,7 +86,9 @@ type Store struct {
 	lastID  string         // greatest id accepted here
 	flushed string         // lastID as last written to its key
 	waiters map[string]int // WaitUpstream calls waiting, by index key
-	flusher sync.WaitGroup
+	flusher sync.WaitGroup // the last id's flusher and the sweeper
+
+	crashAfterFinal func() error // tests: ends UpdateWithDelivery between its two writes
 }
 
 var _ store.Store = (*Store)(nil)
@@ -103,6 +113,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
+	}
+	if opts.Sweep <= 0 {
+		opts.Sweep = 30 * time.Second
+	}
+	if opts.OutboxAge <= 0 {
+		opts.OutboxAge = 30 * time.Second
 	}
 	if opts.Cache == 0 {
 		opts.Cache = 16384
@@ -129,8 +145,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.flushed = s.lastID
-	s.flusher.Add(1)
+	s.flusher.Add(2)
 	go s.flushLastID()
+	go s.sweeper()
 	return s, nil
 }
 

@@ -151,7 +151,7 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 				return store.ErrConflict
 			}
 		}
-		nr, err := s.casWrite(ctx, m, all, up, cur, kvRev)
+		nr, newRev, err := s.casWrite(ctx, m, all, up, d, cur, kvRev)
 		if errors.Is(err, errStale) && cachedRec {
 			s.cache.drop(m.ID)
 			continue // the cached revision was not the last: read and decide again
@@ -162,7 +162,7 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 		if err != nil {
 			return err
 		}
-		return s.after(ctx, m, nr, up, d)
+		return s.after(ctx, m, nr, newRev, up, d)
 	}
 }
 
@@ -171,8 +171,9 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 var errStale = errors.New("gateway jsstore: stale revision")
 
 // casWrite writes the next version of cur (m's fields over it, as cas
-// says) on KV revision kvRev, and returns it.
-func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *ref, cur *record, kvRev uint64) (*record, error) {
+// says; with d in its outbox) on KV revision kvRev, and returns it and its
+// KV revision.
+func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *ref, d *store.Delivery, cur *record, kvRev uint64) (*record, uint64, error) {
 	done := m.Done
 	if m.State.Final() && done.IsZero() {
 		done = time.Now()
@@ -189,35 +190,58 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 	if up != nil {
 		nr.refs = addRef(nr.refs, *up)
 	}
+	if d != nil {
+		nr.out = &outbox{d: store.Delivery{Account: d.Account, Body: d.Body, Created: d.Created}, at: time.Now()}
+	}
 	newRev, err := s.write(ctx, nr, kvRev)
 	if err != nil {
 		if isWrongLastSeq(err) {
-			return nil, errStale
+			return nil, 0, errStale
 		}
-		return nil, fmt.Errorf("gateway jsstore: write of %s: %w", m.ID, err)
+		return nil, 0, fmt.Errorf("gateway jsstore: write of %s: %w", m.ID, err)
 	}
 	s.cache.put(nr, newRev)
-	return nr, nil
+	return nr, newRev, nil
 }
 
-// after completes a compare-and-set written as nr: m gets its Rev and
-// Done, and the index entry up or the delivery d is written.
-func (s *Store) after(ctx context.Context, m *store.Message, nr *record, up *ref, d *store.Delivery) error {
+// after completes a compare-and-set written as nr at KV revision kvRev: m
+// gets its Rev and Done, and the index entry up or the delivery d is
+// written (d then leaves the record's outbox).
+func (s *Store) after(ctx context.Context, m *store.Message, nr *record, kvRev uint64, up *ref, d *store.Delivery) error {
 	m.Done, m.Rev = nr.m.Done, nr.m.Rev
 	if up != nil {
 		if err := s.putIndex(ctx, *up, m.ID, s.ttl(nr.m)); err != nil {
 			return err
 		}
 	}
-	if d != nil {
-		if err := s.dels.Add(ctx, d); err != nil {
-			if errors.Is(err, deliveries.ErrClosed) {
-				return store.ErrClosed
-			}
-			return fmt.Errorf("gateway jsstore: delivery of %s (its final state is recorded): %w", m.ID, err)
+	if d == nil {
+		return nil
+	}
+	if s.crashAfterFinal != nil {
+		if err := s.crashAfterFinal(); err != nil {
+			return err
 		}
 	}
+	if err := s.dels.Add(ctx, d); err != nil {
+		if errors.Is(err, deliveries.ErrClosed) {
+			return store.ErrClosed
+		}
+		return fmt.Errorf("gateway jsstore: delivery of %s (its final state is recorded, the sweep adds it): %w", m.ID, err)
+	}
+	s.clearOutbox(ctx, nr, kvRev)
 	return nil
+}
+
+// clearOutbox writes r, read or written at KV revision kvRev, without its
+// outbox: its delivery is in the deliveries. A refusal means a later write
+// replaced it (without the outbox: writes never carry one over); a write
+// that fails leaves the outbox for the sweep, which adds the delivery again
+// (a duplicate for the ESME: at least once).
+func (s *Store) clearOutbox(ctx context.Context, r *record, kvRev uint64) {
+	c := &record{m: r.m, refs: r.refs}
+	if newRev, err := s.write(ctx, c, kvRev); err == nil {
+		s.cache.put(c, newRev)
+	}
 }
 
 // refused tells why a write on a revision read a moment ago was refused:

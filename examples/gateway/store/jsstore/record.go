@@ -1,11 +1,13 @@
 package jsstore
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
@@ -25,6 +27,16 @@ type ref struct{ route, key string }
 type record struct {
 	m    *store.Message
 	refs []ref
+	out  *outbox // a receipt written with the final state, not known to be in the deliveries yet
+}
+
+// outbox is the delivery UpdateWithDelivery writes in the record with the
+// final state, before it adds it to the deliveries, and removes once it is
+// there: a record found with one after a while is a crash between the two,
+// and the sweep adds the delivery (see sweep.go).
+type outbox struct {
+	d  store.Delivery // Account, Body, Created (Seq is the deliveries')
+	at time.Time      // when written, or taken by a sweep
 }
 
 // appendRecord appends the value of r to b: a version byte, the message
@@ -40,7 +52,31 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendString(b, f.route)
 		b = appendString(b, f.key)
 	}
-	return b
+	if r.out == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = appendString(b, r.out.d.Account)
+	b = binary.AppendUvarint(b, uint64(len(r.out.d.Body)))
+	b = append(b, r.out.d.Body...)
+	b = binary.AppendVarint(b, timeNano(r.out.d.Created))
+	return binary.AppendVarint(b, timeNano(r.out.at))
+}
+
+// timeNano is t in Unix nanoseconds, 0 for the zero time.
+func timeNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// nanoTime is timeNano's inverse.
+func nanoTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -78,6 +114,39 @@ func decodeRecord(b []byte) (*record, error) {
 		}
 		r.refs = append(r.refs, ref{string(route), string(key)})
 	}
+	if len(b) == 0 {
+		return nil, errCorrupt
+	}
+	has := b[0]
+	b = b[1:]
+	switch has {
+	case 0:
+		if len(b) != 0 {
+			return nil, errCorrupt
+		}
+		return r, nil
+	case 1:
+	default:
+		return nil, errCorrupt
+	}
+	acct, b, ok := field(b)
+	if !ok {
+		return nil, errCorrupt
+	}
+	body, b, ok := field(b)
+	if !ok {
+		return nil, errCorrupt
+	}
+	created, k := binary.Varint(b)
+	if k <= 0 {
+		return nil, errCorrupt
+	}
+	b = b[k:]
+	at, k := binary.Varint(b)
+	if k <= 0 || k != len(b) {
+		return nil, errCorrupt
+	}
+	r.out = &outbox{d: store.Delivery{Account: string(acct), Body: bytes.Clone(body), Created: nanoTime(created)}, at: nanoTime(at)}
 	return r, nil
 }
 

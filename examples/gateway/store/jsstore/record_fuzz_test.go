@@ -17,6 +17,7 @@ func FuzzRecord(f *testing.F) {
 		State: store.Enroute, Route: "r", UpstreamID: "UP", Created: time.Unix(1700000000, 5), Rev: 3}
 	f.Add(appendRecord(nil, &record{m: m, refs: []ref{{"r", "up"}, {"", "x"}}}))
 	f.Add(appendRecord(nil, &record{m: &store.Message{ID: "a"}}))
+	f.Add(appendRecord(nil, &record{m: m, out: &outbox{d: store.Delivery{Account: "acct", Body: []byte("r"), Created: time.Unix(5, 6)}, at: time.Unix(7, 8)}}))
 	f.Add([]byte{recordV1, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeRecord(b)
@@ -27,7 +28,9 @@ func FuzzRecord(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a decoded record does not decode once encoded again: %v", err)
 		}
-		if !slices.Equal(again.refs, r.refs) || !bytes.Equal(store.AppendMessage(nil, again.m), store.AppendMessage(nil, r.m)) {
+		if !slices.Equal(again.refs, r.refs) || !bytes.Equal(store.AppendMessage(nil, again.m), store.AppendMessage(nil, r.m)) ||
+			(again.out == nil) != (r.out == nil) || again.out != nil && (again.out.d.Account != r.out.d.Account ||
+			!bytes.Equal(again.out.d.Body, r.out.d.Body) || !again.out.d.Created.Equal(r.out.d.Created) || !again.out.at.Equal(r.out.at)) {
 			t.Fatalf("round trip changed the record: %+v -> %+v", r, again)
 		}
 	})
@@ -39,9 +42,14 @@ func TestRecordRoundTrip(t *testing.T) {
 		Registered: 1, State: store.Delivered, Route: "r2", UpstreamID: "U", Attempts: 2, Error: 8,
 		Created: time.Unix(10, 1), Expires: time.Unix(20, 2), NextTry: time.Unix(30, 3), Done: time.Unix(40, 4), Rev: 9}
 	refs := []ref{{"r1", "a"}, {"r2", "u"}}
-	got, err := decodeRecord(appendRecord(nil, &record{m: m, refs: refs}))
+	out := &outbox{d: store.Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Unix(50, 5)}, at: time.Unix(60, 6)}
+	got, err := decodeRecord(appendRecord(nil, &record{m: m, refs: refs, out: out}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got.out == nil || got.out.d.Account != "acct" || string(got.out.d.Body) != "receipt" ||
+		!got.out.d.Created.Equal(out.d.Created) || !got.out.at.Equal(out.at) {
+		t.Fatalf("outbox round trip: %+v", got.out)
 	}
 	if !slices.Equal(got.refs, refs) || got.m.Rev != 9 || !got.m.Done.Equal(m.Done) || string(got.m.Body) != "\x00\x01\x02" ||
 		got.m.Route != "r2" || got.m.Attempts != 2 || got.m.Command != 0x103 {
