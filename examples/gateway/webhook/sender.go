@@ -96,8 +96,15 @@ func Start(q deliveries.Queue, key string, cfg Config, enc Encoder, log *slog.Lo
 		log = slog.Default()
 	}
 	cfg = cfg.withDefaults()
+	// A transport of its own: the account's connections are its own (a slow
+	// receiver holds none of another's), and as many stay open as it has
+	// workers (the default keeps 2 per host: the others would be dialled
+	// for every post).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost = cfg.Concurrency, cfg.Concurrency
 	s := &Sender{q: q, key: key, enc: enc, log: log, failures: map[uint64]int{}, now: time.Now,
 		client: &http.Client{
+			Transport: tr,
 			// No redirects: a webhook URL is configured, not discovered.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}}
