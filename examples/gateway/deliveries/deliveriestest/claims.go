@@ -129,8 +129,10 @@ func testLeaseExpiry(t *testing.T, h Harness) {
 	lease := 3 * tick
 	q, _ := open(t, h, Config{Lease: lease})
 	add(t, *q, "acct", "l", "m")
-	mustClaim(t, *q, "acct", 1) // l, never acked: its claimer died
+	// The lease starts within Claim (on JetStream when the server hands
+	// the delivery out, before Claim returns): measured from the call.
 	claimed := time.Now()
+	mustClaim(t, *q, "acct", 1) // l, never acked: its claimer died
 	// m is handed out meanwhile; l once its lease ended, not before.
 	if got := bodies(mustClaim(t, *q, "acct", 1)); !slices.Equal(got, []string{"m"}) {
 		t.Fatalf("claimed %v, want [m]", got)
@@ -153,11 +155,11 @@ func testExtend(t *testing.T, h Harness) {
 		t.Fatalf("Lease() = %v, want %v", got, lease)
 	}
 	add(t, *q, "acct", "e")
+	last := time.Now() // leases measured from the calls that start them
 	c := mustClaim(t, *q, "acct", 1)[0]
 	// Extended every third of a lease, for three leases: never handed out
 	// again before a lease passed since the last extension.
 	end := time.Now().Add(3 * lease)
-	last := time.Now()
 	for time.Now().Before(end) {
 		if cs := claim(t, *q, "acct", 1, lease/3); len(cs) > 0 {
 			if since := time.Since(last); since < lease {
@@ -165,10 +167,11 @@ func testExtend(t *testing.T, h Harness) {
 			}
 			return // the machine stalled longer than a lease: legitimate
 		}
+		extended := time.Now()
 		if err := c.Extend(); err != nil {
 			t.Fatal(err)
 		}
-		last = time.Now()
+		last = extended
 	}
 	ack(t, c)
 	mustPending(t, *q, "acct", 0)

@@ -46,7 +46,8 @@ func consumerName(account string) string { return "dlv-" + token(account) }
 func transient(err error) bool {
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrConnectionReconnecting) ||
-		errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound)
+		errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // consumer returns the account's consumer, creating or updating it on its
@@ -58,7 +59,11 @@ func (q *Queue) consumer(ctx context.Context, account string) (jetstream.Consume
 	if ok {
 		return c, nil
 	}
-	c, err := q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	// Bounded by RequestTimeout: a request that reached a meta leader as it
+	// died is not answered, and is tried again.
+	cctx, cancel := context.WithTimeout(ctx, q.opts.RequestTimeout)
+	defer cancel()
+	c, err := q.stream.CreateOrUpdateConsumer(cctx, jetstream.ConsumerConfig{
 		Durable:           consumerName(account),
 		Description:       "gateway pushers of account " + account,
 		AckPolicy:         jetstream.AckExplicitPolicy,
@@ -70,6 +75,12 @@ func (q *Queue) consumer(ctx context.Context, account string) (jetstream.Consume
 		Replicas:          q.opts.Replicas,
 	})
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = nats.ErrTimeout // transient: tried again
+		}
 		return nil, fmt.Errorf("gateway jsdeliveries: consumer of %s: %w", account, err)
 	}
 	q.mu.Lock()
@@ -118,9 +129,6 @@ func (q *Queue) claimOnce(ctx context.Context, account string, n int) ([]*claim,
 	}
 	cons, err := q.consumer(ctx, account)
 	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return nil, cerr
-		}
 		return nil, err
 	}
 	got, err := q.fetch(ctx, cons, account, n, 0)

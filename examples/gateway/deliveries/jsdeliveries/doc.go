@@ -23,6 +23,10 @@
 //     messages (stream info with a subject filter).
 //   - Close naks the claims this Queue handed out and that are not acked.
 //
+// A lease may end up to a second early after a consumer's leader changes
+// (a server lost): the servers keep the delivery times of leased messages
+// to the second in the consumer's replicated state (nats-server 2.15.3).
+//
 // # Accounts that go away
 //
 // An account's consumer is deleted by the servers once no Claim has asked

@@ -109,9 +109,18 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 	// configuration succeeds, also when two processes create it at once,
 	// where an update racing a create was seen to hang (nats-server 2.15.3,
 	// R3).
-	s, err := js.CreateStream(ctx, cfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
+	var s jetstream.Stream
+	var err error
+	for {
+		s, err = js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
+		}
+		// Servers starting, or one down: wait for them while ctx lasts.
+		var apiErr *jetstream.APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode != errCodeNoPeers || !sleep(ctx, 100*time.Millisecond) {
+			break
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsdeliveries: stream %s: %w (check that no other stream takes subjects %s.*, and that the servers have JetStream and %d of them are up)",
@@ -126,6 +135,22 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 		consumers: map[string]jetstream.Consumer{},
 		held:      map[*claim]struct{}{},
 	}, nil
+}
+
+// errCodeNoPeers is the servers' error code for "no suitable peers for
+// placement".
+const errCodeNoPeers = 10005
+
+// sleep waits d and reports true, or false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (q *Queue) subject(account string) string { return q.opts.Prefix + "." + token(account) }
@@ -144,15 +169,25 @@ func (q *Queue) Add(ctx context.Context, d *deliveries.Delivery) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ack, err := q.js.Publish(ctx, q.subject(d.Account), appendDelivery(nil, d.Created, d.Body))
-	if err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
+	msg := appendDelivery(nil, d.Created, d.Body)
+	for {
+		ack, err := q.js.Publish(ctx, q.subject(d.Account), msg)
+		switch {
+		case err == nil:
+			d.Seq = ack.Sequence
+			return nil
+		case errors.Is(err, jetstream.ErrNoStreamResponse):
+			// No stream leader took it (one being elected): not stored,
+			// safe to send again.
+			if err := q.pause(ctx, retryPause); err != nil {
+				return err
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			return fmt.Errorf("gateway jsdeliveries: add for %s: %w (it may or may not be stored)", d.Account, err)
 		}
-		return fmt.Errorf("gateway jsdeliveries: add for %s: %w (it may or may not be stored)", d.Account, err)
 	}
-	d.Seq = ack.Sequence
-	return nil
 }
 
 // pendingTries bounds how often Pending asks again while the consumer's

@@ -89,7 +89,8 @@ const retryPause = 50 * time.Millisecond
 // electing a leader, a connection reconnecting.
 func transient(err error) bool {
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrConnectionReconnecting)
+		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 // pause waits d, or returns early with ctx's error or ErrClosed.

@@ -37,6 +37,11 @@
 // compare-and-set on the record made the ticket useless. A crashed node's
 // leases end after AckWait, and its tickets go to any node then.
 //
+// A lease may end up to a second early after the consumer's leader
+// changes (a server lost): the servers keep the delivery times of leased
+// messages to the second in the consumer's replicated state (nats-server
+// 2.15.3). Leases are meant to be tens of seconds.
+//
 // Order: tickets already due are handed out in stream order, not by due
 // time among themselves, and a ticket naked without delay, or whose lease
 // ended, goes before the tickets not handed out yet (queuetest's

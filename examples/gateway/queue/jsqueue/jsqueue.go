@@ -152,15 +152,42 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 // processes create it at once, where an update racing a create was seen to
 // hang (nats-server 2.15.3, R3).
 func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := js.CreateStream(ctx, cfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
+	for {
+		s, err := js.CreateStream(ctx, cfg)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
+		}
+		if err == nil {
+			return s, nil
+		}
+		if !peersMissing(err) || !sleep(ctx, 100*time.Millisecond) {
+			return nil, fmt.Errorf("gateway jsqueue: stream %s: %w (check that no other stream takes subject %s, and that the servers have JetStream and %d of them are up)",
+				cfg.Name, err, cfg.Subjects[0], cfg.Replicas)
+		}
 	}
-	if err == nil {
-		return s, nil
+}
+
+// errCodeNoPeers is the servers' error code for "no suitable peers for
+// placement".
+const errCodeNoPeers = 10005
+
+// peersMissing reports whether the servers refused a stream for want of
+// servers to place its replicas on: one starting, or down.
+func peersMissing(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoPeers
+}
+
+// sleep waits d and reports true, or false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	return nil, fmt.Errorf("gateway jsqueue: stream %s: %w (check that no other stream takes subject %s, and that the servers have JetStream and %d of them are up)",
-		cfg.Name, err, cfg.Subjects[0], cfg.Replicas)
 }
 
 // Enqueue publishes the ticket and waits for the stream to store it (on a

@@ -12,8 +12,10 @@ func testLeaseExpiry(t *testing.T, h Harness) {
 	lease := 3 * tick
 	q, _ := open(t, h, Config{Lease: lease})
 	enqueue(t, *q, queue.Ticket{ID: "l", Rev: 1})
-	mustClaim(t, *q, 1) // and never acked: its claimer died
+	// The lease starts within Claim (on JetStream when the server hands
+	// the ticket out, before Claim returns): measured from the call.
 	claimed := time.Now()
+	mustClaim(t, *q, 1) // and never acked: its claimer died
 	// Not acked: handed out again once the lease ended, not before.
 	c2 := mustClaim(t, *q, 1)[0]
 	if waited := time.Since(claimed); waited < lease {
@@ -30,11 +32,11 @@ func testExtend(t *testing.T, h Harness) {
 	lease := 3 * tick
 	q, _ := open(t, h, Config{Lease: lease})
 	enqueue(t, *q, queue.Ticket{ID: "e"})
+	last := time.Now() // leases measured from the calls that start them
 	c := mustClaim(t, *q, 1)[0]
 	// Extended every third of a lease, for three leases: never handed out
 	// again before a lease passed since the last extension.
 	end := time.Now().Add(3 * lease)
-	last := time.Now()
 	for time.Now().Before(end) {
 		if cs := claim(t, *q, 1, lease/3); len(cs) > 0 {
 			if since := time.Since(last); since < lease {
@@ -43,10 +45,11 @@ func testExtend(t *testing.T, h Harness) {
 			// The machine stalled longer than a lease: legitimate.
 			return
 		}
+		extended := time.Now()
 		if err := c.Extend(); err != nil {
 			t.Fatal(err)
 		}
-		last = time.Now()
+		last = extended
 	}
 	ack(t, c)
 	mustLen(t, *q, 0)
