@@ -20,8 +20,8 @@
 //     consumer's pending set, as does a ticket naked with a delay: both
 //     count against Options.MaxHeld (MaxAckPending), beyond which the
 //     consumer hands out nothing new. Message schedules would keep them
-//     out of the pending set; they are left for when a queue must hold more
-//     delayed tickets than that.
+//     out of the pending set, but nats-server 2.15.3 refuses them on a
+//     stream with DiscardNew, which MaxLen (queue.ErrFull) needs.
 //   - Len is the consumer's ack-pending count plus the tickets stored after
 //     the last one it handed out (see Len).
 //   - Close naks the claims this Queue handed out and that are not acked,
