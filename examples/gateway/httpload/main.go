@@ -7,6 +7,7 @@
 //	go run ./examples/gateway -config examples/gateway/bench-http.yaml
 //	go run ./examples/gateway/httpload -rate 1000 -duration 20s
 //	go run ./examples/gateway/httpload -c 64 -n 20000 -hook 127.0.0.1:9100
+//	go run ./examples/gateway/httpload -c 64 -n 3000 -to 10 -hook 127.0.0.1:9100
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 type options struct {
 	url, key, user, password string
 	rate                     float64
-	conc, n                  int
+	conc, n, to              int
 	duration, wait           time.Duration
 	text, hook, secret       string
 }
@@ -47,6 +48,7 @@ func main() {
 	flag.IntVar(&o.n, "n", 0, "requests to send (0: for -duration)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send, without -n")
 	flag.StringVar(&o.text, "text", "Hello from httpload", "the message text")
+	flag.IntVar(&o.to, "to", 1, "destinations per request")
 	flag.StringVar(&o.hook, "hook", "", "listen on this address for the receipt webhooks and count them (e.g. 127.0.0.1:9100)")
 	flag.StringVar(&o.secret, "secret", "bench-webhook-secret-0123456789", "the webhook secret, to verify the receipts")
 	flag.DurationVar(&o.wait, "wait", 60*time.Second, "with -hook, how long to wait for the last receipts")
@@ -83,7 +85,11 @@ func run(o options) error {
 	}
 	tr := &http.Transport{MaxIdleConns: o.conc, MaxIdleConnsPerHost: o.conc, MaxConnsPerHost: o.conc, IdleConnTimeout: time.Minute}
 	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	body, err := json.Marshal(map[string]any{"from": "1000", "to": "254700000001", "text": o.text})
+	dests := make([]string, max(1, o.to))
+	for i := range dests {
+		dests[i] = fmt.Sprintf("2547%08d", i+1)
+	}
+	body, err := json.Marshal(map[string]any{"from": "1000", "to": dests, "text": o.text})
 	if err != nil {
 		return err
 	}
