@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
@@ -25,6 +26,10 @@ type httpBackend struct {
 	refs  httpapi.References // client references by message id; nil: none kept
 	basic basicCache
 }
+
+// maxAcceptsInFlight bounds the messages of one request being stored at
+// once.
+const maxAcceptsInFlight = 32
 
 // httpMessage is one message of a submission, built and checked before
 // anything is stored.
@@ -97,21 +102,44 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 	for i, to := range s.To {
 		out[i] = httpapi.SentTo{To: to, IDs: make([]string, 0, len(s.Segments))}
 	}
-	var stored []string
+	// Stored concurrently, so that the messages of one request share the
+	// store's group commits instead of waiting for one sync each.
 	for _, x := range msgs {
 		x.m.ID = gw.newID()
-		if st := gw.accept(x.m); st != 0 {
-			gw.metrics.submits.WithLabelValues(a.cfg.SystemID, "http", st.String()).Inc()
-			if len(stored) > 0 {
-				b.keepReference(ctx, stored, s.Reference, exp)
-			}
-			return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: "store_failed", SMPPStatus: st.String(), Stored: stored,
-				RetryAfter: time.Second, Message: fmt.Sprintf("the gateway could not store the message (%s); the ids in stored were stored before "+
-					"and will be sent: do not send those again", st)}
+	}
+	sts := make([]pdu.Status, len(msgs))
+	if len(msgs) == 1 {
+		sts[0] = gw.accept(msgs[0].m)
+	} else {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, maxAcceptsInFlight)
+		for i := range msgs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				sts[i] = gw.accept(msgs[i].m)
+			}()
 		}
-		gw.metrics.submits.WithLabelValues(a.cfg.SystemID, "http", "ESME_ROK").Inc()
+		wg.Wait()
+	}
+	var stored []string
+	var failed pdu.Status
+	for i, x := range msgs {
+		gw.metrics.submits.WithLabelValues(a.cfg.SystemID, "http", sts[i].String()).Inc()
+		if sts[i] != 0 {
+			failed = sts[i]
+			continue
+		}
 		stored = append(stored, x.m.ID)
 		out[x.to].IDs = append(out[x.to].IDs, x.m.ID)
+	}
+	if failed != 0 {
+		b.keepReference(ctx, stored, s.Reference, exp)
+		return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: "store_failed", SMPPStatus: failed.String(), Stored: stored,
+			RetryAfter: time.Second, Message: fmt.Sprintf("the gateway could not store every message (%s); the ids in stored were stored "+
+				"and will be sent: do not send those again", failed)}
 	}
 	b.keepReference(ctx, stored, s.Reference, exp)
 	gw.metrics.latency.Observe(time.Since(now).Seconds())
