@@ -72,6 +72,9 @@ func (q *Queue) Claim(ctx context.Context, dst []queue.Claim, n int) ([]queue.Cl
 				got = append(got, more...)
 			}
 		}
+		if len(got) > 0 && len(got) < n && q.behind(got[len(got)-1]) {
+			got = q.catchUp(ctx, got, n)
+		}
 		if len(got) > 0 {
 			for _, c := range got {
 				dst = append(dst, c)
@@ -79,6 +82,35 @@ func (q *Queue) Claim(ctx context.Context, dst []queue.Claim, n int) ([]queue.Cl
 			return dst, nil
 		}
 	}
+}
+
+// catchUpWait bounds how long a Claim waits for the consumer's server to
+// catch up with tickets this Queue enqueued (see behind).
+const catchUpWait = 20 * time.Millisecond
+
+// behind reports whether the consumer handed out c as the last ticket it
+// had while this Queue has enqueued a later one: on a cluster the
+// consumer's server may lag the stream's leader by a moment.
+func (q *Queue) behind(c *claim) bool {
+	return c.pendingAfter == 0 && c.seq < q.lastPub.Load()
+}
+
+// catchUp adds to got, up to n, the tickets that reach the consumer within
+// catchUpWait, so that a Claim hands out every due ticket this Queue
+// enqueued before it (read your own writes); tickets enqueued by other
+// nodes may come a moment later. Its errors are left to the next Claim.
+func (q *Queue) catchUp(ctx context.Context, got []*claim, n int) []*claim {
+	more, err := q.fetch(ctx, 1, catchUpWait)
+	if err != nil || len(more) == 0 {
+		return got
+	}
+	got = append(got, more...)
+	if len(got) < n {
+		if rest, err := q.fetch(ctx, n-len(got), 0); err == nil {
+			got = append(got, rest...)
+		}
+	}
+	return got
 }
 
 // retryPause is how long Claim and Enqueue wait before trying again after
@@ -200,7 +232,7 @@ func (q *Queue) take(m jetstream.Msg) *claim {
 	if n > 1 && !t.Due.IsZero() && t.Due.After(meta.Timestamp) {
 		n-- // its first delivery was before its due time, naked unseen
 	}
-	c := &claim{q: q, subject: m.Reply(), t: t, n: n}
+	c := &claim{q: q, subject: m.Reply(), t: t, n: n, seq: meta.Sequence.Stream, pendingAfter: meta.NumPending}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -233,6 +265,9 @@ type claim struct {
 	subject string
 	t       queue.Ticket
 	n       int
+	// seq is the ticket's stream sequence, and pendingAfter how many
+	// tickets the consumer had after it when it handed it out.
+	seq, pendingAfter uint64
 
 	mu sync.Mutex // serialises this claim's calls
 }

@@ -91,6 +91,7 @@ type Queue struct {
 	done     chan struct{} // closed by Close
 	drainers sync.WaitGroup
 	unsent   atomic.Int64
+	lastPub  atomic.Uint64 // the highest stream sequence Enqueue stored
 
 	mu     sync.Mutex
 	closed bool
@@ -205,9 +206,12 @@ func (q *Queue) Enqueue(ctx context.Context, t queue.Ticket) error {
 	}
 	body := appendTicket(nil, t)
 	for try := 0; ; try++ {
-		_, err := q.js.Publish(ctx, q.opts.Subject, body, jetstream.WithMsgID(msgID(t)))
+		ack, err := q.js.Publish(ctx, q.opts.Subject, body, jetstream.WithMsgID(msgID(t)))
 		switch {
 		case err == nil:
+			for last := q.lastPub.Load(); ack.Sequence > last && !q.lastPub.CompareAndSwap(last, ack.Sequence); {
+				last = q.lastPub.Load()
+			}
 			return nil
 		case isFull(err):
 			// On a cluster the stream removes an acked ticket a moment
