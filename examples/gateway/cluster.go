@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -26,7 +27,7 @@ const clusterOpenTimeout = 60 * time.Second
 
 // openAttemptTimeout bounds one attempt to create or open a part's streams
 // and buckets.
-const openAttemptTimeout = 3 * time.Second
+const openAttemptTimeout = 2 * time.Second
 
 // clusterNode is what a node of a cluster runs besides the gateway: its
 // NATS server (none with nats_urls), its connection, and the JetStream
@@ -68,17 +69,44 @@ func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clusterOpenTimeout)
 	defer cancel()
-	q, err := retryOpen(ctx, log, "queue", func(ctx context.Context) (*jsqueue.Queue, error) {
-		return jsqueue.New(ctx, js, jsqueue.Options{Replicas: cl.Replicas, Lease: claimLease, MaxLen: maxQueued})
-	})
-	if err != nil {
-		return fail(err)
-	}
-	d, err := retryOpen(ctx, log, "deliveries", func(ctx context.Context) (*jsdeliveries.Queue, error) {
-		return jsdeliveries.New(ctx, js, jsdeliveries.Options{Replicas: cl.Replicas})
-	})
-	if err != nil {
-		q.Close()
+	// The parts are opened at once: when the nodes start together, each
+	// stream or bucket that two of them create at the same moment may cost
+	// an attempt (retryOpen), and those waits overlap.
+	var (
+		wg               sync.WaitGroup
+		q                *jsqueue.Queue
+		d                *jsdeliveries.Queue
+		qErr, dErr       error
+		limErr, slotsErr error
+	)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		q, qErr = retryOpen(ctx, log, "queue", func(ctx context.Context) (*jsqueue.Queue, error) {
+			return jsqueue.New(ctx, js, jsqueue.Options{Replicas: cl.Replicas, Lease: clusterClaimLease, MaxLen: maxQueued})
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		d, dErr = retryOpen(ctx, log, "deliveries", func(ctx context.Context) (*jsdeliveries.Queue, error) {
+			return jsdeliveries.New(ctx, js, jsdeliveries.Options{Replicas: cl.Replicas, Lease: clusterDeliveryLease})
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		n.limits, limErr = retryOpen(ctx, log, "limits", func(ctx context.Context) (*jslimits.Limits, error) {
+			return jslimits.Open(ctx, jslimits.Options{Conn: nc, Replicas: cl.Replicas, Node: cl.Node})
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		n.slots, slotsErr = retryOpen(ctx, log, "upstream bind slots", func(ctx context.Context) (*slots.JetStream, error) {
+			return slots.NewJetStream(ctx, js, slots.JetStreamOptions{Node: cl.Node, Replicas: cl.Replicas, Logger: log})
+		})
+	}()
+	wg.Wait()
+	if err := errors.Join(qErr, dErr, limErr, slotsErr); err != nil {
+		closeParts(log, q, d)
 		return fail(err)
 	}
 	st, err := retryOpen(ctx, log, "state", func(ctx context.Context) (*jsstore.Store, error) {
@@ -89,26 +117,26 @@ func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, erro
 		})
 	})
 	if err != nil {
-		q.Close()
-		d.Close()
-		return fail(err)
-	}
-	n.limits, err = retryOpen(ctx, log, "limits", func(ctx context.Context) (*jslimits.Limits, error) {
-		return jslimits.Open(ctx, jslimits.Options{Conn: nc, Replicas: cl.Replicas, Node: cl.Node})
-	})
-	if err != nil {
-		st.Close()
-		return fail(err)
-	}
-	n.slots, err = retryOpen(ctx, log, "upstream bind slots", func(ctx context.Context) (*slots.JetStream, error) {
-		return slots.NewJetStream(ctx, js, slots.JetStreamOptions{Node: cl.Node, Replicas: cl.Replicas, Logger: log})
-	})
-	if err != nil {
-		st.Close()
+		closeParts(log, q, d)
 		return fail(err)
 	}
 	log.Info("cluster node ready", "node", cl.Node, "node_id", cfg.NodeID, "replicas", cl.Replicas, "nats", nc.ConnectedUrlRedacted())
 	return n, st, nil
+}
+
+// closeParts closes the queue and deliveries opened before a part that
+// failed.
+func closeParts(log *slog.Logger, q *jsqueue.Queue, d *jsdeliveries.Queue) {
+	if q != nil {
+		if err := q.Close(); err != nil {
+			log.Warn("cluster: closing the queue", "err", err)
+		}
+	}
+	if d != nil {
+		if err := d.Close(); err != nil {
+			log.Warn("cluster: closing the deliveries", "err", err)
+		}
+	}
 }
 
 // retryOpen opens one part, again while JetStream is not ready (no leader

@@ -50,6 +50,9 @@ type Gateway struct {
 	ids    *msgid.Generator // message ids, greater than every id in the store
 	limits *accountLimits   // the accounts' rate and binds (limits_wiring.go)
 	slots  slots.Slots      // a cluster node's share of the upstream binds; nil on a single node (upstream_slots.go)
+	// claimExtend renews a dispatcher's claim while the upstream answers:
+	// on a cluster, whose leases are short; 0 on a single node.
+	claimExtend time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -388,22 +388,7 @@ func newESME(t testing.TB, o esmeOpts) *esme {
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
 		Spread: true,
 		Handler: client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
-			if d.Receipt == nil {
-				return nil
-			}
-			r := *d.Receipt
-			r.ID, r.TextID, r.Stat = strings.Clone(r.ID), strings.Clone(r.TextID), strings.Clone(r.Stat)
-			now := time.Now()
-			e.mu.Lock()
-			e.receipts[r.ID] = append(e.receipts[r.ID], &r)
-			e.recvOn[r.ID] = append(e.recvOn[r.ID], d.Session)
-			if _, ok := e.recvAt[r.ID]; !ok {
-				e.recvAt[r.ID] = now
-			}
-			close(e.changed)
-			e.changed = make(chan struct{})
-			e.mu.Unlock()
-			return nil
+			return e.record(d)
 		}),
 		Logger: quietLogger(),
 	}
@@ -426,6 +411,26 @@ func newESME(t testing.TB, o esmeOpts) *esme {
 		c.Close(ctx)
 	})
 	return e
+}
+
+// record keeps a receipt: when and on which bind it came.
+func (e *esme) record(d *client.Delivery) error {
+	if d.Receipt == nil {
+		return nil
+	}
+	r := *d.Receipt
+	r.ID, r.TextID, r.Stat = strings.Clone(r.ID), strings.Clone(r.TextID), strings.Clone(r.Stat)
+	now := time.Now()
+	e.mu.Lock()
+	e.receipts[r.ID] = append(e.receipts[r.ID], &r)
+	e.recvOn[r.ID] = append(e.recvOn[r.ID], d.Session)
+	if _, ok := e.recvAt[r.ID]; !ok {
+		e.recvAt[r.ID] = now
+	}
+	close(e.changed)
+	e.changed = make(chan struct{})
+	e.mu.Unlock()
+	return nil
 }
 
 // submit sends one submit_sm with a receipt requested and records the answer.

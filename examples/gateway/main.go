@@ -195,8 +195,11 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		return nil, err
 	}
 	if cn != nil {
-		gw.limits.lim = cn.limits
+		// The registry of accounts is applied to the cluster's limits at
+		// the first bind or submission (limitsNow).
+		gw.limits = &accountLimits{lim: cn.limits}
 		gw.slots = cn.slots
+		gw.claimExtend = clusterClaimExtend
 	}
 	a := &app{gw: gw, cluster: cn, configPath: configPath, log: log}
 	fail := func(err error) (*app, error) {

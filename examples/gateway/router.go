@@ -149,6 +149,10 @@ func (gw *Gateway) dispatch(c queue.Claim) {
 			gw.nak(c, t.ID, retryDelay(m))
 			return
 		}
+		if gw.claimExtend > 0 {
+			// A cluster's lease is short: renewed while the upstream answers.
+			c = keepClaimed(c, gw.claimExtend)
+		}
 		gw.send(u, m, sm, c)
 		return
 	}

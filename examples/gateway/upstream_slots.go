@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
 // setActiveTimeout bounds how long a node waits for the binds it gives up
@@ -44,4 +46,50 @@ func slotResource(name string) string {
 		}
 	}
 	return name
+}
+
+// clusterClaimLease is how long a cluster node's dispatcher holds a
+// message's ticket before the queue hands it to another node: short, so
+// that the messages a dead node held are forwarded by a survivor within
+// seconds; a dispatcher still waiting for the upstream's answer renews it
+// every clusterClaimExtend (keepClaimed). A single node keeps claimLease.
+//
+// clusterDeliveryLease is the same for the receipts and MO a node's pusher
+// holds for its ESME binds (the pusher renews it while an ESME has not
+// answered, see deliveries.go): those a dead node held go to a bind on
+// another node within it.
+const (
+	clusterClaimLease    = 15 * time.Second
+	clusterClaimExtend   = 5 * time.Second
+	clusterDeliveryLease = 10 * time.Second
+)
+
+// extendingClaim is a claim renewed every period until it is acked or
+// naked.
+type extendingClaim struct {
+	queue.Claim
+	t *time.Timer
+}
+
+// keepClaimed renews c's lease every period until Ack or Nak.
+func keepClaimed(c queue.Claim, period time.Duration) queue.Claim {
+	ec := &extendingClaim{Claim: c}
+	ec.t = time.AfterFunc(period, func() {
+		if c.Extend() == nil {
+			ec.t.Reset(period)
+		}
+	})
+	return ec
+}
+
+// Ack stops the renewals and acks.
+func (c *extendingClaim) Ack() error {
+	c.t.Stop()
+	return c.Claim.Ack()
+}
+
+// Nak stops the renewals and naks.
+func (c *extendingClaim) Nak(d time.Duration) error {
+	c.t.Stop()
+	return c.Claim.Nak(d)
 }
