@@ -38,8 +38,8 @@ func allowed(l limits.Limits, account string, n int) int {
 
 // pair opens two nodes' Limits on a three-server cluster, A connected to
 // the first server and B to the second, on R3 buckets, both live.
-func pair(t *testing.T, clock func() time.Time) (a, b *jslimits.Limits, closeB func() error) {
-	nodes := natstest.Cluster(t, 3)
+func pair(t *testing.T, clock func() time.Time) (a, b *jslimits.Limits, closeB func() error, nodes []*natstest.Node) {
+	nodes = natstest.Cluster(t, 3)
 	opts := jslimits.Options{Bucket: "pair", Replicas: 3, TTL: ttl, Now: clock}
 	opts.Node = "A"
 	a = open(t, natstest.Connect(t, nodes[0]), opts)
@@ -47,13 +47,13 @@ func pair(t *testing.T, clock func() time.Time) (a, b *jslimits.Limits, closeB f
 	opts.Conn = natstest.Connect(t, nodes[1])
 	b = openRetry(t, opts)
 	waitFor(t, "both nodes live on both", func() bool { return a.Live() == 2 && b.Live() == 2 })
-	return a, b, b.Close
+	return a, b, b.Close, nodes
 }
 
 // TestClusterBinds: MaxBinds counts the binds of both nodes, and a release
 // on one lets the other bind.
 func TestClusterBinds(t *testing.T) {
-	a, b, closeB := pair(t, nil)
+	a, b, closeB, _ := pair(t, nil)
 	defer closeB()
 	ctx := context.Background()
 	for _, l := range []*jslimits.Limits{a, b} {
@@ -128,10 +128,11 @@ func TestClusterDeadNodeBinds(t *testing.T) {
 }
 
 // TestClusterRateShare: while both nodes live each enforces half of an
-// account's rate and burst; once one leaves, the other the whole.
+// account's rate and burst; once one leaves, the other the whole; once a
+// third joins, half again.
 func TestClusterRateShare(t *testing.T) {
 	clock := &limitstest.Clock{}
-	a, b, closeB := pair(t, clock.Now)
+	a, b, closeB, nodes := pair(t, clock.Now)
 	for _, l := range []*jslimits.Limits{a, b} {
 		l.Set("acct", limits.Limit{Rate: 100, Burst: 100})
 	}
@@ -153,6 +154,15 @@ func TestClusterRateShare(t *testing.T) {
 	clock.Advance(time.Second)
 	if n := allowed(a, "acct", 300); n != 100 {
 		t.Fatalf("A alone over a second: %d allowed, want the whole rate, 100", n)
+	}
+
+	// A node joins: A's share is half again.
+	c := open(t, natstest.Connect(t, nodes[2]), jslimits.Options{Bucket: "pair", Replicas: 3, TTL: ttl, Node: "C", Now: clock.Now})
+	c.Set("acct", limits.Limit{Rate: 100, Burst: 100})
+	waitFor(t, "A to count C", func() bool { return a.Live() == 2 })
+	clock.Advance(time.Second)
+	if n := allowed(a, "acct", 300); n != 50 {
+		t.Fatalf("A over a second once C joined: %d allowed, want half the rate, 50", n)
 	}
 }
 
