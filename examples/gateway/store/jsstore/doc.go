@@ -48,9 +48,13 @@
 //     query_sm could find it only by guessing its id.
 //   - MapUpstream writes the record (naming the index entry), then the
 //     entry. A crash between them leaves the record Enroute with no entry:
-//     the message's ticket is not acked yet, so it comes back to a claimer
-//     (the crash policy of Enroute), but a receipt for it waits its
-//     WaitUpstream time and is handled as unmatched.
+//     the message's ticket, not acked yet, comes back to a claimer, which
+//     acks it (Enroute needs nothing more), and a receipt for the message
+//     waits its WaitUpstream time and is handled as unmatched. Open: the
+//     record names its entries, so a sweep could write the missing one,
+//     at the price of a read per message mapped; not done. (Writing the
+//     entry first is not the answer: a receipt would find a message not
+//     yet Enroute, and a refused MapUpstream must leave no entry.)
 //   - UpdateWithDelivery writes the final state with the receipt in the
 //     record (its outbox), adds the receipt to Options.Deliveries, then
 //     writes the record again without it. A crash before the add leaves
