@@ -46,15 +46,17 @@
 //     names and that no ESME was told of: it is never sent, and it is not
 //     swept: it lives out its TTL (its validity plus Retention) and goes.
 //     query_sm could find it only by guessing its id.
-//   - MapUpstream writes the record (naming the index entry), then the
-//     entry. A crash between them leaves the record Enroute with no entry:
-//     the message's ticket, not acked yet, comes back to a claimer, which
-//     acks it (Enroute needs nothing more), and a receipt for the message
-//     waits its WaitUpstream time and is handled as unmatched. Open: the
-//     record names its entries, so a sweep could write the missing one,
-//     at the price of a read per message mapped; not done. (Writing the
-//     entry first is not the answer: a receipt would find a message not
-//     yet Enroute, and a refused MapUpstream must leave no entry.)
+//   - MapUpstream writes the record (naming the index entry, and flagged
+//     so), then the entry. A crash between them leaves the record Enroute
+//     with no entry (the claimer that gets its ticket back acks it:
+//     Enroute needs nothing more); the sweep below writes the entries of
+//     the records still flagged after Options.OutboxAge that are missing
+//     (a read of the entry per message whose receipt has not come by
+//     then; the record's next write drops the flag). A receipt that comes
+//     before the sweep waits its WaitUpstream time and is unmatched.
+//     (Writing the entry first is not the answer: a receipt would find a
+//     message not yet Enroute, and a refused MapUpstream must leave no
+//     entry.)
 //   - UpdateWithDelivery writes the final state with the receipt in the
 //     record (its outbox), adds the receipt to Options.Deliveries, then
 //     writes the record again without it. A crash before the add leaves

@@ -2,12 +2,14 @@ package jsstore
 
 import "errors"
 
-// ErrCrashed is what UpdateWithDelivery returns after CrashAfterFinal.
-var ErrCrashed = errors.New("jsstore test: crashed between the final state and the delivery")
+// ErrCrashed is what MapUpstream and UpdateWithDelivery return after
+// CrashAfterRecord.
+var ErrCrashed = errors.New("jsstore test: crashed between the record and the index entry or delivery")
 
-// CrashAfterFinal makes s's UpdateWithDelivery stop after writing the final
-// state, before adding the delivery, as a crash there would.
-func CrashAfterFinal(s *Store) { s.crashAfterFinal = func() error { return ErrCrashed } }
+// CrashAfterRecord makes s's MapUpstream and UpdateWithDelivery stop after
+// writing the record, before the index entry or the delivery, as a crash
+// there would.
+func CrashAfterRecord(s *Store) { s.crashAfterRecord = func() error { return ErrCrashed } }
 
 // Outbox returns the account of the delivery in the outbox of the record
 // of id, or "" when it has none.

@@ -88,7 +88,7 @@ type Store struct {
 	waiters map[string]int // WaitUpstream calls waiting, by index key
 	flusher sync.WaitGroup // the last id's flusher and the sweeper
 
-	crashAfterFinal func() error // tests: ends UpdateWithDelivery between its two writes
+	crashAfterRecord func() error // tests: ends MapUpstream and UpdateWithDelivery between their writes
 }
 
 var _ store.Store = (*Store)(nil)

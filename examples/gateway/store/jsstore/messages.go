@@ -189,6 +189,7 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 	nr := &record{m: &next, refs: cur.refs}
 	if up != nil {
 		nr.refs = addRef(nr.refs, *up)
+		nr.idx = true // its entry follows; the sweep writes it after a crash
 	}
 	if d != nil {
 		nr.out = &outbox{d: store.Delivery{Account: d.Account, Body: d.Body, Created: d.Created}, at: time.Now()}
@@ -210,6 +211,11 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 func (s *Store) after(ctx context.Context, m *store.Message, nr *record, kvRev uint64, up *ref, d *store.Delivery) error {
 	m.Done, m.Rev = nr.m.Done, nr.m.Rev
 	if up != nil {
+		if s.crashAfterRecord != nil {
+			if err := s.crashAfterRecord(); err != nil {
+				return err
+			}
+		}
 		if err := s.putIndex(ctx, *up, m.ID, s.ttl(nr.m)); err != nil {
 			return err
 		}
@@ -217,8 +223,8 @@ func (s *Store) after(ctx context.Context, m *store.Message, nr *record, kvRev u
 	if d == nil {
 		return nil
 	}
-	if s.crashAfterFinal != nil {
-		if err := s.crashAfterFinal(); err != nil {
+	if s.crashAfterRecord != nil {
+		if err := s.crashAfterRecord(); err != nil {
 			return err
 		}
 	}

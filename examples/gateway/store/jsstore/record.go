@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"slices"
 	"strconv"
 	"time"
 
@@ -28,7 +27,17 @@ type record struct {
 	m    *store.Message
 	refs []ref
 	out  *outbox // a receipt written with the final state, not known to be in the deliveries yet
+	// idx: the last of refs was written by MapUpstream in this version,
+	// its index entry after it; the sweep writes the entry if a crash
+	// came between (see sweep.go). The record's next write drops it.
+	idx bool
 }
+
+// Flags of a record's value, after its index entries.
+const (
+	flagOutbox = 1 << iota // an outbox follows
+	flagIndex              // record.idx
+)
 
 // outbox is the delivery UpdateWithDelivery writes in the record with the
 // final state, before it adds it to the deliveries, and removes once it is
@@ -52,10 +61,14 @@ func appendRecord(b []byte, r *record) []byte {
 		b = appendString(b, f.route)
 		b = appendString(b, f.key)
 	}
-	if r.out == nil {
-		return append(b, 0)
+	var flags byte
+	if r.idx {
+		flags |= flagIndex
 	}
-	b = append(b, 1)
+	if r.out == nil {
+		return append(b, flags)
+	}
+	b = append(b, flags|flagOutbox)
 	b = appendString(b, r.out.d.Account)
 	b = binary.AppendUvarint(b, uint64(len(r.out.d.Body)))
 	b = append(b, r.out.d.Body...)
@@ -117,17 +130,17 @@ func decodeRecord(b []byte) (*record, error) {
 	if len(b) == 0 {
 		return nil, errCorrupt
 	}
-	has := b[0]
+	flags := b[0]
 	b = b[1:]
-	switch has {
-	case 0:
+	if flags&^(flagOutbox|flagIndex) != 0 {
+		return nil, errCorrupt
+	}
+	r.idx = flags&flagIndex != 0
+	if flags&flagOutbox == 0 {
 		if len(b) != 0 {
 			return nil, errCorrupt
 		}
 		return r, nil
-	case 1:
-	default:
-		return nil, errCorrupt
 	}
 	acct, b, ok := field(b)
 	if !ok {
@@ -159,12 +172,16 @@ func field(b []byte) (f, rest []byte, ok bool) {
 	return b[k : k+int(n)], b[k+int(n):], true
 }
 
-// addRef adds f to refs unless it is there.
+// addRef returns refs with f as the last entry (moved there if it was
+// in it): the last is the one MapUpstream wrote latest.
 func addRef(refs []ref, f ref) []ref {
-	if slices.Contains(refs, f) {
-		return refs
+	out := make([]ref, 0, len(refs)+1)
+	for _, r := range refs {
+		if r != f {
+			out = append(out, r)
+		}
 	}
-	return append(slices.Clip(refs), f)
+	return append(out, f)
 }
 
 // KV keys are tokens of [-/_=.A-Za-z0-9], dot-separated, none empty. A

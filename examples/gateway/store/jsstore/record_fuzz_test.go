@@ -17,6 +17,7 @@ func FuzzRecord(f *testing.F) {
 		State: store.Enroute, Route: "r", UpstreamID: "UP", Created: time.Unix(1700000000, 5), Rev: 3}
 	f.Add(appendRecord(nil, &record{m: m, refs: []ref{{"r", "up"}, {"", "x"}}}))
 	f.Add(appendRecord(nil, &record{m: &store.Message{ID: "a"}}))
+	f.Add(appendRecord(nil, &record{m: m, refs: []ref{{"r", "up"}}, idx: true}))
 	f.Add(appendRecord(nil, &record{m: m, out: &outbox{d: store.Delivery{Account: "acct", Body: []byte("r"), Created: time.Unix(5, 6)}, at: time.Unix(7, 8)}}))
 	f.Add([]byte{recordV1, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -28,7 +29,7 @@ func FuzzRecord(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a decoded record does not decode once encoded again: %v", err)
 		}
-		if !slices.Equal(again.refs, r.refs) || !bytes.Equal(store.AppendMessage(nil, again.m), store.AppendMessage(nil, r.m)) ||
+		if !slices.Equal(again.refs, r.refs) || again.idx != r.idx || !bytes.Equal(store.AppendMessage(nil, again.m), store.AppendMessage(nil, r.m)) ||
 			(again.out == nil) != (r.out == nil) || again.out != nil && (again.out.d.Account != r.out.d.Account ||
 			!bytes.Equal(again.out.d.Body, r.out.d.Body) || !again.out.d.Created.Equal(r.out.d.Created) || !again.out.at.Equal(r.out.at)) {
 			t.Fatalf("round trip changed the record: %+v -> %+v", r, again)
@@ -43,9 +44,12 @@ func TestRecordRoundTrip(t *testing.T) {
 		Created: time.Unix(10, 1), Expires: time.Unix(20, 2), NextTry: time.Unix(30, 3), Done: time.Unix(40, 4), Rev: 9}
 	refs := []ref{{"r1", "a"}, {"r2", "u"}}
 	out := &outbox{d: store.Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Unix(50, 5)}, at: time.Unix(60, 6)}
-	got, err := decodeRecord(appendRecord(nil, &record{m: m, refs: refs, out: out}))
+	got, err := decodeRecord(appendRecord(nil, &record{m: m, refs: refs, out: out, idx: true}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !got.idx {
+		t.Fatal("the index flag did not survive")
 	}
 	if got.out == nil || got.out.d.Account != "acct" || string(got.out.d.Body) != "receipt" ||
 		!got.out.d.Created.Equal(out.d.Created) || !got.out.at.Equal(out.at) {

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
 // sweepFetch is how many records a sweep reads per request.
@@ -39,9 +40,10 @@ func (s *Store) sweeper() {
 	}
 }
 
-// sweep reads the records written since from (all with the zero time) and
-// adds the deliveries left in their outboxes for longer than OutboxAge; it
-// returns how many it added.
+// sweep reads the records written since from (all with the zero time),
+// adds the deliveries left in their outboxes for longer than OutboxAge, and
+// writes the index entries of MapUpstream missing after as long; it
+// returns how many deliveries it added.
 func (s *Store) sweep(from time.Time) (int, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -96,7 +98,15 @@ func (s *Store) sweep(from time.Time) (int, error) {
 			}
 			last = meta.NumPending == 0
 			r, err := decodeRecord(msg.Data())
-			if err != nil || r.out == nil || time.Since(r.out.at) < s.opts.OutboxAge {
+			if err != nil {
+				continue
+			}
+			if r.idx && len(r.refs) > 0 && time.Since(meta.Timestamp) >= s.opts.OutboxAge {
+				if err := s.reindex(ctx, r); err != nil {
+					return n, err
+				}
+			}
+			if r.out == nil || time.Since(r.out.at) < s.opts.OutboxAge {
 				continue
 			}
 			added, err := s.redeliver(ctx, r, meta.Sequence.Stream)
@@ -138,4 +148,16 @@ func (s *Store) redeliver(ctx context.Context, r *record, kvRev uint64) (bool, e
 	s.cache.drop(r.m.ID)
 	s.clearOutbox(ctx, taken, rev)
 	return true, nil
+}
+
+// reindex writes the index entry MapUpstream named in r (its last) if it is
+// missing: a crash came between the record and the entry. An entry naming
+// another message (the upstream id reused since) stays.
+func (s *Store) reindex(ctx context.Context, r *record) error {
+	f := r.refs[len(r.refs)-1]
+	_, err := s.lookup(ctx, f.route, f.key)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return s.putIndex(ctx, f, r.m.ID, s.ttl(r.m))
 }

@@ -17,7 +17,9 @@ import (
 // TestSweepAddsLostReceipt: a node that dies between the final state and
 // its receipt (UpdateWithDelivery's two writes) leaves the receipt in the
 // record; another node's sweep adds it to the deliveries, once, and clears
-// it. A receipt written without a crash leaves nothing for the sweep.
+// it. A receipt written without a crash leaves nothing for the sweep. One
+// that dies between MapUpstream's record and its index entry: the sweep
+// writes the entry.
 func TestSweepAddsLostReceipt(t *testing.T) {
 	nc := natstest.Connect(t, natstest.Server(t))
 	js, err := jetstream.New(nc)
@@ -43,7 +45,7 @@ func TestSweepAddsLostReceipt(t *testing.T) {
 		return s
 	}
 	a := open(jsstore.Options{Node: 1})
-	jsstore.CrashAfterFinal(a)
+	jsstore.CrashAfterRecord(a)
 	m := &store.Message{ID: "0000000000000c01", Account: "acct", State: store.Enroute}
 	if err := a.Accept(m); err != nil {
 		t.Fatal(err)
@@ -59,7 +61,25 @@ func TestSweepAddsLostReceipt(t *testing.T) {
 		t.Fatalf("deliveries after the crash: %d, %v; want none yet", n, err)
 	}
 
+	// And one between a MapUpstream's record and its index entry.
+	m3 := &store.Message{ID: "0000000000000c03", Account: "acct", State: store.Queued}
+	if err := a.Accept(m3); err != nil {
+		t.Fatal(err)
+	}
+	m3.State, m3.Route, m3.UpstreamID = store.Enroute, "r", "UP3"
+	if err := a.MapUpstream(m3, "up3"); !errors.Is(err, jsstore.ErrCrashed) {
+		t.Fatalf("MapUpstream with a crash: %v", err)
+	}
+	if _, err := a.LookupUpstream("r", "up3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("index entry after the crash: %v, want none yet", err)
+	}
+
 	b := open(jsstore.Options{Node: 2, Sweep: 100 * time.Millisecond, OutboxAge: 300 * time.Millisecond})
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if id, err := b.WaitUpstream(wctx, "r", "up3"); err != nil || id != m3.ID {
+		t.Fatalf("the sweep's index entry: %q, %v; want %s", id, err, m3.ID)
+	}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if acct, err := jsstore.Outbox(b, m.ID); err == nil && acct == "" {
 			break
