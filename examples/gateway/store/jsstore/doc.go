@@ -67,7 +67,10 @@
 //     add and before the clearing write has the sweep add it again: a
 //     duplicate for the ESME, never a loss. The clearing write keeps the
 //     message's Rev (the message did not change), so the caller's revision
-//     still holds. It costs one write more per receipt.
+//     still holds. It costs one write more per receipt, and the sweep
+//     costs each node a read of every record about twice (each pass reads
+//     those written since OutboxAge + Sweep before the previous one began;
+//     at start, all).
 //
 // Mark is Update here: the Inflight mark is a durable compare-and-set
 // before the submit leaves, with or without a dedupe key. On one node a
