@@ -61,7 +61,9 @@ func BenchmarkLifecycle(b *testing.B) {
 			b.Run("pipeline", func(b *testing.B) {
 				q := open(b, opts(), nodes...)
 				b.ReportAllocs()
+				cpu := processCPU()
 				pipeline(b, q, b.N, body)
+				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-µs/msg")
 			})
 		})
 	}
