@@ -42,15 +42,11 @@ func opener(nc *nats.Conn, replicas int) func(t testing.TB) store.Store {
 }
 
 // TestConformance runs the store's conformance suite on one JetStream
-// server, buckets of one replica.
+// server, buckets of one replica, with the JetStream deliveries (package
+// jsdeliveries) for DeliveryQueue. (The queue is queue.Memory: the suite
+// checks that tickets come in due order, which a stream's queue, jsqueue,
+// does not keep; the cluster tests use jsqueue.)
 func TestConformance(t *testing.T) {
-	nc := natstest.Connect(t, natstest.Server(t))
-	storetest.Run(t, opener(nc, 1), storetest.Waiters(jsstore.Waiters))
-}
-
-// TestConformanceJSDeliveries runs the suite on one server with the
-// JetStream deliveries (package jsdeliveries) for DeliveryQueue.
-func TestConformanceJSDeliveries(t *testing.T) {
 	nc := natstest.Connect(t, natstest.Server(t))
 	js, err := jetstream.New(nc)
 	if err != nil {
