@@ -71,9 +71,10 @@
 // id/revision so that a publish retried is stored once; one durable pull
 // consumer shared by the nodes. Claim is a fetch, the lease is AckWait,
 // Deliveries is the delivery count, Ack is an ack, Extend is in-progress,
-// Nak is a nak with delay for delays within AckWait; a longer delay, and a
-// due time at Enqueue, is a message schedule (nats-server 2.12: the
-// ticket acked and published again at its time), because a naked message
-// stays in the consumer's pending set, bounded by MaxAckPending. MaxDeliver
-// stays unlimited: a ticket is never dropped silently.
+// Nak is a nak with delay, and a due time at Enqueue a nak with delay when
+// the ticket is first fetched early (message schedules refuse DiscardNew);
+// a naked ticket stays in the consumer's pending set, bounded by
+// MaxAckPending. Due tickets go out in stream order, not by due time.
+// MaxDeliver stays unlimited: a ticket is never dropped silently. Package
+// jsqueue implements it.
 package queue
