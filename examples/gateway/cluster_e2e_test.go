@@ -23,7 +23,8 @@ import (
 )
 
 func TestCluster(t *testing.T) {
-	tc := startTestCluster(t)
+	t.Parallel()
+	tc := startTestCluster(t, clusterOpts{})
 	a, b := tc.node("a"), tc.node("b")
 
 	t.Run("ReceiptOnTheOtherNode", func(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/netsim"
 )
 
 // clusterNodeConf is one node's ports and folder, kept for a restart.
@@ -23,6 +25,7 @@ type clusterNodeConf struct {
 	natsListen, natsCluster string
 	dataDir, configFile     string
 	routes                  []string
+	noAdvertise             bool
 }
 
 // testCluster is a running three-server cluster with gateway nodes a and b.
@@ -34,6 +37,18 @@ type testCluster struct {
 	mu      sync.Mutex
 	nodes   map[string]*gateway
 	n3      *proc
+	// links are the proxies of the routes between the sites (with
+	// clusterOpts.regions): links[x][y] carries x's route to y.
+	links map[string]map[string]*netsim.Proxy
+}
+
+// clusterOpts shapes a test cluster.
+type clusterOpts struct {
+	// regions puts each NATS server on a site of its own: every route
+	// between two servers goes through a proxy (testCluster.links) that
+	// can delay or cut it, and the servers use only their configured
+	// routes (no_advertise).
+	regions bool
 }
 
 // clusterAccounts are the accounts of the cluster tests: load (no rate
@@ -46,8 +61,8 @@ func (c *clusterNodeConf) yaml(upstream string) string {
 	fmt.Fprintf(&b, "listen: %q\nplaintext_listen: %q\nhttp_listen: %q\ndata_dir: %q\nnode_id: %d\nwindow: 1000\n",
 		c.listen, c.plain, c.http, c.dataDir, c.nodeID)
 	b.WriteString("failed_binds: {per_minute: 600, burst: 100}\n")
-	fmt.Fprintf(&b, "cluster:\n  node: %s\n  embedded_nats:\n    listen: %q\n    cluster_listen: %q\n    routes: [%s]\n",
-		c.name, c.natsListen, c.natsCluster, `"`+strings.Join(c.routes, `", "`)+`"`)
+	fmt.Fprintf(&b, "cluster:\n  node: %s\n  embedded_nats:\n    listen: %q\n    cluster_listen: %q\n    routes: [%s]\n    no_advertise: %v\n",
+		c.name, c.natsListen, c.natsCluster, `"`+strings.Join(c.routes, `", "`)+`"`, c.noAdvertise)
 	if upstream == "" {
 		return b.String() // -nats-only
 	}
@@ -59,9 +74,10 @@ func (c *clusterNodeConf) yaml(upstream string) string {
 
 // startTestCluster starts the operator, the third NATS server and nodes a
 // and b (in parallel: a node waits for the quorum before its banner).
-func startTestCluster(t *testing.T) *testCluster {
+func startTestCluster(t *testing.T, o clusterOpts) *testCluster {
 	t.Helper()
-	tc := &testCluster{t: t, journal: filepath.Join(t.TempDir(), "journal.jsonl"), confs: map[string]*clusterNodeConf{}, nodes: map[string]*gateway{}}
+	tc := &testCluster{t: t, journal: filepath.Join(t.TempDir(), "journal.jsonl"), confs: map[string]*clusterNodeConf{}, nodes: map[string]*gateway{},
+		links: map[string]map[string]*netsim.Proxy{}}
 	tc.sim = startSim(t, "127.0.0.1:0", tc.journal)
 	names := []string{"a", "b", "n3"}
 	for i, n := range names {
@@ -70,10 +86,23 @@ func startTestCluster(t *testing.T) *testCluster {
 	}
 	for _, n := range names {
 		c := tc.confs[n]
-		for _, o := range names {
-			if o != n {
-				c.routes = append(c.routes, tc.confs[o].natsCluster)
+		tc.links[n] = map[string]*netsim.Proxy{}
+		for _, other := range names {
+			if other == n {
+				continue
 			}
+			route := tc.confs[other].natsCluster
+			if o.regions {
+				p, err := netsim.New(route)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { p.Close() })
+				tc.links[n][other] = p
+				route = p.Addr()
+				c.noAdvertise = true
+			}
+			c.routes = append(c.routes, route)
 		}
 		up := tc.sim.Addr
 		if n == "n3" {
@@ -107,6 +136,26 @@ func (tc *testCluster) start(n string) *gateway {
 	tc.nodes[n] = g
 	tc.mu.Unlock()
 	return g
+}
+
+// setDelay sets the delay of every link between two sites, each way.
+func (tc *testCluster) setDelay(d time.Duration) {
+	for _, to := range tc.links {
+		for _, p := range to {
+			p.SetDelay(d)
+		}
+	}
+}
+
+// cutSite cuts (or restores) every link to and from site n.
+func (tc *testCluster) cutSite(n string, cut bool) {
+	for from, to := range tc.links {
+		for dst, p := range to {
+			if from == n || dst == n {
+				p.Cut(cut)
+			}
+		}
+	}
 }
 
 func (tc *testCluster) node(n string) *gateway {

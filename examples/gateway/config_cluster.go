@@ -48,6 +48,10 @@ type EmbeddedNATSConfig struct {
 	Name string `yaml:"cluster_name"`
 	// StoreDir holds the server's JetStream files; default data_dir/nats.
 	StoreDir string `yaml:"store_dir"`
+	// NoAdvertise keeps the server from telling the others its own route
+	// address: they use only the routes configured. For servers whose
+	// routes go through a proxy or a NAT (a route must not bypass it).
+	NoAdvertise bool `yaml:"no_advertise"`
 }
 
 // clusterDefaults fills in what the cluster section leaves out.
