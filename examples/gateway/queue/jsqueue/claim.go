@@ -40,11 +40,18 @@ func nakBody(d time.Duration) []byte {
 // it and are not handed out.
 func (q *Queue) Claim(ctx context.Context, dst []queue.Claim, n int) ([]queue.Claim, error) {
 	n = max(n, 1)
-	for {
+	for failed := 0; ; {
 		got, err := q.fetch(ctx, n, 0)
 		if transient(err) {
 			// No consumer leader now (just created, or its server
-			// died and another is being elected): try again shortly.
+			// died and another is being elected): try again shortly;
+			// the consumer gone, or silent for a second: create it.
+			failed++
+			if gone(err) || failed%recreateAfter == 0 {
+				if rerr := q.recreate(ctx); rerr != nil && !transient(rerr) && ctx.Err() == nil {
+					return dst, fmt.Errorf("gateway jsqueue: consumer %s gone and not created again: %w", q.opts.Consumer, rerr)
+				}
+			}
 			if err = q.pause(ctx, retryPause); err == nil {
 				continue
 			}
@@ -117,9 +124,21 @@ func (q *Queue) catchUp(ctx context.Context, got []*claim, n int) []*claim {
 // an error that passes (no consumer or stream leader for a moment).
 const retryPause = 50 * time.Millisecond
 
+// recreateAfter is how many transient errors in a row make Claim create
+// the consumer again (a second of them).
+const recreateAfter = 20
+
+// gone reports whether err says the consumer does not exist.
+func gone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound)
+}
+
 // transient reports whether err is one that passes by itself: a cluster
-// electing a leader, a connection reconnecting.
+// electing a leader, a connection reconnecting, a consumer to create again.
 func transient(err error) bool {
+	if gone(err) {
+		return true
+	}
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrConnectionReconnecting) ||
 		errors.Is(err, jetstream.ErrNoStreamResponse)
@@ -158,9 +177,9 @@ func (q *Queue) fetch(ctx context.Context, n int, wait time.Duration) ([]*claim,
 	var batch jetstream.MessageBatch
 	var err error
 	if wait > 0 {
-		batch, err = q.cons.Fetch(n, jetstream.FetchMaxWait(wait))
+		batch, err = q.consumer().Fetch(n, jetstream.FetchMaxWait(wait))
 	} else {
-		batch, err = q.cons.FetchNoWait(n)
+		batch, err = q.consumer().FetchNoWait(n)
 	}
 	if err != nil {
 		q.drainers.Done()

@@ -85,8 +85,8 @@ type Queue struct {
 	js     jetstream.JetStream
 	nc     *nats.Conn
 	opts   Options
-	cons   jetstream.Consumer
 	stream jetstream.Stream
+	ccfg   jetstream.ConsumerConfig
 
 	done     chan struct{} // closed by Close
 	drainers sync.WaitGroup
@@ -96,6 +96,7 @@ type Queue struct {
 	mu     sync.Mutex
 	closed bool
 	held   map[*claim]struct{} // claims handed out by this Queue, not acked or naked
+	cons   jetstream.Consumer  // replaced by recreate
 }
 
 var _ queue.Queue = (*Queue)(nil)
@@ -123,7 +124,7 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 	if err != nil {
 		return nil, err
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	ccfg := jetstream.ConsumerConfig{
 		Durable:       opts.Consumer,
 		Description:   "gateway dispatchers, shared by the nodes",
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -132,7 +133,8 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 		MaxAckPending: opts.MaxHeld,
 		FilterSubject: opts.Subject,
 		Replicas:      opts.Replicas,
-	})
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsqueue: consumer %s on stream %s: %w (a consumer of that name with another filter or policy must be deleted first)", opts.Consumer, opts.Stream, err)
 	}
@@ -140,11 +142,35 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 		js:     js,
 		nc:     js.Conn(),
 		opts:   opts,
+		ccfg:   ccfg,
 		cons:   cons,
 		stream: stream,
 		done:   make(chan struct{}),
 		held:   map[*claim]struct{}{},
 	}, nil
+}
+
+// consumer returns the consumer's handle.
+func (q *Queue) consumer() jetstream.Consumer {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.cons
+}
+
+// recreate creates the consumer again, or finds it: Claim calls it when
+// the consumer is gone (deleted by an operator) or has not answered for a
+// while.
+func (q *Queue) recreate(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, q.opts.RequestTimeout)
+	defer cancel()
+	cons, err := q.stream.CreateOrUpdateConsumer(ctx, q.ccfg)
+	if err != nil {
+		return err
+	}
+	q.mu.Lock()
+	q.cons = cons
+	q.mu.Unlock()
+	return nil
 }
 
 // createStream creates the stream, or finds it as cfg says, or updates it
@@ -254,7 +280,7 @@ func (q *Queue) Len() (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.opts.RequestTimeout)
 	defer cancel()
-	ci, err := q.cons.Info(ctx)
+	ci, err := q.consumer().Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("gateway jsqueue: consumer info: %w", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
@@ -65,5 +67,30 @@ func TestNoGoroutineLeft(t *testing.T) {
 	c := claimOne(t, q2, 5*time.Second)
 	if c.Ticket().ID != "a" || c.Deliveries() != 2 {
 		t.Fatalf("after Close claimed %+v, deliveries %d", c.Ticket(), c.Deliveries())
+	}
+}
+
+// TestConsumerDeleted: a Claim on a queue whose consumer an operator
+// deleted creates it again and hands out the tickets.
+func TestConsumerDeleted(t *testing.T) {
+	node := natstest.Server(t)
+	opts := jsqueue.Options{Stream: "DELETED", Lease: time.Minute}
+	q := open(t, opts, node)
+	if err := q.Enqueue(context.Background(), queue.Ticket{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(natstest.Connect(t, node))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteConsumer(context.Background(), "DELETED", "dispatch"); err != nil {
+		t.Fatal(err)
+	}
+	c := claimOne(t, q, 10*time.Second)
+	if c.Ticket().ID != "a" {
+		t.Fatalf("claimed %+v", c.Ticket())
+	}
+	if err := c.Ack(); err != nil {
+		t.Fatal(err)
 	}
 }
