@@ -13,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
+
 	"github.com/esmsafrica/smpp/examples/gateway/limits"
 )
 
@@ -49,7 +51,7 @@ func (l *Limits) account(name string) *account {
 
 // load reads the account's entry into a.
 func (l *Limits) load(ctx context.Context, name string, a *account) error {
-	e, err := l.binds.Get(ctx, bindKey(name))
+	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return l.binds.Get(ctx, bindKey(name)) })
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		a.binds, a.rev = nil, 0
@@ -97,11 +99,12 @@ func (l *Limits) change(ctx context.Context, name string, a *account, fn func(li
 			return fmt.Errorf("gateway jslimits: binds of %s: %w", name, err)
 		}
 		var rev uint64
-		if a.rev == 0 {
-			rev, err = l.binds.Create(ctx, bindKey(name), val)
-		} else {
-			rev, err = l.binds.Update(ctx, bindKey(name), val, a.rev)
-		}
+		rev, err = jsretry.Value(ctx, func() (uint64, error) {
+			if a.rev == 0 {
+				return l.binds.Create(ctx, bindKey(name), val)
+			}
+			return l.binds.Update(ctx, bindKey(name), val, a.rev)
+		})
 		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			a.known = false // another node wrote it: read again, decide again
 			continue

@@ -9,6 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
+
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
@@ -62,7 +64,9 @@ func (s *Store) Accept(m *store.Message) error {
 // the TTL of the message's state; it returns the new KV revision.
 func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, error) {
 	msg := &nats.Msg{Subject: s.recsSubj + recordKey(r.m.ID), Data: appendRecord(nil, r)}
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+	ack, err := jsretry.Value(ctx, func() (*jetstream.PubAck, error) {
+		return s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -71,7 +75,7 @@ func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, err
 
 // read returns the record of id and its KV revision, or store.ErrNotFound.
 func (s *Store) read(ctx context.Context, id string) (*record, uint64, error) {
-	e, err := s.recs.Get(ctx, recordKey(id))
+	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return s.recs.Get(ctx, recordKey(id)) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, 0, store.ErrNotFound
 	}

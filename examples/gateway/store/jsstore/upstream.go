@@ -9,6 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
+
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
 
@@ -16,7 +18,7 @@ import (
 // entry of f (the newest mapping wins, as on one node).
 func (s *Store) putIndex(ctx context.Context, f ref, id string, ttl time.Duration) error {
 	msg := &nats.Msg{Subject: "$KV." + s.opts.Bucket + "_upstream." + indexKey(f.route, f.key), Data: []byte(id)}
-	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgTTL(ttl)); err != nil {
+	if _, err := jsretry.Value(ctx, func() (*jetstream.PubAck, error) { return s.js.PublishMsg(ctx, msg, jetstream.WithMsgTTL(ttl)) }); err != nil {
 		return fmt.Errorf("gateway jsstore: index entry of %s (its record is written): %w", id, err)
 	}
 	return nil
@@ -35,7 +37,7 @@ func (s *Store) LookupUpstream(route, upstreamKey string) (string, error) {
 }
 
 func (s *Store) lookup(ctx context.Context, route, upstreamKey string) (string, error) {
-	e, err := s.index.Get(ctx, indexKey(route, upstreamKey))
+	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return s.index.Get(ctx, indexKey(route, upstreamKey)) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", store.ErrNotFound
 	}
