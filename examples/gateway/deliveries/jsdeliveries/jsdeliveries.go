@@ -190,25 +190,29 @@ func (q *Queue) Add(ctx context.Context, d *deliveries.Delivery) error {
 	}
 }
 
-// pendingTries bounds how often Pending asks again while the consumer's
-// count and the stream's differ.
-const pendingTries = 50
+// settle bounds how long Pending asks again while the consumer's count
+// and the stream's differ (Accounts: for all the accounts it checks).
+const settle = 200 * time.Millisecond
 
 // Pending returns the account's deliveries not acked. Without a consumer
 // it is the stream's count of the account's subject. With one, it asks
 // the consumer (ack pending plus not yet handed out) and the stream: on a
 // cluster the consumer's count lags an add for a moment and the stream's
 // lags an ack, so it asks again until they agree (a few milliseconds when
-// nothing moves), and returns the stream's if they keep differing (under
-// load: a moment's estimate).
+// nothing moves), and returns the stream's if they still differ after
+// 200 ms (under load: a moment's estimate).
 func (q *Queue) Pending(account string) (int, error) {
 	if err := q.checkOpen(); err != nil {
 		return 0, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.opts.RequestTimeout)
 	defer cancel()
-	var inStream int
-	for try := 0; ; try++ {
+	return q.pending(ctx, account, time.Now().Add(settle))
+}
+
+// pending is Pending, asking again until until.
+func (q *Queue) pending(ctx context.Context, account string, until time.Time) (int, error) {
+	for {
 		ci, err := q.stream.Consumer(ctx, consumerName(account))
 		if errors.Is(err, jetstream.ErrConsumerNotFound) {
 			ci, err = nil, nil
@@ -216,10 +220,11 @@ func (q *Queue) Pending(account string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("gateway jsdeliveries: consumer of %s: %w", account, err)
 		}
-		if inStream, err = q.count(ctx, q.subject(account)); err != nil {
+		inStream, err := q.count(ctx, q.subject(account))
+		if err != nil {
 			return 0, err
 		}
-		if ci == nil || try == pendingTries {
+		if ci == nil || time.Now().After(until) {
 			return inStream, nil
 		}
 		info := ci.CachedInfo() // the lookup's own answer
@@ -243,13 +248,15 @@ func (q *Queue) count(ctx context.Context, subject string) (int, error) {
 
 // Accounts returns, sorted, the accounts whose subjects hold messages. On
 // a cluster the stream's count lags an ack for a moment, so each account
-// listed is checked with Pending (two requests or more an account).
+// listed is checked as Pending does (two requests or more an account),
+// asking again for 200 ms in all.
 func (q *Queue) Accounts() ([]string, error) {
 	if err := q.checkOpen(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.opts.RequestTimeout)
 	defer cancel()
+	until := time.Now().Add(settle)
 	si, err := q.stream.Info(ctx, jetstream.WithSubjectFilter(q.opts.Prefix+".*"))
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsdeliveries: stream info: %w", err)
@@ -264,7 +271,7 @@ func (q *Queue) Accounts() ([]string, error) {
 			continue
 		}
 		if q.opts.Replicas > 1 {
-			if n, err := q.Pending(a); err != nil {
+			if n, err := q.pending(ctx, a, until); err != nil {
 				return nil, err
 			} else if n == 0 {
 				continue
