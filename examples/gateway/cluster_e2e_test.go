@@ -133,8 +133,8 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("KillNodeUnderLoad", func(t *testing.T) {
-		// An ESME bound to both nodes (two binds), submitting at 400 msg/s;
-		// node a is killed after 2 s. Another ESME bound to a only, with b
+		// An ESME bound to both nodes (two binds), submitting at 400 msg/s
+		// for 4 s; node a is killed after 1.5 s. Another ESME bound to a only, with b
 		// as its failover endpoint, measures what an ESME of one node sees.
 		both := newFailoverESME(t, "load", "loadpw", []string{a.PlainAddr, b.PlainAddr}, true)
 		// Of another account, so that the receipts of the load all go to
@@ -167,8 +167,8 @@ func TestCluster(t *testing.T) {
 			}
 		}()
 		killed := false
-		n := both.load(t, 400, 6*time.Second, func(el time.Duration) {
-			if !killed && el >= 2*time.Second {
+		n := both.load(t, 400, 4*time.Second, func(el time.Duration) {
+			if !killed && el >= 1500*time.Millisecond {
 				killed = true
 				tc.node("a").kill9()
 				mu.Lock()
@@ -183,16 +183,7 @@ func TestCluster(t *testing.T) {
 		}
 		missing := both.waitReceipts(90 * time.Second)
 		if len(missing) > 0 {
-			v := viewJournal(t, tc.journal)
-			upAcked := 0
-			for _, id := range missing {
-				for _, uid := range v.newByKey[id] {
-					if v.receiptAck[uid] > 0 {
-						upAcked++
-					}
-				}
-			}
-			t.Logf("of the messages without a receipt, %d had their operator receipt acknowledged by the gateway", upAcked)
+			tc.diagnoseMissing(t, missing)
 			both.mu.Lock()
 			mu.Lock()
 			var before, after int
@@ -257,6 +248,25 @@ func TestCluster(t *testing.T) {
 			t.Fatalf("%d of %d messages through the rejoined node without a receipt", len(missing), n)
 		}
 	})
+}
+
+// diagnoseMissing logs what the operator's journal says of messages
+// without a receipt: stored upstream or not, their receipt acknowledged by
+// the gateway or not.
+func (tc *testCluster) diagnoseMissing(t *testing.T, missing []string) {
+	v := viewJournal(t, tc.journal)
+	stored, upAcked := 0, 0
+	for _, id := range missing {
+		if len(v.newByKey[id]) > 0 {
+			stored++
+		}
+		for _, uid := range v.newByKey[id] {
+			if v.receiptAck[uid] > 0 {
+				upAcked++
+			}
+		}
+	}
+	t.Logf("of the %d messages without a receipt, %d were stored upstream and %d had their operator receipt acknowledged by the gateway", len(missing), stored, upAcked)
 }
 
 // waitReceiptsOn waits until rx holds a receipt for every id, or timeout,

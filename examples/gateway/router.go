@@ -251,16 +251,19 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, c queue.Claim, up
 	switch {
 	case err == nil:
 		m.State, m.UpstreamID = store.Enroute, upstreamID
-		err := gw.store.MapUpstream(m, pdu.NormalizeMessageID(upstreamID))
+		err := gw.mapUpstream(m, pdu.NormalizeMessageID(upstreamID))
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			// The record moved on while this send was in flight: a receipt
 			// of an earlier send made it final. This answer is stale.
 			gw.log.Debug("late answer to a message sent more than once; its newer state stands", "id", m.ID, "upstream", u.name)
 		case err != nil:
-			// The ticket stays: after a restart the message is in doubt
-			// and its crash policy runs.
+			// Not recorded: the ticket goes back, and the next claim finds
+			// the message in flight: its crash policy runs (with a dedupe
+			// key it is sent again and the upstream answers with the id
+			// it gave, to be recorded then).
 			gw.storeFailed("recording the upstream's message id", m.ID, err)
+			gw.nak(c, m.ID, time.Second)
 			return
 		}
 		gw.ack(c, m.ID)
@@ -280,6 +283,26 @@ func (gw *Gateway) upstreamDone(u *upstream, m *store.Message, c queue.Claim, up
 	default:
 		gw.settle(c, m, store.Rejected, "REJECTD", uint8(st))
 	}
+}
+
+// mapUpstreamTries is how many times the upstream's id is written before
+// the message is given back to the queue: a store that failed once (a
+// cluster electing a new leader for a stream) often takes the next write.
+const mapUpstreamTries = 3
+
+// mapUpstream records the upstream's id of m, trying again after a failure
+// other than a conflict.
+func (gw *Gateway) mapUpstream(m *store.Message, key string) error {
+	var err error
+	for try := 1; try <= mapUpstreamTries; try++ {
+		if err = gw.store.MapUpstream(m, key); err == nil || errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		if try < mapUpstreamTries {
+			time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+		}
+	}
+	return err
 }
 
 // requeue writes m Queued again (on disk it may say Inflight, which a

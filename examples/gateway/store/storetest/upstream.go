@@ -147,7 +147,7 @@ func testWaitUpstream(t testing.TB, s store.Store, o *options) {
 func testReceiptRace(t testing.TB, s store.Store, o *options) {
 	const n = 300
 	key := func(i int) string { return fmt.Sprintf("up-%04d", i) }
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a replicated store under -race is slow
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -157,17 +157,17 @@ func testReceiptRace(t testing.TB, s store.Store, o *options) {
 		for i := range n {
 			m := fullMessage(fmt.Sprintf("rr%04d", i))
 			if err := s.Accept(m); err != nil {
-				errs <- err
+				errs <- fmt.Errorf("submit path, Accept of %s: %w", m.ID, err)
 				return
 			}
 			m.State, m.Route, m.Attempts = store.Inflight, "r", 1
 			if err := s.Update(m); err != nil {
-				errs <- err
+				errs <- fmt.Errorf("submit path, Update of %s to Inflight: %w", m.ID, err)
 				return
 			}
 			m.State, m.UpstreamID = store.Enroute, key(i)
 			if err := s.MapUpstream(m, key(i)); err != nil {
-				errs <- err
+				errs <- fmt.Errorf("submit path, MapUpstream of %s: %w", m.ID, err)
 				return
 			}
 		}
