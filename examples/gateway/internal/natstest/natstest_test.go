@@ -18,7 +18,8 @@ func TestClusterR3SurvivesOneServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Generous: under -race on a loaded machine a new leader can take long.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	s, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3})
 	if err != nil {
@@ -30,12 +31,14 @@ func TestClusterR3SurvivesOneServer(t *testing.T) {
 		}
 	}
 	nodes[0].Shutdown()
+	stopped := time.Now()
 	for {
 		info, err := s.Info(ctx)
 		if err == nil {
 			if info.State.Msgs != 10 {
 				t.Fatalf("stream holds %d messages after a server stopped, want 10", info.State.Msgs)
 			}
+			t.Logf("the stream answered %v after a server stopped", time.Since(stopped).Round(time.Millisecond))
 			break
 		}
 		if ctx.Err() != nil {
