@@ -47,51 +47,55 @@ func (s *Store) lookup(ctx context.Context, route, upstreamKey string) (string, 
 	return string(e.Value()), nil
 }
 
+// waitPolls are the pauses between two lookups of a WaitUpstream call:
+// short first (the entry usually follows a receipt that overtook its
+// submit_sm_resp by milliseconds), then every waitPollMax.
+var waitPolls = []time.Duration{2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond,
+	20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
+
+const waitPollMax = 200 * time.Millisecond
+
 // WaitUpstream is LookupUpstream waiting until ctx ends for the entry,
-// written on any node: it watches the entry's key (a watch of one key,
-// made only when the entry is not there yet). Close wakes it with
+// written on any node. It looks the entry up again after short pauses,
+// then every 200 ms: a watch of the key would be a consumer per waiting
+// receipt, created through the cluster's meta group, which under load
+// cost more than the lookups (and took seconds). Close wakes it with
 // store.ErrClosed.
 func (s *Store) WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error) {
 	if err := s.begin(); err != nil {
 		return "", err
 	}
 	defer s.ops.Done()
-	lctx, cancel := s.ctx()
-	id, err := s.lookup(lctx, route, upstreamKey)
-	cancel()
-	if !errors.Is(err, store.ErrNotFound) {
-		return id, err
-	}
 	key := indexKey(route, upstreamKey)
-	s.waiter(key, 1)
-	defer s.waiter(key, -1)
-	wctx, stop := context.WithCancel(ctx)
-	defer stop()
-	w, err := s.index.Watch(wctx, key)
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", store.ErrNotFound
+	counted := false
+	defer func() {
+		if counted {
+			s.waiter(key, -1)
 		}
-		return "", fmt.Errorf("gateway jsstore: watch of an index entry: %w", err)
-	}
-	// Stop unsubscribes the watch's consumer; its error leaves nothing to
-	// undo (the server drops the consumer with the subscription).
-	defer w.Stop()
-	for {
+	}()
+	for try := 0; ; try++ {
+		lctx, cancel := s.ctx()
+		id, err := s.lookup(lctx, route, upstreamKey)
+		cancel()
+		if !errors.Is(err, store.ErrNotFound) {
+			return id, err
+		}
+		if !counted {
+			s.waiter(key, 1)
+			counted = true
+		}
+		pause := waitPollMax
+		if try < len(waitPolls) {
+			pause = waitPolls[try]
+		}
+		t := time.NewTimer(pause)
 		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				if ctx.Err() != nil {
-					return "", store.ErrNotFound
-				}
-				return "", errors.New("gateway jsstore: the watch of an index entry ended; try again")
-			}
-			if e != nil && e.Operation() == jetstream.KeyValuePut {
-				return string(e.Value()), nil
-			}
+		case <-t.C:
 		case <-ctx.Done():
+			t.Stop()
 			return "", store.ErrNotFound
 		case <-s.done:
+			t.Stop()
 			return "", store.ErrClosed
 		}
 	}
