@@ -70,14 +70,21 @@ func shapingOf(c AccountConfig) (on bool, maxWait time.Duration) {
 
 // heldOf is the count of the account's submissions waiting for the rate.
 func (l *accountLimits) heldOf(systemID string) *atomic.Int64 {
-	if v, ok := l.held.Load(systemID); ok {
-		return v.(*atomic.Int64)
+	return loadOrNew[atomic.Int64](&l.held, systemID)
+}
+
+// loadOrNew returns the *T kept under key in m, storing a new one at the
+// first call; callers racing on the first call all get the one stored
+// first.
+func loadOrNew[T any](m *sync.Map, key string) *T {
+	if v, ok := m.Load(key); ok {
+		return v.(*T)
 	}
-	// LoadOrStore's second result says whether another caller stored the
-	// counter first; either way v is the account's one counter (no error
-	// to handle here).
-	v, _ := l.held.LoadOrStore(systemID, new(atomic.Int64))
-	return v.(*atomic.Int64)
+	fresh := new(T)
+	if v, loaded := m.LoadOrStore(key, fresh); loaded {
+		return v.(*T) // another caller stored its own first
+	}
+	return fresh
 }
 
 // newAccountLimits returns the single-node limits with no account set.

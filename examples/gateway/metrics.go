@@ -123,11 +123,7 @@ func (m *metrics) observeUpstream(name string, d time.Duration) {
 // upstreamHist returns the status page's latency histogram of the
 // upstream named, created at its first use.
 func (m *metrics) upstreamHist(name string) *latencyHist {
-	if h, ok := m.upstreamLat.Load(name); ok {
-		return h.(*latencyHist)
-	}
-	h, _ := m.upstreamLat.LoadOrStore(name, new(latencyHist))
-	return h.(*latencyHist)
+	return loadOrNew[latencyHist](&m.upstreamLat, name)
 }
 
 // buildVersion returns the version, revision and Go version of the
