@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/esmsafrica/smpp/examples/gateway/slots"
 )
 
 // ClusterConfig runs the gateway as one node of an active-active cluster
@@ -84,7 +86,7 @@ func (c *Config) validateCluster() error {
 	if c.NodeID == 0 {
 		return c.errorf("node_id", "a cluster node needs its own node_id, 1 to %d, so that message ids of two nodes never collide", maxNodeID)
 	}
-	if !validNodeName(cl.Node) {
+	if !slots.ValidName(cl.Node) {
 		return c.errorf("cluster.node", "%q: want a name of letters, digits, '-' or '_', unique in the cluster", cl.Node)
 	}
 	if cl.Replicas != 1 && cl.Replicas != 3 && cl.Replicas != 5 {
@@ -120,15 +122,6 @@ func (c *Config) validateCluster() error {
 			cl.Replicas, cl.Replicas, len(e.Routes))
 	}
 	return nil
-}
-
-func validNodeName(s string) bool {
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // routeURL reads a route as host:port or nats://host:port.

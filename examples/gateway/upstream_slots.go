@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
+	"github.com/esmsafrica/smpp/examples/gateway/slots"
 )
 
 // setActiveTimeout bounds how long a node waits for the binds it gives up
@@ -40,12 +41,10 @@ func (gw *Gateway) holdUpstreamSlots(u *upstream, total int) {
 // slotResource names an upstream's slots: its name when it is a valid key
 // token, else a hex form of it.
 func slotResource(name string) string {
-	for _, r := range name {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "x" + hex.EncodeToString([]byte(name))
-		}
+	if slots.ValidName(name) {
+		return name
 	}
-	return name
+	return "x" + hex.EncodeToString([]byte(name))
 }
 
 // clusterClaimLease is how long a cluster node's dispatcher holds a

@@ -40,7 +40,7 @@ type JetStream struct {
 
 // NewJetStream creates or opens the bucket and returns the node's slots.
 func NewJetStream(ctx context.Context, js jetstream.JetStream, o JetStreamOptions) (*JetStream, error) {
-	if o.Node == "" || !validToken(o.Node) {
+	if o.Node == "" || !ValidName(o.Node) {
 		return nil, fmt.Errorf("slots: node name %q: want letters, digits, '-' or '_' (set the cluster's node name)", o.Node)
 	}
 	if o.Bucket == "" {
@@ -65,7 +65,9 @@ func NewJetStream(ctx context.Context, js jetstream.JetStream, o JetStreamOption
 	return &JetStream{kv: kv, opts: o}, nil
 }
 
-func validToken(s string) bool {
+// ValidName reports whether s can name a node or a resource: letters,
+// digits, '-' and '_' (a token of a key-value key, and of a subject).
+func ValidName(s string) bool {
 	for _, r := range s {
 		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 			return false
@@ -87,7 +89,7 @@ type holding struct {
 
 // Hold implements Slots.
 func (s *JetStream) Hold(ctx context.Context, resource string, total int, set func(held []int)) error {
-	if !validToken(resource) {
+	if !ValidName(resource) {
 		return fmt.Errorf("slots: resource name %q: want letters, digits, '-' or '_'", resource)
 	}
 	h := &holding{s: s, resource: resource, total: total, set: set, held: map[int]uint64{}}
