@@ -147,17 +147,6 @@ func (tc *testCluster) setDelay(d time.Duration) {
 	}
 }
 
-// cutSite cuts (or restores) every link to and from site n.
-func (tc *testCluster) cutSite(n string, cut bool) {
-	for from, to := range tc.links {
-		for dst, p := range to {
-			if from == n || dst == n {
-				p.Cut(cut)
-			}
-		}
-	}
-}
-
 func (tc *testCluster) node(n string) *gateway {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
