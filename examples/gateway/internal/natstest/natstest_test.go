@@ -21,8 +21,25 @@ func TestClusterR3SurvivesOneServer(t *testing.T) {
 	// Generous: under -race on a loaded machine a new leader can take long.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	s, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3})
-	if err != nil {
+	// Each request gets a short timeout and is tried again: just after the
+	// cluster starts, a create may find the peers not yet placeable, and a
+	// request to a leader that goes away is never answered.
+	attempt := func(f func(context.Context) error) error {
+		for {
+			actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+			err := f(actx)
+			acancel()
+			if err == nil || ctx.Err() != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	var s jetstream.Stream
+	if err := attempt(func(ctx context.Context) (err error) {
+		s, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3})
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 10; i++ {
@@ -32,20 +49,17 @@ func TestClusterR3SurvivesOneServer(t *testing.T) {
 	}
 	nodes[0].Shutdown()
 	stopped := time.Now()
-	for {
-		info, err := s.Info(ctx)
-		if err == nil {
-			if info.State.Msgs != 10 {
-				t.Fatalf("stream holds %d messages after a server stopped, want 10", info.State.Msgs)
-			}
-			t.Logf("the stream answered %v after a server stopped", time.Since(stopped).Round(time.Millisecond))
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("stream info after a server stopped: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var info *jetstream.StreamInfo
+	if err := attempt(func(ctx context.Context) (err error) {
+		info, err = s.Info(ctx)
+		return err
+	}); err != nil {
+		t.Fatalf("stream info after a server stopped: %v", err)
 	}
+	if info.State.Msgs != 10 {
+		t.Fatalf("stream holds %d messages after a server stopped, want 10", info.State.Msgs)
+	}
+	t.Logf("the stream answered %v after a server stopped", time.Since(stopped).Round(time.Millisecond))
 	nodes[0].Restart()
 	natstest.WaitJetStream(t, nodes...)
 }
