@@ -37,7 +37,9 @@ type PDU interface {
 // DecodeOptions select how strictly bodies are decoded. The zero value is strict.
 type DecodeOptions struct {
 	// Lenient accepts the deviations real peers send: C-Octet Strings longer than
-	// their spec maximum, a message_id without its NUL at the end of a response,
+	// their spec maximum, a response's last C-Octet String (message_id, a
+	// bind_resp's system_id) or an outbind's password without its NUL at the end
+	// of the body (a request's, such as a bind's address_range, is refused),
 	// time strings of other lengths, trailing octets after a TLV-less body, and
 	// known TLVs with a wrong length (kept as they are). Error responses with or
 	// without a body are accepted in both modes.

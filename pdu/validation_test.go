@@ -157,6 +157,14 @@ func TestLenient(t *testing.T) {
 	if _, p, err = pdu.Decode(f, lenient); err != nil || p.(*pdu.Bind).SystemID != long || p.(*pdu.Bind).Password != "password1" {
 		t.Errorf("lenient bind: %v %#v", err, p)
 	}
+	// A bind that ends without address_range's NUL is refused in both modes:
+	// only a response's last field may lack it (smppconform smsc.framing.10).
+	f = frame(pdu.BindTransmitterID, 0, 1, hx(t, cs("esme")+cs("pw")+"00 34 00 00"))
+	for _, o := range []pdu.DecodeOptions{strict, lenient} {
+		if _, _, err := pdu.Decode(f, o); pdu.StatusOf(err) != pdu.ESME_RINVCMDLEN {
+			t.Errorf("bind without address_range's NUL (%+v): %v", o, err)
+		}
+	}
 
 	// 17-byte submit_sm_resp error with an empty message_id; both modes.
 	f = frame(pdu.SubmitSMRespID, pdu.ESME_RINVDSTADR, 3, []byte{0})

@@ -223,7 +223,7 @@ func (b *Bind) decode(dec *decoder) {
 	b.InterfaceVersion = dec.u8("interface_version")
 	b.AddrTON = dec.u8("addr_ton")
 	b.AddrNPI = dec.u8("addr_npi")
-	b.AddressRange = dec.cstring("address_range", 41, ESME_RINVPARLEN, true)
+	b.AddressRange = dec.cstring("address_range", 41, ESME_RINVPARLEN, false)
 	dec.end()
 }
 

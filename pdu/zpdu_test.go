@@ -80,7 +80,7 @@ func TestGeneratorCatchesDrift(t *testing.T) {
 	for _, tc := range []struct {
 		name, from, to, want string
 	}{
-		{"field missing from the table", "\taddress_range           AddressRange          cstring 41 ESME_RINVPARLEN +lastnul\n", "",
+		{"field missing from the table", "\taddress_range           AddressRange          cstring 41 ESME_RINVPARLEN\n", "",
 			"Bind has a field AddressRange that the table does not list"},
 		{"fields swapped", "\tsystem_id               SystemID              cstring 16 ESME_RINVSYSID\n\tpassword                Password              cstring 9 ESME_RINVPASWD\n\tsystem_type",
 			"\tpassword                Password              cstring 9 ESME_RINVPASWD\n\tsystem_id               SystemID              cstring 16 ESME_RINVSYSID\n\tsystem_type",

@@ -27,9 +27,14 @@ import (
 // every few seconds. bindLocked answers every bind of a system_id from an
 // address while its failures are being slowed down (bindGuard): that ends by
 // itself, and on ESME_RBINDFAIL Kannel tries again later.
+//
+// A system_id longer than SMPP 3.4 allows (15 characters and its NUL), which
+// the sessions' lenient decoding lets through, is refused ESME_RINVSYSID
+// before any account is looked at: it names a malformed field, not an account.
 const (
 	bindRefused = pdu.ESME_RINVPASWD
 	bindLocked  = pdu.ESME_RBINDFAIL
+	maxSystemID = 15
 )
 
 // account is a loaded AccountConfig: the password hashed, the allow-list parsed.
@@ -193,6 +198,10 @@ func (as *accounts) check(g *bindGuard, r *server.BindRequest) (*account, pdu.St
 func (as *accounts) decide(g *bindGuard, r *server.BindRequest) (*account, pdu.Status, string) {
 	if why := g.blocked(r.Bind.SystemID, r.RemoteAddr); why != "" {
 		return nil, bindLocked, why
+	}
+	if len(r.Bind.SystemID) > maxSystemID {
+		// A malformed field, not a credential: say so, whatever the accounts.
+		return nil, pdu.ESME_RINVSYSID, "system_id longer than 15 characters"
 	}
 	a := as.byID[r.Bind.SystemID]
 	if a == nil {

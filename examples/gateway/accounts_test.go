@@ -63,6 +63,9 @@ func TestBindRefusalsAlike(t *testing.T) {
 		{"mode not allowed, right password", trx, "rxonly", "rx-pw", "10.9.0.5", wantRefused},
 		{"mode not allowed, wrong password", trx, "rxonly", "wrong", "10.9.0.6", wantRefused},
 		{"mode allowed", rx, "rxonly", "rx-pw", "10.9.0.7", pdu.ESME_ROK},
+		// A system_id too long for SMPP is a malformed field, whatever the
+		// accounts: it is said so (smppconform smsc.fields.15).
+		{"system_id of 16 characters", trx, "alpha" + strings.Repeat("s", 11), "alpha-pw", "10.9.0.8", pdu.ESME_RINVSYSID},
 
 		// Three failures lock alpha out of X (burst 3)...
 		{"alpha from X, failure 1", trx, "alpha", "wrong1", "10.8.0.1", wantRefused},

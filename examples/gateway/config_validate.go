@@ -52,7 +52,7 @@ func (c *Config) validate() error {
 	seen := map[string]bool{}
 	for i := range c.Accounts {
 		a, p := &c.Accounts[i], fmt.Sprintf("accounts[%d]", i)
-		if a.SystemID == "" || len(a.SystemID) > 15 {
+		if a.SystemID == "" || len(a.SystemID) > maxSystemID {
 			return c.errorf(p+".system_id", "%q: want 1 to 15 characters", a.SystemID)
 		}
 		if seen[a.SystemID] {
