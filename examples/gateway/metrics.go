@@ -40,10 +40,12 @@ type metrics struct {
 	buildInfo       *prometheus.GaugeVec
 	retries         *prometheus.CounterVec
 
-	// submitLatency and upstreamLat (name → *latencyHist) are the status
-	// page's latency histograms (status_latency.go), fed with the
-	// Prometheus ones by observeSubmit and observeUpstream.
+	// submitLatency, accountLat (system_id → *latencyHist) and
+	// upstreamLat (name → *latencyHist) are the status page's latency
+	// histograms (status_latency.go), fed with the Prometheus ones by
+	// observeSubmit and observeUpstream.
 	submitLatency latencyHist
+	accountLat    sync.Map
 	upstreamLat   sync.Map
 
 	// counts is a registry of the counters the status page sums (a
@@ -109,9 +111,16 @@ func newMetrics() *metrics {
 // observeSubmit records the time a submit_sm took from its read to its
 // submit_sm_resp (the shaping wait not included). It is on the submit path:
 // no allocation, no lock.
-func (m *metrics) observeSubmit(d time.Duration) {
+func (m *metrics) observeSubmit(acct string, d time.Duration) {
 	m.latency.Observe(d.Seconds())
 	m.submitLatency.observe(d)
+	m.accountHist(acct).observe(d)
+}
+
+// accountHist returns the status page's submit latency histogram of the
+// account (system_id) named, created at its first use.
+func (m *metrics) accountHist(acct string) *latencyHist {
+	return loadOrNew[latencyHist](&m.accountLat, acct)
 }
 
 // observeUpstream records the round trip of a submit to the upstream named.

@@ -138,6 +138,8 @@ func TestStatusPageLiveChromium(t *testing.T) {
 		"submit p50 tile":    value(`id="v-p50">([0-9.,]+)<`),
 		"submit p99 tile":    value(`id="v-p99">([0-9.,]+)<`),
 		"demo accepted":      value(`data-id="demo">.*?<td class="num r-accepted">([0-9.,]+)<`),
+		"demo p50":           value(`data-id="demo">.*?<td class="num p50">([0-9.,]+)<`),
+		"demo p99":           value(`data-id="demo">.*?<td class="num p99">([0-9.,]+)<`),
 		"sim sent":           value(`data-id="sim">.*?<td class="num r-sent">([0-9.,]+)<`),
 	}
 	for name, v := range figures {

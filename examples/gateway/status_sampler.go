@@ -30,6 +30,12 @@ type accountSample struct {
 	DeliveryFailed float64 `json:"delivery_failed"` // deliver_sm refused or unanswered (each sent again later)
 	Receipts       float64 `json:"receipts"`        // receipts received from upstreams for the account
 	Binds          int     `json:"binds"`           // sessions bound now
+	// P50 and P99 are percentiles of the account's submit_sm to
+	// submit_sm_resp times (omitted with no submit_sm in the interval);
+	// Submits is how many they are of.
+	P50     float64 `json:"submit_p50_ms,omitempty"`
+	P99     float64 `json:"submit_p99_ms,omitempty"`
+	Submits uint64  `json:"submits,omitempty"`
 }
 
 // upstreamSample is an upstream's activity over one interval.
@@ -121,22 +127,43 @@ type statusSampler struct {
 	prevT      time.Time
 	prev       counterTotals
 	prevSubmit latencyCounts
+	prevAcct   map[string]*latencyCounts
 	prevUp     map[string]*latencyCounts
 	cur        latencyCounts // scratch
 }
 
 func newStatusSampler(gw *Gateway, capacity int) *statusSampler {
-	s := &statusSampler{gw: gw, ring: newSampleRing(capacity), prevUp: map[string]*latencyCounts{}}
+	s := &statusSampler{gw: gw, ring: newSampleRing(capacity), prevAcct: map[string]*latencyCounts{}, prevUp: map[string]*latencyCounts{}}
 	s.prevT = time.Now()
 	s.prev = gw.metrics.totals()
 	gw.metrics.submitLatency.snapshot(&s.prevSubmit)
-	gw.metrics.upstreamLat.Range(func(k, v any) bool {
-		c := new(latencyCounts)
-		v.(*latencyHist).snapshot(c)
-		s.prevUp[k.(string)] = c
-		return true
-	})
+	for _, h := range []struct {
+		hists *sync.Map
+		prev  map[string]*latencyCounts
+	}{{&gw.metrics.accountLat, s.prevAcct}, {&gw.metrics.upstreamLat, s.prevUp}} {
+		h.hists.Range(func(k, v any) bool {
+			c := new(latencyCounts)
+			v.(*latencyHist).snapshot(c)
+			h.prev[k.(string)] = c
+			return true
+		})
+	}
 	return s
+}
+
+// percentiles returns the p50 and p99, in milliseconds, of h's observations
+// since the last call for the same prev (a histogram first seen counts from
+// zero), and how many they are of; prev[name] becomes h's counts now.
+func (s *statusSampler) percentiles(h *latencyHist, prev map[string]*latencyCounts, name string) (p50, p99 float64, n uint64) {
+	pc := prev[name]
+	if pc == nil {
+		pc = new(latencyCounts)
+		prev[name] = pc
+	}
+	h.snapshot(&s.cur)
+	ps, n := latencyPercentiles(&s.cur, pc, 0.5, 0.99)
+	*pc = s.cur
+	return ps[0], ps[1], n
 }
 
 // run samples every interval until the gateway stops.
@@ -189,6 +216,7 @@ func (s *statusSampler) sampleAt(now time.Time) *statusSample {
 			DeliveryFailed: rate(cur.deliveryFailed, prev.deliveryFailed), Receipts: rate(cur.receipts, prev.receipts),
 			Binds: len(gw.srv.Conns(ac.SystemID)),
 		}
+		a.P50, a.P99, a.Submits = s.percentiles(gw.metrics.accountHist(ac.SystemID), s.prevAcct, ac.SystemID)
 		smp.Accounts[ac.SystemID] = a
 		if len(charted) < statusChartedAccounts {
 			charted = append(charted, ac.SystemID)
@@ -222,15 +250,7 @@ func (s *statusSampler) sampleAt(now time.Time) *statusSample {
 				us.InFlight += b.InFlight
 			}
 		}
-		pu := s.prevUp[u.name]
-		if pu == nil {
-			pu = new(latencyCounts)
-			s.prevUp[u.name] = pu
-		}
-		gw.metrics.upstreamHist(u.name).snapshot(&s.cur)
-		ps, n := latencyPercentiles(&s.cur, pu, 0.5, 0.99)
-		us.P50, us.P99, us.Answered = ps[0], ps[1], n
-		*pu = s.cur
+		us.P50, us.P99, us.Answered = s.percentiles(gw.metrics.upstreamHist(u.name), s.prevUp, u.name)
 		smp.Upstreams[u.name] = us
 		t := &smp.Upstream
 		t.Sent += us.Sent

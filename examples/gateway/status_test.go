@@ -67,8 +67,9 @@ func TestLatencyHistPercentiles(t *testing.T) {
 // answer add for the status page allocates nothing.
 func TestStatusObserveNoAllocs(t *testing.T) {
 	m := newMetrics()
-	m.observeUpstream("sim", time.Millisecond) // the histogram is created once
-	if n := testing.AllocsPerRun(1000, func() { m.observeSubmit(3 * time.Millisecond) }); n != 0 {
+	m.observeUpstream("sim", time.Millisecond) // the histograms are created once
+	m.observeSubmit("demo", time.Millisecond)
+	if n := testing.AllocsPerRun(1000, func() { m.observeSubmit("demo", 3*time.Millisecond) }); n != 0 {
 		t.Errorf("observeSubmit: %v allocations, want 0", n)
 	}
 	if n := testing.AllocsPerRun(1000, func() { m.observeUpstream("sim", 2*time.Millisecond) }); n != 0 {
@@ -200,6 +201,8 @@ func TestStatusJSONUnderLoad(t *testing.T) {
 			return fmt.Sprintf("upstream sim: %+v", l.Upstreams["sim"])
 		case acc.Receipts == 0 || acc.Delivered == 0:
 			return fmt.Sprintf("receipts: %v in, %v delivered", acc.Receipts, acc.Delivered)
+		case acc.Submits == 0 || acc.P50 <= 0 || acc.P99 < acc.P50:
+			return fmt.Sprintf("account latency: p50 %v p99 %v of %d", acc.P50, acc.P99, acc.Submits)
 		case acc.Binds != 1:
 			return fmt.Sprintf("binds %d, want 1", acc.Binds)
 		}
@@ -225,11 +228,16 @@ func TestStatusJSONUnderLoad(t *testing.T) {
 			return fmt.Sprintf("%d samples of %d", len(s.History), s.HistoryLen)
 		}
 		var sum float64
+		var submits uint64
 		for i, h := range s.History {
+			submits += h.Accounts["demo"].Submits
 			if i > 0 && h.T <= s.History[i-1].T {
 				return fmt.Sprintf("sample %d at %d after %d", i, h.T, s.History[i-1].T)
 			}
 			sum += h.Accounts["demo"].Accepted * h.Seconds
+		}
+		if submits != n {
+			return fmt.Sprintf("the history's account latencies are of %d submits, want %d", submits, n)
 		}
 		if sum < n*0.95 || sum > n*1.05 {
 			return fmt.Sprintf("the history's rates × seconds make %.0f accepted, want %d", sum, n)

@@ -67,7 +67,7 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 		return
 	}
 	gw.answer(w, a, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
-	gw.metrics.observeSubmit(time.Since(now))
+	gw.metrics.observeSubmit(a.cfg.SystemID, time.Since(now))
 }
 
 func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
