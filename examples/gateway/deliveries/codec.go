@@ -20,7 +20,11 @@ import (
 //
 // Value layout: a version byte, a byte that says whether Created follows,
 // Created as varint(Unix seconds) and uvarint(nanoseconds), then
-// uvarint(len(body)) and the body.
+// uvarint(len(body)) and the body, then, when not empty, uvarint(len(bind))
+// and the bind. The bind came later: a value without it (any value written
+// before it existed, and the value of a delivery without one) decodes with
+// Bind empty, and a reader that predates it ignores it (it stopped at the
+// body), so the version byte stayed.
 const deliveryV1 = 1
 
 func appendPrefix(b, prefix []byte, account string) []byte {
@@ -51,7 +55,7 @@ func splitKey(prefix, k []byte) (account []byte, seq uint64, ok bool) {
 }
 
 func valueLen(d *Delivery) int {
-	return 2 + 2*binary.MaxVarintLen64 + binary.MaxVarintLen64 + len(d.Body)
+	return 2 + 2*binary.MaxVarintLen64 + 2*binary.MaxVarintLen64 + len(d.Body) + len(d.Bind)
 }
 
 func appendValue(b []byte, d *Delivery) []byte {
@@ -64,7 +68,12 @@ func appendValue(b []byte, d *Delivery) []byte {
 		b = binary.AppendUvarint(b, uint64(d.Created.Nanosecond()))
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Body)))
-	return append(b, d.Body...)
+	b = append(b, d.Body...)
+	if d.Bind != "" {
+		b = binary.AppendUvarint(b, uint64(len(d.Bind)))
+		b = append(b, d.Bind...)
+	}
+	return b
 }
 
 // decodeValue decodes a value written by appendValue. The body is a copy.
@@ -94,6 +103,13 @@ func decodeValue(v []byte, account string, seq uint64) (*Delivery, error) {
 	}
 	if l > 0 {
 		d.Body = append([]byte(nil), v[n:n+int(l)]...)
+	}
+	if v = v[n+int(l):]; len(v) > 0 {
+		l, n := binary.Uvarint(v)
+		if n <= 0 || l > uint64(len(v)-n) {
+			return nil, errCorrupt
+		}
+		d.Bind = string(v[n : n+int(l)])
 	}
 	return d, nil
 }

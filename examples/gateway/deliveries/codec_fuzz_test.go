@@ -12,6 +12,7 @@ import (
 func FuzzDecodeValue(f *testing.F) {
 	f.Add(appendValue(nil, &Delivery{Body: []byte("deliver"), Created: time.Unix(1, 2)}), "acct", uint64(7))
 	f.Add(appendValue(nil, &Delivery{}), "a", uint64(1))
+	f.Add(appendValue(nil, &Delivery{Body: []byte("dlr"), Bind: "1.ab.2"}), "a", uint64(3))
 	f.Add([]byte{deliveryV1, 1, 0x80}, "", uint64(0))
 	f.Fuzz(func(t *testing.T, v []byte, account string, seq uint64) {
 		d, err := decodeValue(v, account, seq)
@@ -21,7 +22,7 @@ func FuzzDecodeValue(f *testing.F) {
 			}
 		} else {
 			again, err := decodeValue(appendValue(nil, d), account, seq)
-			if err != nil || !bytes.Equal(again.Body, d.Body) || !again.Created.Equal(d.Created) || again.Account != account || again.Seq != seq {
+			if err != nil || !bytes.Equal(again.Body, d.Body) || !again.Created.Equal(d.Created) || again.Account != account || again.Seq != seq || again.Bind != d.Bind {
 				t.Fatalf("round trip: %+v, %v; want %+v", again, err, d)
 			}
 		}

@@ -106,7 +106,7 @@ func (c *core) stage(d *Delivery) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{d: &Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created}, idx: -1}
+	e := &entry{d: &Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind}, idx: -1}
 	a := c.account(d.Account)
 	a.transit = append(a.transit, seq)
 	c.transit++

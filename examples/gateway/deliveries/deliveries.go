@@ -22,6 +22,11 @@ type Delivery struct {
 	Body []byte
 	// Created is when the delivery was made.
 	Created time.Time
+	// Bind names the ESME bind the delivery is for first (a receipt: the
+	// bind that submitted its message, store.Message.Bind): the claimer
+	// sends it there while that bind can take it, to any bind of the
+	// account otherwise. Empty: any bind. The queue keeps it as given.
+	Bind string
 }
 
 // Claim is a delivery handed to one claimer (a pusher, for one send to one

@@ -13,7 +13,11 @@ var errCorrupt = errors.New("gateway store: corrupt record")
 // a fixed order, strings and byte slices as uvarint length + bytes, integers
 // as (u)varints, times as a presence bit in a flags byte and then
 // varint(unix seconds) + uvarint(nanoseconds). A decoder ignores bytes after
-// the fields it knows, so a later version may append fields.
+// the fields it knows, so a later version may append fields: a message
+// record has Rev appended (a record without it is revision 1), then Bind
+// (uvarint length + bytes; a record that ends before it, written before the
+// field existed, has Bind empty, and a reader that predates it reads the
+// record still).
 // (The deliveries' records are the deliveries part's: see package
 // deliveries.)
 const (
@@ -66,7 +70,8 @@ func appendMessage(b []byte, m *Message) []byte {
 	if flags&hasDone != 0 {
 		b = appendTime(b, m.Done)
 	}
-	return binary.AppendUvarint(b, m.Rev)
+	b = binary.AppendUvarint(b, m.Rev)
+	return appendString(b, m.Bind)
 }
 
 // appendRouting appends the routing fields, which both the message record
@@ -120,6 +125,9 @@ func decodeMessage(b []byte) (*Message, error) {
 		m.Done = d.time()
 	}
 	m.Rev = d.rev()
+	if len(d.b) > 0 {
+		m.Bind = d.string()
+	}
 	if d.err {
 		return nil, errCorrupt
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,6 +17,9 @@ func stateOf(base, src *Message) Message {
 	return c
 }
 
+// bindLen is the length of a Bind's encoding at the end of a record.
+func bindLen(bind string) int { return len(appendString(nil, bind)) }
+
 // revLen is the length of rev's encoding at the end of a record.
 func revLen(rev uint64) int { return len(binary.AppendUvarint(nil, rev)) }
 
@@ -25,6 +29,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	ms := []*Message{
 		x,
 		{ID: "y", State: Unknown, Rev: 300},
+		{ID: "b", State: Queued, Rev: 2, Bind: strings.Repeat("b", 200)},
 		{ID: "z", Command: 0xffffffff, Attempts: -3, Body: bytes.Repeat([]byte{0xff}, 70000),
 			Created: time.Unix(0, 0), Expires: time.Date(3000, 1, 2, 3, 4, 5, 999999999, time.UTC),
 			NextTry: time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC), Done: time.Unix(-1, 5),
@@ -43,17 +48,24 @@ func TestCodecRoundTrip(t *testing.T) {
 		if got, err := decodeMessage(append(b, 1, 2, 3)); err != nil || !equalMessage(got, m) {
 			t.Fatalf("with trailing bytes: %v", err)
 		}
+		// A record of a version before the bind (without the Bind at its
+		// end) has none.
+		noBind := b[:len(b)-bindLen(m.Bind)]
+		want := *m
+		want.Bind = ""
+		if got, err := decodeMessage(noBind); err != nil || !equalMessage(got, &want) {
+			t.Fatalf("%s: record without Bind: %+v, %v; want Bind empty", m.ID, got, err)
+		}
 		// A record of a version before revisions (without the Rev at its
 		// end) is revision 1.
-		old := b[:len(b)-revLen(m.Rev)]
-		want := *m
+		old := noBind[:len(noBind)-revLen(m.Rev)]
 		want.Rev = 1
 		if got, err := decodeMessage(old); err != nil || !equalMessage(got, &want) {
 			t.Fatalf("%s: record without Rev: %+v, %v; want Rev 1", m.ID, got, err)
 		}
 		// Every other truncation fails cleanly.
 		for i := 0; i < len(b) && i < 200; i++ {
-			if i == len(old) {
+			if i == len(old) || i == len(noBind) {
 				continue
 			}
 			if _, err := decodeMessage(b[:i]); err == nil {
@@ -121,4 +133,24 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCodecDecodesRecordBeforeBind decodes a message record as the version
+// before Bind wrote it (bytes from that encoder): a data dir kept from it
+// is still read, its messages with no bind.
+func TestCodecDecodesRecordBeforeBind(t *testing.T) {
+	old := []byte{0x1, 0x2, 0x6d, 0x31, 0x4, 0x64, 0x65, 0x6d, 0x6f, 0x4, 0x2, 0x73, 0x6d, 0x3, 0x73, 0x72, 0x63,
+		0x3, 0x32, 0x35, 0x34, 0x1, 0x3, 0x0, 0x3, 0x73, 0x69, 0x6d, 0x2, 0x55, 0x31, 0x2, 0x1, 0x80, 0xc4, 0x9f,
+		0xd5, 0xc, 0x5, 0x4}
+	want := &Message{ID: "m1", Account: "demo", Command: 4, Body: []byte("sm"), Source: "src", Dest: "254",
+		Registered: 1, State: Enroute, Route: "sim", UpstreamID: "U1", Attempts: 1, Created: time.Unix(1700000000, 5), Rev: 4}
+	got, err := decodeMessage(old)
+	if err != nil || !equalMessage(got, want) {
+		t.Fatalf("record before Bind: %+v, %v; want %+v", got, err, want)
+	}
+	// And the same message with a bind is the old record and the bind.
+	want.Bind = "1.0a0b0c0d.9"
+	if b := appendMessage(nil, want); !bytes.Equal(b, append(old, append([]byte{byte(len(want.Bind))}, want.Bind...)...)) {
+		t.Fatalf("record with Bind %x, want the old record %x and the bind after it", b, old)
+	}
 }

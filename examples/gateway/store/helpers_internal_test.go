@@ -42,6 +42,7 @@ func fullMessage(id string) *Message {
 		Created:    now,
 		Expires:    now.Add(48 * time.Hour),
 		NextTry:    now.Add(time.Second),
+		Bind:       "3.9f2c01d4.17",
 	}
 }
 
@@ -51,7 +52,8 @@ func equalMessage(a, b *Message) bool {
 		a.Registered == b.Registered && a.State == b.State && a.Route == b.Route &&
 		a.UpstreamID == b.UpstreamID && a.Attempts == b.Attempts && a.Error == b.Error &&
 		a.Created.Equal(b.Created) && a.Expires.Equal(b.Expires) &&
-		a.NextTry.Equal(b.NextTry) && a.Done.Equal(b.Done) && a.Rev == b.Rev
+		a.NextTry.Equal(b.NextTry) && a.Done.Equal(b.Done) && a.Rev == b.Rev &&
+		a.Bind == b.Bind
 }
 
 func mustGet(t *testing.T, s Store, id string) *Message {

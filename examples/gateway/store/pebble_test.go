@@ -260,7 +260,10 @@ func TestPebblePurgeEarlierLayout(t *testing.T) {
 	m.State, m.Route, m.UpstreamID, m.Done = Delivered, "r", "UP1", time.Now().Add(-time.Hour)
 	b := s.db.NewBatch()
 	// A record of then: without the Rev at its end, it reads as Rev 1.
+	// (nor a Bind, after the Rev).
+	m.Bind = ""
 	rec := appendMessage(nil, m)
+	rec = rec[:len(rec)-bindLen(m.Bind)]
 	b.Set(appendMsgKey(nil, kindMessage, m.ID), rec[:len(rec)-revLen(m.Rev)], nil)
 	m.Rev = 1
 	b.Set(appendFinalKey(nil, m.Done, m.ID), nil, nil)

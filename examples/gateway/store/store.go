@@ -60,6 +60,12 @@ type Message struct {
 	Expires    time.Time // validity deadline; zero = gateway default
 	NextTry    time.Time // earliest next upstream attempt (retry back-off)
 	Done       time.Time // when it reached a final state
+	// Bind names the ESME bind that submitted the message, when that bind
+	// can take deliveries (a transceiver): its receipt goes to that bind
+	// while it is bound, to any receiver of the account otherwise. Empty
+	// for a transmitter's submission, the HTTP API's, and messages stored
+	// before the field existed. Written by Accept and Replace only.
+	Bind string
 
 	// Rev is the record's revision: 1 once accepted, one more at every
 	// change. A change is a compare-and-set: it is refused (ErrConflict)

@@ -28,7 +28,7 @@ func testAddClaimAck(t *testing.T, h Harness) {
 	}
 	for i, c := range cs {
 		got := c.Delivery()
-		if got.Seq != ds[i].Seq || got.Account != "acct" || !got.Created.Equal(ds[i].Created) {
+		if got.Seq != ds[i].Seq || got.Account != "acct" || !got.Created.Equal(ds[i].Created) || got.Bind != ds[i].Bind {
 			t.Errorf("Delivery() = %+v, want %+v", got, ds[i])
 		}
 	}

@@ -95,12 +95,16 @@ func open(t *testing.T, h Harness, cfg Config) (*deliveries.Queue, func() delive
 	return qp, restart
 }
 
-// add adds a delivery per body to account and returns them, Seq set.
+// add adds a delivery per body to account and returns them, Seq set. Every
+// other one has a Bind (bindOf), the others none.
 func add(t *testing.T, q deliveries.Queue, account string, bodies ...string) []*deliveries.Delivery {
 	t.Helper()
 	var ds []*deliveries.Delivery
-	for _, b := range bodies {
+	for i, b := range bodies {
 		d := &deliveries.Delivery{Account: account, Body: []byte(b), Created: time.Now().Truncate(time.Microsecond)}
+		if i%2 == 0 {
+			d.Bind = bindOf(b)
+		}
 		if err := q.Add(context.Background(), d); err != nil {
 			t.Fatalf("Add(%s, %s): %v", account, b, err)
 		}
@@ -110,6 +114,25 @@ func add(t *testing.T, q deliveries.Queue, account string, bodies ...string) []*
 		ds = append(ds, d)
 	}
 	return ds
+}
+
+// bindOf is the Bind add gives a delivery with this body.
+func bindOf(body string) string { return "7.0a1b2c3d." + body }
+
+// checkBinds fails unless every claim's delivery has the Bind add gave it
+// (bindOf of its body, or none): the queue keeps it, across restarts too.
+func checkBinds(t *testing.T, ds []*deliveries.Delivery, cs []deliveries.Claim) {
+	t.Helper()
+	want := map[string]string{}
+	for _, d := range ds {
+		want[string(d.Body)] = d.Bind
+	}
+	for _, c := range cs {
+		d := c.Delivery()
+		if w, ok := want[string(d.Body)]; ok && d.Bind != w {
+			t.Errorf("delivery %q: Bind %q, want %q", d.Body, d.Bind, w)
+		}
+	}
 }
 
 // claim claims up to max of account's deliveries, waiting at most wait for

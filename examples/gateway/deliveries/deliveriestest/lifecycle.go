@@ -155,6 +155,7 @@ func testRestart(t *testing.T, h Harness) {
 	if !slices.Equal(got, []string{"b", "c", "d"}) {
 		t.Fatalf("after a restart claimed %v, want b, c, d", got)
 	}
+	checkBinds(t, ds, cs)
 	// Seqs keep growing across a restart.
 	if late := add(t, *q, "acct", "e")[0]; late.Seq <= ds[len(ds)-1].Seq {
 		t.Fatalf("Seq %d after a restart, not above %d", late.Seq, ds[len(ds)-1].Seq)

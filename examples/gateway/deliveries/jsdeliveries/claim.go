@@ -254,14 +254,14 @@ func (q *Queue) Unsent() int64 { return q.unsent.Load() }
 // take turns a message into a claim held by q, or returns nil for a
 // message that is no delivery (terminated: it would come back forever).
 func (q *Queue) take(m jetstream.Msg, account string) *claim {
-	created, body, err := parseDelivery(m.Data())
+	created, bind, body, err := parseDelivery(m.Data())
 	meta, merr := m.Metadata()
 	if err != nil || merr != nil {
 		q.send(m.Reply(), termBody)
 		return nil
 	}
 	c := &claim{q: q, subject: m.Reply(), d: &deliveries.Delivery{
-		Account: account, Seq: meta.Sequence.Stream, Body: body, Created: created,
+		Account: account, Seq: meta.Sequence.Stream, Body: body, Created: created, Bind: bind,
 	}}
 	q.mu.Lock()
 	defer q.mu.Unlock()

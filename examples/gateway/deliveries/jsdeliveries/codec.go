@@ -10,36 +10,61 @@ import (
 // errCorrupt is returned when a stream message is not a delivery.
 var errCorrupt = errors.New("gateway jsdeliveries: a stream message is not a delivery (another writer on the queue's subjects?)")
 
-// codecVersion is the first byte of a delivery message.
-const codecVersion = 1
+// The first byte of a delivery message is its version: codecV1 for a
+// delivery without a Bind (as every version wrote it, so that a reader of
+// any version takes it), codecV2 for one with a Bind.
+const (
+	codecV1 = 1
+	codecV2 = 2
+)
 
-// appendDelivery encodes a delivery's creation time (Unix nanoseconds, 0
-// for the zero time, as a varint) and body as a message body; the account
-// is the subject's last token, the Seq the stream sequence.
-func appendDelivery(dst []byte, created time.Time, body []byte) []byte {
-	dst = append(dst, codecVersion)
+// appendDelivery encodes a delivery as a message body: the version, the
+// creation time (Unix nanoseconds, 0 for the zero time, as a varint), in
+// version 2 the bind (uvarint length and bytes), then the deliver_sm body
+// to the end. The account is the subject's last token, the Seq the stream
+// sequence.
+func appendDelivery(dst []byte, created time.Time, bind string, body []byte) []byte {
+	v := byte(codecV1)
+	if bind != "" {
+		v = codecV2
+	}
+	dst = append(dst, v)
 	var ns int64
 	if !created.IsZero() {
 		ns = created.UnixNano()
 	}
 	dst = binary.AppendVarint(dst, ns)
+	if v == codecV2 {
+		dst = binary.AppendUvarint(dst, uint64(len(bind)))
+		dst = append(dst, bind...)
+	}
 	return append(dst, body...)
 }
 
-// parseDelivery decodes a body written by appendDelivery. The body
-// returned is a copy: the message's buffer is not kept.
-func parseDelivery(b []byte) (created time.Time, body []byte, err error) {
-	if len(b) < 1 || b[0] != codecVersion {
-		return time.Time{}, nil, errCorrupt
+// parseDelivery decodes a body written by appendDelivery, of either
+// version. The body returned is a copy: the message's buffer is not kept.
+func parseDelivery(b []byte) (created time.Time, bind string, body []byte, err error) {
+	if len(b) < 1 || b[0] != codecV1 && b[0] != codecV2 {
+		return time.Time{}, "", nil, errCorrupt
 	}
+	v := b[0]
 	ns, n := binary.Varint(b[1:])
 	if n <= 0 {
-		return time.Time{}, nil, errCorrupt
+		return time.Time{}, "", nil, errCorrupt
 	}
 	if ns != 0 {
 		created = time.Unix(0, ns)
 	}
-	return created, append([]byte(nil), b[1+n:]...), nil
+	b = b[1+n:]
+	if v == codecV2 {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l == 0 || l > uint64(len(b)-n) {
+			return time.Time{}, "", nil, errCorrupt
+		}
+		bind = string(b[n : n+int(l)])
+		b = b[n+int(l):]
+	}
+	return created, bind, append([]byte(nil), b...), nil
 }
 
 const hexDigits = "0123456789abcdef"

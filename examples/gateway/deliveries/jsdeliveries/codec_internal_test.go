@@ -35,15 +35,36 @@ func TestToken(t *testing.T) {
 func TestDeliveryCodec(t *testing.T) {
 	now := time.Unix(0, time.Now().UnixNano())
 	for _, created := range []time.Time{{}, now} {
-		b := appendDelivery(nil, created, []byte("body"))
-		c, body, err := parseDelivery(b)
-		if err != nil || !c.Equal(created) || string(body) != "body" {
-			t.Errorf("round trip of %v: %v %q %v", created, c, body, err)
+		for _, bind := range []string{"", "3.9f2c01d4.17"} {
+			b := appendDelivery(nil, created, bind, []byte("body"))
+			if want := byte(codecV1); bind != "" {
+				want = codecV2
+				if b[0] != want {
+					t.Errorf("version %d for a bind, want %d", b[0], want)
+				}
+			} else if b[0] != want {
+				t.Errorf("version %d without a bind, want %d (readable by every version)", b[0], want)
+			}
+			c, gotBind, body, err := parseDelivery(b)
+			if err != nil || !c.Equal(created) || gotBind != bind || string(body) != "body" {
+				t.Errorf("round trip of %v %q: %v %q %q %v", created, bind, c, gotBind, body, err)
+			}
 		}
 	}
-	for _, bad := range [][]byte{nil, {2}, {1}, {1, 0x80}} {
-		if _, _, err := parseDelivery(bad); err == nil {
+	for _, bad := range [][]byte{nil, {3}, {1}, {1, 0x80}, {2, 0}, {2, 0, 0}, {2, 0, 5, 'a'}} {
+		if _, _, _, err := parseDelivery(bad); err == nil {
 			t.Errorf("parseDelivery(%x) accepted", bad)
 		}
+	}
+}
+
+// TestDeliveryCodecVersion1 decodes a message as the version before the
+// bind wrote it (version 1, created 1700000000.000000001, body "dlr"):
+// a stream kept from it is still read.
+func TestDeliveryCodecVersion1(t *testing.T) {
+	old := []byte{0x01, 0x82, 0x80, 0xd0, 0xe2, 0xc6, 0xbf, 0xce, 0x97, 0x2f, 'd', 'l', 'r'}
+	c, bind, body, err := parseDelivery(old)
+	if err != nil || !c.Equal(time.Unix(1700000000, 1)) || bind != "" || string(body) != "dlr" {
+		t.Fatalf("version 1 message: %v %q %q %v", c, bind, body, err)
 	}
 }

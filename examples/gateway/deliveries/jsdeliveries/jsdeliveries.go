@@ -169,7 +169,7 @@ func (q *Queue) Add(ctx context.Context, d *deliveries.Delivery) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	msg := appendDelivery(nil, d.Created, d.Body)
+	msg := appendDelivery(nil, d.Created, d.Bind, d.Body)
 	for {
 		ack, err := q.js.Publish(ctx, q.subject(d.Account), msg)
 		switch {

@@ -44,7 +44,7 @@ const (
 // there: a record found with one after a while is a crash between the two,
 // and the sweep adds the delivery (see sweep.go).
 type outbox struct {
-	d  store.Delivery // Account, Body, Created (Seq is the deliveries')
+	d  store.Delivery // Account, Body, Created; Bind is the message's (Seq is the deliveries')
 	at time.Time      // when written, or taken by a sweep
 }
 
@@ -159,7 +159,9 @@ func decodeRecord(b []byte) (*record, error) {
 	if k <= 0 || k != len(b) {
 		return nil, errCorrupt
 	}
-	r.out = &outbox{d: store.Delivery{Account: string(acct), Body: bytes.Clone(body), Created: nanoTime(created)}, at: nanoTime(at)}
+	// The outbox holds the receipt of the record's message, for the bind
+	// that submitted it: its Bind is the message's, not written twice.
+	r.out = &outbox{d: store.Delivery{Account: string(acct), Body: bytes.Clone(body), Created: nanoTime(created), Bind: m.Bind}, at: nanoTime(at)}
 	return r, nil
 }
 

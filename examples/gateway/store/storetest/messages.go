@@ -73,6 +73,7 @@ func testUpdate(t testing.TB, s store.Store) {
 	}
 	accepted := *m
 	m.Body, m.Registered, m.Expires = []byte("replaced"), 0, m.Expires.Add(time.Hour)
+	m.Bind = "replaced-bind"
 	m.State, m.Attempts, m.NextTry = store.Queued, 2, m.NextTry.Add(time.Minute)
 	if err := s.Update(m); err != nil {
 		t.Fatal(err)
