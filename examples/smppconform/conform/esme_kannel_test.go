@@ -6,15 +6,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/internal/kannel"
 )
 
 // kannelProfile is what Kannel 1.4.5's bearerbox, as configured by
@@ -31,51 +29,17 @@ var kannelProfile = peerProfile{
 	Alone: []string{"esme.bind.6"},
 }
 
-// kannelConf is a bearerbox bound as a transceiver to the tool at
-// smscPort, with smsbox's sendsms interface on sendsms. MO messages get no
-// reply (max-messages 0), so that only driven submits reach the tool.
-const kannelConf = `group = core
-admin-port = %[1]s
-admin-password = secret
-smsbox-port = %[2]s
-log-level = 1
-log-file = "%[5]s/bearerbox.log"
-box-allow-ip = "127.0.0.1"
-dlr-storage = internal
-sms-resend-freq = 1
-
-group = smsc
-smsc = smpp
-smsc-id = conform
-host = 127.0.0.1
-port = %[3]s
-transceiver-mode = true
-smsc-username = conform
-smsc-password = secret
-system-type = ""
-interface-version = 34
-reconnect-delay = 1
-enquire-link-interval = 300
-max-pending-submits = 5
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %[2]s
-sendsms-port = %[4]s
-log-file = "%[5]s/smsbox.log"
-log-level = 1
-
-group = sendsms-user
-username = tester
-password = foobar
-max-messages = 10
-concatenation = true
-
-group = sms-service
-keyword = default
-max-messages = 0
-text = ""
-`
+// kannelConfig is a bearerbox bound as a transceiver to the tool at port.
+// MO messages get no reply, so that only driven submits reach the tool.
+func kannelConfig(port string) kannel.Config {
+	return kannel.Config{
+		Port: port, SystemID: "conform", Password: "secret",
+		Core: []string{"sms-resend-freq = 1"},
+		SMSC: []string{"reconnect-delay = 1", "enquire-link-interval = 300",
+			"max-pending-submits = 5"}, // kannelProfile's Window
+		User: []string{"max-messages = 10", "concatenation = true"},
+	}
+}
 
 // kannelFailures are Kannel 1.4.5's deviations as an ESME (gw/smsc/smsc_smpp.c).
 var kannelFailures = map[string]string{
@@ -89,75 +53,24 @@ var kannelFailures = map[string]string{
 	"esme.nack.2": "a reserved command_id gets generic_nack ESME_RINVCMDLEN with sequence_number 0 (pdus §3 notes, fields §10)",
 }
 
-// freePort returns a loopback port nobody listens on now.
-func freePort(t *testing.T) string {
-	l := listen(t)
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
-}
-
-// waitListening waits until something accepts connections on addr.
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // startKannel starts bearerbox and smsbox bound to addr; its driver
 // submits through sendsms.
-func startKannel(t *testing.T, addr, bearerbox, smsbox string) *peerInstance {
-	_, smscPort, _ := net.SplitHostPort(addr)
-	admin, box, sendsms := freePort(t), freePort(t), freePort(t)
-	dir := t.TempDir()
-	cf := filepath.Join(dir, "kannel.conf")
-	if err := os.WriteFile(cf, []byte(fmt.Sprintf(kannelConf, admin, box, smscPort, sendsms, dir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stopBB := startProc(t, exec.Command(bearerbox, cf))
-	waitListening(t, "127.0.0.1:"+box)
-	stopSB := startProc(t, exec.Command(smsbox, cf))
-	waitListening(t, "127.0.0.1:"+sendsms)
-
+func startKannel(t *testing.T, addr string) *peerInstance {
+	_, port, _ := net.SplitHostPort(addr)
+	k := kannel.Start(t, kannelConfig(port))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	hc := &http.Client{Timeout: 5 * time.Second}
 	// send asks smsbox to send text; smsbox queues it in bearerbox, which
 	// submits it once bound. A refusal (smsbox not yet connected to
-	// bearerbox) is retried for 10 s.
+	// bearerbox) is retried for 10 s; what is not taken by then is the
+	// case's failure to see.
 	send := func(text, coding string) {
-		q := url.Values{"username": {"tester"}, "password": {"foobar"}, "from": {"1000"}, "to": {"254700000001"},
-			"text": {text}, "charset": {"UTF-8"}, "coding": {coding}}
-		u := "http://127.0.0.1:" + sendsms + "/cgi-bin/sendsms?" + q.Encode()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-				resp, err := hc.Do(req)
-				if err == nil {
-					resp.Body.Close()
-					if resp.StatusCode/100 == 2 {
-						return
-					}
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(200 * time.Millisecond):
-				}
+		q := url.Values{"from": {"1000"}, "to": {"254700000001"}, "text": {text}, "charset": {"UTF-8"}, "coding": {coding}}
+		wg.Go(func() {
+			if err := k.SendWithin(ctx, 10*time.Second, q); err != nil && ctx.Err() == nil {
+				t.Logf("kannel sendsms %q: %v", text, err)
 			}
-		}()
+		})
 	}
 	return &peerInstance{
 		drive: func(kind string) error {
@@ -180,12 +93,7 @@ func startKannel(t *testing.T, addr, bearerbox, smsbox string) *peerInstance {
 		stop: func() {
 			cancel()
 			wg.Wait()
-			stopSB()
-			stopBB()
-			if t.Failed() {
-				b, _ := os.ReadFile(filepath.Join(dir, "bearerbox.log"))
-				t.Logf("bearerbox.log tail:\n%s", b[max(0, len(b)-3000):])
-			}
+			k.Stop()
 		},
 	}
 }
@@ -194,22 +102,13 @@ func startKannel(t *testing.T, addr, bearerbox, smsbox string) *peerInstance {
 // transceiver, with smsbox's sendsms interface as the driver.
 func TestESMEKannel(t *testing.T) {
 	t.Parallel()
-	bearerbox, err := exec.LookPath("bearerbox")
-	if err != nil {
-		bearerbox = "/usr/sbin/bearerbox"
-	}
-	smsbox := filepath.Join(filepath.Dir(bearerbox), "smsbox")
-	for _, b := range []string{bearerbox, smsbox} {
-		if _, err := os.Stat(b); err != nil {
-			t.Fatalf("Kannel is not installed (%v): run scripts/install-test-deps.sh", err)
-		}
+	if _, _, err := kannel.Paths(); err != nil {
+		t.Fatal(err)
 	}
 	runESMEPeer(t, esmePeer{
 		name:     "Kannel 1.4.5 bearerbox",
 		profile:  kannelProfile,
 		expected: kannelFailures,
-		start: func(t *testing.T, addr string) *peerInstance {
-			return startKannel(t, addr, bearerbox, smsbox)
-		},
+		start:    startKannel,
 	})
 }
