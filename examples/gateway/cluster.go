@@ -38,6 +38,7 @@ type clusterNode struct {
 	nc     *nats.Conn
 	limits *jslimits.Limits
 	slots  *slots.JetStream
+	quorum *quorum // whether the node is with the majority (cluster_quorum.go)
 }
 
 // openCluster starts the node's NATS server when it embeds one, connects,
@@ -120,6 +121,7 @@ func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, erro
 		closeParts(log, q, d)
 		return fail(err)
 	}
+	n.quorum = newQuorum(n.srv, js, len(cl.Embedded.Routes), log)
 	log.Info("cluster node ready", "node", cl.Node, "node_id", cfg.NodeID, "replicas", cl.Replicas, "nats", nc.ConnectedUrlRedacted())
 	return n, st, nil
 }
@@ -166,12 +168,21 @@ func retryOpen[T any](ctx context.Context, log *slog.Logger, what string, open f
 	}
 }
 
+// stopQuorum stops the quorum watch, first at shutdown: it unbinds ESMEs
+// when it fences the node.
+func (n *clusterNode) stopQuorum() {
+	if n != nil {
+		n.quorum.close()
+	}
+}
+
 // close stops the limits' heartbeat, the connection and the embedded
 // server, in that order. The store is closed by the app before.
 func (n *clusterNode) close(log *slog.Logger) {
 	if n == nil {
 		return
 	}
+	n.quorum.close()
 	if n.limits != nil {
 		if err := n.limits.Close(); err != nil && !errors.Is(err, context.Canceled) {
 			log.Warn("cluster: closing the limits", "err", err)

@@ -26,6 +26,7 @@ type clusterNodeConf struct {
 	dataDir, configFile     string
 	routes                  []string
 	noAdvertise             bool
+	advertise               string // cluster_advertise, with regions
 }
 
 // testCluster is a running three-server cluster with gateway nodes a and b.
@@ -47,7 +48,8 @@ type clusterOpts struct {
 	// regions puts each NATS server on a site of its own: every route
 	// between two servers goes through a proxy (testCluster.links) that
 	// can delay or cut it, and the servers use only their configured
-	// routes (no_advertise).
+	// routes (cluster_advertise: the gossip of a third server names an
+	// address where nothing listens).
 	regions bool
 }
 
@@ -63,6 +65,9 @@ func (c *clusterNodeConf) yaml(upstream string) string {
 	b.WriteString("failed_binds: {per_minute: 600, burst: 100}\n")
 	fmt.Fprintf(&b, "cluster:\n  node: %s\n  embedded_nats:\n    listen: %q\n    cluster_listen: %q\n    routes: [%s]\n    no_advertise: %v\n",
 		c.name, c.natsListen, c.natsCluster, `"`+strings.Join(c.routes, `", "`)+`"`, c.noAdvertise)
+	if c.advertise != "" {
+		fmt.Fprintf(&b, "    cluster_advertise: %q\n", c.advertise)
+	}
 	if upstream == "" {
 		return b.String() // -nats-only
 	}
@@ -101,6 +106,10 @@ func startTestCluster(t *testing.T, o clusterOpts) *testCluster {
 				tc.links[n][other] = p
 				route = p.Addr()
 				c.noAdvertise = true
+				// Where nothing listens: a server that hears of
+				// another from a third before its own route to it
+				// is up does not route to it around the proxy.
+				c.advertise = freePort(t)
 			}
 			c.routes = append(c.routes, route)
 		}

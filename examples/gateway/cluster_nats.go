@@ -40,7 +40,7 @@ func startEmbeddedNATS(cl *ClusterConfig, log *slog.Logger) (*server.Server, err
 		if err != nil {
 			return nil, fmt.Errorf("cluster.embedded_nats.cluster_listen %q: %w", e.ClusterListen, err)
 		}
-		o.Cluster = server.ClusterOpts{Name: e.Name, Host: ch, Port: cp, NoAdvertise: e.NoAdvertise}
+		o.Cluster = server.ClusterOpts{Name: e.Name, Host: ch, Port: cp, NoAdvertise: e.NoAdvertise, Advertise: e.Advertise}
 		for _, r := range e.Routes {
 			u, err := routeURL(r)
 			if err != nil {

@@ -50,10 +50,20 @@ type EmbeddedNATSConfig struct {
 	Name string `yaml:"cluster_name"`
 	// StoreDir holds the server's JetStream files; default data_dir/nats.
 	StoreDir string `yaml:"store_dir"`
-	// NoAdvertise keeps the server from telling the others its own route
-	// address: they use only the routes configured. For servers whose
-	// routes go through a proxy or a NAT (a route must not bypass it).
+	// NoAdvertise keeps the server from telling its clients the other
+	// servers' client addresses. For servers whose routes go through a
+	// proxy or a NAT (see Advertise: it is what keeps a route from
+	// bypassing one).
 	NoAdvertise bool `yaml:"no_advertise"`
+	// Advertise is the host:port the other servers are told to route to
+	// this one at, when they learn of it from a third server (NATS
+	// gossip); empty means cluster_listen as its peers see it. Behind a
+	// proxy or a NAT, the address they reach it at: without it a server
+	// that heard of this one before its configured route came up connects
+	// to cluster_listen directly, around the proxy (the cluster tests
+	// give an address where nothing listens, so that the only routes are
+	// the configured ones, each through its proxy).
+	Advertise string `yaml:"cluster_advertise"`
 }
 
 // clusterDefaults fills in what the cluster section leaves out.
@@ -110,6 +120,11 @@ func (c *Config) validateCluster() error {
 	if e.ClusterListen != "" {
 		if _, _, err := net.SplitHostPort(e.ClusterListen); err != nil {
 			return c.errorf("cluster.embedded_nats.cluster_listen", "%q: want host:port", e.ClusterListen)
+		}
+	}
+	if e.Advertise != "" {
+		if _, _, err := net.SplitHostPort(e.Advertise); err != nil {
+			return c.errorf("cluster.embedded_nats.cluster_advertise", "%q: want host:port", e.Advertise)
 		}
 	}
 	for i, r := range e.Routes {

@@ -53,6 +53,9 @@ type Gateway struct {
 	// claimExtend renews a dispatcher's claim while the upstream answers:
 	// on a cluster, whose leases are short; 0 on a single node.
 	claimExtend time.Duration
+	// quorumLost says why a cluster node has no quorum, "" when it has
+	// (cluster_quorum.go); nil on a single node.
+	quorumLost func() string
 
 	ctx    context.Context
 	cancel context.CancelFunc

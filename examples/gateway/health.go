@@ -9,6 +9,9 @@ package main
 //     e.g. "route 254: no upstream bound (sim: 0 of 2 binds up)". A gateway
 //     that is not ready still accepts and queues submissions: readiness
 //     tells a balancer to prefer another node, not that this one is broken.
+//     A cluster node without the quorum (cluster_quorum.go) is the
+//     exception: "cluster: ..." says why, and it accepts nothing until the
+//     quorum is back.
 
 import (
 	"fmt"
@@ -42,6 +45,11 @@ func (gw *Gateway) notReady() []string {
 	var reasons []string
 	if gw.ctx.Err() != nil {
 		reasons = append(reasons, "shutting down")
+	}
+	if gw.quorumLost != nil {
+		if r := gw.quorumLost(); r != "" {
+			reasons = append(reasons, "cluster: "+r)
+		}
 	}
 	if _, err := gw.store.LastID(); err != nil {
 		reasons = append(reasons, "store: "+err.Error())

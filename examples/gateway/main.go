@@ -200,6 +200,7 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		gw.limits = &accountLimits{lim: cn.limits}
 		gw.slots = cn.slots
 		gw.claimExtend = clusterClaimExtend
+		fenceGateway(gw, cn.quorum)
 	}
 	a := &app{gw: gw, cluster: cn, configPath: configPath, log: log}
 	fail := func(err error) (*app, error) {
@@ -390,6 +391,7 @@ func (a *app) shutdown(ctx context.Context) {
 }
 
 func (a *app) stop(ctx context.Context) {
+	a.cluster.stopQuorum()
 	for _, l := range a.listeners {
 		l.Close()
 	}

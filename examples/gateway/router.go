@@ -59,6 +59,16 @@ func (gw *Gateway) dispatchLoop() {
 		if !gw.waitForUpstream() {
 			return
 		}
+		// A cluster node without the quorum claims nothing: the tickets
+		// are the majority's to send (cluster_quorum.go).
+		if gw.fenced() {
+			select {
+			case <-gw.dispatching.Done():
+				return
+			case <-time.After(fencedPause):
+			}
+			continue
+		}
 		var err error
 		cs, err = q.Claim(gw.dispatching, cs[:0], claimBatch)
 		switch {
