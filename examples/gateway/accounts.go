@@ -251,6 +251,7 @@ func (gw *Gateway) authenticate(ctx context.Context, r *server.BindRequest) (*se
 		gw.log.Info("bind refused", "system_id", r.Bind.SystemID, "remote", r.RemoteAddr.String(), "status", st.String(), "reason", reason)
 		return nil, st
 	}
+	gw.nameBind(r)
 	gw.log.Info("bound", "system_id", a.cfg.SystemID, "mode", modeName(r.Mode), "remote", r.RemoteAddr.String(), "interface_version", fmt.Sprintf("0x%02x", r.Bind.InterfaceVersion))
 	gw.kickDeliveries(a.cfg.SystemID)
 	return &server.Account{Modes: a.modes, Value: a}, pdu.ESME_ROK

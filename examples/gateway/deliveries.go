@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,18 @@ import (
 // refusal (after refusedBackoff), a timeout or a bind gone (at once, to
 // another bind, or another node): the pusher keeps no list of deliveries,
 // only its claims.
+//
+// A receipt goes to the bind that submitted its message (its Bind, see
+// bind_origin.go) while that bind is bound here and answering: it waits
+// for room in that bind's window (in the bind's backlog, which counts
+// against the room the pusher claims for, so that the other binds' claims
+// go on and the backlog stays within the windows' sizes). Other deliveries
+// (MO, receipts of a transmitter's or the HTTP API's messages) go to the
+// receivers round robin, and so does a receipt whose bind is gone, or
+// timed out a delivery (it is not answering). A receipt whose bind is
+// another node's is given back (foreignBindBackoff) for that node's pusher
+// to claim, until foreignBindWait after it was made; then any bind here
+// takes it, so that none waits for a node that died or a bind that left it.
 
 const (
 	// pushBatchSize is the most deliveries a pusher claims at a time.
@@ -42,6 +55,15 @@ const (
 	// defaultDeliverTimeout is the session's wait for a deliver_sm_resp
 	// when deliver_timeout is zero.
 	defaultDeliverTimeout = 30 * time.Second
+	// foreignBindWait is how long after it was made a receipt for a bind of
+	// another node is left to that node's pusher (given back after
+	// foreignBindBackoff each time this node claims it) before this node
+	// sends it to a bind of its own: the other node may be dead, or its
+	// bind gone, or too busy to claim it.
+	foreignBindWait = 3 * time.Second
+	// foreignBindBackoff is how long a receipt given back for another
+	// node's bind is left to the other nodes.
+	foreignBindBackoff = 100 * time.Millisecond
 )
 
 // errNoReceiver gives back a claimed delivery that no bind could take (the
@@ -85,6 +107,19 @@ type pusher struct {
 	mu   sync.Mutex
 	rx   map[*server.Conn]*receiver
 	next int // round robin over the receivers
+	// orphans are deliveries held for a bind (in its backlog) that went
+	// away or stopped answering: they go to any receiver with room.
+	orphans []waiting
+	// backlogged counts the deliveries held (the receivers' backlogs and
+	// the orphans): they take room that the pusher does not claim again.
+	backlogged int
+}
+
+// waiting is a claimed delivery held until a bind has room for it.
+type waiting struct {
+	c    dq.Claim
+	pdu  *pdu.DeliverSM
+	keep *leaseKeeper // extends the lease while it waits
 }
 
 // receiver is a pusher's view of one bound receiver: what it has in flight
@@ -94,6 +129,9 @@ type pusher struct {
 // per limit's worth (by about one per round trip). Guarded by pusher.mu.
 type receiver struct {
 	c         *server.Conn
+	p         *pusher
+	id        string    // the bind's id (bindIDOf); "" for one no receipt is pinned to
+	backlog   []waiting // its own receipts, waiting for room in its window
 	inflight  int
 	limit     int
 	credit    int  // accepted since the limit last grew
@@ -134,11 +172,13 @@ func (gw *Gateway) kickDeliveries(acct string) { gw.pusherFor(acct).wake() }
 // sends them; it waits for a receiver (or room) when there is none.
 func (gw *Gateway) push(p *pusher) {
 	defer gw.wg.Done()
+	defer gw.dropBacklog(p)
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var claims []dq.Claim
 	var batch []sending
 	for {
+		batch = gw.pushBacklog(p, batch[:0])
 		room := gw.pushRoom(p)
 		if room == 0 {
 			select {
@@ -170,7 +210,8 @@ func (gw *Gateway) push(p *pusher) {
 }
 
 // pushRoom returns how many more deliveries the account's receivers may
-// have in flight, and says that an answer must wake the pusher when none.
+// have in flight, less those held for a bind (backlogs, orphans), and says
+// that an answer must wake the pusher when none.
 func (gw *Gateway) pushRoom(p *pusher) int {
 	conns := gw.srv.Receivers(p.acct)
 	if len(conns) == 0 {
@@ -184,8 +225,10 @@ func (gw *Gateway) pushRoom(p *pusher) int {
 			room += r.limit - r.inflight
 		}
 	}
-	if room == 0 {
+	room -= p.backlogged
+	if room <= 0 {
 		p.waiting.Store(true)
+		return 0
 	}
 	return room
 }
@@ -197,19 +240,107 @@ type sending struct {
 	r   *receiver
 }
 
+// pushBacklog sends the deliveries held for binds that have room now, and
+// the orphans to any receiver with room; with no receiver bound, it gives
+// the orphans back. batch is scratch space, returned for the next call.
+func (gw *Gateway) pushBacklog(p *pusher, batch []sending) []sending {
+	conns := gw.srv.Receivers(p.acct)
+	p.mu.Lock()
+	if p.backlogged == 0 {
+		p.mu.Unlock()
+		return batch
+	}
+	rs := p.receivers(conns, gw.cfg.Load().DeliverWindow)
+	for _, r := range rs {
+		if len(r.backlog) == 0 {
+			continue
+		}
+		if !r.pinnable() {
+			p.orphans = append(p.orphans, r.backlog...)
+			r.backlog = nil
+			continue
+		}
+		n := 0
+		for n < len(r.backlog) && r.inflight < r.limit {
+			batch = append(batch, r.take(r.backlog[n]))
+			n++
+		}
+		p.backlogged -= n
+		r.backlog = slices.Delete(r.backlog, 0, n)
+	}
+	n := 0
+	for n < len(p.orphans) {
+		r := p.pick(rs)
+		if r == nil {
+			break
+		}
+		batch = append(batch, r.take(p.orphans[n]))
+		n++
+	}
+	p.backlogged -= n
+	p.orphans = slices.Delete(p.orphans, 0, n)
+	var lost []waiting
+	if len(rs) == 0 {
+		lost, p.orphans = p.orphans, nil
+		p.backlogged -= len(lost)
+	}
+	p.mu.Unlock()
+	for _, w := range lost {
+		w.keep.Stop()
+		gw.later(func() { gw.settleDelivery(p, w.c, errNoReceiver) })
+	}
+	return gw.sendDeliveries(batch)
+}
+
+// take moves a held delivery in flight to r. p.mu is held.
+func (r *receiver) take(w waiting) sending {
+	w.keep.Stop()
+	r.inflight++
+	return sending{w.c, w.pdu, r}
+}
+
+// pinnable reports whether the bind takes its own receipts: it is bound
+// and answers its deliveries. p.mu is held.
+func (r *receiver) pinnable() bool { return !r.unbinding && r.timeouts == 0 }
+
 // pushBatch hands claimed deliveries to the receivers that have room and
-// sends them; those no receiver takes (binds gone meanwhile) are naked.
+// sends them: a receipt to the bind that submitted its message when that
+// bind takes it (at once, or from its backlog once it has room), the
+// others round robin. A receipt for another node's bind is given back for
+// a while; deliveries no receiver takes (binds gone meanwhile) are naked.
 // batch is scratch space, returned for the next call.
 func (gw *Gateway) pushBatch(p *pusher, claims []dq.Claim, batch []sending) []sending {
 	conns := gw.srv.Receivers(p.acct)
+	lease := gw.store.DeliveryQueue().Lease()
+	clustered := gw.cfg.Load().Cluster != nil
 	p.mu.Lock()
 	rs := p.receivers(conns, gw.cfg.Load().DeliverWindow)
 	for _, c := range claims {
+		d := c.Delivery()
 		dsm := &pdu.DeliverSM{}
-		if err := dsm.UnmarshalBinary(c.Delivery().Body); err != nil {
-			gw.log.Error("a stored delivery does not decode; dropping it", "system_id", p.acct, "seq", c.Delivery().Seq, "err", err)
-			gw.later(func() { _ = c.Ack() })
+		if err := dsm.UnmarshalBinary(d.Body); err != nil {
+			gw.log.Error("a stored delivery does not decode; dropping it", "system_id", p.acct, "seq", d.Seq, "err", err)
+			gw.later(func() { gw.dropDelivery(p, c) })
 			continue
+		}
+		if d.Bind != "" {
+			if gw.bindIDs.own(d.Bind) {
+				if r := pinnedTo(rs, d.Bind); r != nil {
+					if r.inflight < r.limit && len(r.backlog) == 0 {
+						r.inflight++
+						batch = append(batch, sending{c, dsm, r})
+					} else {
+						r.backlog = append(r.backlog, waiting{c, dsm, keepLeased(c, lease/2)})
+						p.backlogged++
+					}
+					continue
+				}
+				// Its bind is gone or not answering: any bind takes it.
+			} else if clustered && time.Since(d.Created) < foreignBindWait {
+				// Another node's bind: that node's pusher claims it.
+				gw.later(func() { gw.giveBack(p, c) })
+				continue
+			}
 		}
 		var r *receiver
 		if len(rs) > 0 {
@@ -223,11 +354,30 @@ func (gw *Gateway) pushBatch(p *pusher, claims []dq.Claim, batch []sending) []se
 		batch = append(batch, sending{c, dsm, r})
 	}
 	p.mu.Unlock()
+	return gw.sendDeliveries(batch)
+}
 
+// pinnedTo returns the receiver whose bind is id if it takes its own
+// receipts, or nil. p.mu is held.
+func pinnedTo(rs []*receiver, id string) *receiver {
+	for _, r := range rs {
+		if r.id == id && r.pinnable() {
+			return r
+		}
+	}
+	return nil
+}
+
+// sendDeliveries sends deliveries handed to their receivers (inflight counted), and
+// returns batch emptied.
+func (gw *Gateway) sendDeliveries(batch []sending) []sending {
+	if len(batch) == 0 {
+		return batch
+	}
 	lease := gw.store.DeliveryQueue().Lease()
 	extend := gw.deliverTimeout() >= lease/2
 	for _, x := range batch {
-		var keep *time.Timer
+		var keep *leaseKeeper
 		if extend {
 			keep = keepLeased(x.c, lease/2)
 		}
@@ -235,15 +385,49 @@ func (gw *Gateway) pushBatch(p *pusher, claims []dq.Claim, batch []sending) []se
 		// the session's window (so this does not wait), and the session's
 		// response timeout ends a delivery the ESME does not answer.
 		f := x.r.c.DeliverAsync(context.Background(), x.pdu)
+		p := x.r.p
 		f.OnDone(func(_ *pdu.DeliverSMResp, err error) {
-			if keep != nil {
-				keep.Stop()
-			}
+			keep.Stop()
 			gw.delivered(p, x.r, x.c, err)
 		})
 	}
 	clear(batch)
-	return batch
+	return batch[:0]
+}
+
+// giveBack naks a receipt for another node's bind, for that node's pusher.
+func (gw *Gateway) giveBack(p *pusher, c dq.Claim) {
+	if err := c.Nak(foreignBindBackoff); err != nil {
+		gw.log.Warn("deliveries: giving back a receipt for another node's bind", "err", err, "system_id", p.acct)
+	}
+}
+
+// dropDelivery acks a delivery that does not decode: sent again, it would
+// fail again.
+func (gw *Gateway) dropDelivery(p *pusher, c dq.Claim) {
+	if err := c.Ack(); err != nil {
+		gw.log.Warn("deliveries: dropping a delivery that does not decode", "err", err, "system_id", p.acct)
+	}
+}
+
+// dropBacklog gives back, when the pusher stops, the deliveries it held for
+// binds: at once, for the next start or another node.
+func (gw *Gateway) dropBacklog(p *pusher) {
+	p.mu.Lock()
+	held := p.orphans
+	p.orphans = nil
+	for _, r := range p.rx {
+		held = append(held, r.backlog...)
+		r.backlog = nil
+	}
+	p.backlogged = 0
+	p.mu.Unlock()
+	for _, w := range held {
+		w.keep.Stop()
+		if err := w.c.Nak(0); err != nil && !errors.Is(err, dq.ErrClosed) {
+			gw.log.Warn("deliveries: giving back a held delivery at shutdown", "err", err, "system_id", p.acct)
+		}
+	}
 }
 
 // deliverTimeout is how long a receiver may take to answer a delivery.
@@ -254,16 +438,44 @@ func (gw *Gateway) deliverTimeout() time.Duration {
 	return defaultDeliverTimeout
 }
 
-// keepLeased extends a claim every period until the returned timer is
-// stopped: for a deliver_timeout that is not well within the lease.
-func keepLeased(c dq.Claim, period time.Duration) *time.Timer {
-	var t *time.Timer
-	t = time.AfterFunc(period, func() {
-		if c.Extend() == nil {
-			t.Reset(period)
+// keepLeased extends a claim every period until the returned keeper is
+// stopped: for a deliver_timeout that is not well within the lease, and
+// for a delivery held for a bind.
+func keepLeased(c dq.Claim, period time.Duration) *leaseKeeper {
+	k := &leaseKeeper{}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.t = time.AfterFunc(period, func() {
+		if c.Extend() != nil {
+			return
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if !k.stopped {
+			k.t.Reset(period)
 		}
 	})
-	return t
+	return k
+}
+
+// leaseKeeper is keepLeased's timer. Once stopped it extends no more, even
+// when Stop comes while it extends (a timer's Stop alone would not keep
+// its function from setting it again).
+type leaseKeeper struct {
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+}
+
+// Stop stops the extensions. A nil keeper is none.
+func (k *leaseKeeper) Stop() {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stopped = true
+	k.t.Stop()
 }
 
 // receivers brings p.rx in line with the bound receivers and returns their
@@ -273,7 +485,7 @@ func (p *pusher) receivers(conns []*server.Conn, window int) []*receiver {
 	for _, c := range conns {
 		r := p.rx[c]
 		if r == nil {
-			r = &receiver{c: c, limit: min(initialDeliverLimit, window)}
+			r = &receiver{c: c, p: p, id: bindIDOf(c), limit: min(initialDeliverLimit, window)}
 			p.rx[c] = r
 		}
 		rs = append(rs, r)
@@ -285,8 +497,11 @@ func (p *pusher) receivers(conns []*server.Conn, window int) []*receiver {
 		for _, r := range rs {
 			live[r.c] = true
 		}
-		for c := range p.rx {
+		for c, r := range p.rx {
 			if !live[c] {
+				// What it held goes to the other binds.
+				p.orphans = append(p.orphans, r.backlog...)
+				r.backlog = nil
 				delete(p.rx, c)
 			}
 		}
@@ -346,13 +561,16 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 		// ours; or it asks for a later delivery): fewer in flight.
 		r.limit, r.credit, r.refused = max(1, r.inflight), 0, true
 	}
+	// A bind with deliveries held for it has room now (or is not
+	// answering: they go to the others).
+	held := len(r.backlog) > 0 || len(p.orphans) > 0
 	p.mu.Unlock()
 
 	gw.later(func() { gw.settleDelivery(p, c, err) })
 	if unbind {
 		gw.unbindDeaf(r.c, p.acct)
 	}
-	if p.waiting.Swap(false) {
+	if p.waiting.Swap(false) || held {
 		p.wake()
 	}
 }

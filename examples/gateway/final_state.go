@@ -80,7 +80,7 @@ func (gw *Gateway) gatewayReceipt(m *store.Message, stat string, errCode uint8) 
 	if err != nil {
 		return nil, fmt.Errorf("encoding the receipt: %w", err)
 	}
-	return &held{d: &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}, pdu: d}, nil
+	return &held{d: &store.Delivery{Account: m.Account, Body: body, Created: time.Now(), Bind: m.Bind}, pdu: d}, nil
 }
 
 func errText(c uint8) string {

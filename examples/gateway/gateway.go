@@ -46,6 +46,7 @@ type Gateway struct {
 
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
+	bindIDs *bindIDs // the ids of the transceiver binds (bind_origin.go)
 
 	ids    *msgid.Generator // message ids, greater than every id in the store
 	limits *accountLimits   // the accounts' rate and binds (limits_wiring.go)
@@ -118,6 +119,7 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		work:      make(chan func(), 100000),
 		upChanged: make(chan struct{}),
 		pushers:   map[string]*pusher{},
+		bindIDs:   newBindIDs(cfg.NodeID),
 		start:     time.Now(),
 	}
 	if err := gw.initIDs(); err != nil {

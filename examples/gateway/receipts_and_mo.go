@@ -128,7 +128,7 @@ func (gw *Gateway) applyReceipt(id string, d *client.Delivery) error {
 			if aerr != nil {
 				return aerr
 			}
-			sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now()}
+			sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now(), Bind: m.Bind}
 			err = gw.updateWithDelivery(m, sd) // where deliver_to says (webhook_wiring.go)
 		} else {
 			err = gw.store.Update(m)

@@ -60,7 +60,7 @@ func (gw *Gateway) handleSubmit(w server.ResponseWriter, r *server.Request) {
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: r.Body,
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
-		State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
+		Bind: bindIDOf(r.Conn()), State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
 	}
 	if st := gw.accept(m); st != 0 {
 		gw.answer(w, a, "submit_sm", nil, st)
@@ -90,7 +90,7 @@ func (gw *Gateway) handleDataSM(w server.ResponseWriter, r *server.Request) {
 	m := &store.Message{
 		ID: gw.newID(), Account: a.cfg.SystemID, Command: uint32(pdu.DataSMID), Body: r.Body,
 		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
-		State: store.Queued, Created: now, Expires: gw.expiry(time.Time{}, now),
+		Bind: bindIDOf(r.Conn()), State: store.Queued, Created: now, Expires: gw.expiry(time.Time{}, now),
 	}
 	if st := gw.accept(m); st != 0 {
 		gw.answer(w, a, "data_sm", nil, st)
@@ -155,7 +155,7 @@ func (gw *Gateway) handleSubmitMulti(w server.ResponseWriter, r *server.Request)
 		m := &store.Message{
 			ID: fmt.Sprintf("%s-%d", base, i+1), Account: a.cfg.SystemID, Command: uint32(pdu.SubmitSMID), Body: body,
 			Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
-			State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
+			Bind: bindIDOf(r.Conn()), State: store.Queued, Created: now, Expires: gw.expiry(exp, now), NextTry: scheduled(sched, now),
 		}
 		if st := gw.accept(m); st != 0 {
 			resp.Unsuccess = append(resp.Unsuccess, pdu.UnsuccessSME{DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr, ErrorStatusCode: st})

@@ -76,6 +76,16 @@ func appendValue(b []byte, d *Delivery) []byte {
 	return b
 }
 
+// bodyIn returns the body of d within v, the value appendValue wrote of d
+// (at the end of v): the queue keeps it rather than the caller's.
+func bodyIn(v []byte, d *Delivery) []byte {
+	end := len(v)
+	if d.Bind != "" {
+		end -= len(binary.AppendUvarint(nil, uint64(len(d.Bind)))) + len(d.Bind)
+	}
+	return v[end-len(d.Body) : end : end]
+}
+
 // decodeValue decodes a value written by appendValue. The body is a copy.
 func decodeValue(v []byte, account string, seq uint64) (*Delivery, error) {
 	if len(v) < 2 || v[0] != deliveryV1 {

@@ -28,6 +28,9 @@ func TestValueCodec(t *testing.T) {
 		if want.Bind == "" && want.Body != nil && !bytes.Equal(b, old) {
 			t.Fatalf("value without a bind %x, want the old layout %x", b, old)
 		}
+		if body := bodyIn(append([]byte("key"), b...), want); !bytes.Equal(body, want.Body) {
+			t.Fatalf("bodyIn: %q, want %q", body, want.Body)
+		}
 		got, err := decodeValue(b, "acct", 9)
 		if err != nil || got.Bind != want.Bind || !bytes.Equal(got.Body, want.Body) || !got.Created.Equal(want.Created) {
 			t.Fatalf("round trip of %+v: %+v, %v", want, got, err)
@@ -43,5 +46,36 @@ func TestValueCodec(t *testing.T) {
 	}
 	if _, err := decodeValue(append(old, 5, 'a'), "acct", 9); err == nil {
 		t.Fatal("a bind longer than the value decoded")
+	}
+}
+
+// TestPebbleKeepsBind: a delivery with a Bind, added or staged, is handed
+// out from memory with its own body and bind (the queue keeps the body of
+// its value, which the bind follows).
+func TestPebbleKeepsBind(t *testing.T) {
+	q, err := OpenPebble(openTestDB(t), PebbleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.Add(t.Context(), &Delivery{Account: "a", Body: []byte("added"), Bind: "1.0a0b0c0d.1"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := q.Stage(&Delivery{Account: "a", Body: []byte("staged"), Bind: "1.0a0b0c0d.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.c.db.Set(s.Key, s.Value, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Done(nil)
+	cs := claimNow(t, q, "a")
+	if len(cs) != 2 {
+		t.Fatalf("claimed %d, want 2", len(cs))
+	}
+	for i, want := range []Delivery{{Body: []byte("added"), Bind: "1.0a0b0c0d.1"}, {Body: []byte("staged"), Bind: "1.0a0b0c0d.2"}} {
+		if d := cs[i].Delivery(); string(d.Body) != string(want.Body) || d.Bind != want.Bind {
+			t.Errorf("claim %d: body %q bind %q, want %q %q", i, d.Body, d.Bind, want.Body, want.Bind)
+		}
 	}
 }

@@ -189,7 +189,7 @@ func (c *core) add(ctx context.Context, d *Delivery) error {
 		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(e.d)), c.prefix, d.Account, e.d.Seq)
 		kn := len(b)
 		b = appendValue(b, e.d)
-		e.d.Body = b[len(b)-len(d.Body):] // the queue's own copy
+		e.d.Body = bodyIn(b, e.d) // the queue's own copy
 		err = c.db.Set(b[:kn], b[kn:], c.writeOpt)
 	}
 	c.done(e, err)

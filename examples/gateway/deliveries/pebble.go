@@ -352,7 +352,7 @@ func (q *Pebble) Stage(d *Delivery) (*Staged, error) {
 	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.d)), q.c.prefix, d.Account, e.d.Seq)
 	kn := len(b)
 	b = appendValue(b, e.d)
-	e.d.Body = b[len(b)-len(d.Body):] // the queue's own copy
+	e.d.Body = bodyIn(b, e.d) // the queue's own copy
 	return &Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.d.Seq, c: q.c, e: e}, nil
 }
 

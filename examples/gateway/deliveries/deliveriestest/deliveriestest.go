@@ -117,7 +117,7 @@ func add(t *testing.T, q deliveries.Queue, account string, bodies ...string) []*
 }
 
 // bindOf is the Bind add gives a delivery with this body.
-func bindOf(body string) string { return "7.0a1b2c3d." + body }
+func bindOf(body string) string { return "7.0a1b2c3d." + body + ".bind" }
 
 // checkBinds fails unless every claim's delivery has the Bind add gave it
 // (bindOf of its body, or none): the queue keeps it, across restarts too.
