@@ -51,3 +51,96 @@ func TestDo(t *testing.T) {
 		t.Fatalf("after ctx ended: %v %v, want the last error", v, err)
 	}
 }
+
+// Idempotent tries again after a try's timeout (its own context's, or the
+// client's request timeout), each try with a deadline of its own inside the
+// caller's context; Do does not repeat a timeout.
+func TestIdempotentTimeout(t *testing.T) {
+	for _, timeout := range []error{context.DeadlineExceeded, nats.ErrTimeout, fmt.Errorf("read: %w", context.DeadlineExceeded)} {
+		n := 0
+		var deadlines []time.Time
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		v, err := jsretry.IdempotentValue(ctx, func(tctx context.Context) (int, error) {
+			n++
+			dl, ok := tctx.Deadline()
+			if !ok {
+				t.Fatal("a try without a deadline")
+			}
+			deadlines = append(deadlines, dl)
+			if n < 3 {
+				return 0, timeout
+			}
+			return 7, nil
+		})
+		cancel()
+		if err != nil || v != 7 || n != 3 {
+			t.Fatalf("%v: %d tries, %v %v; want 3 tries ending with 7", timeout, n, v, err)
+		}
+		outer, _ := ctx.Deadline()
+		for _, dl := range deadlines {
+			if !dl.Before(outer) {
+				t.Errorf("%v: a try's deadline %v is not before the caller's %v", timeout, dl, outer)
+			}
+		}
+
+		n = 0
+		err = jsretry.Do(context.Background(), func() error { n++; return timeout })
+		if n != 1 || !errors.Is(err, timeout) {
+			t.Errorf("Do of a call that timed out: %d calls, %v; want 1 call, not repeated", n, err)
+		}
+	}
+}
+
+// A try's timeout is a try's only while the caller's context goes on: when
+// the caller's ends, Idempotent returns.
+func TestIdempotentCallerDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	n := 0
+	err := jsretry.Idempotent(ctx, func(tctx context.Context) error {
+		n++
+		<-tctx.Done() // a request never answered
+		return tctx.Err()
+	})
+	if !errors.Is(err, context.DeadlineExceeded) || n != 1 {
+		t.Fatalf("%d tries, %v; want 1 try ending with the caller's deadline", n, err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("Idempotent returned before the caller's context ended")
+	}
+}
+
+// Idempotent stops at an error that is neither unavailability nor a
+// timeout (a refused compare-and-set), and tries again while the stream is
+// unavailable.
+func TestIdempotentOtherErrors(t *testing.T) {
+	n := 0
+	err := jsretry.Idempotent(context.Background(), func(context.Context) error {
+		n++
+		switch n {
+		case 1:
+			return nats.ErrNoResponders
+		case 2:
+			return &jetstream.APIError{Code: 503}
+		}
+		return jetstream.ErrKeyExists
+	})
+	if n != 3 || !errors.Is(err, jetstream.ErrKeyExists) {
+		t.Fatalf("%d tries, %v; want 3 ending with ErrKeyExists", n, err)
+	}
+}
+
+// TimedOut says no once the caller's context has ended: the call is over.
+func TestTimedOut(t *testing.T) {
+	if !jsretry.TimedOut(context.Background(), nats.ErrTimeout) {
+		t.Error("nats.ErrTimeout with the caller's context live: want a try's timeout")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if jsretry.TimedOut(ctx, context.DeadlineExceeded) {
+		t.Error("a timeout after the caller's context ended: want not a try's")
+	}
+	if jsretry.TimedOut(context.Background(), jetstream.ErrKeyExists) {
+		t.Error("ErrKeyExists: want not a timeout")
+	}
+}

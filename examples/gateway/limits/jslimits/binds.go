@@ -51,7 +51,7 @@ func (l *Limits) account(name string) *account {
 
 // load reads the account's entry into a.
 func (l *Limits) load(ctx context.Context, name string, a *account) error {
-	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return l.binds.Get(ctx, bindKey(name)) })
+	e, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return l.binds.Get(ctx, bindKey(name)) })
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		a.binds, a.rev = nil, 0
@@ -99,6 +99,9 @@ func (l *Limits) change(ctx context.Context, name string, a *account, fn func(li
 			return fmt.Errorf("gateway jslimits: binds of %s: %w", name, err)
 		}
 		var rev uint64
+		// Value, not IdempotentValue: a write that timed out may have been
+		// stored, and a repeat refused for it would be decided again on a
+		// read that holds this very bind.
 		rev, err = jsretry.Value(ctx, func() (uint64, error) {
 			if a.rev == 0 {
 				return l.binds.Create(ctx, bindKey(name), val)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -232,7 +233,12 @@ func (q *Queue) Enqueue(ctx context.Context, t queue.Ticket) error {
 	}
 	body := appendTicket(nil, t)
 	for try := 0; ; try++ {
-		ack, err := q.js.Publish(ctx, q.opts.Subject, body, jetstream.WithMsgID(msgID(t)))
+		// Each publish has a short timeout of its own: the first request
+		// after a server stopped is at times never answered, and the
+		// message id makes sending it again safe (jsretry).
+		pctx, cancel := context.WithTimeout(ctx, jsretry.TryTimeout)
+		ack, err := q.js.Publish(pctx, q.opts.Subject, body, jetstream.WithMsgID(msgID(t)))
+		cancel()
 		switch {
 		case err == nil:
 			for last := q.lastPub.Load(); ack.Sequence > last && !q.lastPub.CompareAndSwap(last, ack.Sequence); {
@@ -246,7 +252,7 @@ func (q *Queue) Enqueue(ctx context.Context, t queue.Ticket) error {
 			if n, lerr := q.Len(); lerr != nil || n >= q.opts.MaxLen || try >= fullTries {
 				return queue.ErrFull
 			}
-		case transient(err) && try < fullTries:
+		case (transient(err) || jsretry.TimedOut(ctx, err)) && try < fullTries:
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:

@@ -1,6 +1,7 @@
 package jsstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,9 +65,22 @@ func (s *Store) Accept(m *store.Message) error {
 // the TTL of the message's state; it returns the new KV revision.
 func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, error) {
 	msg := &nats.Msg{Subject: s.recsSubj + recordKey(r.m.ID), Data: appendRecord(nil, r)}
-	ack, err := jsretry.Value(ctx, func() (*jetstream.PubAck, error) {
-		return s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+	timedOut := false
+	ack, err := jsretry.IdempotentValue(ctx, func(tctx context.Context) (*jetstream.PubAck, error) {
+		ack, err := s.js.PublishMsg(tctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+		timedOut = timedOut || jsretry.TimedOut(ctx, err)
+		return ack, err
 	})
+	if err != nil && timedOut && isWrongLastSeq(err) {
+		// A try that timed out may have been stored, its answer lost, and
+		// the next refused for it: then the key's last value is this very
+		// record.
+		if e, gerr := jsretry.IdempotentValue(ctx, func(tctx context.Context) (jetstream.KeyValueEntry, error) {
+			return s.recs.Get(tctx, recordKey(r.m.ID))
+		}); gerr == nil && e.Revision() > kvRev && bytes.Equal(e.Value(), msg.Data) {
+			return e.Revision(), nil
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -75,7 +89,7 @@ func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, err
 
 // read returns the record of id and its KV revision, or store.ErrNotFound.
 func (s *Store) read(ctx context.Context, id string) (*record, uint64, error) {
-	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return s.recs.Get(ctx, recordKey(id)) })
+	e, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return s.recs.Get(ctx, recordKey(id)) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, 0, store.ErrNotFound
 	}

@@ -17,8 +17,14 @@ import (
 // putIndex writes the index entry f -> id with the given TTL, over any
 // entry of f (the newest mapping wins, as on one node).
 func (s *Store) putIndex(ctx context.Context, f ref, id string, ttl time.Duration) error {
-	msg := &nats.Msg{Subject: "$KV." + s.opts.Bucket + "_upstream." + indexKey(f.route, f.key), Data: []byte(id)}
-	if _, err := jsretry.Value(ctx, func() (*jetstream.PubAck, error) { return s.js.PublishMsg(ctx, msg, jetstream.WithMsgTTL(ttl)) }); err != nil {
+	key := indexKey(f.route, f.key)
+	msg := &nats.Msg{Subject: "$KV." + s.opts.Bucket + "_upstream." + key, Data: []byte(id)}
+	// The message id makes the put safe to send again after a timeout: a
+	// repeat within the bucket's duplicate window is stored once.
+	msgID := "idx." + key + "." + id
+	if _, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (*jetstream.PubAck, error) {
+		return s.js.PublishMsg(ctx, msg, jetstream.WithMsgTTL(ttl), jetstream.WithMsgID(msgID))
+	}); err != nil {
 		return fmt.Errorf("gateway jsstore: index entry of %s (its record is written): %w", id, err)
 	}
 	return nil
@@ -37,7 +43,9 @@ func (s *Store) LookupUpstream(route, upstreamKey string) (string, error) {
 }
 
 func (s *Store) lookup(ctx context.Context, route, upstreamKey string) (string, error) {
-	e, err := jsretry.Value(ctx, func() (jetstream.KeyValueEntry, error) { return s.index.Get(ctx, indexKey(route, upstreamKey)) })
+	e, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) {
+		return s.index.Get(ctx, indexKey(route, upstreamKey))
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", store.ErrNotFound
 	}
