@@ -1,6 +1,9 @@
 package jsstore
 
-import "errors"
+import (
+	"errors"
+	"sync"
+)
 
 // ErrCrashed is what MapUpstream and UpdateWithDelivery return after
 // CrashAfterRecord.
@@ -21,4 +24,26 @@ func Outbox(s *Store, id string) (string, error) {
 		return "", err
 	}
 	return r.out.d.Account, nil
+}
+
+// LoseAnswers makes s lose the answer of its next n record writes that are
+// stored (their try times out, as when a server's answer never comes); it
+// returns how many are still to lose.
+func LoseAnswers(s *Store, n int) func() int {
+	var mu sync.Mutex
+	left := n
+	s.loseAnswer = func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if left > 0 {
+			left--
+			return true
+		}
+		return false
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return left
+	}
 }

@@ -68,6 +68,9 @@ func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, err
 	timedOut := false
 	ack, err := jsretry.IdempotentValue(ctx, func(tctx context.Context) (*jetstream.PubAck, error) {
 		ack, err := s.js.PublishMsg(tctx, msg, jetstream.WithExpectLastSequencePerSubject(kvRev), jetstream.WithMsgTTL(s.ttl(r.m)))
+		if err == nil && s.loseAnswer != nil && s.loseAnswer() {
+			ack, err = nil, context.DeadlineExceeded
+		}
 		timedOut = timedOut || jsretry.TimedOut(ctx, err)
 		return ack, err
 	})

@@ -1,0 +1,57 @@
+package jsstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/store/jsstore"
+)
+
+// A record write whose answer is lost (stored, but its try timed out) is
+// sent again; the repeat, refused because the key moved on, is told apart
+// from another writer's: Accept and a compare-and-set succeed once, and the
+// record is at the revision they say.
+func TestWriteAnswerLost(t *testing.T) {
+	nc := natstest.Connect(t, natstest.Server(t))
+	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	lost := jsstore.LoseAnswers(s, 1)
+	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if err := s.Accept(m); err != nil {
+		t.Fatalf("Accept whose first answer was lost: %v", err)
+	}
+	if lost() != 0 {
+		t.Fatal("no answer was lost: the test did not test")
+	}
+	lost = jsstore.LoseAnswers(s, 1)
+	m.State = store.Enroute
+	if err := s.Update(m); err != nil {
+		t.Fatalf("Update whose first answer was lost: %v", err)
+	}
+	if lost() != 0 {
+		t.Fatal("no answer was lost on the update")
+	}
+	got, err := s.Get(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rev != 2 || got.State != store.Enroute || m.Rev != 2 {
+		t.Fatalf("after Accept and Update with lost answers: stored rev %d state %v, caller's rev %d; want rev 2 ENROUTE", got.Rev, got.State, m.Rev)
+	}
+	// Another writer's change in between is still a conflict.
+	stale := *got
+	got.State = store.Delivered
+	if err := s.Update(got); err != nil {
+		t.Fatal(err)
+	}
+	stale.State = store.Undeliverable
+	if err := s.Update(&stale); err != store.ErrConflict {
+		t.Fatalf("a stale update: %v, want store.ErrConflict", err)
+	}
+}
