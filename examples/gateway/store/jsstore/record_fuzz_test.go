@@ -41,7 +41,8 @@ func FuzzRecord(f *testing.F) {
 func TestRecordRoundTrip(t *testing.T) {
 	m := &store.Message{ID: "id", Account: "a", Command: 0x103, Body: []byte{0, 1, 2}, Source: "s", Dest: "d",
 		Registered: 1, State: store.Delivered, Route: "r2", UpstreamID: "U", Attempts: 2, Error: 8,
-		Created: time.Unix(10, 1), Expires: time.Unix(20, 2), NextTry: time.Unix(30, 3), Done: time.Unix(40, 4), Rev: 9}
+		Created: time.Unix(10, 1), Expires: time.Unix(20, 2), NextTry: time.Unix(30, 3), Done: time.Unix(40, 4), Rev: 9,
+		Bind: "2.0a0b0c0d.5"}
 	refs := []ref{{"r1", "a"}, {"r2", "u"}}
 	out := &outbox{d: store.Delivery{Account: "acct", Body: []byte("receipt"), Created: time.Unix(50, 5)}, at: time.Unix(60, 6)}
 	got, err := decodeRecord(appendRecord(nil, &record{m: m, refs: refs, out: out, idx: true}))
@@ -52,11 +53,11 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatal("the index flag did not survive")
 	}
 	if got.out == nil || got.out.d.Account != "acct" || string(got.out.d.Body) != "receipt" ||
-		!got.out.d.Created.Equal(out.d.Created) || !got.out.at.Equal(out.at) {
-		t.Fatalf("outbox round trip: %+v", got.out)
+		!got.out.d.Created.Equal(out.d.Created) || !got.out.at.Equal(out.at) || got.out.d.Bind != m.Bind {
+		t.Fatalf("outbox round trip (its Bind the message's): %+v", got.out)
 	}
 	if !slices.Equal(got.refs, refs) || got.m.Rev != 9 || !got.m.Done.Equal(m.Done) || string(got.m.Body) != "\x00\x01\x02" ||
-		got.m.Route != "r2" || got.m.Attempts != 2 || got.m.Command != 0x103 {
+		got.m.Route != "r2" || got.m.Attempts != 2 || got.m.Command != 0x103 || got.m.Bind != m.Bind {
 		t.Fatalf("round trip: %+v %v", got.m, got.refs)
 	}
 	for _, bad := range [][]byte{nil, {2}, {recordV1}, {recordV1, 5, 1}} {
