@@ -6,8 +6,11 @@ package main
 // is gone, its receipts go to the receiver.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +123,50 @@ func TestReceiptsToSubmittingBind(t *testing.T) {
 	got = receiptIDs(t, "receiver", onRX.wait(t, m, 30*time.Second), left)
 	if len(got) != m {
 		t.Fatalf("the receiver got %d distinct receipts of the %d the transceiver left", len(got), m)
+	}
+}
+
+// TestSmppcliWaitDLRWithListener: smppcli send -wait-dlr, which waits for
+// the receipt on its own transceiver, gets it every time while smppcli
+// listen is bound to the same account (before issue 17 about every other
+// receipt went to the listener, and the send timed out).
+func TestSmppcliWaitDLRWithListener(t *testing.T) {
+	a := inproc(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listen := exec.CommandContext(ctx, bin(t, "smppcli"), "listen", "-addr", a.PlainAddr, "-system-id", "demo", "-password", "demo1234", "-bind", "rx", "-json")
+	out, err := listen.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := listen.Start(); err != nil {
+		t.Fatal(err)
+	}
+	heard := make(chan string, 100)
+	go func() {
+		defer close(heard)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			heard <- sc.Text()
+		}
+	}()
+	defer func() {
+		cancel()
+		if err := listen.Wait(); err != nil && ctx.Err() == nil {
+			t.Errorf("smppcli listen: %v", err)
+		}
+	}()
+	waitFor(t, 10*time.Second, "smppcli listen bound", func() bool { return len(a.gw.srv.Receivers("demo")) == 1 })
+
+	const sends = 6
+	for i := range sends {
+		lines := smppcliJSON(t, "send", "-addr", a.PlainAddr, "-system-id", "demo", "-password", "demo1234",
+			"-from", "1000", "-to", "254700000001", "-text", fmt.Sprintf("wait %d", i), "-wait-dlr", "-dlr-timeout", "10s", "-json")
+		checkCLISend(t, fmt.Sprintf("smppcli send -wait-dlr %d", i), lines, 1)
+	}
+	select {
+	case l := <-heard:
+		t.Fatalf("smppcli listen got a delivery, want none (every receipt to its sender): %s", strings.TrimSpace(l))
+	default:
 	}
 }
