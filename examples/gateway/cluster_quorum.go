@@ -129,19 +129,25 @@ func (q *quorum) lost() string {
 // check probes JetStream, counts the servers reached, and fences or lets
 // the node in.
 func (q *quorum) check() {
-	ctx, cancel := context.WithTimeout(context.Background(), quorumProbeTimeout)
-	_, err := q.js.AccountInfo(ctx)
-	cancel()
-	now := time.Now()
+	// The routes first: a minority is known at once, without waiting for
+	// a probe that cannot be answered.
 	reached, size := q.servers()
+	minority := size > 1 && 2*reached <= size
+	var err error
+	if !minority {
+		ctx, cancel := context.WithTimeout(context.Background(), quorumProbeTimeout)
+		_, err = q.js.AccountInfo(ctx)
+		cancel()
+	}
+	now := time.Now()
 
 	q.mu.Lock()
-	if err == nil {
+	if err == nil && !minority {
 		q.lastOK = now
 	}
 	var reason string
 	switch {
-	case size > 1 && 2*reached <= size:
+	case minority:
 		reason = fmt.Sprintf("cut off from the cluster: this node's NATS server reaches %d of its %d servers (no quorum)", reached, size)
 	case now.Sub(q.lastOK) >= quorumLostAfter:
 		reason = fmt.Sprintf("JetStream has not answered for %v (%v)", now.Sub(q.lastOK).Round(time.Second), err)
@@ -151,7 +157,7 @@ func (q *quorum) check() {
 	case was == "" && reason != "":
 		q.reason = reason
 	case was != "" && reason == "" && err == nil:
-		q.reason = "" // a majority reached, and a probe answered since
+		q.reason = "" // a majority reached, and a probe answered now
 	case was != "" && reason != "":
 		q.reason = reason
 	}
