@@ -6,14 +6,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/examples/gateway/status"
 )
 
 // httpHandler serves the metrics and status listener: /metrics
 // (Prometheus), /livez, /healthz and /readyz (health.go), the status page
-// at / and its data at /status.json (status_page.go), and pprof under
-// /debug/pprof/. It starts the status page's sampler, which runs until the
-// gateway stops.
+// at / and its data at /status.json (package status, reading the gateway
+// through status_source.go), and pprof under /debug/pprof/. It starts the
+// status page's sampler, which runs until the gateway stops.
 func (gw *Gateway) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(gw.metrics.reg, promhttp.HandlerOpts{}))
@@ -25,28 +25,13 @@ func (gw *Gateway) httpHandler() http.Handler {
 	mux.HandleFunc("/readyz", gw.readyz)
 	// The status page and its data, with the sampler that keeps their
 	// history while the HTTP side is served (until the gateway stops).
-	s := newStatusSampler(gw, statusHistory)
+	page := status.New(statusSource{gw}, status.Config{Logger: gw.log})
 	gw.wg.Add(1)
 	go func() {
 		defer gw.wg.Done()
-		s.run(statusInterval)
+		page.Run(gw.ctx)
 	}()
-	mux.HandleFunc("/status.json", gw.serveStatusJSON(s))
-	mux.HandleFunc("/", gw.serveStatusPage(s))
+	mux.Handle("/status.json", page)
+	mux.Handle("/", page)
 	return mux
-}
-
-// serverCounts labels the SMPP server's counters for the status page.
-func serverCounts(s server.Stats) []serverCount {
-	return []serverCount{
-		{"connections accepted", int64(s.Accepted)},
-		{"connections refused", int64(s.Rejected)},
-		{"of which by the unbound limits", int64(s.RejectedUnbound)},
-		{"binds accepted", int64(s.Binds)},
-		{"binds refused", int64(s.BindsRefused)},
-		{"requests throttled by the server (drain)", int64(s.Throttled)},
-		{"connections open", s.Open},
-		{"connections not bound yet", s.Unbound},
-		{"sessions bound", s.Bound},
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/esmsafrica/smpp/examples/gateway/status"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/session"
@@ -40,11 +41,11 @@ type metrics struct {
 	buildInfo       *prometheus.GaugeVec
 	retries         *prometheus.CounterVec
 
-	// submitLatency, accountLat (system_id → *latencyHist) and
-	// upstreamLat (name → *latencyHist) are the status page's latency
-	// histograms (status_latency.go), fed with the Prometheus ones by
-	// observeSubmit and observeUpstream.
-	submitLatency latencyHist
+	// submitLatency, accountLat (system_id → *status.Latency) and
+	// upstreamLat (name → *status.Latency) are the status page's latency
+	// histograms (package status, through status_source.go), fed with the
+	// Prometheus ones by observeSubmit and observeUpstream.
+	submitLatency status.Latency
 	accountLat    sync.Map
 	upstreamLat   sync.Map
 
@@ -113,26 +114,26 @@ func newMetrics() *metrics {
 // no allocation, no lock.
 func (m *metrics) observeSubmit(acct string, d time.Duration) {
 	m.latency.Observe(d.Seconds())
-	m.submitLatency.observe(d)
-	m.accountHist(acct).observe(d)
+	m.submitLatency.Observe(d)
+	m.accountHist(acct).Observe(d)
 }
 
 // accountHist returns the status page's submit latency histogram of the
 // account (system_id) named, created at its first use.
-func (m *metrics) accountHist(acct string) *latencyHist {
-	return loadOrNew[latencyHist](&m.accountLat, acct)
+func (m *metrics) accountHist(acct string) *status.Latency {
+	return loadOrNew[status.Latency](&m.accountLat, acct)
 }
 
 // observeUpstream records the round trip of a submit to the upstream named.
 func (m *metrics) observeUpstream(name string, d time.Duration) {
 	m.upstreamLatency.WithLabelValues(name).Observe(d.Seconds())
-	m.upstreamHist(name).observe(d)
+	m.upstreamHist(name).Observe(d)
 }
 
 // upstreamHist returns the status page's latency histogram of the
 // upstream named, created at its first use.
-func (m *metrics) upstreamHist(name string) *latencyHist {
-	return loadOrNew[latencyHist](&m.upstreamLat, name)
+func (m *metrics) upstreamHist(name string) *status.Latency {
+	return loadOrNew[status.Latency](&m.upstreamLat, name)
 }
 
 // buildVersion returns the version, revision and Go version of the

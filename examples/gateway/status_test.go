@@ -1,9 +1,9 @@
 package main
 
-// Tests of the status page's data: the latency histogram (its
-// percentiles, and no allocation on the submit path), the sampler's ring
-// (bounded, oldest first, ?since), and /status.json on the wire under a
-// bounded load.
+// Tests of the status page on the gateway: no allocation on the submit
+// path for its latency histograms, and /status.json on the wire under a
+// bounded load. The package's own logic (percentiles, the ring, sampling,
+// the handlers) is tested in package status.
 
 import (
 	"context"
@@ -17,51 +17,9 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/status"
 	"github.com/esmsafrica/smpp/pdu"
 )
-
-func TestLatencyHistPercentiles(t *testing.T) {
-	var h latencyHist
-	var zero, cur latencyCounts
-	// 1..1000 µs, one each: p50 is 500 µs, p99 990 µs.
-	for i := 1; i <= 1000; i++ {
-		h.observe(time.Duration(i) * time.Microsecond)
-	}
-	h.snapshot(&cur)
-	ps, n := latencyPercentiles(&cur, &zero, 0.5, 0.99, 1)
-	if n != 1000 {
-		t.Fatalf("%d observations, want 1000", n)
-	}
-	for i, want := range []float64{0.5, 0.99, 1.0} {
-		if ps[i] < want*0.85 || ps[i] > want*1.15 {
-			t.Errorf("percentile %d: %.3f ms, want %.3f ms ± 15 %%", i, ps[i], want)
-		}
-	}
-	// Only what came after the first snapshot counts.
-	prev := cur
-	for i := 0; i < 10; i++ {
-		h.observe(50 * time.Millisecond)
-	}
-	h.snapshot(&cur)
-	ps, n = latencyPercentiles(&cur, &prev, 0.5)
-	if n != 10 || ps[0] < 42 || ps[0] > 58 {
-		t.Errorf("after 10 × 50 ms: p50 %.2f ms of %d, want about 50 ms of 10", ps[0], n)
-	}
-	if ps, n := latencyPercentiles(&cur, &cur, 0.5); n != 0 || ps[0] != 0 {
-		t.Errorf("nothing new: %v of %d, want 0 of 0", ps, n)
-	}
-	if i := latencyBucket(1<<64 - 1); i >= latencyBuckets {
-		t.Errorf("the longest duration in bucket %d of %d", i, latencyBuckets)
-	}
-	// Every bucket's bounds contain the values it counts.
-	for _, ns := range []uint64{0, 1, 3, 4, 7, 8, 1000, 1023, 1024, 123456789, 1 << 40} {
-		i := latencyBucket(ns)
-		lo, hi := latencyBounds(i)
-		if float64(ns) < lo || float64(ns) >= hi {
-			t.Errorf("%d ns in bucket %d [%g, %g)", ns, i, lo, hi)
-		}
-	}
-}
 
 // TestStatusObserveNoAllocs: what the submit path and the upstream's
 // answer add for the status page allocates nothing.
@@ -77,42 +35,13 @@ func TestStatusObserveNoAllocs(t *testing.T) {
 	}
 }
 
-func TestSampleRingBounded(t *testing.T) {
-	r := newSampleRing(5)
-	if h, l := r.since(0); len(h) != 0 || l != nil {
-		t.Fatalf("empty ring: %d samples, latest %v", len(h), l)
-	}
-	charted := []string{"a", "b"}
-	for i := 1; i <= 12; i++ {
-		r.add(&statusSample{T: int64(i), Accounts: map[string]accountSample{"a": {}, "b": {}, "c": {Accepted: float64(i)}}}, charted)
-	}
-	h, l := r.since(0)
-	if len(h) != 5 {
-		t.Fatalf("%d samples held, want the ring's 5", len(h))
-	}
-	for i, s := range h {
-		if s.T != int64(8+i) {
-			t.Errorf("sample %d: t %d, want %d (oldest first)", i, s.T, 8+i)
-		}
-		if _, ok := s.Accounts["c"]; ok || len(s.Accounts) != 2 {
-			t.Errorf("sample %d holds accounts %v, want only the charted a and b", i, s.Accounts)
-		}
-	}
-	if l == nil || l.T != 12 || l.Accounts["c"].Accepted != 12 {
-		t.Errorf("latest %+v, want t 12 with every account", l)
-	}
-	if h, _ := r.since(10); len(h) != 2 || h[0].T != 11 {
-		t.Errorf("since 10: %d samples, want 11 and 12", len(h))
-	}
-}
-
 // statusJSON is what the test reads of /status.json.
 type statusJSON struct {
-	Ready      bool            `json:"ready"`
-	HistoryLen int             `json:"history_len"`
-	Accounts   []accountJSON   `json:"accounts"`
-	Latest     *statusSample   `json:"latest"`
-	History    []*statusSample `json:"history"`
+	Ready      bool             `json:"ready"`
+	HistoryLen int              `json:"history_len"`
+	Accounts   []accountJSON    `json:"accounts"`
+	Latest     *status.Sample   `json:"latest"`
+	History    []*status.Sample `json:"history"`
 }
 
 type accountJSON struct {
@@ -184,7 +113,7 @@ func TestStatusJSONUnderLoad(t *testing.T) {
 	}()
 
 	// While the load runs: the newest sample shows it.
-	var during *statusSample
+	var during *status.Sample
 	eventually(t, 20*time.Second, func() string {
 		s := getStatusJSON(t, base+"/status.json")
 		l := s.Latest
@@ -224,7 +153,7 @@ func TestStatusJSONUnderLoad(t *testing.T) {
 		if len(s.Accounts) == 0 || s.Accounts[0].Accepted != n {
 			return fmt.Sprintf("accounts %+v, want demo with %d accepted", s.Accounts, n)
 		}
-		if len(s.History) == 0 || len(s.History) > s.HistoryLen || s.HistoryLen != statusHistory {
+		if len(s.History) == 0 || len(s.History) > s.HistoryLen || s.HistoryLen != status.DefaultHistory {
 			return fmt.Sprintf("%d samples of %d", len(s.History), s.HistoryLen)
 		}
 		var sum float64

@@ -1,11 +1,10 @@
-package main
+package status
 
-// The latency histograms of the status page: cheap enough for the submit
-// path (one atomic add, no allocation, no lock), fine enough for
-// percentiles (four buckets per power of two: a percentile is within about
-// 12 % of the true value). The Prometheus histograms of metrics.go are kept
-// for scrapers; these are read by the status page's sampler, which turns
-// the difference between two reads into the percentiles of the interval.
+// The latency histograms: cheap enough for the submit path (one atomic
+// add, no allocation, no lock), fine enough for percentiles (four buckets
+// per power of two: a percentile is within about 12 % of the true value).
+// The sampler turns the difference between two reads into the
+// percentiles of the interval.
 
 import (
 	"math/bits"
@@ -21,10 +20,10 @@ const (
 	latencyBuckets = 65 * latencySub
 )
 
-// latencyHist counts durations in logarithmic buckets of nanoseconds. The
-// zero value is ready; observe may be called concurrently with itself and
-// with snapshot.
-type latencyHist struct {
+// Latency counts durations in logarithmic buckets of nanoseconds, for the
+// percentiles of each sample. The zero value is ready; Observe may be
+// called concurrently with itself and with the sampler's reads.
+type Latency struct {
 	b [latencyBuckets]atomic.Uint64
 }
 
@@ -49,8 +48,9 @@ func latencyBounds(i int) (lo, hi float64) {
 	return float64(l), float64(l + 1<<shift)
 }
 
-// observe counts d (a negative d as 0).
-func (h *latencyHist) observe(d time.Duration) {
+// Observe counts d (a negative d as 0). It is one atomic add: it neither
+// allocates nor locks.
+func (h *Latency) Observe(d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
@@ -63,7 +63,7 @@ type latencyCounts [latencyBuckets]uint64
 // snapshot copies the buckets into c. The copy is not atomic as a whole:
 // an observation made meanwhile may be in it or not, which the next
 // interval's difference makes up for.
-func (h *latencyHist) snapshot(c *latencyCounts) {
+func (h *Latency) snapshot(c *latencyCounts) {
 	for i := range h.b {
 		c[i] = h.b[i].Load()
 	}
