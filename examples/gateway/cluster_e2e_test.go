@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,6 +222,7 @@ func TestCluster(t *testing.T) {
 			firstAfter.Sub(killedAt).Round(time.Millisecond), lastUp.Sub(killedAt).Round(time.Millisecond))
 		mu.Unlock()
 		t.Logf("receipts delivered twice: %d (of %d messages)", dups, len(acked))
+		checkNeverFenced(t, tc.node("b"))
 		checkExactlyOnceUpstream(t, v, acked)
 		if dups > len(acked)/20 {
 			t.Errorf("%d duplicate receipts: more than the deliveries in flight on the killed node", dups)
@@ -327,6 +329,17 @@ func newFailoverESME(t *testing.T, systemID, password string, addrs []string, sp
 		c.Close(ctx)
 	})
 	return e
+}
+
+// checkNeverFenced fails the test if node g fenced itself for want of the
+// quorum (cluster_quorum.go): a survivor of one node's death keeps it.
+func checkNeverFenced(t *testing.T, g *gateway) {
+	t.Helper()
+	for _, line := range strings.Split(g.stderr.String(), "\n") {
+		if strings.Contains(line, "cluster: quorum lost") {
+			t.Errorf("a node of the majority fenced itself: %s", line)
+		}
+	}
 }
 
 var reUpstreamUp = regexp.MustCompile(`(?m)^smpp_gateway_upstream_binds_up\{upstream="op"\} (\d+)`)

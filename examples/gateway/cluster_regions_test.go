@@ -115,5 +115,6 @@ func TestClusterRegions(t *testing.T) {
 		t.Logf("node a accepted again %v after region B was lost (%d messages after)", first.Sub(lostAt).Round(time.Millisecond), len(after))
 	}
 	all, _, _ := el.snapshot()
+	checkNeverFenced(t, a)
 	checkExactlyOnceUpstream(t, viewJournal(t, tc.journal), all)
 }
