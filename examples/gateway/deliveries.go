@@ -189,8 +189,19 @@ func (gw *Gateway) push(p *pusher) {
 			}
 			continue
 		}
+		// A Claim waits for a delivery to come; while deliveries are held
+		// for binds, not for more than a second, so that the loop looks at
+		// them again (their binds' answers send them as well, drainBacklog).
+		ctx, cancel := gw.ctx, context.CancelFunc(func() {})
+		if p.holding() {
+			ctx, cancel = context.WithTimeout(gw.ctx, time.Second)
+		}
 		var err error
-		claims, err = gw.store.DeliveryQueue().Claim(gw.ctx, p.acct, claims[:0], min(room, pushBatchSize))
+		claims, err = gw.store.DeliveryQueue().Claim(ctx, p.acct, claims[:0], min(room, pushBatchSize))
+		cancel()
+		if err != nil && ctx.Err() != nil && gw.ctx.Err() == nil {
+			continue // the second is up
+		}
 		if err != nil {
 			if gw.ctx.Err() == nil {
 				gw.log.Error("deliveries: claiming an account's deliveries", "err", err, "system_id", p.acct)
@@ -290,6 +301,22 @@ func (gw *Gateway) pushBacklog(p *pusher, batch []sending) []sending {
 		gw.later(func() { gw.settleDelivery(p, w.c, errNoReceiver) })
 	}
 	return gw.sendDeliveries(batch)
+}
+
+// holding reports whether the pusher holds deliveries for binds.
+func (p *pusher) holding() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.backlogged > 0
+}
+
+// drainBacklog sends the deliveries held for a bind that has room now, or
+// the orphans: a bind answered while the pusher may be waiting in Claim.
+func (gw *Gateway) drainBacklog(p *pusher) {
+	if gw.ctx.Err() != nil {
+		return // the pusher gives them back as it stops
+	}
+	gw.pushBacklog(p, nil)
 }
 
 // take moves a held delivery in flight to r. p.mu is held.
@@ -570,7 +597,10 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 	if unbind {
 		gw.unbindDeaf(r.c, p.acct)
 	}
-	if p.waiting.Swap(false) || held {
+	if held {
+		gw.later(func() { gw.drainBacklog(p) })
+	}
+	if p.waiting.Swap(false) {
 		p.wake()
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,20 +34,36 @@ func dialDemoAs(t *testing.T, a *app, mode client.Mode, h client.Handler) *clien
 	return c
 }
 
-// submitReceipted submits n messages asking for a receipt and returns
-// their ids.
+// submitReceipted submits n messages asking for a receipt, eight at a
+// time (so that their receipts come close together), and returns their
+// ids.
 func submitReceipted(t *testing.T, c *client.Client, n int, tag string) map[string]bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var mu sync.Mutex
 	ids := map[string]bool{}
-	for i := range n {
-		r, err := c.Submit(ctx, &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000001",
-			ShortMessage: fmt.Appendf(nil, "%s %d", tag, i), RegisteredDelivery: 1})
-		if err != nil {
-			t.Fatalf("submit %s %d: %v", tag, i, err)
-		}
-		ids[r.MessageID] = true
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < n; i += 8 {
+				r, err := c.Submit(ctx, &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000001",
+					ShortMessage: fmt.Appendf(nil, "%s %d", tag, i), RegisteredDelivery: 1})
+				if err != nil {
+					errs <- fmt.Errorf("submit %s %d: %w", tag, i, err)
+					return
+				}
+				mu.Lock()
+				ids[r.MessageID] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	return ids
 }
@@ -76,7 +93,17 @@ func TestReceiptsToSubmittingBind(t *testing.T) {
 	// part to close the transceiver before its receipts come.
 	a := inproc(t, func(c *Config) { c.Simulator.DLRDelay = Duration(time.Second) })
 	var onTRX, onRX deliveries
-	trx := dialDemoAs(t, a, client.Transceiver, onTRX.handler())
+	// The transceiver answers one delivery at a time, 2 ms each: its
+	// window fills, and its receipts wait for it (held for it while the
+	// receiver has room), to the last.
+	var slow sync.Mutex
+	h := onTRX.handler()
+	trx := dialDemoAs(t, a, client.Transceiver, client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
+		slow.Lock()
+		defer slow.Unlock()
+		time.Sleep(2 * time.Millisecond)
+		return h.HandleDelivery(ctx, d)
+	}))
 	dialDemoAs(t, a, client.Receiver, onRX.handler())
 	waitFor(t, 5*time.Second, "two receivers bound", func() bool { return len(a.gw.srv.Receivers("demo")) == 2 })
 
@@ -168,5 +195,47 @@ func TestSmppcliWaitDLRWithListener(t *testing.T) {
 	case l := <-heard:
 		t.Fatalf("smppcli listen got a delivery, want none (every receipt to its sender): %s", strings.TrimSpace(l))
 	default:
+	}
+}
+
+// TestReceiptsHeldForBusyBindGoOnItsAnswers: receipts held for a
+// transceiver whose window is full, while the receiver has room and no
+// other delivery comes, go to the transceiver as it answers (the pusher
+// is waiting for deliveries to claim meanwhile, not for answers).
+func TestReceiptsHeldForBusyBindGoOnItsAnswers(t *testing.T) {
+	a := inproc(t, nil)
+	var onTRX, onRX deliveries
+	gate := make(chan struct{})
+	h := onTRX.handler()
+	trx := dialDemoAs(t, a, client.Transceiver, client.HandlerFunc(func(ctx context.Context, d *client.Delivery) error {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return h.HandleDelivery(ctx, d)
+	}))
+	dialDemoAs(t, a, client.Receiver, onRX.handler())
+	waitFor(t, 5*time.Second, "two receivers bound", func() bool { return len(a.gw.srv.Receivers("demo")) == 2 })
+
+	const n = initialDeliverLimit + 4
+	sent := submitReceipted(t, trx, n, "busy")
+	// The transceiver's window is full (initialDeliverLimit) and the rest
+	// is held for it.
+	waitFor(t, 10*time.Second, "the receipts beyond the transceiver's window held for it", func() bool {
+		p := a.gw.pusherFor("demo")
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.backlogged == n-initialDeliverLimit
+	})
+	close(gate)
+	got := receiptIDs(t, "transceiver", onTRX.wait(t, n, 10*time.Second), sent)
+	if len(got) != n {
+		t.Fatalf("the transceiver got %d distinct receipts of its %d messages", len(got), n)
+	}
+	onRX.mu.Lock()
+	defer onRX.mu.Unlock()
+	if len(onRX.got) != 0 {
+		t.Fatalf("the receiver got %d receipts of the transceiver's messages, want none", len(onRX.got))
 	}
 }
