@@ -395,8 +395,8 @@ func pinnedTo(rs []*receiver, id string) *receiver {
 	return nil
 }
 
-// sendDeliveries sends deliveries handed to their receivers (inflight counted), and
-// returns batch emptied.
+// sendDeliveries sends deliveries handed to their receivers (each counted
+// in its receiver's inflight), and returns batch emptied.
 func (gw *Gateway) sendDeliveries(batch []sending) []sending {
 	if len(batch) == 0 {
 		return batch

@@ -239,3 +239,35 @@ func TestReceiptsHeldForBusyBindGoOnItsAnswers(t *testing.T) {
 		t.Fatalf("the receiver got %d receipts of the transceiver's messages, want none", len(onRX.got))
 	}
 }
+
+// TestTransmitterReceiptsToReceiver: a transmitter cannot take its
+// receipts; they go to a receiver of the account, as before issue 17.
+func TestTransmitterReceiptsToReceiver(t *testing.T) {
+	a := inproc(t, nil)
+	var onRX deliveries
+	tx := dialDemoAs(t, a, client.Transmitter, nil)
+	dialDemoAs(t, a, client.Receiver, onRX.handler())
+	waitFor(t, 5*time.Second, "the receiver bound", func() bool { return len(a.gw.srv.Receivers("demo")) == 1 })
+	const n = 10
+	sent := submitReceipted(t, tx, n, "tx")
+	if got := receiptIDs(t, "receiver", onRX.wait(t, n, 10*time.Second), sent); len(got) != n {
+		t.Fatalf("the receiver got %d distinct receipts of the transmitter's %d messages", len(got), n)
+	}
+}
+
+// TestBindIDs: a gateway's bind ids are distinct and its own; another
+// gateway's (another node, or this one before a restart) are not.
+func TestBindIDs(t *testing.T) {
+	g1, g2 := newBindIDs(3), newBindIDs(3)
+	seen := map[string]bool{}
+	for range 100 {
+		id := g1.next()
+		if seen[id] || !g1.own(id) || g2.own(id) {
+			t.Fatalf("id %q: seen %v, own %v, the other gateway's %v", id, seen[id], g1.own(id), g2.own(id))
+		}
+		seen[id] = true
+	}
+	if !strings.HasPrefix(g1.next(), "3.") {
+		t.Fatalf("bind id %q does not start with the node_id", g1.next())
+	}
+}
