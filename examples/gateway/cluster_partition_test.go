@@ -3,7 +3,8 @@ package main
 // A site cut off while its processes live: node a's NATS server loses its
 // routes to b and n3 (the proxies close them and refuse new ones) while
 // the gateway process, its ESMEs and the operator still reach it. b and n3
-// keep the quorum; a is in the minority.
+// keep the quorum; a is in the minority. Then, healed, a partial
+// partition: a and b cut from each other, each still reaching n3.
 
 import (
 	"context"
@@ -164,13 +165,51 @@ func TestClusterPartition(t *testing.T) {
 		t.Errorf("node a accepted nothing after the cut healed: %v", st2)
 	}
 
-	// Every message acknowledged by either node reached the upstream and got
-	// its receipt (on any bind of the account).
 	ackedB, stB, _ := eb.snapshot()
 	t.Logf("node b: %d submits acknowledged, answers %v; node a after the heal: %d, %v", len(ackedB), stB, len(acked2), st2)
+
+	// A partial partition: a and b lose their routes to each other, each
+	// keeps n3's (NATS does not carry requests across a third server). No
+	// node is in a minority; whatever either acknowledges goes on.
+	pa := newESME(t, esmeOpts{addr: a.PlainAddr, systemID: "load", password: "loadpw"})
+	pb := newESME(t, esmeOpts{addr: b.PlainAddr, systemID: "load", password: "loadpw"})
+	var partialAt time.Time
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		pa.load(t, 100, 8*time.Second, func(el time.Duration) {
+			if el >= time.Second && partialAt.IsZero() {
+				tc.cutLink("a", "b", true)
+				cutMu.Lock()
+				partialAt = time.Now()
+				cutMu.Unlock()
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		pb.load(t, 100, 8*time.Second, nil)
+	}()
+	wg.Wait()
+	cutMu.Lock()
+	at := partialAt
+	cutMu.Unlock()
+	if d := 12*time.Second - time.Since(at); d > 0 {
+		time.Sleep(d) // the cut lasts 12 s at least
+	}
+	tc.cutLink("a", "b", false)
+	_, stPA, _ := pa.snapshot()
+	_, stPB, _ := pb.snapshot()
+	t.Logf("a and b cut from each other for %v, 100 msg/s on each: node a answered %v, node b %v", time.Since(at).Round(time.Second), stPA, stPB)
+
+	// Every message acknowledged by either node reached the upstream and got
+	// its receipt (on any bind of the account).
 	ackedA, _, _ = ea.snapshot()
-	all := slices.Concat(ackedA, ackedB, acked2)
-	esmes := []*esme{ea, eb, ea2}
+	ackedB, _, _ = eb.snapshot()
+	ackedPA, _, _ := pa.snapshot()
+	ackedPB, _, _ := pb.snapshot()
+	all := slices.Concat(ackedA, ackedB, acked2, ackedPA, ackedPB)
+	esmes := []*esme{ea, eb, ea2, pa, pb}
 	missing := receiptsMissing(esmes, all, 90*time.Second)
 	v := viewJournal(t, tc.journal)
 	notStored, twice := 0, 0
@@ -246,6 +285,13 @@ func (tc *testCluster) cutSite(n string, on bool) {
 			}
 		}
 	}
+}
+
+// cutLink cuts (on) or heals the routes between the NATS servers of x and
+// y, both ways.
+func (tc *testCluster) cutLink(x, y string, on bool) {
+	tc.links[x][y].Cut(on)
+	tc.links[y][x].Cut(on)
 }
 
 // readyz returns the status code and body of a node's /readyz (0 when it

@@ -26,8 +26,8 @@ package main
 //     leader) that has not succeeded for quorumLostAfter: the only signal
 //     for a node on nats_urls, and a node whose JetStream does not answer
 //     cannot accept anything. Longer than a meta leader election (up to
-//     about ten seconds), during which the survivors refuse submits anyway
-//     but should not drop their ESMEs' binds.
+//     about ten seconds), during which the survivors of a node's death
+//     refuse submits anyway but should not drop their ESMEs' binds.
 //
 // The node is let in again once its server reaches a majority and a probe
 // succeeded after that.
@@ -53,8 +53,9 @@ const (
 	// quorumProbeTimeout bounds one probe of JetStream.
 	quorumProbeTimeout = 2 * time.Second
 	// quorumLostAfter is how long JetStream may not answer before the
-	// node fences itself on that alone.
-	quorumLostAfter = 15 * time.Second
+	// node fences itself on that alone: twice the longest leader election
+	// (nats-server's election timeout is 4 to 9 s), for a loaded machine.
+	quorumLostAfter = 20 * time.Second
 	// fenceUnbindTimeout bounds the unbind of an ESME bind at the fence.
 	fenceUnbindTimeout = 5 * time.Second
 )
