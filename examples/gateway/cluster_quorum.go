@@ -78,8 +78,9 @@ type quorum struct {
 	wg   sync.WaitGroup
 }
 
-// newQuorum starts watching; the node counts as with the quorum at start
-// (openCluster has just opened the streams through it).
+// newQuorum returns the watch of a node, not running yet (run starts it);
+// the node counts as with the quorum at start (openCluster has just opened
+// the streams through it).
 func newQuorum(srv *server.Server, js jetstream.JetStream, routes int, log *slog.Logger) *quorum {
 	return &quorum{srv: srv, js: js, routes: routes, log: log, lastOK: time.Now(), stop: make(chan struct{})}
 }
