@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -270,4 +271,54 @@ func TestBindIDs(t *testing.T) {
 	if !strings.HasPrefix(g1.next(), "3.") {
 		t.Fatalf("bind id %q does not start with the node_id", g1.next())
 	}
+}
+
+// TestPushBatchGivesBackAnotherNodesReceipt: on a cluster, a receipt for a
+// bind of another node is given back (foreignBindBackoff) for that node's
+// pusher, until foreignBindWait after it was made; an older one is not
+// (here no bind takes it: it is naked at once).
+func TestPushBatchGivesBackAnotherNodesReceipt(t *testing.T) {
+	a := inproc(t, nil)
+	c := *a.gw.cfg.Load()
+	c.Cluster = &ClusterConfig{} // only the pusher looks, to give back
+	a.gw.cfg.Store(&c)
+	q := a.gw.store.DeliveryQueue()
+	other := "9.deadbeef.1" // not this gateway's
+	for _, d := range []*store.Delivery{
+		{Account: "nobody", Body: moBody(t, "fresh"), Bind: other, Created: time.Now()},
+		{Account: "nobody", Body: moBody(t, "old"), Bind: other, Created: time.Now().Add(-foreignBindWait)},
+	} {
+		if err := q.Add(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cs, err := q.Claim(ctx, "nobody", nil, 10)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("Claim: %d, %v", len(cs), err)
+	}
+	pushed := time.Now()
+	a.gw.pushBatch(newPusher("nobody"), cs, nil)
+	back := map[string]time.Duration{}
+	for len(back) < 2 {
+		cs, err := q.Claim(ctx, "nobody", nil, 10)
+		if err != nil {
+			t.Fatalf("the deliveries did not come back: %v, %v", back, err)
+		}
+		for _, c := range cs {
+			var dsm pdu.DeliverSM
+			if err := dsm.UnmarshalBinary(c.Delivery().Body); err != nil {
+				t.Fatal(err)
+			}
+			back[dsm.SourceAddr] = time.Since(pushed)
+			if err := c.Ack(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if back["fresh"] < foreignBindBackoff {
+		t.Errorf("the receipt for another node's bind came back after %v, want at least %v (given back for that node)", back["fresh"], foreignBindBackoff)
+	}
+	t.Logf("back after: %v", back)
 }
