@@ -22,6 +22,8 @@ func TestClusterConfigErrors(t *testing.T) {
 			"cluster.embedded_nats.cluster_listen: routes are set but not cluster_listen"},
 		{"bad route", opYAML + "node_id: 1\ncluster:\n  node: a\n  embedded_nats:\n    cluster_listen: \"127.0.0.1:6222\"\n    routes: [\"nowhere\", \"127.0.0.1:6224\"]\n",
 			`cluster.embedded_nats.routes[0]: "nowhere": want host:port`},
+		{"bad advertise", opYAML + "node_id: 1\ncluster:\n  node: a\n  embedded_nats:\n    cluster_listen: \"127.0.0.1:6222\"\n    cluster_advertise: \"proxy\"\n    routes: [\"127.0.0.1:6223\", \"127.0.0.1:6224\"]\n",
+			`cluster.embedded_nats.cluster_advertise: "proxy": want host:port`},
 		{"bad url", opYAML + "node_id: 1\ncluster: {node: a, nats_urls: [\"::\"]}\n",
 			`cluster.nats_urls[0]: "::": want nats://host:port`},
 	}
