@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/httpapi/jskeeper"
 	"github.com/esmsafrica/smpp/examples/gateway/limits/jslimits"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
 	"github.com/esmsafrica/smpp/examples/gateway/slots"
@@ -32,19 +33,23 @@ const openAttemptTimeout = 2 * time.Second
 // clusterNode is what a node of a cluster runs besides the gateway: its
 // NATS server (none with nats_urls), its connection, and the JetStream
 // parts that are not the store's (the rate and binds, the upstream binds'
-// slots).
+// slots, the HTTP API's Idempotency-Key answers and client references).
 type clusterNode struct {
 	srv    *server.Server
 	nc     *nats.Conn
 	limits *jslimits.Limits
 	slots  *slots.JetStream
-	quorum *quorum // whether the node is with the majority (cluster_quorum.go)
+	http   *jskeeper.Keeper // the HTTP API's answers and references, shared by the nodes
+	quorum *quorum          // whether the node is with the majority (cluster_quorum.go)
 }
 
 // openCluster starts the node's NATS server when it embeds one, connects,
 // and opens the parts on JetStream: the state with its queue and
-// deliveries, the limits and the slots. Every node opens the same streams
-// and buckets (created by the first, joined by the others).
+// deliveries, the limits, the slots and the HTTP API's keeper. Every node
+// opens the same streams and buckets (created by the first, joined by the
+// others). The HTTP API's bucket is opened on every node, with http_api:
+// or not: a node without the API sends webhooks that carry the references
+// of messages sent through the API of another.
 func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, error) {
 	cl := cfg.Cluster
 	n := &clusterNode{}
@@ -79,8 +84,9 @@ func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, erro
 		d                *jsdeliveries.Queue
 		qErr, dErr       error
 		limErr, slotsErr error
+		httpErr          error
 	)
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		q, qErr = retryOpen(ctx, log, "queue", func(ctx context.Context) (*jsqueue.Queue, error) {
@@ -105,8 +111,14 @@ func openCluster(cfg *Config, log *slog.Logger) (*clusterNode, store.Store, erro
 			return slots.NewJetStream(ctx, js, slots.JetStreamOptions{Node: cl.Node, Replicas: cl.Replicas, Logger: log})
 		})
 	}()
+	go func() {
+		defer wg.Done()
+		n.http, httpErr = retryOpen(ctx, log, "HTTP API's idempotency keys and references", func(ctx context.Context) (*jskeeper.Keeper, error) {
+			return jskeeper.Open(ctx, jskeeper.Options{Conn: nc, Replicas: cl.Replicas})
+		})
+	}()
 	wg.Wait()
-	if err := errors.Join(qErr, dErr, limErr, slotsErr); err != nil {
+	if err := errors.Join(qErr, dErr, limErr, slotsErr, httpErr); err != nil {
 		closeParts(log, q, d)
 		return fail(err)
 	}

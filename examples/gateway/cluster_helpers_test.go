@@ -27,6 +27,7 @@ type clusterNodeConf struct {
 	routes                  []string
 	noAdvertise             bool
 	advertise               string // cluster_advertise, with regions
+	httpAPI                 bool   // http_api: on, on a loopback port of its own
 }
 
 // testCluster is a running three-server cluster with gateway nodes a and b.
@@ -51,6 +52,9 @@ type clusterOpts struct {
 	// routes (cluster_advertise: the gossip of a third server names an
 	// address where nothing listens).
 	regions bool
+	// httpAPI turns http_api: on on nodes a and b (each on a port of its
+	// own: gateway.apiAddr).
+	httpAPI bool
 }
 
 // clusterAccounts are the accounts of the cluster tests: load (no rate
@@ -74,6 +78,9 @@ func (c *clusterNodeConf) yaml(upstream string) string {
 	b.WriteString("accounts:\n" + clusterAccounts)
 	fmt.Fprintf(&b, "upstreams:\n  - {name: op, addrs: [%q], system_id: gateway, password: sim, binds: 4, window: 1000, dedupe_tlv: 0x1501}\n", upstream)
 	b.WriteString("routes:\n  - {prefix: \"\", upstreams: [op]}\nmo_routes:\n  - {prefix: \"\", account: load}\n")
+	if c.httpAPI {
+		b.WriteString("http_api: {listen: \"127.0.0.1:0\"}\n")
+	}
 	return b.String()
 }
 
@@ -87,7 +94,7 @@ func startTestCluster(t *testing.T, o clusterOpts) *testCluster {
 	names := []string{"a", "b", "n3"}
 	for i, n := range names {
 		tc.confs[n] = &clusterNodeConf{name: n, nodeID: i + 1, listen: freePort(t), plain: freePort(t), http: freePort(t),
-			natsListen: freePort(t), natsCluster: freePort(t), dataDir: t.TempDir()}
+			natsListen: freePort(t), natsCluster: freePort(t), dataDir: t.TempDir(), httpAPI: o.httpAPI}
 	}
 	for _, n := range names {
 		c := tc.confs[n]

@@ -12,18 +12,23 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/httpapi"
+	"github.com/esmsafrica/smpp/examples/gateway/httpapi/jskeeper"
 	"github.com/esmsafrica/smpp/examples/gateway/webhook"
 )
 
 // httpSide is the running HTTP side: the API's listener (http_api:), its
-// idempotency and reference store (a Pebble database of its own in
-// data_dir/http-api), and one webhook sender per account with a webhook.
+// idempotency and reference store (on one node a Pebble database of its
+// own in data_dir/http-api; on a cluster the JetStream bucket the nodes
+// share, httpapi/jskeeper), and one webhook sender per account with a
+// webhook.
 type httpSide struct {
 	gw     *Gateway
 	srv    *http.Server
 	ln     net.Listener
-	keeper *httpapi.Pebble
-	Addr   string // the listener's address, "" when off
+	pebble *httpapi.Pebble    // the single node's store, purged hourly; nil on a cluster or without the API
+	keeper httpapi.Keeper     // nil: no Idempotency-Key answers kept (no API)
+	refs   httpapi.References // nil: no references kept
+	Addr   string             // the listener's address, "" when off
 	TLS    bool
 
 	mu      sync.Mutex
@@ -34,18 +39,24 @@ type httpSide struct {
 }
 
 // startHTTPSide opens the idempotency store, starts the webhook senders and
-// the API's listener (when http_api.listen is set).
-func startHTTPSide(gw *Gateway, cfg *Config) (*httpSide, error) {
+// the API's listener (when http_api.listen is set). shared is a cluster's
+// store, the nodes' own (nil on a single node): the answers and references
+// go there, whether this node's API is on or not (its webhooks read the
+// references of messages sent through another's), and nothing is purged
+// (its entries expire with their TTL).
+func startHTTPSide(gw *Gateway, cfg *Config, shared *jskeeper.Keeper) (*httpSide, error) {
 	h := &httpSide{gw: gw, senders: map[string]*webhook.Sender{}, done: make(chan struct{})}
-	var refs httpapi.References
-	if cfg.HTTPAPI.Listen != "" {
+	switch {
+	case shared != nil:
+		h.keeper, h.refs = clusterKeeper{Keeper: shared, gw: gw}, shared
+	case cfg.HTTPAPI.Listen != "":
 		k, err := httpapi.OpenPebble(filepath.Join(cfg.DataDir, "http-api"))
 		if err != nil {
 			return nil, err
 		}
-		h.keeper, refs = k, k
+		h.pebble, h.keeper, h.refs = k, k, k
 	}
-	h.syncWebhooks(cfg, refs)
+	h.syncWebhooks(cfg, h.refs)
 	if cfg.HTTPAPI.Listen == "" {
 		return h, nil
 	}
@@ -55,7 +66,7 @@ func startHTTPSide(gw *Gateway, cfg *Config) (*httpSide, error) {
 		return nil, err
 	}
 	api := httpapi.New(httpapi.Options{
-		Backend: &httpBackend{gw: gw, refs: refs}, Keeper: h.keeper,
+		Backend: &httpBackend{gw: gw, refs: h.refs}, Keeper: h.keeper,
 		MaxBody: maxBody, MaxSegments: cfg.HTTPAPI.MaxSegments, IdempotencyTTL: cfg.HTTPAPI.idempotencyTTL(),
 		Log: gw.log.With("part", "http api"),
 	})
@@ -76,18 +87,38 @@ func startHTTPSide(gw *Gateway, cfg *Config) (*httpSide, error) {
 		h.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}}
 		h.ln, h.TLS = tls.NewListener(ln, h.srv.TLSConfig), true
 	}
-	h.wg.Add(2)
+	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		if err := h.srv.Serve(h.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			gw.log.Error("http api: the listener failed", "err", err)
 		}
 	}()
-	go h.purgeLoop()
+	if h.pebble != nil {
+		h.wg.Add(1)
+		go h.purgeLoop()
+	}
 	return h, nil
 }
 
-// purgeLoop removes expired idempotency answers and references hourly.
+// clusterKeeper is the cluster's shared Keeper, which a node cut off from
+// the quorum does not wait for: its Get refuses at once, 503
+// cluster_unavailable, as the backend refuses a send.
+type clusterKeeper struct {
+	*jskeeper.Keeper
+	gw *Gateway
+}
+
+// Get implements httpapi.Keeper.
+func (k clusterKeeper) Get(ctx context.Context, account, key string) (*httpapi.Answer, error) {
+	if err := (&httpBackend{gw: k.gw}).fencedError(); err != nil {
+		return nil, err
+	}
+	return k.Keeper.Get(ctx, account, key)
+}
+
+// purgeLoop removes the single node's expired idempotency answers and
+// references hourly.
 func (h *httpSide) purgeLoop() {
 	defer h.wg.Done()
 	t := time.NewTicker(time.Hour)
@@ -97,7 +128,7 @@ func (h *httpSide) purgeLoop() {
 		case <-h.done:
 			return
 		case now := <-t.C:
-			if n, err := h.keeper.Purge(now); err != nil {
+			if n, err := h.pebble.Purge(now); err != nil {
 				h.gw.log.Error("http api: purging expired idempotency answers failed; tried again in an hour", "err", err)
 			} else if n > 0 {
 				h.gw.log.Info("http api: purged expired idempotency answers and references", "count", n)
@@ -139,15 +170,12 @@ func (h *httpSide) syncWebhooks(cfg *Config, refs httpapi.References) {
 // reload applies a reloaded configuration's webhooks (the listener's
 // settings are read at start).
 func (h *httpSide) reload(cfg *Config) {
-	var refs httpapi.References
-	if h.keeper != nil {
-		refs = h.keeper
-	}
-	h.syncWebhooks(cfg, refs)
+	h.syncWebhooks(cfg, h.refs)
 }
 
 // stop closes the listener (letting requests in flight end within ctx),
-// stops the webhook senders and closes the idempotency store.
+// stops the webhook senders and closes the single node's idempotency store
+// (a cluster's is the cluster's).
 func (h *httpSide) stop(ctx context.Context) {
 	if h.srv != nil {
 		if err := h.srv.Shutdown(ctx); err != nil {
@@ -162,8 +190,8 @@ func (h *httpSide) stop(ctx context.Context) {
 		delete(h.senders, id)
 	}
 	h.mu.Unlock()
-	if h.keeper != nil {
-		if err := h.keeper.Close(); err != nil {
+	if h.pebble != nil {
+		if err := h.pebble.Close(); err != nil {
 			h.gw.log.Error("http api: closing the idempotency store", "err", err)
 		}
 	}

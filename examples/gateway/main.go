@@ -36,6 +36,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/httpapi/jskeeper"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/session"
@@ -256,7 +257,11 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		a.httpSrv = &http.Server{Handler: gw.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
 		go a.httpSrv.Serve(hl)
 	}
-	hs, err := startHTTPSide(gw, cfg)
+	var shared *jskeeper.Keeper
+	if cn != nil {
+		shared = cn.http
+	}
+	hs, err := startHTTPSide(gw, cfg, shared)
 	if err != nil {
 		return fail(err)
 	}
