@@ -22,9 +22,10 @@ type Answer struct {
 
 // Keeper keeps the answers to Idempotency-Keys, per account, durably: an
 // answer Put must survive a crash of the process (kill -9), so that a retry
-// after a restart does not send again. A cluster backend may replace the
-// single-node one (Pebble); the API serializes the requests of one key on
-// its node only, so a shared Keeper is where nodes would meet.
+// after a restart does not send again. Pebble is the single node's; on a
+// cluster the gateway uses the one the nodes share (package jskeeper). The
+// API serializes the requests of one key on its node only: two first
+// requests with one key on two nodes at once may both send.
 type Keeper interface {
 	// Get returns the kept answer for the account's key, or nil when there
 	// is none or it expired.
