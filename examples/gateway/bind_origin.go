@@ -10,7 +10,7 @@ import (
 	"github.com/esmsafrica/smpp/server"
 )
 
-// Receipts go to the bind that submitted their message (issue 17). Each
+// Receipts go to the bind that submitted their message. Each
 // transceiver bind the gateway accepts gets an id, kept on its connection
 // (bindIDKey); a message submitted on it records the id (store.Message.Bind)
 // and its receipt carries it (deliveries.Delivery.Bind) to the pusher, which

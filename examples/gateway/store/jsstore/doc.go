@@ -1,5 +1,5 @@
 // Package jsstore is store.Store on NATS JetStream key-value buckets, for
-// a gateway of several nodes sharing one state (issue 15). Any node reads
+// a gateway of several nodes sharing one state. Any node reads
 // and changes any message; Pebble (package store) stays the single-node
 // default.
 //
