@@ -5,6 +5,7 @@ package main
 // nodes (httpapi/jskeeper), so a client may send its retry to any node.
 
 import (
+	"sync"
 	"testing"
 	"time"
 )
@@ -13,7 +14,10 @@ import (
 // and a client reference to node a, then the same POST to node b (a
 // client's retry after a timeout, through another node): node b answers
 // a's answer (the same ids), one message reaches the operator, and GET of
-// its id on node b shows the reference.
+// its id on node b shows the reference. Then eight requests with one new
+// key at once, four to each node: those not refused 409 (the key held by
+// one being served) answer the same ids, and one message reaches the
+// operator.
 func TestClusterHTTPIdempotencyAcrossNodes(t *testing.T) {
 	t.Parallel()
 	tc := startTestCluster(t, clusterOpts{httpAPI: true})
@@ -57,5 +61,59 @@ func TestClusterHTTPIdempotencyAcrossNodes(t *testing.T) {
 	got := api(t, "GET", baseB+"/v1/messages/"+ids[0], "load", "loadpw", "")
 	if m := got.json(t); got.status != 200 || m["reference"] != "order-77" {
 		t.Fatalf("GET /v1/messages/%s on node b answered %d %s; want 200 with reference order-77", ids[0], got.status, got.body)
+	}
+
+	// Eight first requests with one key at once, on both nodes.
+	race := `{"from":"1000","to":"+254700000002","text":"raced, once"}`
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		answers = map[string]int{} // 201 bodies
+		refused int
+	)
+	for i := range 8 {
+		base := baseA
+		if i%2 == 1 {
+			base = baseB
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := api(t, "POST", base+"/v1/messages", "load", "loadpw", race, "Idempotency-Key", "raced-key")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case r.status == 201:
+				answers[string(r.body)]++
+			case r.status == 409 && r.header.Get("Retry-After") != "":
+				refused++
+			default:
+				t.Errorf("a raced request answered %d %s", r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(answers) != 1 {
+		t.Fatalf("the raced requests got %d different answers (and %d were refused 409): %v; want one", len(answers), refused, answers)
+	}
+	t.Logf("raced requests: %d answered, %d refused 409", 8-refused, refused)
+	var racedIDs []string
+	for body := range answers {
+		racedIDs = apiResult{status: 201, body: []byte(body)}.ids(t)
+	}
+	var sent []string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		sent = sent[:0]
+		for _, e := range readJournal(t, tc.journal) {
+			if e.Ev == "submit" && !e.Dup && e.Text == "raced, once" {
+				sent = append(sent, e.Key)
+			}
+		}
+		if len(sent) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(sent) != 1 || len(racedIDs) != 1 || sent[0] != racedIDs[0] {
+		t.Fatalf("the operator got the raced message %d times %v; want once, as %v", len(sent), sent, racedIDs)
 	}
 }

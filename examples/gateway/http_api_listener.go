@@ -102,7 +102,7 @@ func startHTTPSide(gw *Gateway, cfg *Config, shared *jskeeper.Keeper) (*httpSide
 }
 
 // clusterKeeper is the cluster's shared Keeper, which a node cut off from
-// the quorum does not wait for: its Get refuses at once, 503
+// the quorum does not wait for: its Get and Reserve refuse at once, 503
 // cluster_unavailable, as the backend refuses a send.
 type clusterKeeper struct {
 	*jskeeper.Keeper
@@ -115,6 +115,14 @@ func (k clusterKeeper) Get(ctx context.Context, account, key string) (*httpapi.A
 		return nil, err
 	}
 	return k.Keeper.Get(ctx, account, key)
+}
+
+// Reserve implements httpapi.Reserver.
+func (k clusterKeeper) Reserve(ctx context.Context, account, key string, until time.Time) (*httpapi.Answer, func(context.Context) error, error) {
+	if err := (&httpBackend{gw: k.gw}).fencedError(); err != nil {
+		return nil, nil, err
+	}
+	return k.Keeper.Reserve(ctx, account, key, until)
 }
 
 // purgeLoop removes the single node's expired idempotency answers and

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -23,9 +24,9 @@ type Answer struct {
 // Keeper keeps the answers to Idempotency-Keys, per account, durably: an
 // answer Put must survive a crash of the process (kill -9), so that a retry
 // after a restart does not send again. Pebble is the single node's; on a
-// cluster the gateway uses the one the nodes share (package jskeeper). The
-// API serializes the requests of one key on its node only: two first
-// requests with one key on two nodes at once may both send.
+// cluster the gateway uses the one the nodes share (package jskeeper),
+// which is also a Reserver: the API serializes the requests of one key on
+// its node only.
 type Keeper interface {
 	// Get returns the kept answer for the account's key, or nil when there
 	// is none or it expired.
@@ -33,6 +34,24 @@ type Keeper interface {
 	// Put keeps an answer until a.Expires.
 	Put(ctx context.Context, account, key string, a *Answer) error
 }
+
+// Reserver is a Keeper shared by several nodes that can take a key for its
+// first request before the request is served, so that two first requests
+// with one key on two nodes do not both send: the API then calls Reserve
+// instead of Get, and Put (an answer kept) or the release (none kept) after
+// serving. A Keeper of one node needs none: the API serializes the
+// requests of one key on its node.
+type Reserver interface {
+	// Reserve returns the answer kept for the account's key, if any, as
+	// Get does; else it takes the key until until (as long as a request
+	// may take to serve) and returns its release, which gives the key back
+	// if this request still holds it; else, when another request holds
+	// the key, ErrKeyInUse. A key held past until may be taken again.
+	Reserve(ctx context.Context, account, key string, until time.Time) (kept *Answer, release func(context.Context) error, err error)
+}
+
+// ErrKeyInUse is Reserve's answer when another request holds the key.
+var ErrKeyInUse = errors.New("gateway http api: the Idempotency-Key is held by a request being served")
 
 // References keeps the client reference of messages sent over HTTP, by
 // message id, for GET /v1/messages/{id} and the receipt webhooks.

@@ -205,7 +205,23 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 	unlock := h.locks.lock(acct + "\x00" + key)
 	defer unlock()
 	sum := sha256.Sum256(body)
-	kept, err := h.o.Keeper.Get(r.Context(), acct, key)
+	var (
+		kept    *Answer
+		release func(context.Context) error // a shared Keeper's key taken for this request
+		err     error
+	)
+	if rs, ok := h.o.Keeper.(Reserver); ok {
+		kept, release, err = rs.Reserve(r.Context(), acct, key, time.Now().Add(reserveFor))
+		if errors.Is(err, ErrKeyInUse) {
+			e := Errorf(409, "idempotency_key_in_use", "Idempotency-Key", "",
+				"a request with this Idempotency-Key is being served (on another node): retry after Retry-After for its answer")
+			e.RetryAfter = time.Second
+			writeError(w, e)
+			return
+		}
+	} else {
+		kept, err = h.o.Keeper.Get(r.Context(), acct, key)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -228,9 +244,20 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 			// key may send them again.
 			h.o.Log.Error("http api: keeping the answer of an Idempotency-Key failed; a retry with it would send again", "account", acct, "err", err)
 		}
+	} else if release != nil {
+		// Not the request's answer for good: a retry may be served.
+		if err := release(context.WithoutCancel(r.Context())); err != nil {
+			h.o.Log.Warn("http api: giving back an Idempotency-Key failed; a retry with it is refused 409 until it expires", "account", acct, "err", err)
+		}
 	}
 	writeAnswer(w, status, answer, retry)
 }
+
+// reserveFor is how long a shared Keeper's key is held for a request being
+// served (Reserver): longer than a send takes (the listener's write
+// timeout is 30 s). A node that dies while it holds one leaves the key
+// taken that long.
+const reserveFor = time.Minute
 
 // keepable says whether an answer is the request's for good: a success or
 // a refusal of the request itself, not a transient one (401, 429, 5xx).

@@ -16,6 +16,7 @@
 // per-message TTLs.
 //
 //	i.<hex SHA-256 of uvarint len(account), account, key>  -> 1 | expires (BE8 Unix ns) | status (BE2) | body hash (32) | body
+//	                                                           (status 0: reserved, the hash a random token, no body)
 //	r.<id>                                                  -> 1 | expires (BE8 Unix ns) | reference
 //
 // An Idempotency-Key is the client's choice (any printable ASCII up to 255
@@ -38,18 +39,22 @@
 // Reads and writes are idempotent (a write puts the same value whatever
 // was there: no compare-and-set), so each is sent again while the stream
 // has no leader or a try goes unanswered (internal/jsretry's Idempotent),
-// within Options.Timeout.
+// within Options.Timeout. So is a reservation: it carries a random token,
+// and a try refused because an earlier try of the same call took the key
+// (its answer lost) finds its own token there.
 //
-// # The race that remains
+// # Two first requests with one key on two nodes
 //
-// httpapi serializes the requests of one key on its node only. Two first
-// requests with the same key that reach two nodes at the same moment both
-// find no answer and both send; the last answer written is kept. A retry
-// after an answer (or after a timeout while the first request was being
-// served long enough to write its answer) gets the kept one. Closing that
-// window needs a reservation written before sending (a create that fails
-// when the key exists) and an answer for the request that finds it taken
-// (409, retry later): not done.
+// httpapi serializes the requests of one key on its node only, so the
+// Keeper is also httpapi.Reserver: a request takes its key first (a write
+// that the servers refuse when the key exists), for a minute at most, and
+// its answer replaces the reservation (or, when the answer is not kept, a
+// 5xx say, the reservation is removed). A request on another node that
+// finds the key taken is answered 409 idempotency_key_in_use with
+// Retry-After, and its retry gets the answer. A node that dies while it
+// holds a key leaves it taken until the reservation expires; if it had
+// stored the messages, a retry after that sends again (on one node, the
+// crash window between the messages' write and the answer's is the same).
 //
 // # Memory
 //
@@ -62,6 +67,7 @@ package jskeeper
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -103,12 +109,14 @@ type Options struct {
 type Keeper struct {
 	opts Options
 	js   jetstream.JetStream
+	str  jetstream.Stream
 	kv   jetstream.KeyValue
 	subj string // "$KV.<bucket>."
 }
 
 var (
 	_ httpapi.Keeper     = (*Keeper)(nil)
+	_ httpapi.Reserver   = (*Keeper)(nil)
 	_ httpapi.References = (*Keeper)(nil)
 )
 
@@ -153,14 +161,15 @@ func Open(ctx context.Context, opts Options) (*Keeper, error) {
 		Discard:           jetstream.DiscardNew,
 		AllowMsgTTL:       true,
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+	str, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("gateway jskeeper: bucket %s: %w (is JetStream enabled, with enough servers for %d replicas?)", opts.Bucket, err, opts.Replicas)
 	}
 	kv, err := js.KeyValue(ctx, opts.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("gateway jskeeper: bucket %s: %w", opts.Bucket, err)
 	}
-	return &Keeper{opts: opts, js: js, kv: kv, subj: "$KV." + opts.Bucket + "."}, nil
+	return &Keeper{opts: opts, js: js, str: str, kv: kv, subj: "$KV." + opts.Bucket + "."}, nil
 }
 
 // answerKey is the KV key of an account's Idempotency-Key.
@@ -196,32 +205,137 @@ func (k *Keeper) ttl(expires time.Time) time.Duration {
 	return min(max(d, time.Second), k.opts.MaxTTL)
 }
 
-// Get implements httpapi.Keeper.
+// Get implements httpapi.Keeper. A key reserved and not answered has no
+// answer.
 func (k *Keeper) Get(ctx context.Context, account, key string) (*httpapi.Answer, error) {
 	v, err := k.get(ctx, answerKey(account, key))
 	if v == nil || err != nil {
 		return nil, err
 	}
+	a, err := decodeAnswer(v)
+	if err != nil || a.Status == reserved || !time.Now().Before(a.Expires) {
+		return nil, err
+	}
+	return a, nil
+}
+
+// reserved is the Status of a key taken by Reserve (its BodyHash is the
+// reservation's random token).
+const reserved = 0
+
+func encodeAnswer(a *httpapi.Answer) []byte {
+	v := binary.BigEndian.AppendUint64(append(make([]byte, 0, 43+len(a.Body)), version), uint64(a.Expires.UnixNano()))
+	v = binary.BigEndian.AppendUint16(v, uint16(a.Status))
+	return append(append(v, a.BodyHash[:]...), a.Body...)
+}
+
+func decodeAnswer(v []byte) (*httpapi.Answer, error) {
 	if len(v) < 1+8+2+32 || v[0] != version {
-		return nil, fmt.Errorf("gateway jskeeper: a kept answer of %d bytes (version %d) is corrupt", len(v), v[0])
+		return nil, fmt.Errorf("gateway jskeeper: a kept answer of %d bytes is corrupt", len(v))
 	}
 	a := &httpapi.Answer{Expires: time.Unix(0, int64(binary.BigEndian.Uint64(v[1:]))), Status: int(binary.BigEndian.Uint16(v[9:]))}
-	if !time.Now().Before(a.Expires) {
-		return nil, nil
-	}
 	copy(a.BodyHash[:], v[11:43])
 	a.Body = v[43:]
 	return a, nil
 }
 
-// Put implements httpapi.Keeper.
+// Put implements httpapi.Keeper: it replaces whatever the key holds (its
+// reservation, too).
 func (k *Keeper) Put(ctx context.Context, account, key string, a *httpapi.Answer) error {
-	v := binary.BigEndian.AppendUint64(append(make([]byte, 0, 43+len(a.Body)), version), uint64(a.Expires.UnixNano()))
-	v = binary.BigEndian.AppendUint16(v, uint16(a.Status))
-	v = append(append(v, a.BodyHash[:]...), a.Body...)
 	ctx, cancel := context.WithTimeout(ctx, k.opts.Timeout)
 	defer cancel()
-	return k.put(ctx, answerKey(account, key), v, a.Expires)
+	return k.put(ctx, answerKey(account, key), encodeAnswer(a), a.Expires)
+}
+
+// Reserve implements httpapi.Reserver. The key is taken by a create (a
+// write refused when the key exists); a key found taken is the caller's if
+// it holds this call's token (a try whose answer was lost had taken it),
+// taken again by a compare-and-set if its reservation or answer expired,
+// and otherwise ErrKeyInUse or its answer. The release removes the exact
+// message of the reservation, so it never removes an answer written since.
+func (k *Keeper) Reserve(ctx context.Context, account, key string, until time.Time) (*httpapi.Answer, func(context.Context) error, error) {
+	ctx, cancel := context.WithTimeout(ctx, k.opts.Timeout)
+	defer cancel()
+	r := &httpapi.Answer{Status: reserved, Expires: until}
+	if _, err := rand.Read(r.BodyHash[:]); err != nil {
+		return nil, nil, err
+	}
+	kk, v := answerKey(account, key), encodeAnswer(r)
+	var last uint64 // the key's revision to replace; 0: create
+	for {
+		seq, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (uint64, error) {
+			ack, err := k.js.PublishMsg(ctx, &nats.Msg{Subject: k.subj + kk, Data: v},
+				jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithMsgTTL(k.ttl(until)))
+			if err != nil {
+				return 0, err
+			}
+			return ack.Sequence, nil
+		})
+		if err == nil {
+			return nil, k.release(seq), nil
+		}
+		if !isWrongLastSeq(err) {
+			return nil, nil, fmt.Errorf("gateway jskeeper: reserving %s: %w", kk, err)
+		}
+		e, err := jsretry.IdempotentValue(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) {
+			return k.kv.Get(ctx, kk)
+		})
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			last = 0 // gone since: create
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("gateway jskeeper: reading %s: %w", kk, err)
+		}
+		if e.Operation() != jetstream.KeyValuePut {
+			last = e.Revision()
+			continue
+		}
+		a, err := decodeAnswer(e.Value())
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case a.Status == reserved && a.BodyHash == r.BodyHash:
+			return nil, k.release(e.Revision()), nil // this call's own
+		case !time.Now().Before(a.Expires):
+			last = e.Revision() // expired: take it
+		case a.Status == reserved:
+			return nil, nil, httpapi.ErrKeyInUse
+		default:
+			return a, nil, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+	}
+}
+
+// release returns the release of a reservation written at seq: that
+// message is removed, unless it was replaced (an answer) or is gone.
+func (k *Keeper) release(seq uint64) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, k.opts.Timeout)
+		defer cancel()
+		err := jsretry.Idempotent(ctx, func(ctx context.Context) error {
+			err := k.str.DeleteMsg(ctx, seq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) || errors.Is(err, jetstream.ErrMsgDeleteUnsuccessful) {
+				return nil // replaced, expired, or removed by a try whose answer was lost
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("gateway jskeeper: releasing a reservation: %w", err)
+		}
+		return nil
+	}
+}
+
+// isWrongLastSeq reports whether err is JetStream's refusal of a
+// compare-and-set: the key's last revision is not the one expected.
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // PutReference implements httpapi.References: one write per id.

@@ -39,6 +39,7 @@ func TestConformance(t *testing.T) {
 	srv := natstest.Server(t)
 	k := open(t, natstest.Connect(t, srv), 1)
 	keepertest.Run(t, func(*testing.T) keepertest.Backend { return k })
+	keepertest.RunReserver(t, func(*testing.T) keepertest.ReserverBackend { return k })
 }
 
 // TestClusterSharedAndDurable: on three servers (R3), an answer and a
@@ -51,6 +52,7 @@ func TestClusterSharedAndDurable(t *testing.T) {
 	a := open(t, natstest.Connect(t, nodes[0]), 3)
 	b := open(t, natstest.Connect(t, nodes[1], nodes[2]), 3)
 	keepertest.Run(t, func(*testing.T) keepertest.Backend { return b })
+	keepertest.RunReserver(t, func(*testing.T) keepertest.ReserverBackend { return b })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

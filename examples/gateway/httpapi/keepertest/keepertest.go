@@ -6,6 +6,7 @@ package keepertest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,80 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 			if ref, err := b.Reference(ctx, id); err != nil || ref != "ref of "+id {
 				t.Fatalf("Reference(%q) = %q, %v; want its own", id, ref, err)
 			}
+		}
+	})
+}
+
+// ReserverBackend is a Backend shared by nodes, with Reserve.
+type ReserverBackend interface {
+	Backend
+	httpapi.Reserver
+}
+
+// RunReserver checks Reserve and its release, on the backends open
+// returns (as Run).
+func RunReserver(t *testing.T, open func(t *testing.T) ReserverBackend) {
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour).Round(0)
+	t.Run("Reserve", func(t *testing.T) {
+		b := open(t)
+		rs := b
+		until := time.Now().Add(time.Minute)
+		kept, release, err := rs.Reserve(ctx, "acct-res", "k1", until)
+		if err != nil || kept != nil || release == nil {
+			t.Fatalf("Reserve of a new key = %+v, %v, %v; want the key taken", kept, release != nil, err)
+		}
+		if a, err := b.Get(ctx, "acct-res", "k1"); err != nil || a != nil {
+			t.Fatalf("Get of a key reserved = %+v, %v; want nil", a, err)
+		}
+		if _, _, err := rs.Reserve(ctx, "acct-res", "k1", until); !errors.Is(err, httpapi.ErrKeyInUse) {
+			t.Fatalf("second Reserve of a key held: %v; want ErrKeyInUse", err)
+		}
+		if _, _, err := rs.Reserve(ctx, "acct-res-2", "k1", until); err != nil {
+			t.Fatalf("Reserve of another account's key: %v", err)
+		}
+		// Answered: the answer, to Reserve and Get.
+		want := answer("answered", later)
+		if err := b.Put(ctx, "acct-res", "k1", want); err != nil {
+			t.Fatal(err)
+		}
+		if got, release2, err := rs.Reserve(ctx, "acct-res", "k1", until); err != nil || got == nil || !same(got, want) || release2 != nil {
+			t.Fatalf("Reserve of a key answered = %+v, %v; want %+v", got, err, want)
+		}
+		// The late release of a reservation answered since leaves the answer.
+		if err := release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Get(ctx, "acct-res", "k1"); err != nil || got == nil || !same(got, want) {
+			t.Fatalf("Get after the release of an answered reservation = %+v, %v; want %+v", got, err, want)
+		}
+		// Released: taken again.
+		_, release, err = rs.Reserve(ctx, "acct-res", "k2", until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := release(ctx); err != nil {
+			t.Fatalf("a second release: %v", err)
+		}
+		if _, release, err = rs.Reserve(ctx, "acct-res", "k2", until); err != nil || release == nil {
+			t.Fatalf("Reserve of a key released: %v", err)
+		}
+		// A reservation expired is taken again.
+		if _, _, err = rs.Reserve(ctx, "acct-res", "k3", time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, release, err = rs.Reserve(ctx, "acct-res", "k3", until); err != nil || release == nil {
+			t.Fatalf("Reserve of a key whose reservation expired: %v", err)
+		}
+		// An answer expired, too.
+		if err := b.Put(ctx, "acct-res", "k4", answer("old", time.Now().Add(-time.Second))); err != nil {
+			t.Fatal(err)
+		}
+		if kept, release, err = rs.Reserve(ctx, "acct-res", "k4", until); err != nil || kept != nil || release == nil {
+			t.Fatalf("Reserve of a key whose answer expired = %+v, %v", kept, err)
 		}
 	})
 }
