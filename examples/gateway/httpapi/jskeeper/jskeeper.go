@@ -36,12 +36,13 @@
 //
 // # Retries
 //
-// Reads and writes are idempotent (a write puts the same value whatever
-// was there: no compare-and-set), so each is sent again while the stream
-// has no leader or a try goes unanswered (internal/jsretry's Idempotent),
-// within Options.Timeout. So is a reservation: it carries a random token,
-// and a try refused because an earlier try of the same call took the key
-// (its answer lost) finds its own token there.
+// Reads, Put and PutReference are idempotent (a write puts the same value
+// whatever was there: no compare-and-set), so each is sent again while the
+// stream has no leader or a try goes unanswered (internal/jsretry's
+// Idempotent), within Options.Timeout. A reservation is a compare-and-set
+// sent again the same way: it carries a random token, so a try refused
+// because an earlier try of the same call took the key (its answer lost)
+// finds its own token there and holds the key.
 //
 // # Two first requests with one key on two nodes
 //
@@ -58,11 +59,13 @@
 //
 // # Memory
 //
-// The servers keep an in-memory index of the keys of a stream (about 350
-// bytes a key, as measured for package jsstore): about 350 MB per million
-// entries live, counting one entry per Idempotency-Key used within
+// The servers keep an in-memory index of the keys of a stream and of their
+// TTLs: BenchmarkMemory (a server in the process, 100,000 answers of a
+// one-message send and 100,000 references) measures about 300 MB of heap
+// and 195 MB of disk per million entries live, on each server holding a
+// replica. The entries live are one per Idempotency-Key used within
 // IdempotencyTTL and one per message sent over HTTP with a reference
-// within its validity plus retention; the values are on disk.
+// within its validity plus retention.
 package jskeeper
 
 import (
