@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/internal/freeport"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/session"
 )
@@ -276,15 +276,12 @@ func (c gwConf) yaml(t testing.TB) string {
 	return b.String()
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// freePort returns a TCP address on 127.0.0.1 that was free a moment ago,
+// outside the ports the kernel picks for connections (package freeport):
+// a process the test starts listens there.
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return freeport.Addr(t)
 }
 
 // simProc is a separate smsc-sim process.

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/internal/freeport"
 )
 
 // Paths returns the bearerbox and smsbox programs, or an error that says
@@ -214,16 +216,10 @@ func (k *Kannel) LogTail(n int) string {
 	return string(b[max(0, len(b)-n):])
 }
 
-// freePort returns a loopback port nobody listens on now.
+// freePort returns a loopback port nobody listens on now (package freeport).
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
+	return freeport.Port(t)
 }
 
 // waitListening waits until something accepts connections on addr.

@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/esmsafrica/smpp/examples/internal/freeport"
 )
 
 // readyTimeout bounds how long a server may take to accept connections, and
@@ -70,23 +73,18 @@ func Cluster(t testing.TB, size int) []*Node {
 	return nodes
 }
 
-// freePorts returns n loopback ports that were free a moment ago.
+// freePorts returns n loopback ports that were free a moment ago, outside
+// the kernel's ephemeral range (package freeport): a server's cluster port
+// is named in the others' routes before it listens.
 func freePorts(t testing.TB, n int) []int {
 	t.Helper()
-	ls := make([]net.Listener, n)
 	ports := make([]int, n)
-	for i := range ls {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for i := range ports {
+		p, err := strconv.Atoi(freeport.Port(t))
 		if err != nil {
 			t.Fatalf("natstest: free port: %v", err)
 		}
-		ls[i] = l
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	for _, l := range ls {
-		if err := l.Close(); err != nil {
-			t.Fatalf("natstest: free port: %v", err)
-		}
+		ports[i] = p
 	}
 	return ports
 }
