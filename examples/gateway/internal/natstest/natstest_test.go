@@ -2,6 +2,7 @@ package natstest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -42,8 +43,14 @@ func TestClusterR3SurvivesOneServer(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The stream may have no leader yet just after its creation ("no
+	// response from stream"): each publish is tried again, with a message
+	// id so that a try that was stored is not stored twice.
 	for i := 0; i < 10; i++ {
-		if _, err := js.Publish(ctx, "t.x", []byte("m")); err != nil {
+		if err := attempt(func(ctx context.Context) error {
+			_, err := js.Publish(ctx, "t.x", []byte("m"), jetstream.WithMsgID(fmt.Sprint(i)))
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
