@@ -18,11 +18,11 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/esmsafrica/smpp/codec"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/tlv"
 )
@@ -81,7 +81,7 @@ func BenchmarkSubmitPath(b *testing.B) {
 	slots := make(chan struct{}, window)
 	werr := make(chan error, 1)
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	go func() {
 		// Frames go out in batches: as many as the window has room for.
@@ -123,12 +123,5 @@ func BenchmarkSubmitPath(b *testing.B) {
 	if err := <-werr; err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-us/msg")
-}
-
-// cpuTime is the CPU time, user and system, the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-us/msg")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -166,7 +167,7 @@ func pipeline(b *testing.B, producers, consumers int, enqueue func(i int) error,
 	var wg sync.WaitGroup
 	errs := make(chan error, producers+consumers)
 	b.ResetTimer()
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), cputime.Process()
 	for range consumers {
 		wg.Go(func() {
 			if err := consume(ctx, done); err != nil {
@@ -193,7 +194,7 @@ func pipeline(b *testing.B, producers, consumers int, enqueue func(i int) error,
 	case err := <-errs:
 		b.Fatal(err)
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpu
+	elapsed, cpu := time.Since(start), cputime.Process()-cpu
 	b.StopTimer()
 	cancel()
 	wg.Wait()

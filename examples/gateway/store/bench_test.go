@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 )
 
 // runConcurrent runs fn(i) for i in [0, b.N) on workers goroutines and
@@ -17,7 +19,7 @@ func runConcurrent(b *testing.B, workers int, name string, fn func(i int) error)
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	b.ResetTimer()
-	start, cpu := time.Now(), processCPU()
+	start, cpu := time.Now(), cputime.Process()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -35,7 +37,7 @@ func runConcurrent(b *testing.B, workers int, name string, fn func(i int) error)
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), processCPU()-cpu
+	elapsed, cpu := time.Since(start), cputime.Process()-cpu
 	b.StopTimer()
 	if err := failed.Load(); err != nil {
 		b.Fatal(err)

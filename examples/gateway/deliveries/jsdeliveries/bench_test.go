@@ -11,6 +11,7 @@ import (
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 )
 
@@ -61,9 +62,9 @@ func BenchmarkLifecycle(b *testing.B) {
 			b.Run("pipeline", func(b *testing.B) {
 				q := open(b, opts(), nodes...)
 				b.ReportAllocs()
-				cpu := processCPU()
+				cpu := cputime.Process()
 				pipeline(b, q, b.N, body)
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-µs/msg")
+				b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N)/1e3, "cpu-µs/msg")
 			})
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
@@ -59,9 +60,9 @@ func BenchmarkLifecycle(b *testing.B) {
 			b.Run("pipeline", func(b *testing.B) {
 				q := open(b, opts(), nodes...)
 				b.ReportAllocs()
-				cpu := processCPU()
+				cpu := cputime.Process()
 				pipeline(b, q, b.N)
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-µs/msg")
+				b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N)/1e3, "cpu-µs/msg")
 			})
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
@@ -77,7 +78,7 @@ func BenchmarkLifecycle(b *testing.B) {
 					defer s.Close()
 					var next atomic.Int64
 					b.ResetTimer()
-					cpu := processCPU()
+					cpu := cputime.Process()
 					var wg sync.WaitGroup
 					errs := make(chan error, workers)
 					for range workers {
@@ -101,7 +102,7 @@ func BenchmarkLifecycle(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-					b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
+					b.ReportMetric(float64((cputime.Process()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 				})
 			}
 		})
@@ -151,7 +152,7 @@ func BenchmarkFullLifecycle(b *testing.B) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 64)
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for range 64 {
 				wg.Go(func() {
 					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
@@ -169,7 +170,7 @@ func BenchmarkFullLifecycle(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
+			b.ReportMetric(float64((cputime.Process()-cpu).Microseconds())/float64(b.N), "cpu-µs/msg")
 		})
 	}
 }

@@ -1,14 +1,15 @@
 //go:build unix
 
-package store
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the user+system CPU time the process has used so far.
-func processCPU() time.Duration {
+// Process returns the user and system CPU time the process has used (0 if
+// it cannot be read).
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
