@@ -83,6 +83,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/httpapi"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jskv"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
 )
 
@@ -148,31 +149,11 @@ func Open(ctx context.Context, opts Options) (*Keeper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway jskeeper: %w", err)
 	}
-	cfg := jetstream.StreamConfig{
-		Name:              "KV_" + opts.Bucket,
-		Subjects:          []string{"$KV." + opts.Bucket + ".>"},
-		MaxMsgsPerSubject: 1,
-		MaxBytes:          -1,
-		MaxMsgs:           -1,
-		MaxMsgSize:        -1,
-		MaxConsumers:      -1,
-		MaxAge:            opts.MaxTTL,
-		Storage:           jetstream.FileStorage,
-		Replicas:          opts.Replicas,
-		AllowRollup:       true,
-		Duplicates:        2 * time.Minute,
-		Discard:           jetstream.DiscardNew,
-		AllowMsgTTL:       true,
-	}
-	str, err := js.CreateOrUpdateStream(ctx, cfg)
+	kv, str, err := jskv.Bucket(ctx, js, opts.Bucket, opts.Replicas, opts.MaxTTL)
 	if err != nil {
-		return nil, fmt.Errorf("gateway jskeeper: bucket %s: %w (is JetStream enabled, with enough servers for %d replicas?)", opts.Bucket, err, opts.Replicas)
+		return nil, fmt.Errorf("gateway jskeeper: %w", err)
 	}
-	kv, err := js.KeyValue(ctx, opts.Bucket)
-	if err != nil {
-		return nil, fmt.Errorf("gateway jskeeper: bucket %s: %w", opts.Bucket, err)
-	}
-	return &Keeper{opts: opts, js: js, str: str, kv: kv, subj: "$KV." + opts.Bucket + "."}, nil
+	return &Keeper{opts: opts, js: js, str: str, kv: kv, subj: jskv.Subject(opts.Bucket)}, nil
 }
 
 // answerKey is the KV key of an account's Idempotency-Key.

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jskv"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 )
@@ -135,13 +136,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.dels == nil {
 		s.dels = deliveries.NewMemory(deliveries.Options{})
 	}
-	if s.recs, s.recsStr, err = bucket(ctx, js, opts.Bucket+"_records", opts.Replicas); err != nil {
-		return nil, err
+	// The buckets are made by jskv.Bucket: its package documentation says
+	// which settings and why.
+	if s.recs, s.recsStr, err = jskv.Bucket(ctx, js, opts.Bucket+"_records", opts.Replicas, 0); err != nil {
+		return nil, fmt.Errorf("gateway jsstore: %w", err)
 	}
-	if s.index, s.indexStr, err = bucket(ctx, js, opts.Bucket+"_upstream", opts.Replicas); err != nil {
-		return nil, err
+	if s.index, s.indexStr, err = jskv.Bucket(ctx, js, opts.Bucket+"_upstream", opts.Replicas, 0); err != nil {
+		return nil, fmt.Errorf("gateway jsstore: %w", err)
 	}
-	s.recsSubj = "$KV." + opts.Bucket + "_records."
+	s.recsSubj = jskv.Subject(opts.Bucket + "_records")
 	if s.lastID, err = s.readLastID(ctx); err != nil {
 		return nil, err
 	}
@@ -150,39 +153,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	go s.flushLastID()
 	go s.sweeper()
 	return s, nil
-}
-
-// bucket creates (or updates to this configuration) the stream of a KV
-// bucket and binds to it. The stream is made by hand rather than by
-// CreateKeyValue, for three settings: no direct get (reads go to the
-// stream's leader, so a read follows the writes acknowledged before it,
-// whichever node wrote them), per-message TTLs (a record's lifetime), and
-// deletes allowed (Purge removes a record's message, leaving no marker).
-func bucket(ctx context.Context, js jetstream.JetStream, name string, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
-	cfg := jetstream.StreamConfig{
-		Name:              "KV_" + name,
-		Subjects:          []string{"$KV." + name + ".>"},
-		MaxMsgsPerSubject: 1,
-		MaxBytes:          -1,
-		MaxMsgs:           -1,
-		MaxMsgSize:        -1,
-		MaxConsumers:      -1,
-		Storage:           jetstream.FileStorage,
-		Replicas:          replicas,
-		AllowRollup:       true,
-		Duplicates:        2 * time.Minute,
-		Discard:           jetstream.DiscardNew,
-		AllowMsgTTL:       true,
-	}
-	str, err := js.CreateOrUpdateStream(ctx, cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("gateway jsstore: bucket %s: %w (is JetStream enabled, with enough servers for %d replicas?)", name, err, replicas)
-	}
-	kv, err := js.KeyValue(ctx, name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("gateway jsstore: bucket %s: %w", name, err)
-	}
-	return kv, str, nil
 }
 
 // begin registers a call, or returns store.ErrClosed; end it with s.ops.Done.
