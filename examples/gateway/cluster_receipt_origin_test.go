@@ -1,7 +1,7 @@
 package main
 
 // On a cluster, a receipt goes to the bind that submitted its message
-// (issue 17) whichever node the operator sends it to: a transceiver bound
+// whichever node the operator sends it to: a transceiver bound
 // to node a gets all its receipts though a receiver of the same account is
 // bound to node b, which takes about half of the operator's receipts (the
 // upstream binds are shared between the nodes).

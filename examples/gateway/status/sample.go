@@ -186,14 +186,7 @@ func (p *Page) Sample(now time.Time) *Sample {
 		if len(charted) < p.cfg.Charted {
 			charted = append(charted, ac.SystemID)
 		}
-		t := &smp.Total
-		t.Accepted += a.Accepted
-		t.Throttled += a.Throttled
-		t.Rejected += a.Rejected
-		t.Delivered += a.Delivered
-		t.DeliveryFailed += a.DeliveryFailed
-		t.Receipts += a.Receipts
-		t.Binds += a.Binds
+		smp.Total.add(a)
 	}
 
 	ups := src.Upstreams()
@@ -209,17 +202,34 @@ func (p *Page) Sample(now time.Time) *Sample {
 		}
 		us.P50, us.P99, us.Answered = p.percentiles(u.Latency, p.prevUp, u.Name)
 		smp.Upstreams[u.Name] = us
-		t := &smp.Upstream
-		t.Sent += us.Sent
-		t.Failed += us.Failed
-		t.Retries += us.Retries
-		t.BindsUp += us.BindsUp
-		t.Binds += us.Binds
-		t.InFlight += us.InFlight
-		t.Answered += us.Answered
+		smp.Upstream.add(us)
 	}
 
 	p.prev, p.prevT = totals, now
 	p.ring.add(smp, charted)
 	return smp
+}
+
+// add adds an account's rates and binds to a total (percentiles are per
+// account only: they do not add).
+func (t *AccountSample) add(a AccountSample) {
+	t.Accepted += a.Accepted
+	t.Throttled += a.Throttled
+	t.Rejected += a.Rejected
+	t.Delivered += a.Delivered
+	t.DeliveryFailed += a.DeliveryFailed
+	t.Receipts += a.Receipts
+	t.Binds += a.Binds
+}
+
+// add adds an upstream's rates, binds and answers to a total (percentiles
+// are per upstream only).
+func (t *UpstreamSample) add(u UpstreamSample) {
+	t.Sent += u.Sent
+	t.Failed += u.Failed
+	t.Retries += u.Retries
+	t.BindsUp += u.BindsUp
+	t.Binds += u.Binds
+	t.InFlight += u.InFlight
+	t.Answered += u.Answered
 }
