@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -69,8 +70,12 @@ type quorum struct {
 	onFence  func(reason string) // called when the node fences itself
 	onRejoin func()              // called when it is let in again
 
+	// reason is why the node is fenced, "" when it is not: read by every
+	// request the SMPP server serves (lost), so without a lock; written
+	// by check, under mu.
+	reason atomic.Pointer[string]
+
 	mu      sync.Mutex
-	reason  string    // why the node is fenced; "" when it is not
 	lastOK  time.Time // the last probe JetStream answered
 	maxSeen int       // the most servers reached at once
 
@@ -123,9 +128,10 @@ func (q *quorum) lost() string {
 	if q == nil {
 		return ""
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.reason
+	if r := q.reason.Load(); r != nil {
+		return *r
+	}
+	return ""
 }
 
 // check probes JetStream, counts the servers reached, and fences or lets
@@ -154,16 +160,14 @@ func (q *quorum) check() {
 	case now.Sub(q.lastOK) >= quorumLostAfter:
 		reason = fmt.Sprintf("JetStream has not answered for %v (%v)", now.Sub(q.lastOK).Round(time.Second), err)
 	}
-	was := q.reason
+	was, now2 := q.lost(), q.lost()
 	switch {
-	case was == "" && reason != "":
-		q.reason = reason
-	case was != "" && reason == "" && err == nil:
-		q.reason = "" // a majority reached, and a probe answered now
-	case was != "" && reason != "":
-		q.reason = reason
+	case reason != "":
+		now2 = reason
+	case was != "" && err == nil:
+		now2 = "" // a majority reached, and a probe answered now
 	}
-	now2 := q.reason
+	q.reason.Store(&now2)
 	q.mu.Unlock()
 
 	switch {
