@@ -65,7 +65,9 @@
 // and 195 MB of disk per million entries live, on each server holding a
 // replica. The entries live are one per Idempotency-Key used within
 // IdempotencyTTL and one per message sent over HTTP with a reference
-// within its validity plus retention.
+// within its validity plus retention. Reproduce with
+//
+//	cd examples && go test -run '^$' -bench Memory -benchtime 1x ./gateway/httpapi/jskeeper
 package jskeeper
 
 import (
