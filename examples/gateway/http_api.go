@@ -47,9 +47,6 @@ type httpMessage struct {
 // from the budget stay spent (the budget cannot give them back).
 func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpapi.SentTo, error) {
 	gw := b.gw
-	if err := b.fencedError(); err != nil {
-		return nil, err
-	}
 	a := gw.accounts.Load().byID[s.Account]
 	if a == nil {
 		return nil, errUnauthenticated // removed by a reload meanwhile
@@ -190,12 +187,13 @@ func errNotFound(id string) *httpapi.Error {
 // off from the quorum: about the time a healed node takes to come back.
 const fencedRetry = 5 * time.Second
 
-// fencedError refuses a request at once, 503 cluster_unavailable (as SMPP
-// refuses it ESME_RSYSERR), while the node is a cluster node without the
-// quorum (cluster_quorum.go): it could store or read nothing, and the client
-// should send to another node. Nil otherwise.
-func (b *httpBackend) fencedError() error {
-	if !b.gw.fenced() {
+// httpUnavailable is the HTTP API's Options.Unavailable: while the node is
+// a cluster node without the quorum (cluster_quorum.go) every request is
+// refused at once, 503 cluster_unavailable (as SMPP refuses it
+// ESME_RSYSERR): it could store and read nothing, and the client should
+// send to another node. Nil otherwise.
+func (gw *Gateway) httpUnavailable() *httpapi.Error {
+	if !gw.fenced() {
 		return nil
 	}
 	e := httpapi.Errorf(http.StatusServiceUnavailable, "cluster_unavailable", "", pdu.ESME_RSYSERR.String(),
@@ -206,9 +204,6 @@ func (b *httpBackend) fencedError() error {
 
 // Message implements httpapi.Backend: the state query_sm gives.
 func (b *httpBackend) Message(ctx context.Context, account, id string) (*httpapi.Message, error) {
-	if err := b.fencedError(); err != nil {
-		return nil, err
-	}
 	m, err := b.gw.store.Get(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Account != account) {
 		return nil, errNotFound(id)
@@ -233,9 +228,6 @@ func (b *httpBackend) Message(ctx context.Context, account, id string) (*httpapi
 // Cancel implements httpapi.Backend: cancel_sm's compare-and-set.
 func (b *httpBackend) Cancel(_ context.Context, account, id string) error {
 	gw := b.gw
-	if err := b.fencedError(); err != nil {
-		return err
-	}
 	m, err := gw.store.Get(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Account != account) {
 		return errNotFound(id)

@@ -24,7 +24,8 @@ func TestHTTPFencedNodeRefuses(t *testing.T) {
 	gw := &Gateway{log: quietLogger(), guard: newBindGuard(RateConfig{PerMinute: 60, Burst: 3}),
 		quorumLost: func() string { return "cut off (test)" }}
 	gw.accounts.Store(as)
-	srv := httptest.NewServer(httpapi.New(httpapi.Options{Backend: &httpBackend{gw: gw}, Log: quietLogger()}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{Backend: &httpBackend{gw: gw}, Keeper: &httpapi.Memory{},
+		Log: quietLogger(), Unavailable: gw.httpUnavailable}))
 	defer srv.Close()
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", "/v1/messages", `{"from":"1000","to":"254700000001","text":"hi"}`},
@@ -38,6 +39,7 @@ func TestHTTPFencedNodeRefuses(t *testing.T) {
 		req.SetBasicAuth("a", "pw-a")
 		if r.body != "" {
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "k1") // refused before the Keeper is asked
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -48,7 +48,7 @@ func startHTTPSide(gw *Gateway, cfg *Config, shared *jskeeper.Keeper) (*httpSide
 	h := &httpSide{gw: gw, senders: map[string]*webhook.Sender{}, done: make(chan struct{})}
 	switch {
 	case shared != nil:
-		h.keeper, h.refs = clusterKeeper{Keeper: shared, gw: gw}, shared
+		h.keeper, h.refs = shared, shared
 	case cfg.HTTPAPI.Listen != "":
 		k, err := httpapi.OpenPebble(filepath.Join(cfg.DataDir, "http-api"))
 		if err != nil {
@@ -68,7 +68,7 @@ func startHTTPSide(gw *Gateway, cfg *Config, shared *jskeeper.Keeper) (*httpSide
 	api := httpapi.New(httpapi.Options{
 		Backend: &httpBackend{gw: gw, refs: h.refs}, Keeper: h.keeper,
 		MaxBody: maxBody, MaxSegments: cfg.HTTPAPI.MaxSegments, IdempotencyTTL: cfg.HTTPAPI.idempotencyTTL(),
-		Log: gw.log.With("part", "http api"),
+		Log: gw.log.With("part", "http api"), Unavailable: gw.httpUnavailable,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAPI.Listen)
 	if err != nil {
@@ -99,30 +99,6 @@ func startHTTPSide(gw *Gateway, cfg *Config, shared *jskeeper.Keeper) (*httpSide
 		go h.purgeLoop()
 	}
 	return h, nil
-}
-
-// clusterKeeper is the cluster's shared Keeper, which a node cut off from
-// the quorum does not wait for: its Get and Reserve refuse at once, 503
-// cluster_unavailable, as the backend refuses a send.
-type clusterKeeper struct {
-	*jskeeper.Keeper
-	gw *Gateway
-}
-
-// Get implements httpapi.Keeper.
-func (k clusterKeeper) Get(ctx context.Context, account, key string) (*httpapi.Answer, error) {
-	if err := (&httpBackend{gw: k.gw}).fencedError(); err != nil {
-		return nil, err
-	}
-	return k.Keeper.Get(ctx, account, key)
-}
-
-// Reserve implements httpapi.Reserver.
-func (k clusterKeeper) Reserve(ctx context.Context, account, key string, until time.Time) (*httpapi.Answer, func(context.Context) error, error) {
-	if err := (&httpBackend{gw: k.gw}).fencedError(); err != nil {
-		return nil, nil, err
-	}
-	return k.Keeper.Reserve(ctx, account, key, until)
 }
 
 // purgeLoop removes the single node's expired idempotency answers and

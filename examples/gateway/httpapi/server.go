@@ -38,6 +38,11 @@ type Options struct {
 	// Log receives the errors the client is not told the details of; nil
 	// is slog.Default().
 	Log *slog.Logger
+	// Unavailable, when set, is asked before every authenticated request
+	// is served: an error it returns is the answer at once, before the
+	// body, the Keeper or the Backend is used (a cluster node cut off
+	// from its quorum refuses 503 with Retry-After). Nil: always serve.
+	Unavailable func() *Error
 }
 
 // handler serves the API.
@@ -165,6 +170,12 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) string {
 	if err != nil {
 		h.fail(w, r, err)
 		return ""
+	}
+	if h.o.Unavailable != nil {
+		if e := h.o.Unavailable(); e != nil {
+			writeError(w, e)
+			return ""
+		}
 	}
 	return acct
 }
