@@ -244,10 +244,6 @@ func fenceGateway(gw *Gateway, q *quorum) {
 	q.run(func(string) { gw.unbindESMEs() }, nil)
 }
 
-// fencedPause is how often a fenced node's dispatchers look whether the
-// quorum is back.
-const fencedPause = 250 * time.Millisecond
-
 // fenced reports whether the node is a cluster node without the quorum.
 func (gw *Gateway) fenced() bool {
 	return gw.quorumLost != nil && gw.quorumLost() != ""

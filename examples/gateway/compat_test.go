@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/tlv"
 	"github.com/esmsafrica/smpp/udh"
@@ -49,17 +50,25 @@ func TestESMEsSeeOnly34TLVs(t *testing.T) {
 	receipt.TLVs.SetMessageState(uint8(pdu.StateDelivered))
 	receipt.TLVs.Add(vendor, []byte{0xCA, 0xFE})
 	receipt.TLVs.Add(v50, []byte{1, 2})
-	if err := gw.applyReceipt(resp.MessageID, receiptDelivery(t, receipt)); err != nil {
+	// The receipt comes from sim, as if the message had been sent there
+	// and answered UP1.
+	m, err := gw.store.Get(resp.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.State, m.Route, m.UpstreamID = store.Enroute, "sim", "UP1"
+	if err := gw.store.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
+		t.Fatal(err)
+	}
+	u := gw.up.SMSC("sim")
+	if err := u.HandleDelivery(ctx, receiptDelivery(t, receipt)); err != nil {
 		t.Fatal(err)
 	}
 
-	gw.upMu.RLock()
-	u := gw.upstreams["sim"]
-	gw.upMu.RUnlock()
 	mo := &pdu.DeliverSM{SourceAddr: "254711111111", DestinationAddr: "1000", ShortMessage: []byte("hi")}
 	mo.TLVs.Add(tlv.SourcePort, []byte{0x0b, 0x84})
 	mo.TLVs.Add(vendor, []byte{1})
-	if err := gw.onMO(u, &client.Delivery{PDU: mo, Source: mo.SourceAddr, Destination: mo.DestinationAddr,
+	if err := u.HandleDelivery(ctx, &client.Delivery{PDU: mo, Source: mo.SourceAddr, Destination: mo.DestinationAddr,
 		Message: &udh.Assembled{Source: mo.SourceAddr, Dest: mo.DestinationAddr, Payload: []byte("hi"), Total: 1, Received: 1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +77,7 @@ func TestESMEsSeeOnly34TLVs(t *testing.T) {
 	for _, dl := range d.wait(t, 2, 10*time.Second) {
 		dsm := dl.PDU.(*pdu.DeliverSM)
 		for _, f := range dsm.TLVs {
-			if !deliverSMTLV(f.Tag) {
+			if !deliverSMTLVs34[f.Tag] {
 				t.Errorf("deliver_sm to the ESME carries %v", f.Tag)
 			}
 		}
@@ -90,6 +99,15 @@ func TestESMEsSeeOnly34TLVs(t *testing.T) {
 	if !sawReceipt || !sawMO {
 		t.Fatalf("receipt %v, MO %v", sawReceipt, sawMO)
 	}
+}
+
+// deliverSMTLVs34 are the TLVs SMPP 3.4 defines for deliver_sm.
+var deliverSMTLVs34 = map[tlv.Tag]bool{
+	tlv.UserMessageReference: true, tlv.SourcePort: true, tlv.DestinationPort: true, tlv.SarMsgRefNum: true,
+	tlv.SarTotalSegments: true, tlv.SarSegmentSeqnum: true, tlv.UserResponseCode: true, tlv.PrivacyIndicator: true,
+	tlv.PayloadType: true, tlv.MessagePayload: true, tlv.CallbackNum: true, tlv.SourceSubaddress: true,
+	tlv.DestSubaddress: true, tlv.LanguageIndicator: true, tlv.ItsSessionInfo: true, tlv.NetworkErrorCode: true,
+	tlv.MessageState: true, tlv.ReceiptedMessageID: true, tlv.UssdServiceOp: true,
 }
 
 // receiptDelivery is a receipt as the upstream client hands it over: parsed.

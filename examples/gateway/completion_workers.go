@@ -1,6 +1,7 @@
 package main
 
-// completionWorkers write upstream answers to the store; many at once
+// completionWorkers write upstream answers to the store (upstream.Options.Later)
+// and settle the ESMEs' answers to deliveries (deliveries.go); many at once
 // let the store commit them together.
 const completionWorkers = 256
 

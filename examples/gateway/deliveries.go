@@ -89,12 +89,6 @@ func (gw *Gateway) queueDelivery(acct string, d *pdu.DeliverSM) error {
 // account's pusher, started if need be, claims it there.
 func (gw *Gateway) deliveryAdded(acct string) { gw.pusherFor(acct) }
 
-// held is a delivery as stored and decoded (a receipt the gateway makes).
-type held struct {
-	d   *store.Delivery
-	pdu *pdu.DeliverSM
-}
-
 // pusher sends one account's deliveries to its bound receivers: it claims
 // them from the deliveries part as the receivers' windows have room, and
 // acks or naks each claim on the receiver's answer.

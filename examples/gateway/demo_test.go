@@ -70,10 +70,8 @@ func TestConfigFileRunsNoSimulator(t *testing.T) {
 	if a.sim != nil || a.SimAddr != "" {
 		t.Fatalf("a simulator runs on %q", a.SimAddr)
 	}
-	a.gw.upMu.RLock()
-	_, sim := a.gw.upstreams["sim"]
-	n := len(a.gw.upstreams)
-	a.gw.upMu.RUnlock()
+	sim := a.gw.up.SMSC("sim") != nil
+	n := len(a.gw.up.SMSCs())
 	if sim || n != 1 {
 		t.Fatalf("%d upstreams running, sim among them: %v", n, sim)
 	}

@@ -9,14 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/esmsafrica/smpp/client"
-	"github.com/esmsafrica/smpp/examples/gateway/slots"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 	"github.com/esmsafrica/smpp/msgid"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/session"
-	"github.com/esmsafrica/smpp/tlv"
 )
 
 // Gateway is the composition: an SMPP server for ESMEs, a durable store, a
@@ -30,19 +28,12 @@ type Gateway struct {
 	metrics  *metrics
 	guard    *bindGuard
 
-	upMu      sync.RWMutex
-	upstreams map[string]*upstream
+	// up is the upstream side: the dispatchers, the operator SMSCs'
+	// clients, their receipts and MO (package upstream, wired in
+	// upstream_wiring.go); nil until start makes it.
+	up *upstream.Dispatcher
 
-	work chan func() // completions handed off from read loops
-
-	// waitingReceipts counts the receipts waiting for the submit_sm_resp
-	// of their message to be recorded (for the status page).
-	waitingReceipts atomic.Int64
-
-	// upChanged is closed and replaced when an upstream's binds change, to
-	// wake the dispatchers waiting for one to be up.
-	upChMu    sync.Mutex
-	upChanged chan struct{}
+	work chan func() // completions handed off from read loops (completion_workers.go)
 
 	pushMu  sync.Mutex
 	pushers map[string]*pusher
@@ -50,10 +41,6 @@ type Gateway struct {
 
 	ids    *msgid.Generator // message ids, greater than every id in the store
 	limits *accountLimits   // the accounts' rate and binds (limits_wiring.go)
-	slots  slots.Slots      // a cluster node's share of the upstream binds; nil on a single node (upstream_slots.go)
-	// claimExtend renews a dispatcher's claim while the upstream answers:
-	// on a cluster, whose leases are short; 0 on a single node.
-	claimExtend time.Duration
 	// quorumLost says why a cluster node has no quorum, "" when it has
 	// (cluster_quorum.go); nil on a single node.
 	quorumLost func() string
@@ -61,42 +48,7 @@ type Gateway struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	// The dispatchers stop first at shutdown, so that no submit leaves
-	// while the upstream clients close.
-	dispatching  context.Context
-	stopDispatch context.CancelFunc
-	dispatchWG   sync.WaitGroup
-	start        time.Time
-}
-
-// upstream is one operator SMSC connection.
-type upstream struct {
-	name   string
-	cfg    UpstreamConfig
-	c      *client.Client
-	up     atomic.Int32 // binds up
-	dedupe tlv.Tag
-
-	stMu   sync.Mutex
-	states map[int]client.BindState // by client bind slot
-}
-
-// bindState counts the binds that are up from the client's state events.
-func (u *upstream) bindState(ev client.StateEvent) {
-	u.stMu.Lock()
-	defer u.stMu.Unlock()
-	if u.states == nil {
-		u.states = map[int]client.BindState{}
-	}
-	// Several binds may share an endpoint address: the slot tells them apart.
-	u.states[ev.Slot] = ev.State
-	n := 0
-	for _, s := range u.states {
-		if s == client.Bound {
-			n++
-		}
-	}
-	u.up.Store(int32(n))
+	start  time.Time
 }
 
 func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gateway, error) {
@@ -109,18 +61,16 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		return nil, err
 	}
 	gw := &Gateway{
-		ids:       ids,
-		limits:    newAccountLimits(),
-		store:     st,
-		log:       log,
-		metrics:   m,
-		guard:     newBindGuard(cfg.FailedBinds),
-		upstreams: map[string]*upstream{},
-		work:      make(chan func(), 100000),
-		upChanged: make(chan struct{}),
-		pushers:   map[string]*pusher{},
-		bindIDs:   newBindIDs(cfg.NodeID),
-		start:     time.Now(),
+		ids:     ids,
+		limits:  newAccountLimits(),
+		store:   st,
+		log:     log,
+		metrics: m,
+		guard:   newBindGuard(cfg.FailedBinds),
+		work:    make(chan func(), 100000),
+		pushers: map[string]*pusher{},
+		bindIDs: newBindIDs(cfg.NodeID),
+		start:   time.Now(),
 	}
 	if err := gw.initIDs(); err != nil {
 		return nil, fmt.Errorf("gateway: reading the last message id: %w", err)
@@ -128,7 +78,6 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	gw.cfg.Store(cfg)
 	gw.accounts.Store(as)
 	gw.ctx, gw.cancel = context.WithCancel(context.Background())
-	gw.dispatching, gw.stopDispatch = context.WithCancel(gw.ctx)
 
 	mux := server.NewServeMux()
 	mux.HandleFunc(pdu.SubmitSMID, gw.handleSubmit)
@@ -164,23 +113,6 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	return gw, nil
 }
 
-// upstreamChanged returns a channel closed at the next change of an
-// upstream's binds.
-func (gw *Gateway) upstreamChanged() <-chan struct{} {
-	gw.upChMu.Lock()
-	defer gw.upChMu.Unlock()
-	return gw.upChanged
-}
-
-// upstreamBack is called when an upstream's binds change: dispatchers
-// waiting for an upstream look again.
-func (gw *Gateway) upstreamBack() {
-	gw.upChMu.Lock()
-	close(gw.upChanged)
-	gw.upChanged = make(chan struct{})
-	gw.upChMu.Unlock()
-}
-
 // newID returns a new message id: 16 hexadecimal digits of a 63-bit number
 // (package msgid: milliseconds since 2020 in the high bits, then a sequence).
 // As a number it fits a signed 64-bit integer, which is how Kannel with
@@ -209,6 +141,13 @@ func (gw *Gateway) initIDs() error {
 	}
 	// An id of another scheme (an older version's): nothing to order after.
 	return nil
+}
+
+// storeFailed reports a store write that failed on a message's path. What
+// is on disk is the message's earlier state, which a restart recovers.
+func (gw *Gateway) storeFailed(what, id string, err error) {
+	gw.metrics.storeErrors.Inc()
+	gw.log.Error("store: "+what+" failed; the message keeps its earlier state on disk, recovered at the next start", "err", err, "id", id)
 }
 
 // accountOf returns the account of the connection a request came on.

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 )
 
 func livez(w http.ResponseWriter, r *http.Request) {
@@ -55,26 +57,24 @@ func (gw *Gateway) notReady() []string {
 		reasons = append(reasons, "store: "+err.Error())
 	}
 	cfg := gw.cfg.Load()
-	gw.upMu.RLock()
-	defer gw.upMu.RUnlock()
 	for _, rt := range cfg.Routes {
 		var down []string
 		up := false
 		for _, name := range rt.Upstreams {
-			u := gw.upstreams[name]
+			var u *upstream.SMSC
+			if gw.up != nil {
+				u = gw.up.SMSC(name)
+			}
 			if u == nil {
 				down = append(down, name+": not started")
 				continue
 			}
-			n := u.up.Load()
+			n := u.BindsUp()
 			if n > 0 {
 				up = true
 				break
 			}
-			total := 0
-			if u.c != nil {
-				total = len(u.c.Stats())
-			}
+			total := len(u.Stats())
 			down = append(down, fmt.Sprintf("%s: %d of %d binds up", name, n, total))
 		}
 		if !up {

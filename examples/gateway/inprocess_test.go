@@ -375,17 +375,3 @@ func TestPassThroughUnchanged(t *testing.T) {
 		}
 	}
 }
-
-func TestReplaceTextID(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"id:5A3F0001 sub:001 stat:DELIVRD text:my id:x", "id:NEW sub:001 stat:DELIVRD text:my id:x"},
-		{"ID:12 stat:DELIVRD", "ID:NEW stat:DELIVRD"},
-		{"sub:001 id:abc", "sub:001 id:NEW"},
-		{"text:bid:1", "text:bid:1"},
-		{"no label here", "no label here"},
-	} {
-		if got := string(replaceTextID([]byte(c.in), "NEW")); got != c.want {
-			t.Errorf("replaceTextID(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}

@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,12 +34,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/httpapi/jskeeper"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
-	"github.com/esmsafrica/smpp/session"
-	"github.com/esmsafrica/smpp/tlv"
 )
 
 func main() {
@@ -199,9 +195,12 @@ func start(cfg *Config, log *slog.Logger, configPath string) (*app, error) {
 		// The registry of accounts is applied to the cluster's limits at
 		// the first bind or submission (limitsNow).
 		gw.limits = &accountLimits{lim: cn.limits}
-		gw.slots = cn.slots
-		gw.claimExtend = clusterClaimExtend
 		fenceGateway(gw, cn.quorum)
+		// Each node binds its share of the upstreams' binds, and renews
+		// the short lease of a ticket while its upstream answers.
+		gw.up = gw.newDispatcher(cn.slots, clusterClaimExtend)
+	} else {
+		gw.up = gw.newDispatcher(nil, 0)
 	}
 	a := &app{gw: gw, cluster: cn, configPath: configPath, log: log}
 	fail := func(err error) (*app, error) {
@@ -371,10 +370,7 @@ func (a *app) reload() error {
 	old := a.gw.cfg.Load()
 	cfg.DataDir, cfg.Listen, cfg.PlaintextListen, cfg.HTTPListen = old.DataDir, old.Listen, old.PlaintextListen, old.HTTPListen
 	for _, uc := range cfg.Upstreams {
-		a.gw.upMu.RLock()
-		_, ok := a.gw.upstreams[uc.Name]
-		a.gw.upMu.RUnlock()
-		if !ok {
+		if a.gw.up.SMSC(uc.Name) == nil {
 			if err := a.gw.addUpstream(uc, a.SimAddr); err != nil {
 				return err
 			}
@@ -419,57 +415,4 @@ func (a *app) stop(ctx context.Context) {
 		}
 	}
 	a.cluster.close(a.log)
-}
-
-// addUpstream creates the client of one upstream.
-func (gw *Gateway) addUpstream(uc UpstreamConfig, simAddr string) error {
-	addrs := uc.Addrs
-	if len(addrs) == 0 {
-		if simAddr == "" {
-			// A reload that adds a simulator: section does not start it.
-			return fmt.Errorf("upstream %s: no addrs, and no embedded simulator runs (a simulator: section takes effect at start)", uc.Name)
-		}
-		addrs = []string{simAddr}
-	}
-	u := &upstream{name: uc.Name, cfg: uc, dedupe: tlv.Tag(uc.DedupeTLV)}
-	ccfg := client.Config{
-		SystemID: uc.SystemID, Password: uc.Password, Mode: client.Transceiver,
-		Rate: uc.Rate, RetryThrottled: false,
-		Handler: gw.upstreamHandler(u),
-		// Receipts are written with a synced store write each: many at once
-		// let the store commit them together.
-		Session: session.Config{Window: uc.Window, InboundWindow: 2000},
-		Logger:  gw.log.With("upstream", uc.Name),
-		OnStateChange: func(ev client.StateEvent) {
-			u.bindState(ev)
-			gw.metrics.upstreamUp.WithLabelValues(uc.Name).Set(float64(u.up.Load()))
-			gw.log.Info("upstream bind", "upstream", uc.Name, "state", ev.State.String(), "endpoint", ev.Endpoint, "err", ev.Err)
-			gw.upstreamBack()
-		},
-	}
-	if uc.TLS {
-		ccfg.TLS = &tls.Config{InsecureSkipVerify: uc.InsecureSkipVerify}
-	}
-	// A cluster node binds only the binds it holds (upstream_slots.go).
-	ccfg.StartInactive = gw.slots != nil
-	for i, a := range addrs {
-		for b := 0; b < uc.Binds; b++ {
-			if i == 0 && b == 0 {
-				continue
-			}
-			ccfg.Endpoints = append(ccfg.Endpoints, client.Endpoint{Addr: a})
-		}
-	}
-	c, err := client.New(addrs[0], ccfg)
-	if err != nil {
-		return fmt.Errorf("upstream %s: %w", uc.Name, err)
-	}
-	u.c = c
-	gw.upMu.Lock()
-	gw.upstreams[uc.Name] = u
-	gw.upMu.Unlock()
-	if gw.slots != nil {
-		gw.holdUpstreamSlots(u, len(c.Stats()))
-	}
-	return nil
 }

@@ -5,51 +5,11 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/tlv"
 )
-
-// queryState maps the gateway's state to SMPP's message_state.
-func queryState(s store.State) pdu.MessageState {
-	switch s {
-	case store.Queued, store.Inflight, store.Enroute:
-		return pdu.StateEnroute
-	case store.Delivered:
-		return pdu.StateDelivered
-	case store.Expired:
-		return pdu.StateExpired
-	case store.Deleted:
-		return pdu.StateDeleted
-	case store.Undeliverable:
-		return pdu.StateUndeliverable
-	case store.Accepted:
-		return pdu.StateAccepted
-	case store.Rejected:
-		return pdu.StateRejected
-	}
-	return pdu.StateUnknown
-}
-
-func storeState(s pdu.MessageState) store.State {
-	switch s {
-	case pdu.StateDelivered:
-		return store.Delivered
-	case pdu.StateExpired:
-		return store.Expired
-	case pdu.StateDeleted:
-		return store.Deleted
-	case pdu.StateUndeliverable:
-		return store.Undeliverable
-	case pdu.StateAccepted:
-		return store.Accepted
-	case pdu.StateRejected:
-		return store.Rejected
-	case pdu.StateEnroute, pdu.StateScheduled:
-		return store.Enroute
-	}
-	return store.Unknown
-}
 
 func (gw *Gateway) owned(r *server.Request, id string) (*store.Message, pdu.Status) {
 	a := accountOf(r)
@@ -67,7 +27,7 @@ func (gw *Gateway) handleQuery(w server.ResponseWriter, r *server.Request) {
 		w.Respond(nil, pdu.ESME_RQUERYFAIL)
 		return
 	}
-	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: queryState(m.State), ErrorCode: m.Error}
+	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: upstream.MessageState(m.State), ErrorCode: m.Error}
 	if m.State.Final() && !m.Done.IsZero() {
 		resp.FinalDate = pdu.FormatAbsolute(m.Done)
 	}

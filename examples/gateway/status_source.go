@@ -23,7 +23,7 @@ func (s statusSource) NotReady() []string { return s.gw.notReady() }
 
 func (s statusSource) Queue() (int, error) { return s.gw.store.Queue().Len() }
 
-func (s statusSource) ReceiptsWaiting() int64 { return s.gw.waitingReceipts.Load() }
+func (s statusSource) ReceiptsWaiting() int64 { return s.gw.up.ReceiptsWaiting() }
 
 func (s statusSource) Server() []status.Count { return serverCounts(s.gw.srv.Stats()) }
 
@@ -52,15 +52,12 @@ func (s statusSource) Accounts() []status.Account {
 // without a client) and their latency histograms.
 func (s statusSource) Upstreams() []status.Upstream {
 	gw := s.gw
-	gw.upMu.RLock()
-	defer gw.upMu.RUnlock()
-	out := make([]status.Upstream, 0, len(gw.upstreams))
-	for _, u := range gw.upstreams {
-		us := status.Upstream{Name: u.name, BindsUp: int(u.up.Load()), Latency: gw.metrics.upstreamHist(u.name)}
-		if u.c != nil {
-			for _, b := range u.c.Stats() {
-				us.Binds = append(us.Binds, status.Bind{Endpoint: b.Endpoint, Bind: b.Bind.String(), Up: b.Up, InFlight: b.InFlight})
-			}
+	smscs := gw.up.SMSCs()
+	out := make([]status.Upstream, 0, len(smscs))
+	for _, u := range smscs {
+		us := status.Upstream{Name: u.Name(), BindsUp: u.BindsUp(), Latency: gw.metrics.upstreamHist(u.Name())}
+		for _, b := range u.Stats() {
+			us.Binds = append(us.Binds, status.Bind{Endpoint: b.Endpoint, Bind: b.Bind.String(), Up: b.Up, InFlight: b.InFlight})
 		}
 		out = append(out, us)
 	}

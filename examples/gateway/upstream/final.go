@@ -1,4 +1,4 @@
-package main
+package upstream
 
 import (
 	"errors"
@@ -14,43 +14,43 @@ import (
 // write as the state: after a crash either both are on disk or neither (and
 // the message is recovered in its earlier state). It is a compare-and-set:
 // store.ErrConflict if the message changed since m was read.
-func (gw *Gateway) finish(m *store.Message, st store.State, stat string, errCode uint8) error {
+func (d *Dispatcher) finish(m *store.Message, st store.State, stat string, errCode uint8) error {
 	m.State, m.Done, m.Error = st, time.Now(), errCode
-	d, err := gw.gatewayReceipt(m, stat, errCode)
+	r, err := gatewayReceipt(m, stat, errCode)
 	if err != nil {
 		// Only a message stored before its fields were checked can get
 		// here; its final state is still recorded.
-		gw.log.Error("building the gateway's receipt failed; the state is recorded without it", "err", err, "id", m.ID)
+		d.log.Error("building the gateway's receipt failed; the state is recorded without it", "err", err, "id", m.ID)
 	}
-	if d == nil {
-		err = gw.store.Update(m)
+	if r == nil {
+		err = d.store.Update(m)
 	} else {
-		err = gw.store.UpdateWithDelivery(m, d.d)
+		err = d.store.UpdateWithDelivery(m, r)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return err
 	case err != nil:
-		gw.storeFailed("recording a final state", m.ID, err)
+		d.storeFailed("recording a final state", m.ID, err)
 		return err
 	}
-	gw.metrics.final.WithLabelValues(m.Account, stat).Inc()
-	if d != nil {
-		gw.deliveryAdded(m.Account)
+	d.metrics.Final(m.Account, stat)
+	if r != nil {
+		d.deliveryAdded(m.Account)
 	}
 	return nil
 }
 
 // storeFailed reports a store write that failed on a message's path. What
 // is on disk is the message's earlier state, which a restart recovers.
-func (gw *Gateway) storeFailed(what, id string, err error) {
-	gw.metrics.storeErrors.Inc()
-	gw.log.Error("store: "+what+" failed; the message keeps its earlier state on disk, recovered at the next start", "err", err, "id", id)
+func (d *Dispatcher) storeFailed(what, id string, err error) {
+	d.metrics.StoreError()
+	d.log.Error("store: "+what+" failed; the message keeps its earlier state on disk, recovered at the next start", "err", err, "id", id)
 }
 
 // gatewayReceipt builds the receipt the gateway itself sends for m (expired,
 // rejected, unknown), or nil when the ESME asked for none.
-func (gw *Gateway) gatewayReceipt(m *store.Message, stat string, errCode uint8) (*held, error) {
+func gatewayReceipt(m *store.Message, stat string, errCode uint8) (*store.Delivery, error) {
 	rd := m.Registered & 0x03
 	if rd != 1 && rd != 2 {
 		return nil, nil
@@ -71,18 +71,18 @@ func (gw *Gateway) gatewayReceipt(m *store.Message, stat string, errCode uint8) 
 		}
 	}
 	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000",
-		SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, State: queryState(m.State), Err: errText(errCode)}
+		SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, State: MessageState(m.State), Err: errText(errCode)}
 	if text, err := sm.Text(); err == nil {
 		r.Text = text // the first 20 characters, as SMSCs write them; none for binary data
 	}
-	d := pdu.NewReceiptDeliverSM(&sm, r)
-	body, err := d.AppendBinary(nil)
+	body, err := pdu.NewReceiptDeliverSM(&sm, r).AppendBinary(nil)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the receipt: %w", err)
 	}
-	return &held{d: &store.Delivery{Account: m.Account, Body: body, Created: time.Now(), Bind: m.Bind}, pdu: d}, nil
+	return &store.Delivery{Account: m.Account, Body: body, Created: time.Now(), Bind: m.Bind}, nil
 }
 
+// errText writes a receipt's err: field.
 func errText(c uint8) string {
 	return string([]byte{'0' + c/100, '0' + c/10%10, '0' + c%10})
 }

@@ -1,0 +1,141 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/esmsafrica/smpp/client"
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/tlv"
+)
+
+// parkTimeout is how long a receipt waits for the submit_sm_resp of its
+// message to be recorded; then the upstream is asked to deliver it again
+// later.
+const parkTimeout = 60 * time.Second
+
+// onReceipt finds the message of an upstream's receipt by the upstream's
+// id, waiting for it when its answer is not recorded yet, and records the
+// receipt (applyReceipt).
+func (d *Dispatcher) onReceipt(u *SMSC, dl *client.Delivery) error {
+	key := pdu.NormalizeMessageID(dl.Receipt.ID)
+	id, err := d.store.LookupUpstream(u.name, key)
+	if errors.Is(err, store.ErrNotFound) && !hasReceiptedID(dl.PDU) {
+		// receipted_message_id is copied verbatim; an id from the text may
+		// be the same number in the other base.
+		for _, alt := range pdu.OtherBaseMessageIDKeys(key) {
+			if id, err = d.store.LookupUpstream(u.name, alt); !errors.Is(err, store.ErrNotFound) {
+				break
+			}
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		// Its submit_sm_resp has not been recorded yet: hold the answer to
+		// the upstream until it is, or until parkTimeout (then the
+		// upstream is asked to deliver it again later).
+		d.metrics.Parked()
+		d.waitingReceipts.Add(1)
+		ack := dl.Hold()
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			defer d.waitingReceipts.Add(-1)
+			ctx, cancel := context.WithTimeout(d.ctx, parkTimeout)
+			id, err := d.store.WaitUpstream(ctx, u.name, key)
+			cancel()
+			if err != nil {
+				ack(errors.New("receipt for an unknown message id"))
+				return
+			}
+			ack(d.applyReceipt(id, dl))
+		}()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return d.applyReceipt(id, dl)
+}
+
+// hasReceiptedID reports whether a receipt carries receipted_message_id.
+func hasReceiptedID(p pdu.PDU) bool {
+	switch v := p.(type) {
+	case *pdu.DeliverSM:
+		return v.TLVs.Has(tlv.ReceiptedMessageID)
+	case *pdu.DataSM:
+		return v.TLVs.Has(tlv.ReceiptedMessageID)
+	}
+	return false
+}
+
+// applyReceipt records an upstream receipt (as the client parsed it) for
+// message id and queues it, with the id rewritten, for the ESME.
+func (d *Dispatcher) applyReceipt(id string, dl *client.Delivery) error {
+	var dsm *pdu.DeliverSM
+	switch v := dl.PDU.(type) {
+	case *pdu.DeliverSM:
+		dsm = v
+	case *pdu.DataSM:
+		dsm = &pdu.DeliverSM{ServiceType: v.ServiceType, SourceAddrTON: v.SourceAddrTON, SourceAddrNPI: v.SourceAddrNPI, SourceAddr: v.SourceAddr,
+			DestAddrTON: v.DestAddrTON, DestAddrNPI: v.DestAddrNPI, DestinationAddr: v.DestinationAddr, ESMClass: v.ESMClass,
+			RegisteredDelivery: v.RegisteredDelivery, DataCoding: v.DataCoding, TLVs: v.TLVs}
+	default:
+		return errors.New("unexpected receipt PDU")
+	}
+	r := dl.Receipt
+	if dl.ReceiptErr != nil && r.State == 0 {
+		// Passed through verbatim all the same; the gateway cannot tell the
+		// message's state from it.
+		d.log.Warn("upstream receipt without a readable state; the message is marked UNKNOWN", "err", dl.ReceiptErr, "id", id)
+	}
+	for {
+		m, err := d.store.Get(id)
+		if err != nil {
+			return err
+		}
+		if m.State.Final() {
+			// A receipt repeated by an upstream that did not get our
+			// answer (either side restarted), or two copies racing: the
+			// first one was queued for the ESME in the same write as the
+			// final state, so acknowledge this one and do not deliver the
+			// receipt twice.
+			return nil
+		}
+		m.State = stateOf(r.State)
+		if m.State.Final() {
+			m.Done = time.Now()
+			if c, ok := r.ErrCode(); ok && c < 256 {
+				m.Error = uint8(c)
+			}
+		}
+		// The new state and the receipt for the ESME are written in one
+		// atomic, synced write: after a crash either both are there (and a
+		// receipt the upstream repeats is recognised by the final state) or
+		// neither (and the upstream's repeat is processed as new).
+		var sd *store.Delivery
+		if m.Registered&0x03 != 0 {
+			out := rewriteReceipt(dsm, m.ID)
+			body, aerr := out.AppendBinary(make([]byte, 0, 200+len(out.ShortMessage)))
+			if aerr != nil {
+				return aerr
+			}
+			sd = &store.Delivery{Account: m.Account, Body: body, Created: time.Now(), Bind: m.Bind}
+			err = d.updateReceipt(m, sd) // where the account takes its receipts
+		} else {
+			err = d.store.Update(m)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			continue // changed meanwhile: read it again
+		}
+		if err != nil {
+			return err
+		}
+		d.metrics.Receipt(m.Account, r.Stat, time.Since(m.Created))
+		if sd != nil {
+			d.deliveryAdded(m.Account)
+		}
+		return nil
+	}
+}
