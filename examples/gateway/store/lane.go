@@ -27,6 +27,7 @@ type lane struct {
 	mu      sync.Mutex
 	leading bool     // a writer is applying a group
 	queue   []*write // waiting for the next group
+	spare   []*write // a group's slice, for the next queue
 
 	refs []entryRef // the leader's scratch space
 }
@@ -82,14 +83,21 @@ func (w *write) add(kind uint8, key, value []byte) {
 	w.end(kind, k0, k1)
 }
 
+// entryRef is an entry of a group with its key, and its place in the group
+// (n), which orders the entries of one key.
 type entryRef struct {
-	w *write
-	i int
+	key []byte
+	e   *entry
+	w   *write
+	n   int
 }
 
-func (r entryRef) key() []byte {
-	e := &r.w.ents[r.i]
-	return r.w.buf[e.k0:e.k1]
+// compareRefs orders entries by key, then by their place in the group.
+func compareRefs(a, b entryRef) int {
+	if c := bytes.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return a.n - b.n
 }
 
 // commit commits w, in a group with the writes around it, and returns when it
@@ -106,7 +114,7 @@ func (l *lane) commit(w *write) error {
 		l.mu.Lock()
 	}
 	group := l.queue
-	l.queue = nil
+	l.queue, l.spare = l.spare, nil
 	l.leading = true
 	l.mu.Unlock()
 
@@ -137,24 +145,39 @@ func (l *lane) commit(w *write) error {
 			o.done <- struct{}{}
 		}
 	}
+	clear(group)
+	l.mu.Lock()
+	if l.spare == nil {
+		l.spare = group[:0]
+	}
+	l.mu.Unlock()
 	return err
 }
 
 // apply commits the entries of a group in key order, in one batch.
 func (l *lane) apply(group []*write) error {
-	refs, size := l.refs[:0], 0
+	refs, size, sorted := l.refs[:0], 0, true
 	for _, w := range group {
 		for i := range w.ents {
-			refs = append(refs, entryRef{w, i})
+			e := &w.ents[i]
+			r := entryRef{key: w.buf[e.k0:e.k1], e: e, w: w, n: len(refs)}
+			if sorted && len(refs) > 0 && bytes.Compare(refs[len(refs)-1].key, r.key) > 0 {
+				sorted = false
+			}
+			refs = append(refs, r)
 		}
 		size += len(w.buf) + 16*len(w.ents)
 	}
-	slices.SortStableFunc(refs, func(a, b entryRef) int { return bytes.Compare(a.key(), b.key()) })
+	if !sorted {
+		// Unique (key, place) pairs: an unstable sort keeps the order of
+		// the entries of one key.
+		slices.SortFunc(refs, compareRefs)
+	}
 	b := l.db.NewBatchWithSize(size)
 	var err error
 	for _, r := range refs {
-		e := &r.w.ents[r.i]
-		k, v := r.w.buf[e.k0:e.k1], r.w.buf[e.k1:e.v1]
+		e := r.e
+		k, v := r.key, r.w.buf[e.k1:e.v1]
 		switch e.kind {
 		case entrySet:
 			err = b.Set(k, v, nil)
