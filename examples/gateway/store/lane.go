@@ -118,13 +118,13 @@ func (l *lane) commit(w *write) error {
 	l.leading = true
 	l.mu.Unlock()
 
-	// The group is written to the log and applied without sync; the next
-	// group may then be applied while this one waits for the sync, which
-	// covers everything written to the log before it (so, also the
-	// groups before this one, even across a switch to a new log file: the
-	// old one is synced when it is closed). Until then readers may see the
-	// group's entries: nobody has been told they are durable.
-	err := l.apply(group)
+	// The group is written to the log and applied; the next group may
+	// then be applied while this one waits for its sync, which covers
+	// everything written to the log before it (so, also the groups before
+	// this one, even across a switch to a new log file: the old one is
+	// synced when it is closed). Until then readers may see the group's
+	// entries: nobody has been told they are durable.
+	b, err := l.apply(group)
 
 	l.mu.Lock()
 	if len(l.queue) > 0 {
@@ -136,8 +136,11 @@ func (l *lane) commit(w *write) error {
 	}
 	l.mu.Unlock()
 
-	if err == nil && l.sync {
-		err = l.db.LogData(nil, pebble.Sync)
+	if b != nil {
+		if werr := b.SyncWait(); err == nil {
+			err = werr
+		}
+		err = errors.Join(err, b.Close())
 	}
 	for _, o := range group {
 		if o != w {
@@ -154,8 +157,10 @@ func (l *lane) commit(w *write) error {
 	return err
 }
 
-// apply commits the entries of a group in key order, in one batch.
-func (l *lane) apply(group []*write) error {
+// apply commits the entries of a group in key order, in one batch. In the
+// sync lane it returns the batch once applied, for the caller to wait for
+// its sync (Batch.SyncWait) and close it; otherwise it returns nil.
+func (l *lane) apply(group []*write) (*pebble.Batch, error) {
 	refs, size, sorted := l.refs[:0], 0, true
 	for _, w := range group {
 		for i := range w.ents {
@@ -192,8 +197,13 @@ func (l *lane) apply(group []*write) error {
 	}
 	clear(refs)
 	l.refs = refs[:0]
+	if err == nil && l.sync {
+		// Applied now, synced later: the sync is waited for after the
+		// lane is handed to the next group.
+		return b, l.db.ApplyNoSyncWait(b, pebble.Sync)
+	}
 	if err == nil {
 		err = b.Commit(pebble.NoSync)
 	}
-	return errors.Join(err, b.Close())
+	return nil, errors.Join(err, b.Close())
 }

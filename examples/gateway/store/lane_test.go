@@ -24,7 +24,14 @@ func TestLaneGroupOrder(t *testing.T) {
 	w2.add(entrySet, []byte("k4"), []byte("four"))
 	w3.add(entrySingleDelete, []byte("k4"), nil)
 	w3.add(entrySet, []byte("k0"), []byte("zero"))
-	if err := l.apply([]*write{w1, w2, w3}); err != nil {
+	b, err := l.apply([]*write{w1, w2, w3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SyncWait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{"k0": "zero", "k1": "one", "k2": "second"}
