@@ -106,7 +106,13 @@ func (c *core) stage(d *Delivery) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{d: &Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind}, idx: -1}
+	// The entry and its delivery in one allocation.
+	ed := &entryDelivery{
+		entry: entry{idx: -1},
+		d:     Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind},
+	}
+	e := &ed.entry
+	e.d = &ed.d
 	a := c.account(d.Account)
 	a.transit = append(a.transit, seq)
 	c.transit++

@@ -1,5 +1,11 @@
 package deliveries
 
+// entryDelivery is an entry allocated with its delivery.
+type entryDelivery struct {
+	entry entry
+	d     Delivery
+}
+
 // entry is a delivery in memory.
 type entry struct {
 	d     *Delivery

@@ -344,19 +344,20 @@ func (q *Pebble) Remove(account string, seq uint64) error {
 // batch of the queue's DB, commits it, and then calls s.Done with the
 // commit's error; s.Seq is the delivery's Seq once committed. Until Done
 // the delivery is not handed out and Close waits.
-func (q *Pebble) Stage(d *Delivery) (*Staged, error) {
+func (q *Pebble) Stage(d *Delivery) (Staged, error) {
 	e, err := q.c.stage(d)
 	if err != nil {
-		return nil, err
+		return Staged{}, err
 	}
 	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.d)), q.c.prefix, d.Account, e.d.Seq)
 	kn := len(b)
 	b = appendValue(b, e.d)
 	e.d.Body = bodyIn(b, e.d) // the queue's own copy
-	return &Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.d.Seq, c: q.c, e: e}, nil
+	return Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.d.Seq, c: q.c, e: e}, nil
 }
 
-// Staged is a delivery staged for a writer's batch (see Pebble.Stage).
+// Staged is a delivery staged for a writer's batch (see Pebble.Stage). Its
+// zero value stages nothing.
 type Staged struct {
 	// Key and Value are the delivery's entry in the queue's DB.
 	Key, Value []byte

@@ -56,7 +56,7 @@ func TestStageInWritersBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// later is committed and done; first is committed, not done yet.
-	for _, s := range []*Staged{first, later} {
+	for _, s := range []*Staged{&first, &later} {
 		if err := db.Set(s.Key, s.Value, pebble.Sync); err != nil {
 			t.Fatal(err)
 		}

@@ -239,7 +239,7 @@ func BenchmarkAcceptPath(b *testing.B) {
 			}
 			batch := db.NewBatch()
 			batch.Set(fmt.Appendf(nil, "m%s", id), record, nil)
-			batch.Set(s.Key, s.Value, nil)
+			batch.Set(s.AppendKey(nil), s.AppendValue(nil), nil)
 			err = batch.Commit(pebble.NoSync)
 			batch.Close()
 			s.Done(err)

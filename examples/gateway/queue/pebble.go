@@ -270,28 +270,29 @@ func (q *Pebble) Close() error { return q.c.close() }
 // Stage is Enqueue in two halves, for a writer that commits the ticket in
 // a batch of its own with other writes: the state's record of the message,
 // so that record and ticket are one atomic write with one sync. The writer
-// sets s.Key to s.Value in a batch of the queue's DB, commits it, and then
-// calls s.Done with the commit's error. Until Done the ticket is not handed
-// out and Close waits.
-func (q *Pebble) Stage(t Ticket) (*Staged, error) {
+// sets the key s.AppendKey gives to the value s.AppendValue gives in a
+// batch of the queue's DB, commits it, and then calls s.Done with the
+// commit's error. Until Done the ticket is not handed out and Close waits.
+func (q *Pebble) Stage(t Ticket) (Staged, error) {
 	e, err := q.c.stage(t)
 	if err != nil {
-		return nil, err
+		return Staged{}, err
 	}
-	b := q.c.appendKey(make([]byte, 0, keyLen(q.c.prefix)+valueLen(e)), e.k)
-	kn := len(b)
-	b = appendValue(b, e)
-	return &Staged{Key: b[:kn:kn], Value: b[kn:], c: q.c, e: e}, nil
+	return Staged{c: q.c, e: e}, nil
 }
 
-// Staged is a ticket staged for a writer's batch (see Pebble.Stage).
+// Staged is a ticket staged for a writer's batch (see Pebble.Stage). Its
+// zero value stages nothing.
 type Staged struct {
-	// Key and Value are the ticket's entry in the queue's DB.
-	Key, Value []byte
-
 	c *core
 	e *entry
 }
+
+// AppendKey appends the key of the ticket's entry in the queue's DB to dst.
+func (s *Staged) AppendKey(dst []byte) []byte { return s.c.appendKey(dst, s.e.k) }
+
+// AppendValue appends the value of the ticket's entry to dst.
+func (s *Staged) AppendValue(dst []byte) []byte { return appendValue(dst, s.e) }
 
 // Done ends the staging: with a nil err the ticket was committed and may be
 // handed out; otherwise it was not written and is forgotten. Later calls do

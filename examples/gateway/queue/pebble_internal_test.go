@@ -82,7 +82,7 @@ func TestPebbleStage(t *testing.T) {
 		}
 		b := db.NewBatch()
 		b.Set([]byte("record/s1"), []byte("the message"), nil)
-		b.Set(s.Key, s.Value, nil)
+		b.Set(s.AppendKey(nil), s.AppendValue(nil), nil)
 		// Not handed out before the writer says it is committed.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		if cs, _ := q.Claim(ctx, nil, 1); len(cs) != 0 {
@@ -124,7 +124,7 @@ func TestPebbleStage(t *testing.T) {
 			t.Fatal("Close returned while a ticket was staged")
 		default:
 		}
-		if err := db.Set(s3.Key, s3.Value, pebble.Sync); err != nil {
+		if err := db.Set(s3.AppendKey(nil), s3.AppendValue(nil), pebble.Sync); err != nil {
 			t.Fatal(err)
 		}
 		s3.Done(nil)

@@ -135,7 +135,7 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		}
 	}
 	putMessage(w, &next.m, &next.meta, c.what)
-	var dstaged *deliveries.Staged // the receipt, in the same batch
+	var dstaged deliveries.Staged // the receipt, in the same batch (zero: none)
 	if c.d != nil {
 		var err error
 		if dstaged, err = p.dels.Stage(c.d); err != nil {
@@ -145,29 +145,27 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		}
 		w.add(entrySet, dstaged.Key, dstaged.Value)
 	}
-	var staged *queue.Staged
+	var staged queue.Staged // the ticket of an accepted message (zero: none)
 	if c.what == writeAll {
 		var err error
 		if staged, err = p.queue.Stage(queue.Ticket{ID: m.ID, Rev: 1, Due: m.NextTry}); err != nil {
 			if errors.Is(err, queue.ErrClosed) {
 				err = ErrClosed // closed since begin
 			}
-			if dstaged != nil {
-				dstaged.Done(err)
-			}
+			dstaged.Done(err)
 			putWrite(w)
 			p.track.release(m.ID, e, nil)
 			return err
 		}
-		w.add(entrySet, staged.Key, staged.Value)
+		k0 := len(w.buf)
+		w.buf = staged.AppendKey(w.buf)
+		k1 := len(w.buf)
+		w.buf = staged.AppendValue(w.buf)
+		w.end(entrySet, k0, k1)
 	}
 	err := p.commit(w, c.how == durable)
-	if staged != nil {
-		staged.Done(err)
-	}
-	if dstaged != nil {
-		dstaged.Done(err)
-	}
+	staged.Done(err)
+	dstaged.Done(err)
 	if err != nil {
 		// What is on disk is not known: the next writer reads it.
 		p.track.release(m.ID, e, nil)
@@ -175,7 +173,7 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 	}
 	next.stored = next.m.State
 	m.Rev, m.Done = next.m.Rev, next.m.Done
-	if dstaged != nil {
+	if c.d != nil {
 		c.d.Seq = dstaged.Seq
 	}
 	if c.mapUp {
