@@ -12,7 +12,6 @@ import (
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/httpapi"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
-	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
@@ -212,7 +211,7 @@ func (b *httpBackend) Message(ctx context.Context, account, id string) (*httpapi
 	if err != nil {
 		return nil, err
 	}
-	out := &httpapi.Message{ID: m.ID, From: m.Source, To: m.Dest, State: upstream.MessageState(m.State).String(),
+	out := &httpapi.Message{ID: m.ID, From: m.Source, To: m.Dest, State: m.State.MessageState().String(),
 		Queued: m.State == store.Queued, ErrorCode: int(m.Error), Submitted: m.Created, Expires: m.Expires}
 	if m.State.Final() && !m.Done.IsZero() {
 		done := m.Done
@@ -251,5 +250,5 @@ func (b *httpBackend) Cancel(_ context.Context, account, id string) error {
 		}
 	}
 	return httpapi.Errorf(409, "not_queued", "id", pdu.ESME_RCANCELFAIL.String(),
-		"message %s is no longer queued in the gateway (state %s): it cannot be cancelled", id, upstream.MessageState(m.State))
+		"message %s is no longer queued in the gateway (state %s): it cannot be cancelled", id, m.State.MessageState())
 }

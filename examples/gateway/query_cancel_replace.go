@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
-	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
 	"github.com/esmsafrica/smpp/tlv"
@@ -27,7 +26,7 @@ func (gw *Gateway) handleQuery(w server.ResponseWriter, r *server.Request) {
 		w.Respond(nil, pdu.ESME_RQUERYFAIL)
 		return
 	}
-	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: upstream.MessageState(m.State), ErrorCode: m.Error}
+	resp := &pdu.QuerySMResp{MessageID: q.MessageID, MessageState: m.State.MessageState(), ErrorCode: m.Error}
 	if m.State.Final() && !m.Done.IsZero() {
 		resp.FinalDate = pdu.FormatAbsolute(m.Done)
 	}

@@ -71,7 +71,7 @@ func gatewayReceipt(m *store.Message, stat string, errCode uint8) (*store.Delive
 		}
 	}
 	r := &pdu.Receipt{ID: m.ID, TextID: m.ID, Sub: "001", Dlvrd: "000",
-		SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, State: MessageState(m.State), Err: errText(errCode)}
+		SubmitDate: m.Created, DoneDate: m.Done, Stat: stat, State: m.State.MessageState(), Err: errText(errCode)}
 	if text, err := sm.Text(); err == nil {
 		r.Text = text // the first 20 characters, as SMSCs write them; none for binary data
 	}
