@@ -8,6 +8,7 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/tlv"
 )
 
 // dispatchLoop claims the queue's tickets and resolves each by the claim
@@ -98,7 +99,7 @@ func (d *Dispatcher) dispatch(c queue.Claim) {
 			d.nak(c, t.ID, noUpstreamDelay(m, c))
 			return
 		}
-		sm, err := decodeRequest(m)
+		sm, err := decodeRequest(m, u.dedupe)
 		if err != nil {
 			d.log.Error("a stored message cannot be decoded; rejected", "id", m.ID, "err", err)
 			d.settle(c, m, store.Rejected, "REJECTD", 0)
@@ -131,35 +132,49 @@ func (d *Dispatcher) dispatch(c queue.Claim) {
 	}
 }
 
-// decodeRequest decodes a stored message's request.
-func decodeRequest(m *store.Message) (pdu.PDU, error) {
-	switch pdu.CommandID(m.Command) {
-	case pdu.DataSMID:
-		d := &pdu.DataSM{}
-		return d, d.UnmarshalBinary(m.Body)
-	default:
-		s := &pdu.SubmitSM{}
-		return s, s.UnmarshalBinary(m.Body)
+// outgoing is a request on its way to an SMSC, with room for its TLVs and
+// its dedupe key: one allocation per send.
+type outgoing[P any] struct {
+	p    P
+	tlvs [4]tlv.Field
+	key  [24]byte
+}
+
+// decodeRequest decodes a stored message's request as it goes to an SMSC:
+// without its schedule_delivery_time (the gateway held it until then; a
+// relative time would count again from here), and with the message id as
+// the value of the dedupe TLV when the SMSC has one (0: none).
+func decodeRequest(m *store.Message, dedupe tlv.Tag) (pdu.PDU, error) {
+	if pdu.CommandID(m.Command) == pdu.DataSMID {
+		o := &outgoing[pdu.DataSM]{}
+		o.p.TLVs = o.tlvs[:0]
+		if err := o.p.UnmarshalBinary(m.Body); err != nil {
+			return nil, err
+		}
+		setDedupe(&o.p.TLVs, dedupe, o.key[:0], m.ID)
+		return &o.p, nil
+	}
+	o := &outgoing[pdu.SubmitSM]{}
+	o.p.TLVs = o.tlvs[:0]
+	if err := o.p.UnmarshalBinary(m.Body); err != nil {
+		return nil, err
+	}
+	o.p.ScheduleDeliveryTime = ""
+	setDedupe(&o.p.TLVs, dedupe, o.key[:0], m.ID)
+	return &o.p, nil
+}
+
+// setDedupe sets the dedupe TLV (none when 0) to the message id and a NUL,
+// written in buf.
+func setDedupe(l *tlv.List, dedupe tlv.Tag, buf []byte, id string) {
+	if dedupe != 0 {
+		l.Set(dedupe, append(append(buf, id...), 0))
 	}
 }
 
-// send submits m to u, with u's dedupe key, and records the answer on a
-// completion worker (Options.Later).
+// send submits m, decoded as it goes to u (decodeRequest), to u and records
+// the answer on a completion worker (Options.Later).
 func (d *Dispatcher) send(u *SMSC, m *store.Message, sm pdu.PDU, c queue.Claim) {
-	if p, ok := sm.(*pdu.SubmitSM); ok {
-		// The gateway held it until its schedule_delivery_time: it goes
-		// now (a relative time would count again from here).
-		p.ScheduleDeliveryTime = ""
-	}
-	if u.dedupe != 0 {
-		key := append([]byte(m.ID), 0)
-		switch p := sm.(type) {
-		case *pdu.SubmitSM:
-			p.TLVs.Set(u.dedupe, key)
-		case *pdu.DataSM:
-			p.TLVs.Set(u.dedupe, key)
-		}
-	}
 	sent := time.Now()
 	// No per-request context: Stop closes the clients, which completes
 	// whatever is in flight, and a cancellable context would cost every

@@ -196,16 +196,40 @@ func TestRetryDelay(t *testing.T) {
 	}
 }
 
+// A stored request goes out without its schedule_delivery_time and with
+// the message id as the value of the SMSC's dedupe TLV, in one allocation.
 func TestDecodeRequest(t *testing.T) {
 	ds, _ := (&pdu.DataSM{SourceAddr: "1", DestinationAddr: "2"}).AppendBinary(nil)
-	p, err := decodeRequest(&store.Message{Command: uint32(pdu.DataSMID), Body: ds})
+	p, err := decodeRequest(&store.Message{ID: "0123456789abcdef", Command: uint32(pdu.DataSMID), Body: ds}, 0x1501)
 	if v, ok := p.(*pdu.DataSM); err != nil || !ok || v.DestinationAddr != "2" {
-		t.Errorf("data_sm decoded as %#v, %v", p, err)
+		t.Fatalf("data_sm decoded as %#v, %v", p, err)
+	} else if k, _ := v.TLVs.Lookup(0x1501); string(k) != "0123456789abcdef\x00" {
+		t.Errorf("data_sm dedupe key %q", k)
 	}
-	ss, _ := (&pdu.SubmitSM{SourceAddr: "1", DestinationAddr: "3"}).AppendBinary(nil)
-	p, err = decodeRequest(&store.Message{Command: uint32(pdu.SubmitSMID), Body: ss})
-	if v, ok := p.(*pdu.SubmitSM); err != nil || !ok || v.DestinationAddr != "3" {
-		t.Errorf("submit_sm decoded as %#v, %v", p, err)
+	sm := &pdu.SubmitSM{SourceAddr: "1", DestinationAddr: "3", ScheduleDeliveryTime: "000000010000000R"}
+	sm.TLVs.SetUserMessageReference(7)
+	ss, _ := sm.AppendBinary(nil)
+	m := &store.Message{ID: "0123456789abcdef", Command: uint32(pdu.SubmitSMID), Body: ss}
+	p, err = decodeRequest(m, 0x1501)
+	v, ok := p.(*pdu.SubmitSM)
+	if err != nil || !ok || v.DestinationAddr != "3" {
+		t.Fatalf("submit_sm decoded as %#v, %v", p, err)
+	}
+	if v.ScheduleDeliveryTime != "" {
+		t.Errorf("schedule_delivery_time %q kept", v.ScheduleDeliveryTime)
+	}
+	if r, ok := v.TLVs.UserMessageReference(); !ok || r != 7 {
+		t.Errorf("user_message_reference %d, %v", r, ok)
+	}
+	if k, _ := v.TLVs.Lookup(0x1501); string(k) != "0123456789abcdef\x00" {
+		t.Errorf("submit_sm dedupe key %q", k)
+	}
+	p, _ = decodeRequest(m, 0)
+	if _, ok := p.(*pdu.SubmitSM).TLVs.Lookup(0x1501); ok {
+		t.Error("a dedupe TLV without a dedupe tag")
+	}
+	if n := testing.AllocsPerRun(100, func() { p, err = decodeRequest(m, 0x1501) }); n != 1 {
+		t.Errorf("decodeRequest: %v allocations, want 1", n)
 	}
 }
 

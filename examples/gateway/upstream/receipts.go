@@ -116,8 +116,7 @@ func (d *Dispatcher) applyReceipt(id string, dl *client.Delivery) error {
 		// neither (and the upstream's repeat is processed as new).
 		var sd *store.Delivery
 		if m.Registered&0x03 != 0 {
-			out := rewriteReceipt(dsm, m.ID)
-			body, aerr := out.AppendBinary(make([]byte, 0, 200+len(out.ShortMessage)))
+			body, aerr := appendReceipt(make([]byte, 0, 200+len(dsm.ShortMessage)), dsm, m.ID)
 			if aerr != nil {
 				return aerr
 			}

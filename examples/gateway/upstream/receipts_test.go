@@ -11,7 +11,7 @@ import (
 	"github.com/esmsafrica/smpp/udh"
 )
 
-func TestReplaceTextID(t *testing.T) {
+func TestAppendTextID(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"id:5A3F0001 sub:001 stat:DELIVRD text:my id:x", "id:NEW sub:001 stat:DELIVRD text:my id:x"},
 		{"ID:12 stat:DELIVRD", "ID:NEW stat:DELIVRD"},
@@ -19,8 +19,8 @@ func TestReplaceTextID(t *testing.T) {
 		{"text:bid:1", "text:bid:1"},
 		{"no label here", "no label here"},
 	} {
-		if got := string(replaceTextID([]byte(c.in), "NEW")); got != c.want {
-			t.Errorf("replaceTextID(%q) = %q, want %q", c.in, got, c.want)
+		if got := string(appendTextID([]byte("prefix:"), []byte(c.in), "NEW")); got != "prefix:"+c.want {
+			t.Errorf("appendTextID(%q) = %q, want %q", c.in, got, "prefix:"+c.want)
 		}
 	}
 }
@@ -34,7 +34,17 @@ func TestRewriteReceipt(t *testing.T) {
 	in.TLVs.SetReceiptedMessageID("UP1")
 	in.TLVs.SetMessageState(uint8(pdu.StateDelivered))
 	in.TLVs.Add(0x1401, []byte{0xCA, 0xFE})
-	out := rewriteReceipt(in, "GW1")
+	body, err := appendReceipt(nil, in, "GW1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &pdu.DeliverSM{}
+	if err := out.UnmarshalBinary(body); err != nil {
+		t.Fatal(err)
+	}
+	if out.SourceAddr != in.SourceAddr || out.DestinationAddr != in.DestinationAddr || out.ESMClass != in.ESMClass {
+		t.Errorf("addresses or esm_class changed: %+v", out)
+	}
 	if got := string(out.ShortMessage); got != "id:GW1 sub:001 dlvrd:001 stat:DELIVRD err:000 text:hi" {
 		t.Errorf("text %q", got)
 	}
@@ -49,6 +59,44 @@ func TestRewriteReceipt(t *testing.T) {
 	}
 	if id, _ := in.TLVs.ReceiptedMessageID(); string(id) != "UP1" {
 		t.Errorf("the upstream's receipt changed: receipted_message_id %q", id)
+	}
+}
+
+// A receipt in message_payload has its id replaced there.
+func TestAppendReceiptPayload(t *testing.T) {
+	in := &pdu.DeliverSM{ESMClass: 0x04}
+	in.TLVs.Set(tlv.MessagePayload, []byte("id:UP1 stat:DELIVRD"))
+	body, err := appendReceipt(nil, in, "GW1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &pdu.DeliverSM{}
+	if err := out.UnmarshalBinary(body); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := out.TLVs.MessagePayload(); string(p) != "id:GW1 stat:DELIVRD" {
+		t.Errorf("message_payload %q", p)
+	}
+	if p, _ := in.TLVs.MessagePayload(); string(p) != "id:UP1 stat:DELIVRD" {
+		t.Errorf("the upstream's receipt changed: %q", p)
+	}
+}
+
+// Writing a receipt for the ESME allocates once besides its buffer (the
+// space for the new id and text; the copy of the receipt and its TLVs are
+// on the stack).
+func TestAppendReceiptAllocs(t *testing.T) {
+	in := &pdu.DeliverSM{SourceAddr: "254700000001", DestinationAddr: "1000", ESMClass: 0x04,
+		ShortMessage: []byte("id:UP1 sub:001 dlvrd:001 stat:DELIVRD err:000 text:hi")}
+	in.TLVs.SetReceiptedMessageID("UP1")
+	in.TLVs.SetMessageState(uint8(pdu.StateDelivered))
+	dst := make([]byte, 0, 512)
+	var err error
+	if n := testing.AllocsPerRun(100, func() { _, err = appendReceipt(dst, in, "0123456789abcdef") }); n > 1 {
+		t.Errorf("appendReceipt: %v allocations, want at most 1", n)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -5,31 +5,44 @@ import (
 	"github.com/esmsafrica/smpp/tlv"
 )
 
-// rewriteReceipt returns a copy of an upstream receipt with only the message
-// id changed (in the text and in receipted_message_id), and only the TLVs
-// that SMPP 3.4 allows in deliver_sm (some client libraries fail on others).
-func rewriteReceipt(in *pdu.DeliverSM, id string) *pdu.DeliverSM {
+// appendReceipt appends the body of the deliver_sm that carries an
+// upstream receipt to the ESME: the upstream's receipt with only the
+// message id changed (in the text and in receipted_message_id), and only
+// the TLVs that SMPP 3.4 allows in deliver_sm (some client libraries fail
+// on others). The receipt itself is not changed. Besides dst's growth it
+// allocates the space for the new id and text, once.
+func appendReceipt(dst []byte, in *pdu.DeliverSM, id string) ([]byte, error) {
 	out := *in
-	out.TLVs = nil
+	var fields [8]tlv.Field // enough for a receipt's TLVs, on the stack
+	var scratch [160]byte   // the new receipted_message_id and text
+	buf := scratch[:0]
+	out.TLVs = fields[:0]
 	for _, f := range in.TLVs {
-		if !deliverSMTLV(f.Tag) {
+		switch {
+		case !deliverSMTLV(f.Tag):
 			continue
-		}
-		if f.Tag == tlv.ReceiptedMessageID {
-			f.Value = append([]byte(id), 0)
+		case f.Tag == tlv.ReceiptedMessageID:
+			n := len(buf)
+			buf = append(append(buf, id...), 0)
+			f.Value = buf[n:len(buf):len(buf)]
+		case f.Tag == tlv.MessagePayload && len(in.ShortMessage) == 0:
+			n := len(buf)
+			buf = appendTextID(buf, f.Value, id)
+			f.Value = buf[n:len(buf):len(buf)]
 		}
 		out.TLVs = append(out.TLVs, f)
 	}
 	if len(in.ShortMessage) > 0 {
-		out.ShortMessage = replaceTextID(in.ShortMessage, id)
-	} else if p, ok := in.TLVs.MessagePayload(); ok {
-		out.TLVs.Set(tlv.MessagePayload, replaceTextID(p, id))
+		n := len(buf)
+		buf = appendTextID(buf, in.ShortMessage, id)
+		out.ShortMessage = buf[n:]
 	}
-	return &out
+	return out.AppendBinary(dst)
 }
 
-// replaceTextID replaces the value of the id: field of receipt text.
-func replaceTextID(text []byte, id string) []byte {
+// appendTextID appends receipt text with the value of its id: field
+// replaced by id to dst.
+func appendTextID(dst, text []byte, id string) []byte {
 	for j := 0; j+3 <= len(text); j++ {
 		// The label, in any case, at the start or after a space.
 		if (j > 0 && text[j-1] != ' ') || text[j]|0x20 != 'i' || text[j+1]|0x20 != 'd' || text[j+2] != ':' {
@@ -40,12 +53,11 @@ func replaceTextID(text []byte, id string) []byte {
 		for end < len(text) && text[end] != ' ' {
 			end++
 		}
-		out := make([]byte, 0, len(text)-(end-start)+len(id))
-		out = append(out, text[:start]...)
-		out = append(out, id...)
-		return append(out, text[end:]...)
+		dst = append(dst, text[:start]...)
+		dst = append(dst, id...)
+		return append(dst, text[end:]...)
 	}
-	return append([]byte(nil), text...)
+	return append(dst, text...)
 }
 
 // deliverTLVs are the TLVs SMPP 3.4 defines for deliver_sm.
