@@ -1,6 +1,6 @@
 package main
 
-// The gateway as a cluster (issue 15): two gateway nodes and a third NATS
+// The gateway as a cluster: two gateway nodes and a third NATS
 // server as processes on loopback, one operator (smsc-sim, with the dedupe
 // key). What an ESME sees is the same whichever node it talks to; a node
 // killed with SIGKILL under load loses nothing accepted.

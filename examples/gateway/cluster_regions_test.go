@@ -1,6 +1,6 @@
 package main
 
-// The cluster stretched over three sites (issue 15's default topology):
+// The cluster stretched over three sites (the default topology):
 // node a in region A, node b in region B, the third NATS server n3 on a
 // small third site, every route between two sites through a proxy that
 // adds the regions' delay.

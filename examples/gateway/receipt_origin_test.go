@@ -1,6 +1,6 @@
 package main
 
-// A receipt goes to the bind that submitted its message (issue 17): an ESME
+// A receipt goes to the bind that submitted its message: an ESME
 // that submits on a transceiver and waits for its receipts gets them all,
 // though a receiver of the same account is bound too; once that transceiver
 // is gone, its receipts go to the receiver.
@@ -156,8 +156,9 @@ func TestReceiptsToSubmittingBind(t *testing.T) {
 
 // TestSmppcliWaitDLRWithListener: smppcli send -wait-dlr, which waits for
 // the receipt on its own transceiver, gets it every time while smppcli
-// listen is bound to the same account (before issue 17 about every other
-// receipt went to the listener, and the send timed out).
+// listen is bound to the same account (when receipts went to any bind of
+// the account, about every other one went to the listener, and the send
+// timed out).
 func TestSmppcliWaitDLRWithListener(t *testing.T) {
 	a := inproc(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -242,7 +243,7 @@ func TestReceiptsHeldForBusyBindGoOnItsAnswers(t *testing.T) {
 }
 
 // TestTransmitterReceiptsToReceiver: a transmitter cannot take its
-// receipts; they go to a receiver of the account, as before issue 17.
+// receipts; they go to a receiver of the account.
 func TestTransmitterReceiptsToReceiver(t *testing.T) {
 	a := inproc(t, nil)
 	var onRX deliveries

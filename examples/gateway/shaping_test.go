@@ -1,6 +1,6 @@
 package main
 
-// Shaping before policing (issue 17), on the wire: a client that does not
+// Shaping before policing, on the wire: a client that does not
 // pace itself, with a window of 200 at an account of 100 msg/s, gets its
 // submissions held until the rate allows them rather than ESME_RTHROTTLED,
 // and so gets the account's whole rate; with shaping off the old policing
