@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/smppapi"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/examples/gateway/upstream"
 	"github.com/esmsafrica/smpp/msgid"
@@ -32,6 +33,9 @@ type Gateway struct {
 	// clients, their receipts and MO (package upstream, wired in
 	// upstream_wiring.go); nil until start makes it.
 	up *upstream.Dispatcher
+	// smppAPI answers the ESMEs' submissions, queries, cancels and
+	// replaces (package smppapi, wired in smppapi_wiring.go).
+	smppAPI *smppapi.Handlers
 
 	work chan func() // completions handed off from read loops (completion_workers.go)
 
@@ -79,13 +83,9 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 	gw.accounts.Store(as)
 	gw.ctx, gw.cancel = context.WithCancel(context.Background())
 
+	gw.smppAPI = gw.newSMPPAPI()
 	mux := server.NewServeMux()
-	mux.HandleFunc(pdu.SubmitSMID, gw.handleSubmit)
-	mux.HandleFunc(pdu.DataSMID, gw.handleDataSM)
-	mux.HandleFunc(pdu.SubmitMultiID, gw.handleSubmitMulti)
-	mux.HandleFunc(pdu.QuerySMID, gw.handleQuery)
-	mux.HandleFunc(pdu.CancelSMID, gw.handleCancel)
-	mux.HandleFunc(pdu.ReplaceSMID, gw.handleReplace)
+	gw.smppAPI.Register(mux)
 	gw.srv = &server.Server{
 		Handler:           mux,
 		SystemID:          cfg.SystemID,

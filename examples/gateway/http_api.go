@@ -11,16 +11,17 @@ import (
 
 	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/httpapi"
+	"github.com/esmsafrica/smpp/examples/gateway/smppapi"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 )
 
 // httpBackend is the gateway behind the HTTP API (package httpapi): a
 // message sent over HTTP becomes one store.Message per segment and
-// destination, built as handleSubmit builds one from a submit_sm (the
-// stored body is a submit_sm body, forwarded verbatim), so that it is
-// routed, throttled, stored, queried (query_sm, GET) and receipted like one
-// sent over SMPP.
+// destination, built as the ESME side (package smppapi) builds one from a
+// submit_sm, with its checks, expiry and accept step (the stored body is a
+// submit_sm body, forwarded verbatim), so that it is routed, throttled,
+// stored, queried (query_sm, GET) and receipted like one sent over SMPP.
 type httpBackend struct {
 	gw    *Gateway
 	refs  httpapi.References // client references by message id; nil: none kept
@@ -52,7 +53,7 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 		return nil, errUnauthenticated // removed by a reload meanwhile
 	}
 	now := time.Now()
-	exp := gw.expiry(time.Time{}, now)
+	exp := gw.smppAPI.Expiry(time.Time{}, now)
 	var validity string
 	if s.Validity > 0 {
 		exp = now.Add(s.Validity)
@@ -67,7 +68,7 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 	for i, to := range s.To {
 		field := fmt.Sprintf("to[%d]", i)
 		dstTON, dstNPI, dst := client.ParseAddress(to)
-		if st := gw.checkSubmit(a, src, dst); st != 0 {
+		if st := gw.smppAPI.Check(a.cfg.SystemID, src, dst); st != 0 {
 			return nil, httpapi.Errorf(422, "no_route", field, st.String(),
 				"no route for %q from %q on this account: the destination is not served, or the account may not send from this source", to, s.From)
 		}
@@ -81,7 +82,7 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 			if seg.UDHI {
 				sm.ESMClass = 0x40
 			}
-			if st := refused(sm); st != 0 {
+			if st := smppapi.Refused(sm); st != 0 {
 				return nil, httpapi.Errorf(422, "invalid_message", field, st.String(), "the message cannot be sent as SMPP: %s", st)
 			}
 			body, err := sm.AppendBinary(nil)
@@ -109,7 +110,7 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 	}
 	sts := make([]pdu.Status, len(msgs))
 	if len(msgs) == 1 {
-		sts[0] = gw.accept(msgs[0].m)
+		sts[0] = gw.smppAPI.Accept(msgs[0].m)
 	} else {
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, maxAcceptsInFlight)
@@ -119,7 +120,7 @@ func (b *httpBackend) Send(ctx context.Context, s *httpapi.Submission) ([]httpap
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				sts[i] = gw.accept(msgs[i].m)
+				sts[i] = gw.smppAPI.Accept(msgs[i].m)
 			}()
 		}
 		wg.Wait()
