@@ -91,7 +91,8 @@ func (p *pusher) pick(rs []*receiver) *receiver {
 }
 
 // delivered records a receiver's answer to a delivery. It runs on the
-// connection's read loop: the claim is settled by a completion worker.
+// connection's read loop: the claim is settled there when that returns at
+// once (settlesAtOnce), by a completion worker otherwise.
 func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 	window := gw.cfg.Load().DeliverWindow
 	var st pdu.Status
@@ -131,7 +132,11 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 	held := len(r.backlog) > 0 || len(p.orphans) > 0
 	p.mu.Unlock()
 
-	gw.later(func() { gw.settleDelivery(p, c, err) })
+	if gw.settlesAtOnce() {
+		gw.settleDelivery(p, c, err)
+	} else {
+		gw.later(func() { gw.settleDelivery(p, c, err) })
+	}
 	if unbind {
 		gw.unbindDeaf(r.c, p.acct)
 	}
@@ -141,6 +146,15 @@ func (gw *Gateway) delivered(p *pusher, r *receiver, c dq.Claim, err error) {
 	if p.waiting.Swap(false) {
 		p.wake()
 	}
+}
+
+// settlesAtOnce reports whether settling a delivery's claim returns
+// without waiting: on one node (deliveries.Pebble) an ack or a nak is a
+// change in memory, the acked deliveries leaving the disk in batches
+// later; a cluster's queue asks its servers.
+func (gw *Gateway) settlesAtOnce() bool {
+	_, ok := gw.store.DeliveryQueue().(*dq.Pebble)
+	return ok
 }
 
 // settleDelivery acks a delivery answered (err nil) and naks one refused (after
