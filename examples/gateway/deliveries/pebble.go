@@ -119,18 +119,26 @@ func (c *core) ackLater(account string, seq uint64) error {
 		return c.removeAcked()
 	}
 	if c.flush == nil {
-		c.flush = time.AfterFunc(ackDelay, func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			c.flush = nil
-			if !c.closed {
-				// A failure leaves them for the next try (at the next
-				// reading or Close).
-				_ = c.removeAcked()
-			}
-		})
+		c.flush = time.AfterFunc(ackDelay, c.flushAcked)
 	}
 	return nil
+}
+
+// flushAcked removes the acked deliveries from disk when ackDelay has
+// passed since the first of them.
+func (c *core) flushAcked() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flush = nil
+	if c.closed {
+		return
+	}
+	if err := c.removeAcked(); err != nil {
+		// They stay acked in memory and listed for removal: tried again
+		// after ackDelay, and by the next reading from disk and by Close,
+		// which return the error (a reading must not hand them out again).
+		c.flush = time.AfterFunc(ackDelay, c.flushAcked)
+	}
 }
 
 // removeAcked removes the acked deliveries from disk, in one unsynced
