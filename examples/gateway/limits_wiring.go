@@ -174,7 +174,7 @@ func (gw *Gateway) takeBind(ctx context.Context, r *server.BindRequest, a *accou
 // ESME_RTHROTTLED, counted in smpp_gateway_throttled_total as the server's
 // refusals were, and reports whether it answered it (or the connection
 // ended while it waited: nothing is to be answered then). The submission
-// handlers call it first.
+// handlers call it first (smppapi.Options.Throttle).
 func (gw *Gateway) throttled(w server.ResponseWriter, r *server.Request) bool {
 	a := accountOf(r)
 	if a == nil {

@@ -187,7 +187,7 @@ func submitCommand(id pdu.CommandID) string {
 // back a session's bind in the account's limits when it leaves the bound
 // state (limits_wiring.go). It counts the submissions answered
 // ESME_RTHROTTLED (by the limits or a drain: the handlers' own answers are
-// counted by Gateway.answer, which never answers ESME_RTHROTTLED) in
+// counted through smppapi.Metrics.Answered, never ESME_RTHROTTLED) in
 // smpp_gateway_submits_total, and the deliveries an ESME refused.
 func (m *metrics) sessionObserver() session.Observer {
 	return session.Observer{

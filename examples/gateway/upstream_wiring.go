@@ -106,7 +106,8 @@ func (gw *Gateway) routeFor(acct, src, dst string) []string {
 	return nil
 }
 
-// upstreamRoutes is the running configuration as the dispatcher reads it.
+// upstreamRoutes is the running configuration as the dispatcher reads it,
+// and as the ESME side (smppapi.Routes) checks a destination.
 type upstreamRoutes struct{ gw *Gateway }
 
 var _ upstream.Routes = upstreamRoutes{}
