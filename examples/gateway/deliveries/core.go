@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
 // core is the single-node queue: the scheduling in memory, and, when db is
@@ -55,7 +57,7 @@ type account struct {
 	later  entryHeap         // naked, or their lease ended, by due time
 	leased entryHeap         // by lease end
 	held   map[uint64]*entry // every entry of the heaps, by Seq
-	wait   chan struct{}     // closed when a delivery may have become claimable
+	wait   lease.Signal      // wakes the claimers when a delivery may have become claimable
 	// spilled: deliveries from Seq horizon on may be only on disk.
 	spilled bool
 	horizon uint64
@@ -78,7 +80,7 @@ func newCore(opts Options) *core {
 	return c
 }
 
-func nowNano() int64 { return time.Now().UnixNano() }
+func nowNano() int64 { return lease.Now() }
 
 // account returns the account's state, made on first use: with a DB, it
 // starts spilled (everything may be on disk only). c.mu is held.
@@ -86,7 +88,7 @@ func (c *core) account(name string) *account {
 	a := c.accts[name]
 	if a == nil {
 		a = &account{name: name, held: map[uint64]*entry{}, spilled: c.db != nil}
-		a.later.order, a.leased.order = byDue, byLease
+		a.fresh.Order, a.later.Order, a.leased.Order = lease.BySeq, lease.ByKey, lease.ByLease
 		c.accts[name] = a
 	}
 	return a
@@ -108,11 +110,11 @@ func (c *core) stage(d *Delivery) (*entry, error) {
 	}
 	// The entry and its delivery in one allocation.
 	ed := &entryDelivery{
-		entry: entry{idx: -1},
+		entry: entry{Key: lease.Key{Seq: seq}},
 		d:     Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind},
 	}
 	e := &ed.entry
-	e.d = &ed.d
+	e.Val = &ed.d
 	a := c.account(d.Account)
 	a.transit = append(a.transit, seq)
 	c.transit++
@@ -124,8 +126,8 @@ func (c *core) stage(d *Delivery) (*entry, error) {
 func (c *core) done(e *entry, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a := c.accts[e.d.Account]
-	if i := slices.Index(a.transit, e.d.Seq); i >= 0 {
+	a := c.accts[e.Val.Account]
+	if i := slices.Index(a.transit, e.Val.Seq); i >= 0 {
 		a.transit = slices.Delete(a.transit, i, i+1)
 	}
 	if c.transit--; c.transit == 0 {
@@ -155,33 +157,28 @@ func (c *core) nextSeq() (uint64, error) {
 // when memory holds the account's bound or the account is spilled below
 // it. c.mu is held.
 func (c *core) place(a *account, e *entry) {
-	seq := e.d.Seq
+	seq := e.Val.Seq
 	if a.spilled && seq >= a.horizon {
-		e.st = stGone
+		e.State = stGone
 		return
 	}
 	if c.db != nil && a.waiting() >= c.maxHeld {
 		// Read back later, with what follows it.
 		a.spilled, a.horizon = true, seq
-		e.st = stGone
+		e.State = stGone
 		return
 	}
-	e.st = stFresh
-	a.fresh.push(e)
+	e.State = stFresh
+	a.fresh.Push(e)
 	a.held[seq] = e
 }
 
 // waiting returns how many of the account's deliveries memory holds that
 // are not leased: what MaxHeld bounds (a claimer bounds its claims).
-func (a *account) waiting() int { return a.fresh.len() + a.later.len() }
+func (a *account) waiting() int { return a.fresh.Len() + a.later.Len() }
 
 // notify wakes the account's waiting claimers. c.mu is held.
-func (a *account) notify() {
-	if a.wait != nil {
-		close(a.wait)
-		a.wait = nil
-	}
-}
+func (a *account) notify() { a.wait.Notify() }
 
 func (c *core) add(ctx context.Context, d *Delivery) error {
 	if err := ctx.Err(); err != nil {
@@ -192,26 +189,22 @@ func (c *core) add(ctx context.Context, d *Delivery) error {
 		return err
 	}
 	if c.db != nil {
-		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(e.d)), c.prefix, d.Account, e.d.Seq)
+		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(e.Val)), c.prefix, d.Account, e.Val.Seq)
 		kn := len(b)
-		b = appendValue(b, e.d)
-		e.d.Body = bodyIn(b, e.d) // the queue's own copy
+		b = appendValue(b, e.Val)
+		e.Val.Body = bodyIn(b, e.Val) // the queue's own copy
 		err = c.db.Set(b[:kn], b[kn:], c.writeOpt)
 	}
 	c.done(e, err)
 	if err == nil {
-		d.Seq = e.d.Seq
+		d.Seq = e.Val.Seq
 	}
 	return err
 }
 
 func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) ([]Claim, error) {
-	var t *time.Timer
-	defer func() {
-		if t != nil {
-			t.Stop()
-		}
-	}()
+	var t lease.Timer
+	defer t.Stop()
 	for {
 		if err := ctx.Err(); err != nil {
 			return dst, err
@@ -224,7 +217,7 @@ func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) (
 		a := c.account(name)
 		now := nowNano()
 		c.expire(a, now)
-		if a.spilled && a.fresh.len() < max(1, c.maxHeld/2) {
+		if a.spilled && a.fresh.Len() < max(1, c.maxHeld/2) {
 			if err := c.refill(a); err != nil {
 				c.mu.Unlock()
 				return dst, err
@@ -234,18 +227,18 @@ func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) (
 		for n < limit {
 			var e *entry
 			switch {
-			case a.later.len() > 0 && a.later.min().at <= now:
-				e = a.later.pop()
-			case a.fresh.len() > 0:
-				e = a.fresh.pop()
+			case a.later.Len() > 0 && a.later.Min().Key.At <= now:
+				e = a.later.Pop()
+			case a.fresh.Len() > 0:
+				e = a.fresh.Pop()
 			}
 			if e == nil {
 				break
 			}
 			c.gen++
-			e.gen, e.lease, e.st = c.gen, now+c.lease, stLeased
-			a.leased.push(e)
-			dst = append(dst, &claim{c: c, a: a, e: e, gen: e.gen})
+			e.Gen, e.Lease, e.State = c.gen, now+c.lease, stLeased
+			a.leased.Push(e)
+			dst = append(dst, &claim{c: c, a: a, e: e, gen: e.Gen})
 			n++
 		}
 		if n > 0 || limit <= 0 {
@@ -253,33 +246,16 @@ func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) (
 			return dst, nil
 		}
 		next := int64(math.MaxInt64)
-		if a.later.len() > 0 {
-			next = a.later.min().at
+		if a.later.Len() > 0 {
+			next = a.later.Min().Key.At
 		}
-		if a.leased.len() > 0 {
-			next = min(next, a.leased.min().lease)
+		if a.leased.Len() > 0 {
+			next = min(next, a.leased.Min().Lease)
 		}
-		if a.wait == nil {
-			a.wait = make(chan struct{})
-		}
-		wait := a.wait
+		wait := a.wait.Chan()
 		c.mu.Unlock()
-
-		var tc <-chan time.Time
-		if next != math.MaxInt64 {
-			d := time.Duration(next - now)
-			if t == nil {
-				t = time.NewTimer(d)
-			} else {
-				t.Reset(d)
-			}
-			tc = t.C
-		}
-		select {
-		case <-ctx.Done():
-			return dst, ctx.Err()
-		case <-wait:
-		case <-tc:
+		if err := t.Wait(ctx, wait, now, next); err != nil {
+			return dst, err
 		}
 	}
 }
@@ -287,25 +263,25 @@ func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) (
 // expire hands the deliveries whose lease ended back, due at once: they
 // come before the fresh ones. c.mu is held.
 func (c *core) expire(a *account, now int64) {
-	for a.leased.len() > 0 && a.leased.min().lease <= now {
-		e := a.leased.pop()
-		e.at, e.st = e.lease, stLater
-		a.later.push(e)
+	for a.leased.Len() > 0 && a.leased.Min().Lease <= now {
+		e := a.leased.Pop()
+		e.Key.At, e.State = e.Lease, stLater
+		a.later.Push(e)
 	}
 }
 
 // drop takes an entry out of memory, wherever it is. c.mu is held.
 func (a *account) drop(e *entry) {
-	switch e.st {
+	switch e.State {
 	case stFresh:
-		a.fresh.remove(e)
+		a.fresh.Remove(e)
 	case stLater:
-		a.later.remove(e)
+		a.later.Remove(e)
 	case stLeased:
-		a.leased.remove(e)
+		a.leased.Remove(e)
 	}
-	delete(a.held, e.d.Seq)
-	e.st = stGone
+	delete(a.held, e.Val.Seq)
+	e.State = stGone
 }
 
 func (c *core) close() error {
@@ -338,14 +314,14 @@ type claim struct {
 	gen uint64
 }
 
-func (cl *claim) Delivery() *Delivery { return cl.e.d }
+func (cl *claim) Delivery() *Delivery { return cl.e.Val }
 
 // held reports why the claim no longer holds its delivery. c.mu is held.
 func (cl *claim) held() error {
 	if cl.c.closed {
 		return ErrClosed
 	}
-	if cl.e.st != stLeased || cl.e.gen != cl.gen {
+	if cl.e.State != stLeased || cl.e.Gen != cl.gen {
 		return ErrLeaseLost
 	}
 	return nil
@@ -360,7 +336,7 @@ func (cl *claim) Ack() error {
 	}
 	a.drop(e)
 	if c.db != nil {
-		return c.ackLater(a.name, e.d.Seq)
+		return c.ackLater(a.name, e.Val.Seq)
 	}
 	return nil
 }
@@ -372,16 +348,9 @@ func (cl *claim) Nak(delay time.Duration) error {
 	if err := cl.held(); err != nil {
 		return err
 	}
-	now := nowNano()
-	at := now
-	if delay > 0 {
-		if at = now + int64(delay); at < now {
-			at = math.MaxInt64
-		}
-	}
-	a.leased.remove(e)
-	e.at, e.st = at, stLater
-	a.later.push(e)
+	a.leased.Remove(e)
+	e.Key.At, e.State = lease.After(nowNano(), delay), stLater
+	a.later.Push(e)
 	a.notify()
 	return nil
 }
@@ -393,7 +362,7 @@ func (cl *claim) Extend() error {
 	if err := cl.held(); err != nil {
 		return err
 	}
-	e.lease = nowNano() + c.lease
-	a.leased.fix(e)
+	e.Lease = nowNano() + c.lease
+	a.leased.Fix(e)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
 // PebbleOptions tunes OpenPebble. The zero value is a sensible default.
@@ -205,8 +207,8 @@ func (c *core) refill(a *account) error {
 			it.Close()
 			return fmt.Errorf("%w: account %q, seq %d", err, a.name, seq)
 		}
-		e := &entry{d: d, st: stFresh, idx: -1}
-		a.fresh.push(e)
+		e := &entry{Key: lease.Key{Seq: seq}, State: stFresh, Val: d}
+		a.fresh.Push(e)
 		a.held[seq] = e
 		read++
 	}
@@ -357,11 +359,11 @@ func (q *Pebble) Stage(d *Delivery) (Staged, error) {
 	if err != nil {
 		return Staged{}, err
 	}
-	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.d)), q.c.prefix, d.Account, e.d.Seq)
+	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.Val)), q.c.prefix, d.Account, e.Val.Seq)
 	kn := len(b)
-	b = appendValue(b, e.d)
-	e.d.Body = bodyIn(b, e.d) // the queue's own copy
-	return Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.d.Seq, c: q.c, e: e}, nil
+	b = appendValue(b, e.Val)
+	e.Val.Body = bodyIn(b, e.Val) // the queue's own copy
+	return Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.Val.Seq, c: q.c, e: e}, nil
 }
 
 // Staged is a delivery staged for a writer's batch (see Pebble.Stage). Its

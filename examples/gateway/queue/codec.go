@@ -33,8 +33,8 @@ func keyLen(prefix []byte) int { return len(prefix) + 1 + 8 + 8 }
 func (c *core) appendKey(b []byte, k key) []byte {
 	b = append(b, c.prefix...)
 	b = append(b, kindTicket)
-	b = binary.BigEndian.AppendUint64(b, uint64(k.at)^1<<63)
-	return binary.BigEndian.AppendUint64(b, k.seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(k.At)^1<<63)
+	return binary.BigEndian.AppendUint64(b, k.Seq)
 }
 
 // ticketBounds returns the bounds of the ticket keys.
@@ -52,28 +52,28 @@ func (c *core) decodeKey(b []byte) (key, bool) {
 		return key{}, false
 	}
 	b = b[len(c.prefix)+1:]
-	return key{at: int64(binary.BigEndian.Uint64(b) ^ 1<<63), seq: binary.BigEndian.Uint64(b[8:])}, true
+	return key{At: int64(binary.BigEndian.Uint64(b) ^ 1<<63), Seq: binary.BigEndian.Uint64(b[8:])}, true
 }
 
 // valueLen is the most appendValue appends for e.
 func valueLen(e *entry) int {
-	return 1 + binary.MaxVarintLen64 + 1 + binary.MaxVarintLen64 + binary.MaxVarintLen32 + binary.MaxVarintLen32 + len(e.id)
+	return 1 + binary.MaxVarintLen64 + 1 + binary.MaxVarintLen64 + binary.MaxVarintLen32 + binary.MaxVarintLen32 + len(e.Val.id)
 }
 
 func appendValue(b []byte, e *entry) []byte {
 	b = append(b, ticketV1)
-	b = binary.AppendUvarint(b, e.rev)
+	b = binary.AppendUvarint(b, e.Val.rev)
 	var flags byte
-	if e.hasDue {
+	if e.Val.hasDue {
 		flags |= flagDue
 	}
 	b = append(b, flags)
-	if e.hasDue {
-		b = binary.AppendVarint(b, e.due)
+	if e.Val.hasDue {
+		b = binary.AppendVarint(b, e.Val.due)
 	}
-	b = binary.AppendUvarint(b, uint64(e.deliv))
-	b = binary.AppendUvarint(b, uint64(len(e.id)))
-	return append(b, e.id...)
+	b = binary.AppendUvarint(b, uint64(e.Val.deliv))
+	b = binary.AppendUvarint(b, uint64(len(e.Val.id)))
+	return append(b, e.Val.id...)
 }
 
 // decodeEntry returns the entry stored under k with value v.
@@ -82,9 +82,9 @@ func decodeEntry(k key, v []byte) (*entry, error) {
 		return nil, errCorrupt
 	}
 	v = v[1:]
-	e := &entry{k: k, idx: -1}
+	e := &entry{Key: k}
 	var n int
-	if e.rev, n = binary.Uvarint(v); n <= 0 {
+	if e.Val.rev, n = binary.Uvarint(v); n <= 0 {
 		return nil, errCorrupt
 	}
 	v = v[n:]
@@ -94,22 +94,22 @@ func decodeEntry(k key, v []byte) (*entry, error) {
 	flags := v[0]
 	v = v[1:]
 	if flags&flagDue != 0 {
-		if e.due, n = binary.Varint(v); n <= 0 {
+		if e.Val.due, n = binary.Varint(v); n <= 0 {
 			return nil, errCorrupt
 		}
-		e.hasDue = true
+		e.Val.hasDue = true
 		v = v[n:]
 	}
 	deliv, n := binary.Uvarint(v)
 	if n <= 0 || deliv > math.MaxInt32 {
 		return nil, errCorrupt
 	}
-	e.deliv = int32(deliv)
+	e.Val.deliv = int32(deliv)
 	v = v[n:]
 	l, n := binary.Uvarint(v)
 	if n <= 0 || l == 0 || l > uint64(len(v)-n) {
 		return nil, errCorrupt
 	}
-	e.id = string(v[n : n+int(l)])
+	e.Val.id = string(v[n : n+int(l)])
 	return e, nil
 }

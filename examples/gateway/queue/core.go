@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
 // Options tunes a single-node queue. The zero value is a sensible default.
@@ -46,9 +48,8 @@ type core struct {
 	// transit holds the keys of the tickets being written: not on disk
 	// yet (or not synced), so neither in memory nor to be read back.
 	transit []key
-	// wait is closed when a ticket may have become claimable; nil while
-	// nobody waits.
-	wait chan struct{}
+	// wait wakes the claimers when a ticket may have become claimable.
+	wait lease.Signal
 
 	// With a DB (pebble.go).
 	db       *pebble.DB
@@ -70,11 +71,11 @@ func newCore(opts Options) *core {
 		c.lease = int64(defaultLease)
 	}
 	c.idle.L = &c.mu
-	c.leased.byLease = true
+	c.leased.Order = lease.ByLease
 	return c
 }
 
-func nowNano() int64 { return time.Now().UnixNano() }
+func nowNano() int64 { return lease.Now() }
 
 // unixNano returns t in Unix nanoseconds, clamped to what an int64 holds.
 func unixNano(t time.Time) int64 {
@@ -98,9 +99,9 @@ func (c *core) stage(t Ticket) (*entry, error) {
 	if t.ID == "" {
 		return nil, errEmptyID
 	}
-	e := &entry{id: t.ID, rev: t.Rev, idx: -1}
+	e := &entry{Val: ticket{id: t.ID, rev: t.Rev}}
 	if !t.Due.IsZero() {
-		e.due, e.hasDue = unixNano(t.Due), true
+		e.Val.due, e.Val.hasDue = unixNano(t.Due), true
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -114,12 +115,12 @@ func (c *core) stage(t Ticket) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.k = key{at: e.due, seq: seq}
-	if !e.hasDue {
-		e.k.at = nowNano()
+	e.Key = key{At: e.Val.due, Seq: seq}
+	if !e.Val.hasDue {
+		e.Key.At = nowNano()
 	}
 	c.total++
-	c.transit = append(c.transit, e.k)
+	c.transit = append(c.transit, e.Key)
 	return e, nil
 }
 
@@ -129,7 +130,7 @@ func (c *core) done(e *entry, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, k := range c.transit {
-		if k == e.k {
+		if k == e.Key {
 			last := len(c.transit) - 1
 			c.transit[i] = c.transit[last]
 			c.transit = c.transit[:last]
@@ -167,13 +168,13 @@ func (c *core) nextSeq() (uint64, error) {
 // that has no disk), where it belongs: in the ready heap, or only on disk
 // when memory holds the tickets due before it and no more. c.mu is held.
 func (c *core) place(e *entry) {
-	if c.spilled && !e.k.less(c.horizon) {
-		e.st = stGone
+	if c.spilled && !e.Key.Less(c.horizon) {
+		e.State = stGone
 		return
 	}
-	e.st = stReady
-	c.ready.push(e)
-	if c.db != nil && c.ready.len() > c.maxHeld+c.slack() {
+	e.State = stReady
+	c.ready.Push(e)
+	if c.db != nil && c.ready.Len() > c.maxHeld+c.slack() {
 		c.shrink()
 	}
 }
@@ -185,19 +186,14 @@ func (c *core) slack() int { return max(1, c.maxHeld/8) }
 // shrink keeps in memory the maxHeld ready tickets due first: the others
 // stay only on disk, and are read back from the horizon on. c.mu is held.
 func (c *core) shrink() {
-	cut := c.ready.shrink(c.maxHeld)
-	if !c.spilled || cut.less(c.horizon) {
+	cut := c.ready.Shrink(c.maxHeld, stGone)
+	if !c.spilled || cut.Less(c.horizon) {
 		c.spilled, c.horizon = true, cut
 	}
 }
 
 // notify wakes the claimers waiting. c.mu is held.
-func (c *core) notify() {
-	if c.wait != nil {
-		close(c.wait)
-		c.wait = nil
-	}
-}
+func (c *core) notify() { c.wait.Notify() }
 
 func (c *core) enqueue(ctx context.Context, t Ticket) error {
 	if err := ctx.Err(); err != nil {
@@ -208,7 +204,7 @@ func (c *core) enqueue(ctx context.Context, t Ticket) error {
 		return err
 	}
 	if c.db != nil {
-		b := c.appendKey(make([]byte, 0, keyLen(c.prefix)+valueLen(e)), e.k)
+		b := c.appendKey(make([]byte, 0, keyLen(c.prefix)+valueLen(e)), e.Key)
 		kn := len(b)
 		b = appendValue(b, e)
 		err = c.db.Set(b[:kn], b[kn:], c.writeOpt)
@@ -218,12 +214,8 @@ func (c *core) enqueue(ctx context.Context, t Ticket) error {
 }
 
 func (c *core) claim(ctx context.Context, dst []Claim, limit int) ([]Claim, error) {
-	var t *time.Timer
-	defer func() {
-		if t != nil {
-			t.Stop()
-		}
-	}()
+	var t lease.Timer
+	defer t.Stop()
 	for {
 		if err := ctx.Err(); err != nil {
 			return dst, err
@@ -241,19 +233,19 @@ func (c *core) claim(ctx context.Context, dst []Claim, limit int) ([]Claim, erro
 		}
 		now := nowNano()
 		c.expire(now)
-		if c.spilled && c.ready.len() < max(1, c.maxHeld/2) {
+		if c.spilled && c.ready.Len() < max(1, c.maxHeld/2) {
 			if err := c.refill(); err != nil {
 				c.mu.Unlock()
 				return dst, err
 			}
 		}
 		n := 0
-		for n < limit && c.ready.len() > 0 && c.ready.min().k.at <= now {
-			e := c.ready.pop()
+		for n < limit && c.ready.Len() > 0 && c.ready.Min().Key.At <= now {
+			e := c.ready.Pop()
 			c.gen++
-			e.gen, e.deliv, e.lease, e.st = c.gen, e.deliv+1, now+c.lease, stLeased
-			c.leased.push(e)
-			dst = append(dst, &claim{c: c, e: e, gen: e.gen, deliv: e.deliv})
+			e.Gen, e.Val.deliv, e.Lease, e.State = c.gen, e.Val.deliv+1, now+c.lease, stLeased
+			c.leased.Push(e)
+			dst = append(dst, &claim{c: c, e: e, gen: e.Gen, deliv: e.Val.deliv})
 			n++
 		}
 		if n > 0 || limit <= 0 {
@@ -261,33 +253,16 @@ func (c *core) claim(ctx context.Context, dst []Claim, limit int) ([]Claim, erro
 			return dst, nil
 		}
 		next := int64(math.MaxInt64)
-		if c.ready.len() > 0 {
-			next = c.ready.min().k.at
+		if c.ready.Len() > 0 {
+			next = c.ready.Min().Key.At
 		}
-		if c.leased.len() > 0 {
-			next = min(next, c.leased.min().lease)
+		if c.leased.Len() > 0 {
+			next = min(next, c.leased.Min().Lease)
 		}
-		if c.wait == nil {
-			c.wait = make(chan struct{})
-		}
-		wait := c.wait
+		wait := c.wait.Chan()
 		c.mu.Unlock()
-
-		var tc <-chan time.Time
-		if next != math.MaxInt64 {
-			d := time.Duration(next - now)
-			if t == nil {
-				t = time.NewTimer(d)
-			} else {
-				t.Reset(d)
-			}
-			tc = t.C
-		}
-		select {
-		case <-ctx.Done():
-			return dst, ctx.Err()
-		case <-wait:
-		case <-tc:
+		if err := t.Wait(ctx, wait, now, next); err != nil {
+			return dst, err
 		}
 	}
 }
@@ -295,8 +270,8 @@ func (c *core) claim(ctx context.Context, dst []Claim, limit int) ([]Claim, erro
 // expire returns the tickets whose lease ended to the ready ones, with
 // their keys: they come before the tickets due after them. c.mu is held.
 func (c *core) expire(now int64) {
-	for c.leased.len() > 0 && c.leased.min().lease <= now {
-		c.place(c.leased.pop())
+	for c.leased.Len() > 0 && c.leased.Min().Lease <= now {
+		c.place(c.leased.Pop())
 	}
 }
 
@@ -325,7 +300,7 @@ func (c *core) close() error {
 	if len(c.acked) > 0 {
 		err = c.removeAcked()
 	}
-	c.ready, c.leased = entryHeap{}, entryHeap{byLease: true}
+	c.ready, c.leased = entryHeap{}, entryHeap{Order: lease.ByLease}
 	return err
 }
 
@@ -339,9 +314,9 @@ type claim struct {
 
 func (cl *claim) Ticket() Ticket {
 	e := cl.e // id, rev and due never change
-	t := Ticket{ID: e.id, Rev: e.rev}
-	if e.hasDue {
-		t.Due = time.Unix(0, e.due)
+	t := Ticket{ID: e.Val.id, Rev: e.Val.rev}
+	if e.Val.hasDue {
+		t.Due = time.Unix(0, e.Val.due)
 	}
 	return t
 }
@@ -353,7 +328,7 @@ func (cl *claim) held() error {
 	if cl.c.closed {
 		return ErrClosed
 	}
-	if cl.e.st != stLeased || cl.e.gen != cl.gen {
+	if cl.e.State != stLeased || cl.e.Gen != cl.gen {
 		return ErrLeaseLost
 	}
 	return nil
@@ -369,15 +344,15 @@ func (cl *claim) Ack() error {
 	if c.db != nil {
 		// Removed from disk with the acks around it, before the next
 		// refill reads the disk (see acked).
-		c.acked = append(c.acked, e.k)
+		c.acked = append(c.acked, e.Key)
 		if len(c.acked) >= ackBatch {
 			if err := c.removeAcked(); err != nil {
 				return err
 			}
 		}
 	}
-	c.leased.remove(e)
-	e.st = stGone
+	c.leased.Remove(e)
+	e.State = stGone
 	c.total--
 	return nil
 }
@@ -393,22 +368,14 @@ func (cl *claim) Nak(delay time.Duration) error {
 	if err != nil {
 		return err
 	}
-	now := nowNano()
-	at := now
-	if delay > 0 {
-		at = now + int64(delay)
-		if at < now {
-			at = math.MaxInt64
-		}
-	}
-	k := key{at: at, seq: seq}
+	k := key{At: lease.After(nowNano(), delay), Seq: seq}
 	if c.db != nil {
 		if err := c.moveKey(e, k); err != nil {
 			return err
 		}
 	}
-	c.leased.remove(e)
-	e.k = k
+	c.leased.Remove(e)
+	e.Key = k
 	c.place(e)
 	c.notify()
 	return nil
@@ -421,7 +388,7 @@ func (cl *claim) Extend() error {
 	if err := cl.held(); err != nil {
 		return err
 	}
-	e.lease = nowNano() + c.lease
-	c.leased.fix(e)
+	e.Lease = nowNano() + c.lease
+	c.leased.Fix(e)
 	return nil
 }

@@ -112,7 +112,7 @@ func (c *core) load() error {
 		if c.spilled {
 			continue
 		}
-		if c.ready.len() >= c.maxHeld {
+		if c.ready.Len() >= c.maxHeld {
 			c.spilled, c.horizon = true, k
 			continue
 		}
@@ -121,8 +121,8 @@ func (c *core) load() error {
 			it.Close()
 			return err
 		}
-		e.st = stReady
-		c.ready.push(e)
+		e.State = stReady
+		c.ready.Push(e)
 	}
 	return it.Close()
 }
@@ -171,7 +171,7 @@ func (c *core) moveKey(e *entry, k key) error {
 	kn := len(buf)
 	buf = appendValue(buf, e)
 	vn := len(buf)
-	buf = c.appendKey(buf, e.k)
+	buf = c.appendKey(buf, e.Key)
 	if err := b.Set(buf[:kn], buf[kn:vn], nil); err != nil {
 		return err
 	}
@@ -186,24 +186,24 @@ func (c *core) moveKey(e *entry, k key) error {
 // transit (not written, or not synced, yet), nor the keys of leased
 // tickets (in memory already). c.mu is held.
 func (c *core) refill() error {
-	room := min(refillBatch, c.maxHeld-c.ready.len())
+	room := min(refillBatch, c.maxHeld-c.ready.Len())
 	if room <= 0 {
 		return nil
 	}
 	var bound key
 	bounded := false
 	for _, k := range c.transit {
-		if !k.less(c.horizon) && (!bounded || k.less(bound)) {
+		if !k.Less(c.horizon) && (!bounded || k.Less(bound)) {
 			bound, bounded = k, true
 		}
 	}
 	var skip map[uint64]struct{}
-	for _, e := range c.leased.es {
-		if !e.k.less(c.horizon) {
+	for _, e := range c.leased.Entries() {
+		if !e.Key.Less(c.horizon) {
 			if skip == nil {
 				skip = map[uint64]struct{}{}
 			}
-			skip[e.k.seq] = struct{}{}
+			skip[e.Key.Seq] = struct{}{}
 		}
 	}
 	_, upper := c.ticketBounds()
@@ -222,7 +222,7 @@ func (c *core) refill() error {
 			it.Close()
 			return errCorrupt
 		}
-		if _, ok := skip[k.seq]; ok {
+		if _, ok := skip[k.Seq]; ok {
 			continue
 		}
 		if read == room {
@@ -234,8 +234,8 @@ func (c *core) refill() error {
 			it.Close()
 			return err
 		}
-		e.st = stReady
-		c.ready.push(e)
+		e.State = stReady
+		c.ready.Push(e)
 		read++
 	}
 	if err := it.Close(); err != nil {
@@ -289,7 +289,7 @@ type Staged struct {
 }
 
 // AppendKey appends the key of the ticket's entry in the queue's DB to dst.
-func (s *Staged) AppendKey(dst []byte) []byte { return s.c.appendKey(dst, s.e.k) }
+func (s *Staged) AppendKey(dst []byte) []byte { return s.c.appendKey(dst, s.e.Key) }
 
 // AppendValue appends the value of the ticket's entry to dst.
 func (s *Staged) AppendValue(dst []byte) []byte { return appendValue(dst, s.e) }

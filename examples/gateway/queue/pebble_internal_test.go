@@ -65,7 +65,7 @@ func idsOf(cs []Claim) []string {
 func (q *Pebble) inMemory() int {
 	q.c.mu.Lock()
 	defer q.c.mu.Unlock()
-	return q.c.ready.len()
+	return q.c.ready.Len()
 }
 
 // TestPebbleStage: a ticket staged into a writer's batch is handed out
@@ -274,24 +274,24 @@ func TestHeapShrink(t *testing.T) {
 		var h entryHeap
 		var keys []key
 		for _, i := range rand.Perm(n) {
-			k := key{at: int64(i / 3), seq: uint64(i)}
+			k := key{At: int64(i / 3), Seq: uint64(i)}
 			keys = append(keys, k)
-			h.push(&entry{k: k})
+			h.Push(&entry{Key: k})
 		}
 		slices.SortFunc(keys, func(a, b key) int {
-			if a.less(b) {
+			if a.Less(b) {
 				return -1
 			}
 			return 1
 		})
 		keep := rand.IntN(n)
-		cut := h.shrink(keep)
-		if cut != keys[keep] || h.len() != keep {
-			t.Fatalf("shrink(%d) of %d: cut %v, want %v; %d left", keep, n, cut, keys[keep], h.len())
+		cut := h.Shrink(keep, stGone)
+		if cut != keys[keep] || h.Len() != keep {
+			t.Fatalf("shrink(%d) of %d: cut %v, want %v; %d left", keep, n, cut, keys[keep], h.Len())
 		}
 		for i := range keep {
-			if e := h.pop(); e.k != keys[i] {
-				t.Fatalf("after shrink popped %v, want %v", e.k, keys[i])
+			if e := h.Pop(); e.Key != keys[i] {
+				t.Fatalf("after shrink popped %v, want %v", e.Key, keys[i])
 			}
 		}
 	}
@@ -301,18 +301,18 @@ func TestCodecRoundTrip(t *testing.T) {
 	c := newCore(Options{})
 	c.prefix = []byte("p")
 	for _, e := range []*entry{
-		{id: "a", k: key{at: -5, seq: 1}},
-		{id: "0123456789abcdef-12", rev: 1 << 40, due: -1 << 62, hasDue: true, deliv: 7, k: key{at: 1 << 62, seq: 1 << 63}},
+		{Val: ticket{id: "a"}, Key: key{At: -5, Seq: 1}},
+		{Val: ticket{id: "0123456789abcdef-12", rev: 1 << 40, due: -1 << 62, hasDue: true, deliv: 7}, Key: key{At: 1 << 62, Seq: 1 << 63}},
 	} {
-		k, ok := c.decodeKey(c.appendKey(nil, e.k))
-		if !ok || k != e.k {
-			t.Fatalf("key %+v came back %+v", e.k, k)
+		k, ok := c.decodeKey(c.appendKey(nil, e.Key))
+		if !ok || k != e.Key {
+			t.Fatalf("key %+v came back %+v", e.Key, k)
 		}
-		got, err := decodeEntry(e.k, appendValue(nil, e))
+		got, err := decodeEntry(e.Key, appendValue(nil, e))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.id != e.id || got.rev != e.rev || got.due != e.due || got.hasDue != e.hasDue || got.deliv != e.deliv || got.k != e.k {
+		if got.Val.id != e.Val.id || got.Val.rev != e.Val.rev || got.Val.due != e.Val.due || got.Val.hasDue != e.Val.hasDue || got.Val.deliv != e.Val.deliv || got.Key != e.Key {
 			t.Fatalf("entry %+v came back %+v", e, got)
 		}
 		if n := len(appendValue(nil, e)); n > valueLen(e) {
@@ -320,7 +320,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		}
 	}
 	// Key order is due order, negative times included.
-	a, b := c.appendKey(nil, key{at: -1, seq: 9}), c.appendKey(nil, key{at: 1, seq: 0})
+	a, b := c.appendKey(nil, key{At: -1, Seq: 9}), c.appendKey(nil, key{At: 1, Seq: 0})
 	if string(a) >= string(b) {
 		t.Fatal("a key due earlier sorts after")
 	}
