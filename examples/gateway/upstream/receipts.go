@@ -103,7 +103,7 @@ func (d *Dispatcher) applyReceipt(id string, dl *client.Delivery) error {
 			// receipt twice.
 			return nil
 		}
-		m.State = stateOf(r.State)
+		m.State = store.StateOf(r.State)
 		if m.State.Final() {
 			m.Done = time.Now()
 			if c, ok := r.ErrCode(); ok && c < 256 {
