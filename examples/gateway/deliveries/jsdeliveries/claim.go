@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jswork"
 )
 
 // fetchWait is how long one pull request waits for a delivery: a waiting
@@ -24,31 +23,12 @@ const fetchWait = 250 * time.Millisecond
 // idle).
 const retryPause = 50 * time.Millisecond
 
-var (
-	ackBody      = []byte("+ACK")
-	progressBody = []byte("+WPI")
-	termBody     = []byte("+TERM")
-)
-
-// nakBody is a nak, with a redelivery delay when d > 0.
-func nakBody(d time.Duration) []byte {
-	if d <= 0 {
-		return []byte("-NAK")
-	}
-	return []byte(`-NAK {"delay":` + strconv.FormatInt(int64(d), 10) + `}`)
-}
-
 // consumerName is the durable name of an account's consumer.
 func consumerName(account string) string { return "dlv-" + token(account) }
 
 // transient reports whether err passes by itself: a cluster electing a
 // leader, a connection reconnecting, a consumer to create again.
-func transient(err error) bool {
-	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrConnectionReconnecting) ||
-		errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) ||
-		errors.Is(err, jetstream.ErrNoStreamResponse)
-}
+func transient(err error) bool { return jswork.Transient(err) }
 
 // consumer returns the account's consumer, creating or updating it on its
 // first use by this Queue.
@@ -151,204 +131,50 @@ func (q *Queue) claimOnce(ctx context.Context, account string, n int) ([]*claim,
 }
 
 // pause waits d, or returns early with ctx's error or ErrClosed.
-func (q *Queue) pause(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-q.done:
-		return deliveries.ErrClosed
-	}
-}
+func (q *Queue) pause(ctx context.Context, d time.Duration) error { return q.h.Pause(ctx, d) }
 
 // fetch sends one pull request for up to n messages, waiting up to wait
 // for the first (none: only what is there now), and returns them as claims
 // held by q. When ctx ends or q closes first it returns their error, and
 // the messages that still arrive are naked.
 func (q *Queue) fetch(ctx context.Context, cons jetstream.Consumer, account string, n int, wait time.Duration) ([]*claim, error) {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return nil, deliveries.ErrClosed
-	}
-	q.drainers.Add(1)
-	q.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		q.drainers.Done()
-		return nil, err
-	}
-	var batch jetstream.MessageBatch
-	var err error
-	if wait > 0 {
-		batch, err = cons.Fetch(n, jetstream.FetchMaxWait(wait))
-	} else {
-		batch, err = cons.FetchNoWait(n)
-	}
-	if err != nil {
-		q.drainers.Done()
-		return nil, fmt.Errorf("gateway jsdeliveries: fetch for %s: %w", account, err)
-	}
-	var got []*claim
-	msgs := batch.Messages()
-	for {
-		select {
-		case m, ok := <-msgs:
-			if !ok {
-				q.drainers.Done()
-				if err := batch.Error(); err != nil && len(got) == 0 {
-					return nil, fmt.Errorf("gateway jsdeliveries: fetch for %s: %w", account, err)
-				}
-				return got, nil
-			}
-			if c := q.take(m, account); c != nil {
-				got = append(got, c)
-			}
-		case <-ctx.Done():
-			q.abandon(got, msgs)
-			return nil, ctx.Err()
-		case <-q.done:
-			q.abandon(got, msgs)
-			return nil, deliveries.ErrClosed
-		}
-	}
-}
-
-// abandon gives back the claims of a fetch given up, and naks in the
-// background what the fetch still receives.
-func (q *Queue) abandon(got []*claim, msgs <-chan jetstream.Msg) {
-	q.giveBack(got)
-	go func() {
-		defer q.drainers.Done()
-		for m := range msgs {
-			q.send(m.Reply(), nakBody(0))
-		}
-	}()
+	return jswork.Fetch(ctx, q.h, cons, n, wait, "for", account, func(m jetstream.Msg) (*claim, bool) { return q.take(m, account) })
 }
 
 // giveBack naks claims not handed to the caller.
-func (q *Queue) giveBack(cs []*claim) {
-	for _, c := range cs {
-		if err := c.Nak(0); err != nil {
-			q.unsent.Add(1)
-		}
-	}
-}
-
-// send publishes a nak or a term without waiting for the server; one that
-// is not sent is counted (Unsent), and its delivery comes back when its
-// lease ends.
-func (q *Queue) send(subject string, body []byte) {
-	if err := q.nc.Publish(subject, body); err != nil {
-		q.unsent.Add(1)
-	}
-}
+func (q *Queue) giveBack(cs []*claim) { jswork.GiveBack(q.h, cs) }
 
 // Unsent returns how many naks the queue sent on its own (deliveries
 // fetched after a Claim gave up) could not be sent: those deliveries came
 // back when their leases ended, not at once.
-func (q *Queue) Unsent() int64 { return q.unsent.Load() }
+func (q *Queue) Unsent() int64 { return q.h.Unsent() }
 
-// take turns a message into a claim held by q, or returns nil for a
+// take turns a message into a claim held by q, or reports false for a
 // message that is no delivery (terminated: it would come back forever).
-func (q *Queue) take(m jetstream.Msg, account string) *claim {
+func (q *Queue) take(m jetstream.Msg, account string) (*claim, bool) {
 	created, bind, body, err := parseDelivery(m.Data())
 	meta, merr := m.Metadata()
 	if err != nil || merr != nil {
-		q.send(m.Reply(), termBody)
-		return nil
+		q.h.Send(m.Reply(), jswork.TermBody)
+		return nil, false
 	}
-	c := &claim{q: q, subject: m.Reply(), d: &deliveries.Delivery{
+	c := &claim{d: &deliveries.Delivery{
 		Account: account, Seq: meta.Sequence.Stream, Body: body, Created: created, Bind: bind,
 	}}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		q.send(m.Reply(), nakBody(0))
-		return nil
-	}
-	q.held[c] = struct{}{}
-	return c
+	return c, q.h.Hold(&c.Claim, m.Reply(), account, meta.Sequence.Stream)
 }
 
-// claim is a delivery handed out by a Queue: its message's reply subject
-// names the stream sequence and the hand-out.
+// claim is a delivery handed out by a Queue. Its Ack and Nak are sent once
+// (its later calls fail with deliveries.ErrLeaseLost), each waiting for
+// the server's confirmation; a call of a claim whose lease ended and whose
+// delivery was handed out again is not refused (see the package
+// documentation).
 type claim struct {
-	q       *Queue
-	subject string
-	d       *deliveries.Delivery
-
-	mu sync.Mutex // serialises this claim's calls
+	jswork.Claim
+	d *deliveries.Delivery
 }
 
 var _ deliveries.Claim = (*claim)(nil)
 
 // Delivery returns the delivery as it was added.
 func (c *claim) Delivery() *deliveries.Delivery { return c.d }
-
-// Ack removes the delivery, and waits for the server to confirm it.
-func (c *claim) Ack() error { return c.finish(ackBody) }
-
-// Nak gives the delivery back, to be handed out again after delay.
-func (c *claim) Nak(delay time.Duration) error { return c.finish(nakBody(delay)) }
-
-// Extend restarts the lease (in progress).
-func (c *claim) Extend() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.q
-	q.mu.Lock()
-	closed := q.closed
-	_, held := q.held[c]
-	q.mu.Unlock()
-	switch {
-	case closed:
-		return deliveries.ErrClosed
-	case !held:
-		return deliveries.ErrLeaseLost
-	}
-	return c.reply(progressBody)
-}
-
-// finish sends an ack or a nak, once: this claim's later calls fail with
-// deliveries.ErrLeaseLost. A call of a claim whose lease ended and whose
-// delivery was handed out again is not refused (see the package
-// documentation).
-func (c *claim) finish(body []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	q := c.q
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return deliveries.ErrClosed
-	}
-	if _, held := q.held[c]; !held {
-		q.mu.Unlock()
-		return deliveries.ErrLeaseLost
-	}
-	delete(q.held, c)
-	q.mu.Unlock()
-	if err := c.reply(body); err != nil {
-		q.mu.Lock()
-		if !q.closed {
-			q.held[c] = struct{}{} // still ours: the call may be made again
-		}
-		q.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-// reply sends body to the message's reply subject and waits for the
-// server's confirmation.
-func (c *claim) reply(body []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.q.opts.RequestTimeout)
-	defer cancel()
-	if _, err := c.q.nc.RequestWithContext(ctx, c.subject, body); err != nil {
-		return fmt.Errorf("gateway jsdeliveries: %s of %s/%d: %w (the server may not have it: the delivery comes back when its lease ends)", body[:4], c.d.Account, c.d.Seq, err)
-	}
-	return nil
-}

@@ -7,13 +7,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jswork"
 )
 
 // Options configures a Queue. The zero value is a single-replica queue
@@ -76,18 +75,14 @@ func (o *Options) setDefaults() {
 // documentation.
 type Queue struct {
 	js     jetstream.JetStream
-	nc     *nats.Conn
 	opts   Options
 	stream jetstream.Stream
-
-	done     chan struct{} // closed by Close
-	drainers sync.WaitGroup
-	unsent   atomic.Int64
+	// h holds the claims handed out by this Queue, not acked or naked,
+	// and whether it is closed.
+	h *jswork.Holder
 
 	mu        sync.Mutex
-	closed    bool
 	consumers map[string]jetstream.Consumer // by account
-	held      map[*claim]struct{}
 }
 
 var _ deliveries.Queue = (*Queue)(nil)
@@ -109,48 +104,23 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 	// configuration succeeds, also when two processes create it at once,
 	// where an update racing a create was seen to hang (nats-server 2.15.3,
 	// R3).
-	var s jetstream.Stream
-	var err error
-	for {
-		s, err = js.CreateStream(ctx, cfg)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
-		}
-		// Servers starting, or one down: wait for them while ctx lasts.
-		var apiErr *jetstream.APIError
-		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode != errCodeNoPeers || !sleep(ctx, 100*time.Millisecond) {
-			break
-		}
-	}
+	// Servers starting, or one down: it waits for them while ctx lasts.
+	s, err := jswork.CreateStream(ctx, js, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway jsdeliveries: stream %s: %w (check that no other stream takes subjects %s.*, and that the servers have JetStream and %d of them are up)",
 			opts.Stream, err, opts.Prefix, opts.Replicas)
 	}
 	return &Queue{
-		js:        js,
-		nc:        js.Conn(),
-		opts:      opts,
-		stream:    s,
-		done:      make(chan struct{}),
+		js:     js,
+		opts:   opts,
+		stream: s,
+		h: jswork.NewHolder(js.Conn(), jswork.Config{
+			Name: "gateway jsdeliveries", Item: "delivery",
+			ErrClosed: deliveries.ErrClosed, ErrLeaseLost: deliveries.ErrLeaseLost,
+			RequestTimeout: opts.RequestTimeout,
+		}),
 		consumers: map[string]jetstream.Consumer{},
-		held:      map[*claim]struct{}{},
 	}, nil
-}
-
-// errCodeNoPeers is the servers' error code for "no suitable peers for
-// placement".
-const errCodeNoPeers = 10005
-
-// sleep waits d and reports true, or false if ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 func (q *Queue) subject(account string) string { return q.opts.Prefix + "." + token(account) }
@@ -289,35 +259,6 @@ func (q *Queue) Lease() time.Duration { return q.opts.Lease }
 // Close stops the queue and naks the claims it handed out and that are
 // not acked, so that another node need not wait for their leases. It does
 // not close the connection, and leaves the consumers to the servers.
-func (q *Queue) Close() error {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return deliveries.ErrClosed
-	}
-	q.closed = true
-	close(q.done)
-	held := q.held
-	q.held = nil
-	q.mu.Unlock()
-	q.drainers.Wait()
-	var errs []error
-	for c := range held {
-		if err := c.reply(nakBody(0)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("gateway jsdeliveries: close: %d claims not given back, handed out again when their leases end: %w", len(errs), errs[0])
-	}
-	return nil
-}
+func (q *Queue) Close() error { return q.h.Close() }
 
-func (q *Queue) checkOpen() error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return deliveries.ErrClosed
-	}
-	return nil
-}
+func (q *Queue) checkOpen() error { return q.h.CheckOpen() }

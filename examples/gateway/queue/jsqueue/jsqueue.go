@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/jsretry"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/jswork"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -84,20 +84,17 @@ func (o *Options) setDefaults() {
 // what it promises and where it differs from the single-node queue.
 type Queue struct {
 	js     jetstream.JetStream
-	nc     *nats.Conn
 	opts   Options
 	stream jetstream.Stream
 	ccfg   jetstream.ConsumerConfig
 
-	done     chan struct{} // closed by Close
-	drainers sync.WaitGroup
-	unsent   atomic.Int64
-	lastPub  atomic.Uint64 // the highest stream sequence Enqueue stored
+	// h holds the claims handed out by this Queue, not acked or naked,
+	// and whether it is closed.
+	h       *jswork.Holder
+	lastPub atomic.Uint64 // the highest stream sequence Enqueue stored
 
-	mu     sync.Mutex
-	closed bool
-	held   map[*claim]struct{} // claims handed out by this Queue, not acked or naked
-	cons   jetstream.Consumer  // replaced by recreate
+	mu   sync.Mutex
+	cons jetstream.Consumer // replaced by recreate
 }
 
 var _ queue.Queue = (*Queue)(nil)
@@ -141,13 +138,15 @@ func New(ctx context.Context, js jetstream.JetStream, opts Options) (*Queue, err
 	}
 	return &Queue{
 		js:     js,
-		nc:     js.Conn(),
 		opts:   opts,
 		ccfg:   ccfg,
 		cons:   cons,
 		stream: stream,
-		done:   make(chan struct{}),
-		held:   map[*claim]struct{}{},
+		h: jswork.NewHolder(js.Conn(), jswork.Config{
+			Name: "gateway jsqueue", Item: "ticket",
+			ErrClosed: queue.ErrClosed, ErrLeaseLost: queue.ErrLeaseLost,
+			RequestTimeout: opts.RequestTimeout,
+		}),
 	}, nil
 }
 
@@ -175,47 +174,14 @@ func (q *Queue) recreate(ctx context.Context) error {
 }
 
 // createStream creates the stream, or finds it as cfg says, or updates it
-// to cfg. The create comes first: the servers answer a create of a stream
-// that exists with the same configuration as a success, also when two
-// processes create it at once, where an update racing a create was seen to
-// hang (nats-server 2.15.3, R3).
+// to cfg (jswork.CreateStream).
 func createStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	for {
-		s, err := js.CreateStream(ctx, cfg)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			s, err = js.UpdateStream(ctx, cfg) // another configuration: ours now
-		}
-		if err == nil {
-			return s, nil
-		}
-		if !peersMissing(err) || !sleep(ctx, 100*time.Millisecond) {
-			return nil, fmt.Errorf("gateway jsqueue: stream %s: %w (check that no other stream takes subject %s, and that the servers have JetStream and %d of them are up)",
-				cfg.Name, err, cfg.Subjects[0], cfg.Replicas)
-		}
+	s, err := jswork.CreateStream(ctx, js, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("gateway jsqueue: stream %s: %w (check that no other stream takes subject %s, and that the servers have JetStream and %d of them are up)",
+			cfg.Name, err, cfg.Subjects[0], cfg.Replicas)
 	}
-}
-
-// errCodeNoPeers is the servers' error code for "no suitable peers for
-// placement".
-const errCodeNoPeers = 10005
-
-// peersMissing reports whether the servers refused a stream for want of
-// servers to place its replicas on: one starting, or down.
-func peersMissing(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoPeers
-}
-
-// sleep waits d and reports true, or false if ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return s, nil
 }
 
 // Enqueue publishes the ticket and waits for the stream to store it (on a
@@ -305,35 +271,6 @@ func (q *Queue) Len() (int, error) {
 // are naked, so that the next claimer (this process opened again, or
 // another node) need not wait for their leases to end. It does not close
 // the connection.
-func (q *Queue) Close() error {
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return queue.ErrClosed
-	}
-	q.closed = true
-	close(q.done)
-	held := q.held
-	q.held = nil
-	q.mu.Unlock()
-	q.drainers.Wait()
-	var errs []error
-	for c := range held {
-		if err := c.reply(nakBody(0)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("gateway jsqueue: close: %d claims not given back, handed out again when their leases end: %w", len(errs), errs[0])
-	}
-	return nil
-}
+func (q *Queue) Close() error { return q.h.Close() }
 
-func (q *Queue) checkOpen() error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return queue.ErrClosed
-	}
-	return nil
-}
+func (q *Queue) checkOpen() error { return q.h.CheckOpen() }
