@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/diskseq"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
@@ -33,14 +34,14 @@ type core struct {
 	accts   map[string]*account
 	transit int    // deliveries being written, all accounts
 	gen     uint64 // hand-outs so far
-	seq     uint64 // the last Seq used
+	// seqs hands out the Seqs: reserved on disk in blocks with a DB
+	// (pebble.go), in memory only without.
+	seqs diskseq.Counter
 
 	// With a DB (pebble.go).
 	db       *pebble.DB
 	prefix   []byte
-	seqKey   []byte
 	writeOpt *pebble.WriteOptions // of Add's write
-	seqLimit uint64               // Seqs reserved on disk
 	maxHeld  int                  // deliveries an account keeps in memory
 	// acked holds the deliveries acked and not yet removed from disk: they
 	// are removed together, ackDelay later, or when there are ackBatch of
@@ -143,15 +144,7 @@ func (c *core) done(e *entry, err error) {
 
 // nextSeq returns a Seq never used before, on disk or in memory. c.mu is
 // held.
-func (c *core) nextSeq() (uint64, error) {
-	if c.db != nil && c.seq >= c.seqLimit {
-		if err := c.reserveSeqs(); err != nil {
-			return 0, err
-		}
-	}
-	c.seq++
-	return c.seq, nil
-}
+func (c *core) nextSeq() (uint64, error) { return c.seqs.Next() }
 
 // place puts a delivery just written in memory, or leaves it on disk only
 // when memory holds the account's bound or the account is spilled below

@@ -2,14 +2,13 @@ package deliveries
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/diskseq"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
@@ -40,8 +39,6 @@ const (
 	// refillBatch is the most deliveries one refill reads from disk, with
 	// the queue locked.
 	refillBatch = 1024
-	// seqBlock is how many Seqs are reserved on disk at a time.
-	seqBlock = 1 << 20
 	// ackBatch is the most acked deliveries whose removal from disk waits,
 	// and ackDelay the longest.
 	ackBatch = 256
@@ -73,44 +70,19 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 	if c.maxHeld <= 0 {
 		c.maxHeld = defaultMaxHeld
 	}
-	c.seqKey = seqKey(c.prefix)
+	sk := seqKey(c.prefix)
 	if len(opts.SeqKey) > 0 {
-		c.seqKey = append([]byte(nil), opts.SeqKey...)
+		sk = append([]byte(nil), opts.SeqKey...)
 	}
 	c.writeOpt = pebble.Sync
 	if opts.NoSync {
 		c.writeOpt = pebble.NoSync
 	}
-	v, closer, err := db.Get(c.seqKey)
-	switch {
-	case err == nil:
-		if len(v) != 8 {
-			err = errCorrupt
-		} else {
-			c.seq = binary.BigEndian.Uint64(v)
-		}
-		closer.Close()
-	case errors.Is(err, pebble.ErrNotFound):
-		err = nil
-	}
-	if err != nil {
+	var err error
+	if c.seqs, err = diskseq.Open(db, sk, errCorrupt); err != nil {
 		return nil, fmt.Errorf("gateway deliveries: open: %w", err)
 	}
-	// The rest of the last block may have been used before a crash.
-	c.seqLimit = c.seq
 	return &Pebble{c}, nil
-}
-
-// reserveSeqs reserves the next block of Seqs. The write is not synced: it
-// precedes in the log every write that uses a Seq from the block, so any of
-// them that survives a crash implies it did. c.mu is held.
-func (c *core) reserveSeqs() error {
-	limit := c.seq + seqBlock
-	if err := c.db.Set(c.seqKey, binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
-		return err
-	}
-	c.seqLimit = limit
-	return nil
 }
 
 // ackLater schedules the removal of an acked delivery from disk. c.mu is

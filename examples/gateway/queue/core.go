@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/diskseq"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/lease"
 )
 
@@ -44,7 +45,9 @@ type core struct {
 	leased entryHeap // by lease end
 	total  int       // tickets held: in memory, only on disk, or in transit
 	gen    uint64    // hand-outs so far
-	seq    uint64    // the last sequence number used
+	// seqs hands out the sequence numbers: reserved on disk in blocks
+	// with a DB (pebble.go), in memory only without.
+	seqs diskseq.Counter
 	// transit holds the keys of the tickets being written: not on disk
 	// yet (or not synced), so neither in memory nor to be read back.
 	transit []key
@@ -55,7 +58,6 @@ type core struct {
 	db       *pebble.DB
 	prefix   []byte
 	writeOpt *pebble.WriteOptions // of Enqueue's write
-	seqLimit uint64               // sequence numbers reserved on disk
 	// acked holds the keys of tickets acked and not yet removed from
 	// disk: they are removed together, at the next Claim, at Close, or
 	// when there are ackBatch of them.
@@ -154,15 +156,7 @@ func (c *core) done(e *entry, err error) {
 
 // nextSeq returns a sequence number never used before, on disk or in
 // memory. c.mu is held.
-func (c *core) nextSeq() (uint64, error) {
-	if c.db != nil && c.seq >= c.seqLimit {
-		if err := c.reserveSeqs(); err != nil {
-			return 0, err
-		}
-	}
-	c.seq++
-	return c.seq, nil
-}
+func (c *core) nextSeq() (uint64, error) { return c.seqs.Next() }
 
 // place puts an entry that is not leased, and whose key is on disk (or
 // that has no disk), where it belongs: in the ready heap, or only on disk

@@ -2,11 +2,11 @@ package queue
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/esmsafrica/smpp/examples/gateway/internal/diskseq"
 )
 
 // PebbleOptions tunes OpenPebble. The zero value is a sensible default.
@@ -35,8 +35,6 @@ const (
 	// refillBatch is the most tickets one refill reads from disk, with the
 	// queue locked.
 	refillBatch = 4096
-	// seqBlock is how many sequence numbers are reserved on disk at a time.
-	seqBlock = 1 << 20
 	// ackBatch is the most acked tickets whose removal from disk waits.
 	ackBatch = 256
 )
@@ -80,23 +78,10 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 // load reads the reserved sequence numbers, counts the tickets on disk
 // and holds the first in memory.
 func (c *core) load() error {
-	v, closer, err := c.db.Get(c.seqKey())
-	switch {
-	case err == nil:
-		if len(v) != 8 {
-			err = errCorrupt
-		} else {
-			c.seq = binary.BigEndian.Uint64(v)
-		}
-		closer.Close()
-	case errors.Is(err, pebble.ErrNotFound):
-		err = nil
-	}
-	if err != nil {
+	var err error
+	if c.seqs, err = diskseq.Open(c.db, c.seqKey(), errCorrupt); err != nil {
 		return err
 	}
-	// The rest of the last block may have been used before a crash.
-	c.seqLimit = c.seq
 	lower, upper := c.ticketBounds()
 	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
@@ -125,19 +110,6 @@ func (c *core) load() error {
 		c.ready.Push(e)
 	}
 	return it.Close()
-}
-
-// reserveSeqs reserves the next block of sequence numbers. The write is
-// not synced: it precedes in the log every write that uses a number from
-// the block, so any of them that survives a crash implies it did. c.mu is
-// held.
-func (c *core) reserveSeqs() error {
-	limit := c.seq + seqBlock
-	if err := c.db.Set(c.seqKey(), binary.BigEndian.AppendUint64(nil, limit), pebble.NoSync); err != nil {
-		return err
-	}
-	c.seqLimit = limit
-	return nil
 }
 
 // removeAcked removes the acked tickets from disk, in one batch. Acks are
