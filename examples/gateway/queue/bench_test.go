@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -25,7 +26,7 @@ import (
 func benchDB(b *testing.B) *pebble.DB {
 	cache := pebble.NewCache(64 << 20)
 	defer cache.Unref()
-	db, err := pebble.Open(b.TempDir(), &pebble.Options{Cache: cache, MemTableSize: 64 << 20, Logger: quiet{},
+	db, err := pebble.Open(b.TempDir(), &pebble.Options{Cache: cache, MemTableSize: 64 << 20, Logger: suitekit.Quiet{},
 		WALMinSyncInterval: func() time.Duration { return 500 * time.Microsecond }})
 	if err != nil {
 		b.Fatal(err)

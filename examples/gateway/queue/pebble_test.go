@@ -7,66 +7,20 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
-	"github.com/cockroachdb/pebble/vfs"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/queuetest"
 )
-
-// quiet drops Pebble's informational messages.
-type quiet struct{}
-
-func (quiet) Infof(string, ...any) {}
-func (quiet) Fatalf(format string, args ...any) {
-	panic("pebble: fatal: " + format)
-}
-
-// openDB opens a Pebble DB in dir, on fs when not nil.
-func openDB(t testing.TB, dir string, fs vfs.FS) *pebble.DB {
-	t.Helper()
-	cache := pebble.NewCache(8 << 20)
-	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{FS: fs, Cache: cache, MemTableSize: 4 << 20, Logger: quiet{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // pebbleHarness opens queues on a DB of their own, on disk (fs nil) or in
 // memory, with opts.
 func pebbleHarness(onDisk bool, opts queue.PebbleOptions) queuetest.Harness {
 	return queuetest.Harness{
 		Open: func(t *testing.T, cfg queuetest.Config) (queue.Queue, func() queue.Queue) {
-			dir, fs := t.TempDir(), vfs.FS(vfs.NewMem())
-			if onDisk {
-				fs = nil
-			}
 			o := opts
 			o.Lease, o.MaxLen = cfg.Lease, cfg.MaxLen
-			db := openDB(t, dir, fs)
-			q, err := queue.OpenPebble(db, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				q.Close()
-				db.Close()
-			})
-			restart := func() queue.Queue {
-				if err := q.Close(); err != nil {
-					t.Fatal(err)
-				}
-				if err := db.Close(); err != nil {
-					t.Fatal(err)
-				}
-				db = openDB(t, dir, fs)
-				if q, err = queue.OpenPebble(db, o); err != nil {
-					t.Fatal(err)
-				}
-				return q
-			}
-			return q, restart
+			return suitekit.OnPebble(t, onDisk, func(db *pebble.DB) (queue.Queue, error) { return queue.OpenPebble(db, o) })
 		},
 		StrictLeases: true,
 		Bubble:       !onDisk,

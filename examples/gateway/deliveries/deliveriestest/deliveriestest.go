@@ -14,10 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
 )
 
 // Config is what a test asks of the queue it opens.
@@ -44,59 +44,37 @@ type Harness struct {
 	Bubble bool
 }
 
-// tick is the unit of the delays and leases of the tests: short for a real
-// clock, and far above the time the operations take.
-const tick = 100 * time.Millisecond
-
-// patience is how long a test waits for something that must happen: a
-// guard against a hang, not a measure (a passing test does not wait it out),
-// so it is far above what the slowest backend needs on a loaded machine
-// (ConcurrentClaimers on three JetStream servers ran out of 20 s once when
-// run beside other packages' tests).
-const patience = 2 * time.Minute
+// tick is the unit of the delays and leases of the tests, and patience
+// how long a test waits for something that must happen (see suitekit).
+const (
+	tick     = suitekit.Tick
+	patience = suitekit.Patience
+)
 
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, h Harness)
-	}{
-		{"AddClaimAck", testAddClaimAck},
-		{"ClaimWaits", testClaimWaits},
-		{"Order", testOrder},
-		{"NakDelay", testNakDelay},
-		{"NakBeforeFresh", testNakBeforeFresh},
-		{"LeaseExpiry", testLeaseExpiry},
-		{"Extend", testExtend},
-		{"LostLease", testLostLease},
-		{"Isolation", testIsolation},
-		{"ConcurrentClaimers", testConcurrentClaimers},
-		{"Many", testMany},
-		{"Restart", testRestart},
-		{"ContextEnds", testContextEnds},
-		{"Closed", testClosed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if h.Bubble {
-				synctest.Test(t, func(t *testing.T) { tt.fn(t, h) })
-				return
-			}
-			tt.fn(t, h)
-		})
-	}
+	suitekit.Run(t, h, h.Bubble, []suitekit.Test[Harness]{
+		{Name: "AddClaimAck", Fn: testAddClaimAck},
+		{Name: "ClaimWaits", Fn: testClaimWaits},
+		{Name: "Order", Fn: testOrder},
+		{Name: "NakDelay", Fn: testNakDelay},
+		{Name: "NakBeforeFresh", Fn: testNakBeforeFresh},
+		{Name: "LeaseExpiry", Fn: testLeaseExpiry},
+		{Name: "Extend", Fn: testExtend},
+		{Name: "LostLease", Fn: testLostLease},
+		{Name: "Isolation", Fn: testIsolation},
+		{Name: "ConcurrentClaimers", Fn: testConcurrentClaimers},
+		{Name: "Many", Fn: testMany},
+		{Name: "Restart", Fn: testRestart},
+		{Name: "ContextEnds", Fn: testContextEnds},
+		{Name: "Closed", Fn: testClosed},
+	})
 }
 
 // open opens a queue and closes whichever queue *q is when the test ends.
 func open(t *testing.T, h Harness, cfg Config) (*deliveries.Queue, func() deliveries.Queue) {
 	q, restart := h.Open(t, cfg)
-	qp := &q
-	t.Cleanup(func() {
-		if err := (*qp).Close(); err != nil && !errors.Is(err, deliveries.ErrClosed) {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return qp, restart
+	return suitekit.Closing(t, q, deliveries.ErrClosed), restart
 }
 
 // add adds a delivery per body to account and returns them, Seq set. Every

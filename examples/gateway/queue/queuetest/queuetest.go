@@ -12,9 +12,9 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"testing/synctest"
 	"time"
 
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 )
 
@@ -54,64 +54,42 @@ type Harness struct {
 	Bubble bool
 }
 
-// tick is the unit of the delays and leases of the tests: short for a real
-// clock, and far above the time the operations take.
-const tick = 100 * time.Millisecond
-
-// patience is how long a test waits for something that must happen: a
-// guard against a hang, not a measure (a passing test does not wait it out),
-// so it is far above what the slowest backend needs on a loaded machine
-// (ConcurrentClaimers on three JetStream servers ran out of 20 s once when
-// run beside other packages' tests).
-const patience = 2 * time.Minute
+// tick is the unit of the delays and leases of the tests, and patience
+// how long a test waits for something that must happen (see suitekit).
+const (
+	tick     = suitekit.Tick
+	patience = suitekit.Patience
+)
 
 // Run runs the suite.
 func Run(t *testing.T, h Harness) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, h Harness)
-	}{
-		{"ClaimAck", testClaimAck},
-		{"ClaimWaits", testClaimWaits},
-		{"DueTime", testDueTime},
-		{"OrderByDue", testOrderByDue},
-		{"NakDelay", testNakDelay},
-		{"LeaseExpiry", testLeaseExpiry},
-		{"Extend", testExtend},
-		{"LostLease", testLostLease},
-		{"ConcurrentClaimers", testConcurrentClaimers},
-		{"Many", testMany},
-		{"Restart", testRestart},
-		{"Full", testFull},
-		{"ContextEnds", testContextEnds},
-		{"Closed", testClosed},
-		{"CancelWhileQueued", testCancelWhileQueued},
-		{"ReplaceWhileQueued", testReplaceWhileQueued},
-		{"RecordBehind", testRecordBehind},
-		{"CancelRacesDispatch", testCancelRacesDispatch},
-		{"LostClaimer", testLostClaimer},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if h.Bubble {
-				synctest.Test(t, func(t *testing.T) { tt.fn(t, h) })
-				return
-			}
-			tt.fn(t, h)
-		})
-	}
+	suitekit.Run(t, h, h.Bubble, []suitekit.Test[Harness]{
+		{Name: "ClaimAck", Fn: testClaimAck},
+		{Name: "ClaimWaits", Fn: testClaimWaits},
+		{Name: "DueTime", Fn: testDueTime},
+		{Name: "OrderByDue", Fn: testOrderByDue},
+		{Name: "NakDelay", Fn: testNakDelay},
+		{Name: "LeaseExpiry", Fn: testLeaseExpiry},
+		{Name: "Extend", Fn: testExtend},
+		{Name: "LostLease", Fn: testLostLease},
+		{Name: "ConcurrentClaimers", Fn: testConcurrentClaimers},
+		{Name: "Many", Fn: testMany},
+		{Name: "Restart", Fn: testRestart},
+		{Name: "Full", Fn: testFull},
+		{Name: "ContextEnds", Fn: testContextEnds},
+		{Name: "Closed", Fn: testClosed},
+		{Name: "CancelWhileQueued", Fn: testCancelWhileQueued},
+		{Name: "ReplaceWhileQueued", Fn: testReplaceWhileQueued},
+		{Name: "RecordBehind", Fn: testRecordBehind},
+		{Name: "CancelRacesDispatch", Fn: testCancelRacesDispatch},
+		{Name: "LostClaimer", Fn: testLostClaimer},
+	})
 }
 
 // open opens a queue and closes whichever queue *q is when the test ends.
 func open(t *testing.T, h Harness, cfg Config) (*queue.Queue, func() queue.Queue) {
 	q, restart := h.Open(t, cfg)
-	qp := &q
-	t.Cleanup(func() {
-		if err := (*qp).Close(); err != nil && !errors.Is(err, queue.ErrClosed) {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return qp, restart
+	return suitekit.Closing(t, q, queue.ErrClosed), restart
 }
 
 func enqueue(t *testing.T, q queue.Queue, ts ...queue.Ticket) {
