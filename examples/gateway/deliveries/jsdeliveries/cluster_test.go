@@ -10,6 +10,7 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 )
 
 // claimOne claims one of account's deliveries within wait, or fails.
@@ -156,12 +157,5 @@ func TestNoGoroutineLeft(t *testing.T) {
 	if err := <-errc; !errors.Is(err, deliveries.ErrClosed) {
 		t.Fatalf("Claim waiting at Close: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	jskit.GoroutinesBackTo(t, before)
 }

@@ -2,11 +2,9 @@ package jsdeliveries_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -14,6 +12,8 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/deliveriestest"
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 )
 
 // streams numbers the streams of a test process, one per queue opened.
@@ -22,34 +22,15 @@ var streams atomic.Int64
 // open returns a queue on a connection to nodes, with opts.
 func open(t testing.TB, opts jsdeliveries.Options, nodes ...*natstest.Node) *jsdeliveries.Queue {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, nodes...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	q, err := jsdeliveries.New(ctx, js, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Closed before its connection (whose cleanup ran first when registered
-	// after the suite's).
-	t.Cleanup(func() {
-		if err := q.Close(); err != nil && !errors.Is(err, deliveries.ErrClosed) {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return q
+	return jskit.Open(t, deliveries.ErrClosed, func(ctx context.Context, js jetstream.JetStream) (*jsdeliveries.Queue, error) {
+		return jsdeliveries.New(ctx, js, opts)
+	}, nodes...)
 }
 
 // jetstreamOf returns a JetStream context on a connection to nodes.
 func jetstreamOf(t testing.TB, nodes ...*natstest.Node) jetstream.JetStream {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, nodes...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return jskit.JetStream(t, nodes...)
 }
 
 // harness opens each queue on a stream of its own with replicas on nodes.
@@ -62,14 +43,7 @@ func harness(replicas int, nodes ...*natstest.Node) deliveriestest.Harness {
 				Lease:    cfg.Lease,
 			}
 			q := open(t, opts, nodes...)
-			restart := func() deliveries.Queue {
-				if err := q.Close(); err != nil {
-					t.Fatalf("Close: %v", err)
-				}
-				q = open(t, opts, nodes...)
-				return q
-			}
-			return q, restart
+			return q, suitekit.Restarter[deliveries.Queue](t, q, func() deliveries.Queue { return open(t, opts, nodes...) })
 		},
 	}
 }

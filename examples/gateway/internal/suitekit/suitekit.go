@@ -56,7 +56,7 @@ type Closer interface {
 // when the test ends (a test that restarts the queue stores the new one
 // there). An error other than errClosed (the queue closed by the test)
 // fails the test.
-func Closing[Q Closer](t *testing.T, q Q, errClosed error) *Q {
+func Closing[Q Closer](t testing.TB, q Q, errClosed error) *Q {
 	qp := &q
 	t.Cleanup(func() {
 		if err := (*qp).Close(); err != nil && !errors.Is(err, errClosed) {
@@ -64,4 +64,17 @@ func Closing[Q Closer](t *testing.T, q Q, errClosed error) *Q {
 		}
 	})
 	return qp
+}
+
+// Restarter returns a restart function for a harness: it closes the queue
+// it last returned (q first), failing the test on an error, and returns
+// the one open opens.
+func Restarter[Q Closer](t testing.TB, q Q, open func() Q) func() Q {
+	return func() Q {
+		if err := q.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		q = open()
+		return q
+	}
 }

@@ -2,15 +2,15 @@ package jsqueue_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/queuetest"
@@ -22,24 +22,9 @@ var streams atomic.Int64
 // open returns a queue on a connection to nodes, with opts.
 func open(t testing.TB, opts jsqueue.Options, nodes ...*natstest.Node) *jsqueue.Queue {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, nodes...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	q, err := jsqueue.New(ctx, js, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Closed before its connection (whose cleanup ran first when registered
-	// after the suite's).
-	t.Cleanup(func() {
-		if err := q.Close(); err != nil && !errors.Is(err, queue.ErrClosed) {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return q
+	return jskit.Open(t, queue.ErrClosed, func(ctx context.Context, js jetstream.JetStream) (*jsqueue.Queue, error) {
+		return jsqueue.New(ctx, js, opts)
+	}, nodes...)
 }
 
 // harness opens each queue on a stream of its own with replicas on nodes.
@@ -54,14 +39,7 @@ func harness(replicas int, nodes ...*natstest.Node) queuetest.Harness {
 				MaxLen:   cfg.MaxLen,
 			}
 			q := open(t, opts, nodes...)
-			restart := func() queue.Queue {
-				if err := q.Close(); err != nil {
-					t.Fatalf("Close: %v", err)
-				}
-				q = open(t, opts, nodes...)
-				return q
-			}
-			return q, restart
+			return q, suitekit.Restarter[queue.Queue](t, q, func() queue.Queue { return open(t, opts, nodes...) })
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
 )
@@ -54,14 +55,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 	if err := <-errc; !errors.Is(err, queue.ErrClosed) {
 		t.Fatalf("Claim waiting at Close: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	jskit.GoroutinesBackTo(t, before)
 	// The claim held at Close was given back: handed out again at once.
 	q2 := open(t, opts, node)
 	c := claimOne(t, q2, 5*time.Second)
