@@ -2,7 +2,6 @@ package deliveries
 
 import (
 	"context"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -238,13 +237,7 @@ func (c *core) claim(ctx context.Context, name string, dst []Claim, limit int) (
 			c.mu.Unlock()
 			return dst, nil
 		}
-		next := int64(math.MaxInt64)
-		if a.later.Len() > 0 {
-			next = a.later.Min().Key.At
-		}
-		if a.leased.Len() > 0 {
-			next = min(next, a.leased.Min().Lease)
-		}
+		next := lease.NextWake(&a.later, &a.leased)
 		wait := a.wait.Chan()
 		c.mu.Unlock()
 		if err := t.Wait(ctx, wait, now, next); err != nil {

@@ -246,13 +246,7 @@ func (c *core) claim(ctx context.Context, dst []Claim, limit int) ([]Claim, erro
 			c.mu.Unlock()
 			return dst, nil
 		}
-		next := int64(math.MaxInt64)
-		if c.ready.Len() > 0 {
-			next = c.ready.Min().Key.At
-		}
-		if c.leased.Len() > 0 {
-			next = min(next, c.leased.Min().Lease)
-		}
+		next := lease.NextWake(&c.ready, &c.leased)
 		wait := c.wait.Chan()
 		c.mu.Unlock()
 		if err := t.Wait(ctx, wait, now, next); err != nil {

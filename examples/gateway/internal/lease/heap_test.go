@@ -113,3 +113,19 @@ func TestSignalAndTimer(t *testing.T) {
 		t.Fatalf("Wait after cancel: %v", err)
 	}
 }
+
+func TestNextWake(t *testing.T) {
+	var due Heap[int]
+	leased := Heap[int]{Order: ByLease}
+	if got := NextWake(&due, &leased); got != math.MaxInt64 {
+		t.Fatalf("NextWake of empty heaps = %d", got)
+	}
+	due.Push(&Entry[int]{Key: Key{At: 30}})
+	if got := NextWake(&due, &leased); got != 30 {
+		t.Fatalf("NextWake = %d, want 30", got)
+	}
+	leased.Push(&Entry[int]{Key: Key{At: 5}, Lease: 20})
+	if got := NextWake(&due, &leased); got != 20 {
+		t.Fatalf("NextWake = %d, want 20 (the lease end)", got)
+	}
+}

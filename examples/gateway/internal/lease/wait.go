@@ -75,3 +75,18 @@ func (w *Timer) Stop() {
 		w.t.Stop()
 	}
 }
+
+// NextWake returns when a claimer waiting on these heaps may next find an
+// entry: the first due time in due (ordered ByKey) or the first lease end
+// in leased (ordered ByLease), whichever comes first; math.MaxInt64 when
+// both are empty.
+func NextWake[T any](due, leased *Heap[T]) int64 {
+	next := int64(math.MaxInt64)
+	if due.Len() > 0 {
+		next = due.Min().Key.At
+	}
+	if leased.Len() > 0 {
+		next = min(next, leased.Min().Lease)
+	}
+	return next
+}
