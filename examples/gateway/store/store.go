@@ -1,8 +1,9 @@
 // Package store is the gateway's durable message store: every accepted message,
 // its state through routing and delivery, the index from upstream message ids
 // back to gateway ids, and the receipts and MO messages waiting for an ESME to
-// bind. The interface has two implementations in mind: Pebble (embedded,
-// single node, this package) and NATS JetStream (active-active, later).
+// bind. It has three implementations: Memory (tests), Pebble (embedded, a
+// single node) and jsstore (NATS JetStream, a cluster of active-active
+// nodes); package storetest is the suite every one of them passes.
 package store
 
 import (
