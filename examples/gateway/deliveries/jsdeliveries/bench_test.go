@@ -12,7 +12,7 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/deliveries/jsdeliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
-	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 )
 
 // BenchmarkLifecycle measures a receipt's life in the queue, add, claim
@@ -24,19 +24,12 @@ import (
 //
 //	cd examples && go test -run='^$' -bench=Lifecycle -benchtime=2s ./gateway/deliveries/jsdeliveries/
 func BenchmarkLifecycle(b *testing.B) {
-	for _, setup := range []struct {
-		name     string
-		replicas int
-		nodes    func(b *testing.B) []*natstest.Node
-	}{
-		{"R1", 1, func(b *testing.B) []*natstest.Node { return []*natstest.Node{natstest.Server(b)} }},
-		{"R3", 3, func(b *testing.B) []*natstest.Node { return natstest.Cluster(b, 3) }},
-	} {
-		b.Run(setup.name, func(b *testing.B) {
-			nodes := setup.nodes(b)
+	for _, setup := range jskit.Topologies {
+		b.Run(setup.Name, func(b *testing.B) {
+			nodes := setup.Nodes(b)
 			var n atomic.Int64
 			opts := func() jsdeliveries.Options {
-				return jsdeliveries.Options{Stream: fmt.Sprint("BENCH", n.Add(1)), Replicas: setup.replicas, Lease: time.Minute}
+				return jsdeliveries.Options{Stream: fmt.Sprint("BENCH", n.Add(1)), Replicas: setup.Replicas, Lease: time.Minute}
 			}
 			body := make([]byte, 160)
 			b.Run("serial", func(b *testing.B) {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
-	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
+	"github.com/esmsafrica/smpp/examples/gateway/internal/suitekit/jskit"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/queue/jsqueue"
 )
@@ -23,19 +23,12 @@ import (
 //
 //	cd examples && go test -run='^$' -bench=Lifecycle -benchtime=3s ./gateway/queue/jsqueue/
 func BenchmarkLifecycle(b *testing.B) {
-	for _, setup := range []struct {
-		name     string
-		replicas int
-		nodes    func(b *testing.B) []*natstest.Node
-	}{
-		{"R1", 1, func(b *testing.B) []*natstest.Node { return []*natstest.Node{natstest.Server(b)} }},
-		{"R3", 3, func(b *testing.B) []*natstest.Node { return natstest.Cluster(b, 3) }},
-	} {
-		b.Run(setup.name, func(b *testing.B) {
-			nodes := setup.nodes(b)
+	for _, setup := range jskit.Topologies {
+		b.Run(setup.Name, func(b *testing.B) {
+			nodes := setup.Nodes(b)
 			var n atomic.Int64
 			opts := func() jsqueue.Options {
-				return jsqueue.Options{Stream: fmt.Sprint("BENCH", n.Add(1)), Replicas: setup.replicas, Lease: time.Minute}
+				return jsqueue.Options{Stream: fmt.Sprint("BENCH", n.Add(1)), Replicas: setup.Replicas, Lease: time.Minute}
 			}
 			b.Run("serial", func(b *testing.B) {
 				q := open(b, opts(), nodes...)

@@ -64,3 +64,20 @@ func GoroutinesBackTo(t testing.TB, before int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Topology is a set of test servers that a benchmark runs on.
+type Topology struct {
+	// Name names the sub-benchmark: "R1", "R3".
+	Name string
+	// Replicas is the replicas of the streams on these servers.
+	Replicas int
+	// Nodes starts the servers, stopped when the benchmark ends.
+	Nodes func(tb testing.TB) []*natstest.Node
+}
+
+// Topologies are one server (R1) and a three-server cluster (R3), all in
+// the test's process on loopback.
+var Topologies = []Topology{
+	{"R1", 1, func(tb testing.TB) []*natstest.Node { return []*natstest.Node{natstest.Server(tb)} }},
+	{"R3", 3, func(tb testing.TB) []*natstest.Node { return natstest.Cluster(tb, 3) }},
+}
