@@ -256,6 +256,16 @@ func (c *core) expire(a *account, now int64) {
 	}
 }
 
+// forget takes the account's delivery seq out of memory, if memory holds
+// it. c.mu is held.
+func (c *core) forget(account string, seq uint64) {
+	if a := c.accts[account]; a != nil {
+		if e := a.held[seq]; e != nil {
+			a.drop(e)
+		}
+	}
+}
+
 // drop takes an entry out of memory, wherever it is. c.mu is held.
 func (a *account) drop(e *entry) {
 	switch e.State {

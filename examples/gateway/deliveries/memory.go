@@ -119,10 +119,6 @@ func (q *Memory) Remove(account string, seq uint64) error {
 	if c.closed {
 		return ErrClosed
 	}
-	if a := c.accts[account]; a != nil {
-		if e := a.held[seq]; e != nil {
-			a.drop(e)
-		}
-	}
+	c.forget(account, seq)
 	return nil
 }

@@ -311,11 +311,7 @@ func (q *Pebble) Remove(account string, seq uint64) error {
 	if c.closed {
 		return ErrClosed
 	}
-	if a := c.accts[account]; a != nil {
-		if e := a.held[seq]; e != nil {
-			a.drop(e)
-		}
-	}
+	c.forget(account, seq)
 	return c.db.Delete(appendKey(nil, c.prefix, account, seq), pebble.NoSync)
 }
 
