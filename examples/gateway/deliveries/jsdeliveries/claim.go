@@ -26,10 +26,6 @@ const retryPause = 50 * time.Millisecond
 // consumerName is the durable name of an account's consumer.
 func consumerName(account string) string { return "dlv-" + token(account) }
 
-// transient reports whether err passes by itself: a cluster electing a
-// leader, a connection reconnecting, a consumer to create again.
-func transient(err error) bool { return jswork.Transient(err) }
-
 // consumer returns the account's consumer, creating or updating it on its
 // first use by this Queue.
 func (q *Queue) consumer(ctx context.Context, account string) (jetstream.Consumer, error) {
@@ -84,7 +80,7 @@ func (q *Queue) Claim(ctx context.Context, account string, dst []deliveries.Clai
 	n = max(n, 1)
 	for {
 		got, err := q.claimOnce(ctx, account, n)
-		if transient(err) {
+		if jswork.Transient(err) {
 			q.forget(account)
 			if err = q.pause(ctx, retryPause); err == nil {
 				continue

@@ -25,13 +25,13 @@ func (q *Queue) Claim(ctx context.Context, dst []queue.Claim, n int) ([]queue.Cl
 	n = max(n, 1)
 	for failed := 0; ; {
 		got, err := q.fetch(ctx, n, 0)
-		if transient(err) {
+		if jswork.Transient(err) {
 			// No consumer leader now (just created, or its server
 			// died and another is being elected): try again shortly;
 			// the consumer gone, or silent for a second: create it.
 			failed++
-			if gone(err) || failed%recreateAfter == 0 {
-				if rerr := q.recreate(ctx); rerr != nil && !transient(rerr) && ctx.Err() == nil {
+			if jswork.Gone(err) || failed%recreateAfter == 0 {
+				if rerr := q.recreate(ctx); rerr != nil && !jswork.Transient(rerr) && ctx.Err() == nil {
 					return dst, fmt.Errorf("gateway jsqueue: consumer %s gone and not created again: %w", q.opts.Consumer, rerr)
 				}
 			}
@@ -47,7 +47,7 @@ func (q *Queue) Claim(ctx context.Context, dst []queue.Claim, n int) ([]queue.Cl
 			if dl, ok := ctx.Deadline(); ok {
 				wait = min(wait, max(time.Until(dl), time.Millisecond))
 			}
-			if got, err = q.fetch(ctx, 1, wait); transient(err) {
+			if got, err = q.fetch(ctx, 1, wait); jswork.Transient(err) {
 				continue
 			}
 			if err != nil {
@@ -110,13 +110,6 @@ const retryPause = 50 * time.Millisecond
 // recreateAfter is how many transient errors in a row make Claim create
 // the consumer again (a second of them).
 const recreateAfter = 20
-
-// gone reports whether err says the consumer does not exist.
-func gone(err error) bool { return jswork.Gone(err) }
-
-// transient reports whether err is one that passes by itself: a cluster
-// electing a leader, a connection reconnecting, a consumer to create again.
-func transient(err error) bool { return jswork.Transient(err) }
 
 // pause waits d, or returns early with ctx's error or ErrClosed.
 func (q *Queue) pause(ctx context.Context, d time.Duration) error { return q.h.Pause(ctx, d) }

@@ -218,7 +218,7 @@ func (q *Queue) Enqueue(ctx context.Context, t queue.Ticket) error {
 			if n, lerr := q.Len(); lerr != nil || n >= q.opts.MaxLen || try >= fullTries {
 				return queue.ErrFull
 			}
-		case (transient(err) || jsretry.TimedOut(ctx, err)) && try < fullTries:
+		case (jswork.Transient(err) || jsretry.TimedOut(ctx, err)) && try < fullTries:
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:
