@@ -88,28 +88,37 @@ func bodyIn(v []byte, d *Delivery) []byte {
 
 // decodeValue decodes a value written by appendValue. The body is a copy.
 func decodeValue(v []byte, account string, seq uint64) (*Delivery, error) {
-	if len(v) < 2 || v[0] != deliveryV1 {
-		return nil, errCorrupt
+	d := new(Delivery)
+	if err := decodeValueInto(d, v, account, seq); err != nil {
+		return nil, err
 	}
-	d := &Delivery{Account: account, Seq: seq}
+	return d, nil
+}
+
+// decodeValueInto is decodeValue into *d, which it overwrites.
+func decodeValueInto(d *Delivery, v []byte, account string, seq uint64) error {
+	if len(v) < 2 || v[0] != deliveryV1 {
+		return errCorrupt
+	}
+	*d = Delivery{Account: account, Seq: seq}
 	hasCreated := v[1] != 0
 	v = v[2:]
 	if hasCreated {
 		sec, n := binary.Varint(v)
 		if n <= 0 {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		v = v[n:]
 		nsec, n := binary.Uvarint(v)
 		if n <= 0 || nsec >= 1e9 {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		v = v[n:]
 		d.Created = time.Unix(sec, int64(nsec))
 	}
 	l, n := binary.Uvarint(v)
 	if n <= 0 || l > uint64(len(v)-n) {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	if l > 0 {
 		d.Body = append([]byte(nil), v[n:n+int(l)]...)
@@ -117,9 +126,9 @@ func decodeValue(v []byte, account string, seq uint64) (*Delivery, error) {
 	if v = v[n+int(l):]; len(v) > 0 {
 		l, n := binary.Uvarint(v)
 		if n <= 0 || l > uint64(len(v)-n) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		d.Bind = string(v[n : n+int(l)])
 	}
-	return d, nil
+	return nil
 }

@@ -109,12 +109,10 @@ func (c *core) stage(d *Delivery) (*entry, error) {
 		return nil, err
 	}
 	// The entry and its delivery in one allocation.
-	ed := &entryDelivery{
-		entry: entry{Key: lease.Key{Seq: seq}},
-		d:     Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind},
+	e := &entry{
+		Key: lease.Key{Seq: seq},
+		Val: Delivery{Account: d.Account, Seq: seq, Body: d.Body, Created: d.Created, Bind: d.Bind},
 	}
-	e := &ed.entry
-	e.Val = &ed.d
 	a := c.account(d.Account)
 	a.transit = append(a.transit, seq)
 	c.transit++
@@ -181,10 +179,10 @@ func (c *core) add(ctx context.Context, d *Delivery) error {
 		return err
 	}
 	if c.db != nil {
-		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(e.Val)), c.prefix, d.Account, e.Val.Seq)
+		b := appendKey(make([]byte, 0, keyLen(c.prefix, d.Account)+valueLen(&e.Val)), c.prefix, d.Account, e.Val.Seq)
 		kn := len(b)
-		b = appendValue(b, e.Val)
-		e.Val.Body = bodyIn(b, e.Val) // the queue's own copy
+		b = appendValue(b, &e.Val)
+		e.Val.Body = bodyIn(b, &e.Val) // the queue's own copy
 		err = c.db.Set(b[:kn], b[kn:], c.writeOpt)
 	}
 	c.done(e, err)
@@ -310,7 +308,7 @@ type claim struct {
 	gen uint64
 }
 
-func (cl *claim) Delivery() *Delivery { return cl.e.Val }
+func (cl *claim) Delivery() *Delivery { return &cl.e.Val }
 
 // held reports why the claim no longer holds its delivery. c.mu is held.
 func (cl *claim) held() error {

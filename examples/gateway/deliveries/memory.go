@@ -86,7 +86,7 @@ func (q *Memory) Scan(account string, from uint64, fn func(*Delivery) bool) erro
 	if a := c.accts[account]; a != nil {
 		for seq, e := range a.held {
 			if seq >= from {
-				d := *e.Val
+				d := e.Val
 				d.Body = bytes.Clone(d.Body)
 				ds = append(ds, &d)
 			}

@@ -174,12 +174,11 @@ func (c *core) refill(a *account) error {
 			more, next = true, seq
 			break
 		}
-		d, err := decodeValue(it.Value(), a.name, seq)
-		if err != nil {
+		e := &entry{Key: lease.Key{Seq: seq}, State: stFresh}
+		if err := decodeValueInto(&e.Val, it.Value(), a.name, seq); err != nil {
 			it.Close()
 			return fmt.Errorf("%w: account %q, seq %d", err, a.name, seq)
 		}
-		e := &entry{Key: lease.Key{Seq: seq}, State: stFresh, Val: d}
 		a.fresh.Push(e)
 		a.held[seq] = e
 		read++
@@ -327,10 +326,10 @@ func (q *Pebble) Stage(d *Delivery) (Staged, error) {
 	if err != nil {
 		return Staged{}, err
 	}
-	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(e.Val)), q.c.prefix, d.Account, e.Val.Seq)
+	b := appendKey(make([]byte, 0, keyLen(q.c.prefix, d.Account)+valueLen(&e.Val)), q.c.prefix, d.Account, e.Val.Seq)
 	kn := len(b)
-	b = appendValue(b, e.Val)
-	e.Val.Body = bodyIn(b, e.Val) // the queue's own copy
+	b = appendValue(b, &e.Val)
+	e.Val.Body = bodyIn(b, &e.Val) // the queue's own copy
 	return Staged{Key: b[:kn:kn], Value: b[kn:], Seq: e.Val.Seq, c: q.c, e: e}, nil
 }
 
