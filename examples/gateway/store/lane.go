@@ -16,22 +16,16 @@ import (
 // the previous one instead of searching it from the top: under load the
 // gateway writes tens of messages per group, whose keys (time-ordered ids)
 // sit next to each other. A write's own entries keep their order, and so do
-// writes of one key (a stable order), so a group has the effect of its
-// writes committed one after the other in the order they arrived.
-//
-// A group's writes that asked for no sync return once the batch is applied;
-// if any asked for one, the others return when it is synced, and only then
-// does the next group start. The syncs are spaced by the store's sync
-// interval anyway, so a write that arrives during a sync would wait for the
-// next one whether or not it was applied at once: holding it back costs no
-// latency, and the writes of a whole sync interval go to Pebble as one batch
-// (one pass through its commit pipeline, one write to its log) instead of
-// many small ones.
+// writes of one key (a stable sort), so a group has the effect of its writes
+// committed one after the other in the order they arrived. One lane commits
+// with sync and one without, so that writes that need not wait for the disk
+// do not.
 type lane struct {
-	db *pebble.DB
+	db   *pebble.DB
+	sync bool
 
 	mu      sync.Mutex
-	leading bool     // a writer is committing a group
+	leading bool     // a writer is applying a group
 	queue   []*write // waiting for the next group
 	spare   []*write // a group's slice, for the next queue
 
@@ -44,7 +38,6 @@ type write struct {
 	buf  []byte // keys and values, back to back
 	ents []entry
 	err  error
-	sync bool          // committed once synced to disk, not just applied
 	lead bool          // woken to commit the next group
 	done chan struct{} // signalled when committed, or when it is to lead
 }
@@ -65,7 +58,7 @@ var writePool = sync.Pool{New: func() any { return &write{buf: make([]byte, 0, 5
 
 func getWrite() *write {
 	w := writePool.Get().(*write)
-	w.buf, w.ents, w.err, w.sync, w.lead = w.buf[:0], w.ents[:0], nil, false, false
+	w.buf, w.ents, w.err, w.lead = w.buf[:0], w.ents[:0], nil, false
 	return w
 }
 
@@ -108,7 +101,7 @@ func compareRefs(a, b entryRef) int {
 }
 
 // commit commits w, in a group with the writes around it, and returns when it
-// is committed (and synced, if w.sync).
+// is committed (durably, in the sync lane).
 func (l *lane) commit(w *write) error {
 	l.mu.Lock()
 	l.queue = append(l.queue, w)
@@ -125,36 +118,13 @@ func (l *lane) commit(w *write) error {
 	l.leading = true
 	l.mu.Unlock()
 
-	// The group is written to the log and applied. Readers may see its
-	// entries before its sync: nobody has been told they are durable. The
-	// sync covers everything written to the log before it (so, also the
-	// unsynced groups before this one, even across a switch to a new log
-	// file: the old one is synced when it is closed).
+	// The group is written to the log and applied; the next group may
+	// then be applied while this one waits for its sync, which covers
+	// everything written to the log before it (so, also the groups before
+	// this one, even across a switch to a new log file: the old one is
+	// synced when it is closed). Until then readers may see the group's
+	// entries: nobody has been told they are durable.
 	b, err := l.apply(group)
-	// The writers that need no sync go now; the others stay in group.
-	synced := group[:0]
-	for _, o := range group {
-		switch {
-		case o.sync:
-			synced = append(synced, o)
-		case o != w:
-			o.err = err
-			o.done <- struct{}{}
-		}
-	}
-	if b != nil {
-		if werr := b.SyncWait(); err == nil {
-			err = werr
-		}
-		err = errors.Join(err, b.Close())
-	}
-	for _, o := range synced {
-		if o != w {
-			o.err = err
-			o.done <- struct{}{}
-		}
-	}
-	clear(group)
 
 	l.mu.Lock()
 	if len(l.queue) > 0 {
@@ -164,6 +134,22 @@ func (l *lane) commit(w *write) error {
 	} else {
 		l.leading = false
 	}
+	l.mu.Unlock()
+
+	if b != nil {
+		if werr := b.SyncWait(); err == nil {
+			err = werr
+		}
+		err = errors.Join(err, b.Close())
+	}
+	for _, o := range group {
+		if o != w {
+			o.err = err
+			o.done <- struct{}{}
+		}
+	}
+	clear(group)
+	l.mu.Lock()
 	if l.spare == nil {
 		l.spare = group[:0]
 	}
@@ -171,14 +157,12 @@ func (l *lane) commit(w *write) error {
 	return err
 }
 
-// apply commits the entries of a group in key order, in one batch. When a
-// write of the group asks for a sync it returns the batch once applied, for
-// the caller to wait for its sync (Batch.SyncWait) and close it; otherwise
-// it returns nil.
+// apply commits the entries of a group in key order, in one batch. In the
+// sync lane it returns the batch once applied, for the caller to wait for
+// its sync (Batch.SyncWait) and close it; otherwise it returns nil.
 func (l *lane) apply(group []*write) (*pebble.Batch, error) {
-	refs, size, sorted, sync := l.refs[:0], 0, true, false
+	refs, size, sorted := l.refs[:0], 0, true
 	for _, w := range group {
-		sync = sync || w.sync
 		for i := range w.ents {
 			e := &w.ents[i]
 			r := entryRef{key: w.buf[e.k0:e.k1], e: e, w: w, n: len(refs)}
@@ -213,9 +197,9 @@ func (l *lane) apply(group []*write) (*pebble.Batch, error) {
 	}
 	clear(refs)
 	l.refs = refs[:0]
-	if err == nil && sync {
-		// Applied now, synced later: the writers that need no sync are
-		// told first.
+	if err == nil && l.sync {
+		// Applied now, synced later: the sync is waited for after the
+		// lane is handed to the next group.
 		return b, l.db.ApplyNoSyncWait(b, pebble.Sync)
 	}
 	if err == nil {

@@ -14,9 +14,8 @@ import (
 func TestLaneGroupOrder(t *testing.T) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
-	l := &s.lane
+	l := &s.synced
 	w1, w2, w3 := getWrite(), getWrite(), getWrite()
-	w2.sync = true // the batch is synced: apply returns it to wait for
 	w1.add(entrySet, []byte("k2"), []byte("first"))
 	w1.add(entrySet, []byte("k1"), []byte("one"))
 	w1.add(entrySet, []byte("k3"), []byte("three"))
@@ -28,9 +27,6 @@ func TestLaneGroupOrder(t *testing.T) {
 	b, err := l.apply([]*write{w1, w2, w3})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if b == nil {
-		t.Fatal("a group with a synced write: no batch to wait for")
 	}
 	if err := b.SyncWait(); err != nil {
 		t.Fatal(err)
@@ -57,8 +53,8 @@ func TestLaneGroupOrder(t *testing.T) {
 	}
 }
 
-// Synced and unsynced writers at once: every write is committed once, and
-// each writer's own writes of one key keep their order.
+// Writers on both lanes at once: every write is committed once, and each
+// writer's own writes of one key keep their order.
 func TestLaneConcurrent(t *testing.T) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
@@ -96,21 +92,4 @@ func TestLaneConcurrent(t *testing.T) {
 		}
 		closer.Close()
 	}
-}
-
-// A group without a synced write is applied and nothing waits for a sync.
-func TestLaneUnsyncedGroup(t *testing.T) {
-	s := openPebble(t, t.TempDir())
-	defer s.Close()
-	w := getWrite()
-	w.add(entrySet, []byte("k"), []byte("v"))
-	b, err := s.lane.apply([]*write{w})
-	if err != nil || b != nil {
-		t.Fatalf("apply = %v, %v; want no batch to wait for", b, err)
-	}
-	v, closer, err := s.db.Get([]byte("k"))
-	if err != nil || string(v) != "v" {
-		t.Fatalf("k = %q, %v", v, err)
-	}
-	closer.Close()
 }

@@ -50,8 +50,8 @@ type PebbleOptions struct {
 }
 
 // Pebble is a Store kept in a Pebble database on local disk. Concurrent
-// writes are committed in groups, in one batch each (see lane), and the
-// synced writes of a group share one WAL fsync.
+// writes are committed in groups, in one batch each (see lane), and a
+// group's synced writes share one WAL fsync.
 type Pebble struct {
 	db *pebble.DB
 
@@ -62,7 +62,7 @@ type Pebble struct {
 	ops    atomic.Int64
 	closed atomic.Bool
 
-	lane lane // group commit of the writes
+	synced, unsynced lane // group commit of the writes with and without sync
 
 	track *tracker           // writers' order and the messages on their way
 	queue *queue.Pebble      // the tickets, in the same DB (keys from kindQueue)
@@ -116,7 +116,8 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
 	p := &Pebble{db: db}
-	p.lane = lane{db: db}
+	p.synced = lane{db: db, sync: true}
+	p.unsynced = lane{db: db}
 	p.track = newTracker()
 	if err = p.openDeliveries(opts.Deliveries); err != nil {
 		db.Close()
@@ -198,8 +199,11 @@ func (quietLogger) Fatalf(format string, args ...interface{}) {
 
 // commit commits w, synced or not, and recycles it.
 func (p *Pebble) commit(w *write, sync bool) error {
-	w.sync = sync
-	err := p.lane.commit(w)
+	l := &p.unsynced
+	if sync {
+		l = &p.synced
+	}
+	err := l.commit(w)
 	putWrite(w)
 	return err
 }
