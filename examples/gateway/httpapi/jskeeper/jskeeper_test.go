@@ -16,14 +16,18 @@ import (
 )
 
 // open opens the Keeper on nc, again while a cluster just started (or a
-// server just stopped) has no leader for the bucket yet, for 30 s.
+// server just stopped) has no leader for the bucket yet, for 30 s. Its calls
+// may take 45 s, retries included: a bucket's new leader after a restart
+// can take longer than the default 10 s to answer on a loaded machine (the
+// tests run with -race beside other packages), and these tests are about
+// what is kept, not how fast it comes back.
 func open(t *testing.T, nc *nats.Conn, replicas int) *jskeeper.Keeper {
 	t.Helper()
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		var k *jskeeper.Keeper
-		k, err = jskeeper.Open(ctx, jskeeper.Options{Conn: nc, Bucket: "test_http", Replicas: replicas})
+		k, err = jskeeper.Open(ctx, jskeeper.Options{Conn: nc, Bucket: "test_http", Replicas: replicas, Timeout: 45 * time.Second})
 		cancel()
 		if err == nil {
 			return k
@@ -54,7 +58,7 @@ func TestClusterSharedAndDurable(t *testing.T) {
 	keepertest.Run(t, func(*testing.T) keepertest.Backend { return b })
 	keepertest.RunReserver(t, func(*testing.T) keepertest.ReserverBackend { return b })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	want := &httpapi.Answer{BodyHash: sha256.Sum256([]byte("req")), Status: 201, Body: []byte(`{"messages":[]}`), Expires: time.Now().Add(time.Hour)}
 	if err := a.Put(ctx, "acct", "key-a", want); err != nil {
