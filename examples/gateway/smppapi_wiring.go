@@ -11,7 +11,7 @@ import (
 // The ESME side (package smppapi) on the gateway's store, ids, limits, routes,
 // configuration and metrics.
 
-// newESME makes the handlers of the ESMEs' message requests.
+// newSMPPAPI makes the handlers of the ESMEs' message requests.
 func (gw *Gateway) newSMPPAPI() *smppapi.Handlers {
 	return smppapi.New(smppapi.Options{
 		Store:           gw.store,
