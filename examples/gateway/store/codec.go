@@ -249,7 +249,6 @@ func (d *decoder) varint() int64 {
 	return v
 }
 
-// raw returns the next length-prefixed field without copying.
 // rev reads a revision at the end of a record; a record written before
 // revisions existed has none, and is revision 1.
 func (d *decoder) rev() uint64 {

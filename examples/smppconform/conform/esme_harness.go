@@ -144,8 +144,8 @@ func (o *ESMEOptions) accepted(cfg *Config) (<-chan net.Conn, error) {
 	return o.conns, nil
 }
 
-// drive asks the ESME to send kind through the driver; without a driver
-// the case is skipped, and drive reports false.
+// driveESME asks the ESME to send kind through the driver; without a
+// driver the case is skipped, and driveESME reports false.
 func driveESME(t *T, kind string) bool {
 	o := ESMEOptionsOf(t.Config())
 	if o.Driver == nil {
@@ -159,7 +159,7 @@ func driveESME(t *T, kind string) bool {
 	return true
 }
 
-// timeout is the run's wait for one answer.
+// esmeTimeout is the run's wait for one answer.
 func esmeTimeout(t *T) time.Duration {
 	if d := t.Config().Timeout; d > 0 {
 		return d
