@@ -258,6 +258,7 @@ func (d *decoder) rev() uint64 {
 	return d.uvarint()
 }
 
+// raw returns the next length-prefixed field without copying.
 func (d *decoder) raw() []byte {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
