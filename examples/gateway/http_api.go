@@ -236,19 +236,9 @@ func (b *httpBackend) Cancel(_ context.Context, account, id string) error {
 	if err != nil {
 		return err
 	}
-	for m.State == store.Queued {
-		m.State, m.Done = store.Deleted, time.Now()
-		err := gw.store.Update(m)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, store.ErrConflict) {
-			gw.storeFailed("recording a cancel over HTTP", m.ID, err)
-			return err
-		}
-		if m, err = gw.store.Get(id); err != nil {
-			return err
-		}
+	m, err = gw.smppAPI.Cancel(m) // cancel_sm's compare-and-set
+	if !errors.Is(err, smppapi.ErrNotQueued) {
+		return err
 	}
 	return httpapi.Errorf(409, "not_queued", "id", pdu.ESME_RCANCELFAIL.String(),
 		"message %s is no longer queued in the gateway (state %s): it cannot be cancelled", id, m.State.MessageState())
