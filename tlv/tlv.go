@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Field is one optional parameter. Value holds the value octets only (a C-Octet
@@ -54,8 +55,13 @@ func (e *LengthError) Unwrap() error { return ErrLength }
 // Values alias src. Unknown tags are kept. A truncated header or a length that
 // runs past src returns ErrStream; a known tag with a wrong length returns a
 // *LengthError, after scanning the rest, so the whole list is still available.
-// Scan does not allocate when dst has room for the fields.
+// Scan does not allocate when dst has room for the fields, and allocates
+// once otherwise (a decoded PDU's TLVs take one allocation however many
+// there are).
 func Scan(dst List, src []byte) (List, error) {
+	if n := count(src); cap(dst)-len(dst) < n {
+		dst = slices.Grow(dst, n)
+	}
 	var lenErr error
 	for len(src) > 0 {
 		if len(src) < 4 {
@@ -74,6 +80,21 @@ func Scan(dst List, src []byte) (List, error) {
 		src = src[4+n:]
 	}
 	return dst, lenErr
+}
+
+// count returns the number of fields whose headers and values lie within
+// src, up to the first that does not.
+func count(src []byte) int {
+	n := 0
+	for len(src) >= 4 {
+		l := int(binary.BigEndian.Uint16(src[2:]))
+		if len(src)-4 < l {
+			break
+		}
+		n++
+		src = src[4+l:]
+	}
+	return n
 }
 
 // AppendBinary appends the wire form of every field, in order, to dst.

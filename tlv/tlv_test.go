@@ -274,6 +274,14 @@ func TestScanAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Fatalf("Scan into a reused list allocates %v", n)
 	}
+	if n := testing.AllocsPerRun(200, func() {
+		l, err := tlv.Scan(nil, src)
+		if err != nil || len(l) != 3 {
+			t.Fatal(err)
+		}
+	}); n != 1 {
+		t.Fatalf("Scan of 3 fields into a nil list allocates %v times, want 1", n)
+	}
 	buf := make([]byte, 0, 64)
 	if n := testing.AllocsPerRun(200, func() { buf, _ = list.AppendBinary(buf[:0]) }); n != 0 {
 		t.Fatalf("AppendBinary allocates %v", n)
