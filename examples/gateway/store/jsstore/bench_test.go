@@ -3,14 +3,12 @@ package jsstore_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/esmsafrica/smpp/examples/gateway/internal/cputime"
 	"github.com/esmsafrica/smpp/examples/gateway/internal/natstest"
@@ -190,62 +188,25 @@ func BenchmarkMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	before := heap()
+	before := natstest.Heap()
 	for b.Loop() {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range 64 {
-			wg.Go(func() {
-				for i := next.Add(1); i <= n; i = next.Add(1) {
-					id := fmt.Sprintf("%016x", i)
-					m := benchMessage(id)
-					if err := s.Accept(m); err != nil {
-						b.Error(err)
-						return
-					}
-					m.State, m.Route, m.UpstreamID = store.Enroute, "r", "UP"+id
-					if err := s.MapUpstream(m, "up"+id); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		natstest.Fill(b, n, func(i int64) error {
+			id := fmt.Sprintf("%016x", i)
+			m := benchMessage(id)
+			if err := s.Accept(m); err != nil {
+				return err
+			}
+			m.State, m.Route, m.UpstreamID = store.Enroute, "r", "UP"+id
+			return s.MapUpstream(m, "up"+id)
+		})
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var stored uint64
-	for _, name := range []string{"KV_mem_records", "KV_mem_upstream"} {
-		str, err := js.Stream(context.Background(), name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		st := str.CachedInfo().State
-		b.Logf("%s: %d messages, %d bytes on disk, %d subjects", name, st.Msgs, st.Bytes, st.NumSubjects)
-		stored += st.Bytes
-	}
-	hot := heap()
-	time.Sleep(12 * time.Second) // the file store drops its block caches after 10 s idle
-	cold := heap()
-	b.Logf("heap: %d MB before, %d MB after writing, %d MB once idle", before>>20, hot>>20, cold>>20)
+	f := natstest.Measure(b, nc, before, "KV_mem_records", "KV_mem_upstream")
 	start := time.Now()
 	if k, err := s.Purge(time.Now()); err != nil || k != 0 {
 		b.Fatalf("Purge of messages none final = %d, %v", k, err)
 	}
 	b.Logf("Purge read %d records in %v", n, time.Since(start))
-	b.ReportMetric(float64(cold-before)/n*1e6/(1<<20), "MB-heap/1M-msgs")
-	b.ReportMetric(float64(hot-before)/n*1e6/(1<<20), "MB-heap-hot/1M-msgs")
-	b.ReportMetric(float64(stored)/n*1e6/(1<<20), "MB-disk/1M-msgs")
-}
-
-// heap returns the heap in use after a collection.
-func heap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse
+	b.ReportMetric(float64(f.Cold)/n*1e6/(1<<20), "MB-heap/1M-msgs")
+	b.ReportMetric(float64(f.Hot)/n*1e6/(1<<20), "MB-heap-hot/1M-msgs")
+	b.ReportMetric(float64(f.Bytes)/n*1e6/(1<<20), "MB-disk/1M-msgs")
 }
