@@ -64,6 +64,10 @@ type account struct {
 	// transit holds the Seqs being written: neither in memory nor to be
 	// read back yet.
 	transit []uint64
+	// pending counts the deliveries committed and not acked or removed,
+	// in memory or on disk only: Pending answers from it, so that a status
+	// page polling it never reads the disk.
+	pending int
 }
 
 type ackedKey struct {
@@ -134,8 +138,13 @@ func (c *core) done(e *entry, err error) {
 	// Waiting claimers look again, also when the delivery stays on disk (a
 	// refill may read it) or failed (a refill may read past it).
 	a.notify()
-	if err == nil && !c.closed {
-		c.place(a, e)
+	if err == nil {
+		// Committed: counted even when closed (it is on disk for the next
+		// open, which counts it again from there).
+		a.pending++
+		if !c.closed {
+			c.place(a, e)
+		}
 	}
 }
 
@@ -255,13 +264,30 @@ func (c *core) expire(a *account, now int64) {
 }
 
 // forget takes the account's delivery seq out of memory, if memory holds
-// it. c.mu is held.
-func (c *core) forget(account string, seq uint64) {
+// it, and reports whether it did (the delivery was pending). c.mu is held.
+func (c *core) forget(account string, seq uint64) bool {
 	if a := c.accts[account]; a != nil {
 		if e := a.held[seq]; e != nil {
 			a.drop(e)
+			a.pending--
+			return true
 		}
 	}
+	return false
+}
+
+// pending returns the account's count of deliveries added and not acked
+// or removed, without reading the disk.
+func (c *core) pending(account string) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, ErrClosed
+	}
+	if a := c.accts[account]; a != nil {
+		return a.pending, nil
+	}
+	return 0, nil
 }
 
 // drop takes an entry out of memory, wherever it is. c.mu is held.
@@ -329,6 +355,7 @@ func (cl *claim) Ack() error {
 		return err
 	}
 	a.drop(e)
+	a.pending--
 	if c.db != nil {
 		return c.ackLater(a.name, e.Val.Seq)
 	}

@@ -65,8 +65,14 @@ type Queue interface {
 	// and ErrClosed once the queue is closed.
 	Claim(ctx context.Context, account string, dst []Claim, max int) ([]Claim, error)
 	// Pending returns how many deliveries the account has: added and not
-	// acked, leased or not. It may cost a read of them all: for status
-	// pages and tests, not for every delivery.
+	// acked, leased or not. Its cost depends on the implementation: Memory
+	// and Pebble keep a count per account in memory (Pebble sets it at
+	// open from one pass over the keys on disk), so it reads no disk and
+	// is cheap enough for every poll of a status page or scrape of the
+	// metrics. The JetStream queue asks the server: two requests (the
+	// stream's count of the account's subject, the account's consumer)
+	// or more, repeated for up to 200 ms while the two disagree on a
+	// cluster; call it for status pages and tests, not for every delivery.
 	Pending(account string) (int, error)
 	// Accounts returns, sorted, the accounts that have deliveries pending.
 	Accounts() ([]string, error)

@@ -40,19 +40,9 @@ func (q *Memory) Lease() time.Duration { return time.Duration(q.c.lease) }
 // Close stops the queue and drops its deliveries.
 func (q *Memory) Close() error { return q.c.close() }
 
-// Pending returns how many deliveries the account has.
-func (q *Memory) Pending(account string) (int, error) {
-	c := q.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return 0, ErrClosed
-	}
-	if a := c.accts[account]; a != nil {
-		return len(a.held), nil
-	}
-	return 0, nil
-}
+// Pending returns how many deliveries the account has, from the count the
+// queue keeps.
+func (q *Memory) Pending(account string) (int, error) { return q.c.pending(account) }
 
 // Accounts returns, sorted, the accounts that have deliveries.
 func (q *Memory) Accounts() ([]string, error) {

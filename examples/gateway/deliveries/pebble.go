@@ -2,6 +2,7 @@ package deliveries
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -82,7 +83,38 @@ func OpenPebble(db *pebble.DB, opts PebbleOptions) (*Pebble, error) {
 	if c.seqs, err = diskseq.Open(db, sk, errCorrupt); err != nil {
 		return nil, fmt.Errorf("gateway deliveries: open: %w", err)
 	}
+	if err := c.countOnDisk(); err != nil {
+		return nil, fmt.Errorf("gateway deliveries: open: %w", err)
+	}
 	return &Pebble{c}, nil
+}
+
+// countOnDisk sets the pending counts of the accounts from the deliveries
+// on disk: one pass over their keys, the values left unread, so that
+// Pending never reads the disk afterwards. The accounts it makes start
+// spilled, their deliveries read back by the first claims.
+func (c *core) countOnDisk() error {
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: append(slices.Clip(c.prefix), 1), UpperBound: prefixEnd(c.prefix)})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var a *account
+	for it.First(); it.Valid(); it.Next() {
+		acc, _, ok := splitKey(c.prefix, it.Key())
+		if !ok {
+			// Not a delivery: Scan skips it too, and no account's range
+			// holds it.
+			continue
+		}
+		// An account's keys are together: a lookup per account, not per key.
+		if a == nil || a.name != string(acc) {
+			a = c.account(string(acc))
+		}
+		a.pending++
+	}
+	return it.Close()
 }
 
 // ackLater schedules the removal of an acked delivery from disk. c.mu is
@@ -233,11 +265,16 @@ func (c *core) flushed() error {
 	return c.removeAcked()
 }
 
-// Pending counts the account's deliveries on disk.
+// Pending returns the account's count of deliveries added and not acked
+// or removed, kept in memory (set at open from the keys on disk): it does
+// not read the disk. It does remove the acked deliveries from disk first,
+// a write usually done already, so that the disk agrees with the count
+// for a reader of it after Pending (tools and tests).
 func (q *Pebble) Pending(account string) (int, error) {
-	n := 0
-	err := q.Scan(account, 0, func(*Delivery) bool { n++; return true })
-	return n, err
+	if err := q.c.flushed(); err != nil {
+		return 0, err
+	}
+	return q.c.pending(account)
 }
 
 // Scan calls fn for the account's deliveries whose Seq is from or more,
@@ -310,8 +347,33 @@ func (q *Pebble) Remove(account string, seq uint64) error {
 	if c.closed {
 		return ErrClosed
 	}
-	c.forget(account, seq)
-	return c.db.Delete(appendKey(nil, c.prefix, account, seq), pebble.NoSync)
+	key := appendKey(nil, c.prefix, account, seq)
+	if !c.forget(account, seq) {
+		if err := c.uncountOnDisk(account, seq, key); err != nil {
+			return err
+		}
+	}
+	return c.db.Delete(key, pebble.NoSync)
+}
+
+// uncountOnDisk takes a delivery that memory does not hold out of its
+// account's pending count if it is on disk only (spilled, or not read back
+// since open). An acked one waiting for its removal from disk was counted
+// out by its Ack, and one in transit is not counted yet. c.mu is held.
+func (c *core) uncountOnDisk(account string, seq uint64, key []byte) error {
+	a := c.accts[account]
+	if a == nil || slices.Contains(a.transit, seq) || slices.Contains(c.acked, ackedKey{account, seq}) {
+		return nil
+	}
+	_, closer, err := c.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil // unknown, or removed already
+	}
+	if err != nil {
+		return err
+	}
+	a.pending-- // found: it was counted, and the delete below takes it
+	return closer.Close()
 }
 
 // Stage is Add in two halves, for a writer that commits the delivery in a
