@@ -40,6 +40,7 @@ type metrics struct {
 	deliveryFailed  *prometheus.CounterVec
 	buildInfo       *prometheus.GaugeVec
 	retries         *prometheus.CounterVec
+	pending         *pendingCollector // smpp_gateway_deliveries_pending (metrics_deliveries.go)
 
 	// submitLatency, accountLat (system_id → *status.Latency) and
 	// upstreamLat (name → *status.Latency) are the status page's latency
@@ -98,11 +99,12 @@ func newMetrics() *metrics {
 			Help: "Submits an upstream refused with a status that is safe to send again (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR, ESME_RINVBNDSTS), that were never written, or in doubt towards an upstream with a dedupe key: each is queued again after its back-off."}, []string{"upstream"}),
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "smpp_gateway_store_errors_total",
 			Help: "Store writes that failed on a message's path (each is logged with the message id)."}),
+		pending: newPendingCollector(),
 	}
 	m.buildInfo.WithLabelValues(buildVersion()).Set(1)
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
 		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors, m.connsRefused,
-		m.deliveryFailed, m.buildInfo, m.retries,
+		m.deliveryFailed, m.buildInfo, m.retries, m.pending,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.counts = prometheus.NewRegistry()
 	m.counts.MustRegister(m.submits, m.delivered, m.deliveryFailed, m.final, m.receipts, m.mo, m.upstreamSubmits, m.retries)
@@ -216,7 +218,10 @@ func (m *metrics) sessionObserver() session.Observer {
 	}
 }
 
+// serverObserver returns the SMPP server's observer for gw. Called once as
+// gw is made, it also points the gauges read at scrape time at gw.
 func (m *metrics) serverObserver(gw *Gateway) server.Observer {
+	m.pending.gw.Store(gw)
 	return server.Observer{
 		// A bind the hook accepted and the server then refused, and a
 		// connection ended, give back the bind they hold in the account's

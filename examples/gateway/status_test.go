@@ -1,8 +1,9 @@
 package main
 
 // Tests of the status page on the gateway: no allocation on the submit
-// path for its latency histograms, and /status.json on the wire under a
-// bounded load. The package's own logic (percentiles, the ring, sampling,
+// path for its latency histograms, /status.json on the wire under a
+// bounded load, and the deliveries pending per account there and in
+// /metrics. The package's own logic (percentiles, the ring, sampling,
 // the handlers) is tested in package status.
 
 import (
@@ -45,8 +46,9 @@ type statusJSON struct {
 }
 
 type accountJSON struct {
-	SystemID string `json:"system_id"`
-	Accepted uint64 `json:"accepted"`
+	SystemID          string `json:"system_id"`
+	Accepted          uint64 `json:"accepted"`
+	DeliveriesPending int    `json:"deliveries_pending"`
 }
 
 func getStatusJSON(t *testing.T, url string) statusJSON {
@@ -183,4 +185,50 @@ func TestStatusJSONUnderLoad(t *testing.T) {
 	if code, page := httpGet(t, base+"/"); code != 200 || !strings.Contains(page, `id="v-accepted"`) {
 		t.Errorf("status page: %d", code)
 	}
+}
+
+// TestStatusAndMetricsDeliveriesPending: MO messages for an account whose
+// ESME is not bound wait as its deliveries pending, on the status page, in
+// /status.json and as smpp_gateway_deliveries_pending in /metrics; once
+// the ESME binds and takes them, both fall back to 0.
+func TestStatusAndMetricsDeliveriesPending(t *testing.T) {
+	a, base := inprocHTTP(t, nil)
+	const n = 3
+	for i := range n {
+		if err := a.gw.queueDelivery("demo", &pdu.DeliverSM{SourceAddr: fmt.Sprintf("p%d", i), DestinationAddr: "1000", ShortMessage: []byte("mo")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// pending reads the account's count on the page, in its JSON and in
+	// the metrics, and says where they differ from want.
+	pending := func(want int) string {
+		var demo *accountJSON
+		s := getStatusJSON(t, base+"/status.json")
+		for i := range s.Accounts {
+			if s.Accounts[i].SystemID == "demo" {
+				demo = &s.Accounts[i]
+			}
+		}
+		if demo == nil || demo.DeliveriesPending != want {
+			return fmt.Sprintf("/status.json: accounts %+v, want demo with %d deliveries pending", s.Accounts, want)
+		}
+		_, body := httpGet(t, base+"/metrics")
+		if v, ok := metricValue(body, "smpp_gateway_deliveries_pending", "system_id", "demo"); !ok || v != float64(want) {
+			return fmt.Sprintf("/metrics: %v %v, want %d in\n%s", v, ok, want, grepLines(body, "deliveries_pending"))
+		}
+		_, page := httpGet(t, base+"/")
+		if wantDiv := fmt.Sprintf(">%d deliveries pending</div>", want); !strings.Contains(page, wantDiv) {
+			return fmt.Sprintf("no %s on the page", wantDiv)
+		}
+		return ""
+	}
+	// Added with a synced write before queueDelivery returned: counted at once.
+	if msg := pending(n); msg != "" {
+		t.Fatal(msg)
+	}
+	var d deliveries
+	dialDemo(t, a, d.handler())
+	d.wait(t, n, 10*time.Second)
+	// Acked when the deliver_sm_resp comes back, after the handler.
+	eventually(t, 10*time.Second, func() string { return pending(0) })
 }

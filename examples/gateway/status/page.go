@@ -44,6 +44,8 @@ type accountStatus struct {
 	MaxBinds  int             `json:"max_binds"`
 	Sessions  []sessionStatus `json:"sessions"`
 	Receivers int             `json:"receivers"`
+	// DeliveriesPending is Account.DeliveriesPending: now, -1 unknown.
+	DeliveriesPending int `json:"deliveries_pending"`
 	// Totals since start (smpp_gateway_submits_total and the deliveries).
 	Accepted       uint64         `json:"accepted"`
 	Throttled      uint64         `json:"throttled"`
@@ -154,7 +156,7 @@ func (p *Page) status(since int64) statusData {
 		for _, s := range ac.Sessions {
 			as.Sessions = append(as.Sessions, sessionStatus{Remote: s.Remote, State: s.State})
 		}
-		as.Receivers = ac.Receivers
+		as.Receivers, as.DeliveriesPending = ac.Receivers, ac.DeliveriesPending
 		if latest != nil {
 			if r, ok := latest.Accounts[ac.SystemID]; ok {
 				as.Rates = &r

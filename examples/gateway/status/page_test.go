@@ -25,7 +25,8 @@ func pageSource() *fakeSource {
 		f.notReady = []string{"route 999: no upstream bound"}
 		f.accounts = []Account{
 			{SystemID: "demo", Rate: 2.5, Sessions: []Session{{"127.0.0.1:5000", "BOUND_TRX"}}, Receivers: 1},
-			{SystemID: "free", MaxBinds: 2},
+			{SystemID: "free", MaxBinds: 2, DeliveriesPending: 12},
+			{SystemID: "lost", DeliveriesPending: -1}, // the deliveries not read
 		}
 		f.upstreams = []Upstream{{Name: "sim", BindsUp: 1, Binds: []Bind{{"127.0.0.1:2775", "bind_transceiver", true, 4}, {"127.0.0.1:2775", "bind_transceiver", false, 0}}}}
 		f.totals.Accounts["demo"] = AccountTotal{Accepted: 7, Throttled: 1, Rejected: 2, Delivered: 6, DeliveryFailed: 1}
@@ -66,8 +67,9 @@ func TestServeJSON(t *testing.T) {
 	}
 	body := w.Body.String()
 	for _, want := range []string{
-		`"accounts":[{"system_id":"demo","rate":"2.5","max_binds":0,"sessions":[{"remote":"127.0.0.1:5000","state":"BOUND_TRX"}],"receivers":1,"accepted":7,"throttled":1,"rejected":2,"delivered":6,"delivery_failed":1},` +
-			`{"system_id":"free","rate":"unlimited","max_binds":2,"sessions":[],"receivers":0,"accepted":0,"throttled":0,"rejected":0,"delivered":0,"delivery_failed":0}]`,
+		`"accounts":[{"system_id":"demo","rate":"2.5","max_binds":0,"sessions":[{"remote":"127.0.0.1:5000","state":"BOUND_TRX"}],"receivers":1,"deliveries_pending":0,"accepted":7,"throttled":1,"rejected":2,"delivered":6,"delivery_failed":1},` +
+			`{"system_id":"free","rate":"unlimited","max_binds":2,"sessions":[],"receivers":0,"deliveries_pending":12,"accepted":0,"throttled":0,"rejected":0,"delivered":0,"delivery_failed":0},` +
+			`{"system_id":"lost","rate":"unlimited","max_binds":0,"sessions":[],"receivers":0,"deliveries_pending":-1,"accepted":0,"throttled":0,"rejected":0,"delivered":0,"delivery_failed":0}]`,
 		`"upstreams":[{"name":"sim","binds_up":1,"binds_all":2,"binds":["127.0.0.1:2775 bind_transceiver up","127.0.0.1:2775 bind_transceiver down"],"in_flight":4}]`,
 		`"server":[{"name":"connections accepted","value":3}]`,
 		`"not_ready":["route 999: no upstream bound"]`,
@@ -114,6 +116,8 @@ func TestServePage(t *testing.T) {
 		`<div class="value r-accepted" id="v-accepted">0</div>`, `<div class="value" id="v-queue">5</div>`, `<div class="value" id="v-parked">2</div>`,
 		`<td class="system-id">demo</td><td class="rate">2.5</td>`, `<div class="session">BOUND_TRX from 127.0.0.1:5000</div>`,
 		`<td class="system-id">free</td><td class="rate">unlimited</td>`, `max 2 &middot; 0 receiving`,
+		`<div class="deliveries-pending">0 deliveries pending</div>`, `<div class="deliveries-pending warn">12 deliveries pending</div>`,
+		`<div class="deliveries-pending warn">deliveries pending: unknown</div>`,
 		`<td class="accepted">accepted 7</td>`, `<td class="ok">1 of 2 binds up</td>`, `<div class="muted">127.0.0.1:2775 bind_transceiver down</div>`,
 		`<tr><th>connections accepted</th><td>3</td></tr>`,
 	} {

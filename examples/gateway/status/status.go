@@ -22,14 +22,15 @@
 //	 "ready": true, "not_ready": [],
 //	 "accounts":  [{"system_id": "demo", "rate": "100", "max_binds": 0,
 //	                "sessions": [{"remote": "127.0.0.1:51234", "state": "BOUND_TRX"}],
-//	                "receivers": 1, "accepted": 1200, "throttled": 0, "rejected": 3,
+//	                "receivers": 1, "deliveries_pending": 0, "accepted": 1200, "throttled": 0, "rejected": 3,
 //	                "delivered": 1180, "delivery_failed": 0}],
 //	 "upstreams": [{"name": "sim", "binds_up": 2, "binds_all": 2, "binds": ["..."], "in_flight": 4}],
 //	 "server":    [{"name": "connections accepted", "value": 3}, ...],
 //	 "latest":  {sample},
 //	 "history": [{sample}, ...]}
 //
-// Totals in accounts are since start. A sample (Sample) is one interval's
+// Totals in accounts are since start; deliveries_pending is now (-1:
+// unknown). A sample (Sample) is one interval's
 // rates in messages per second, per account and in total (accepted,
 // throttled, rejected, delivered, delivery_failed, receipts, binds), the
 // submit_sm → submit_sm_resp latency over every account (submit_p50_ms,
@@ -95,6 +96,11 @@ type Account struct {
 	// many of them take deliveries (receivers and transceivers).
 	Sessions  []Session
 	Receivers int
+	// DeliveriesPending is how many deliveries (receipts and MO messages)
+	// wait for the account's ESMEs: added and not acknowledged, the
+	// backlog of an ESME not bound or slow. -1: unknown (the deliveries
+	// could not be read), shown as such rather than as an empty backlog.
+	DeliveriesPending int
 	// Latency is the histogram of the account's submit_sm to
 	// submit_sm_resp times; nil: none (no percentiles).
 	Latency *Latency
