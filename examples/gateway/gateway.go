@@ -110,6 +110,7 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 		Logger:   log,
 		Observer: m.serverObserver(gw),
 	}
+	m.pending.gw.Store(gw) // smpp_gateway_deliveries_pending reads gw's accounts and queue from now on
 	return gw, nil
 }
 

@@ -218,10 +218,8 @@ func (m *metrics) sessionObserver() session.Observer {
 	}
 }
 
-// serverObserver returns the SMPP server's observer for gw. Called once as
-// gw is made, it also points the gauges read at scrape time at gw.
+// serverObserver returns the SMPP server's observer for gw.
 func (m *metrics) serverObserver(gw *Gateway) server.Observer {
-	m.pending.gw.Store(gw)
 	return server.Observer{
 		// A bind the hook accepted and the server then refused, and a
 		// connection ended, give back the bind they hold in the account's

@@ -15,8 +15,8 @@ import (
 // configured accounts of the gateway it is given (none before).
 type pendingCollector struct {
 	desc *prometheus.Desc
-	// gw is set once the gateway is made (serverObserver); the metrics
-	// exist before it.
+	// gw is set once the gateway is made (newGateway); the metrics exist
+	// before it.
 	gw atomic.Pointer[Gateway]
 }
 
