@@ -26,9 +26,9 @@ func Outbox(s *Store, id string) (string, error) {
 	return r.out.d.Account, nil
 }
 
-// LoseAnswers makes s lose the answer of its next n record writes that are
-// stored (their try times out, as when a server's answer never comes); it
-// returns how many are still to lose.
+// LoseAnswers makes s lose the answer of its next n record writes or
+// Purge's deletes of records that are stored (their try times out, as when
+// a server's answer never comes); it returns how many are still to lose.
 func LoseAnswers(s *Store, n int) func() int {
 	var mu sync.Mutex
 	left := n

@@ -90,7 +90,7 @@ type Store struct {
 	flusher sync.WaitGroup // the last id's flusher and the sweeper
 
 	crashAfterRecord func() error // tests: ends MapUpstream and UpdateWithDelivery between their writes
-	loseAnswer       func() bool  // tests: a record write stored but its answer lost (the try times out) when it returns true
+	loseAnswer       func() bool  // tests: a record write or Purge's delete stored but its answer lost (the try times out) when it returns true
 }
 
 var _ store.Store = (*Store)(nil)

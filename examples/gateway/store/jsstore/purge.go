@@ -70,12 +70,22 @@ func (s *Store) Purge(before time.Time) (int, error) {
 // and stays.
 func (s *Store) remove(ctx context.Context, r *record, kvRev uint64) (bool, error) {
 	k := recordKey(r.m.ID)
-	if err := s.recsStr.DeleteMsg(ctx, kvRev); err != nil {
-		if cur, err2 := s.recs.Get(ctx, k); err2 == nil && cur.Revision() != kvRev ||
-			errors.Is(err2, jetstream.ErrKeyNotFound) {
-			return false, nil
+	err := s.recsStr.DeleteMsg(ctx, kvRev)
+	if err == nil && s.loseAnswer != nil && s.loseAnswer() {
+		err = context.DeadlineExceeded
+	}
+	if err != nil {
+		cur, err2 := s.recs.Get(ctx, k)
+		switch {
+		case err2 == nil && cur.Revision() != kvRev:
+			return false, nil // written since: the next Purge looks again
+		case errors.Is(err2, jetstream.ErrKeyNotFound):
+			// Gone: this delete was stored and its answer lost (a
+			// timeout), or another Purge took it. Its index entries go
+			// now: nothing else would remove them.
+		default:
+			return false, fmt.Errorf("gateway jsstore: purge of %s: %w", r.m.ID, err)
 		}
-		return false, fmt.Errorf("gateway jsstore: purge of %s: %w", r.m.ID, err)
 	}
 	s.cache.drop(r.m.ID)
 	for _, f := range r.refs {

@@ -2,6 +2,7 @@ package jsstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -53,5 +54,47 @@ func TestWriteAnswerLost(t *testing.T) {
 	stale.State = store.Undeliverable
 	if err := s.Update(&stale); err != store.ErrConflict {
 		t.Fatalf("a stale update: %v, want store.ErrConflict", err)
+	}
+}
+
+// A Purge whose delete of a record is stored but its answer lost counts the
+// message and removes its index entry, as for the others: nothing else
+// would remove the entry.
+func TestPurgeAnswerLost(t *testing.T) {
+	nc := natstest.Connect(t, natstest.Server(t))
+	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ids := []string{"0000000000000001", "0000000000000002", "0000000000000003"}
+	for _, id := range ids {
+		m := &store.Message{ID: id, Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+		if err := s.Accept(m); err != nil {
+			t.Fatal(err)
+		}
+		m.State, m.Route, m.UpstreamID = store.Enroute, "r", "UP"+id
+		if err := s.MapUpstream(m, "up"+id); err != nil {
+			t.Fatal(err)
+		}
+		m.State, m.Done = store.Delivered, time.Now()
+		if err := s.Update(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost := jsstore.LoseAnswers(s, 1)
+	if n, err := s.Purge(time.Now().Add(time.Second)); err != nil || n != len(ids) {
+		t.Fatalf("Purge with a delete's answer lost = %d, %v; want %d", n, err, len(ids))
+	}
+	if lost() != 0 {
+		t.Fatal("no answer was lost: the test did not test")
+	}
+	for _, id := range ids {
+		if got, err := s.LookupUpstream("r", "up"+id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("LookupUpstream of %s after Purge = %q, %v; want ErrNotFound", id, got, err)
+		}
+		if _, err := s.Get(id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Get(%s) after Purge: %v; want ErrNotFound", id, err)
+		}
 	}
 }
