@@ -47,6 +47,9 @@ type core struct {
 	// them, and always before the disk is read.
 	acked []ackedKey
 	flush *time.Timer // the removal of acked, when scheduled
+	// failRemoval, in tests, fails a removal of acked deliveries from disk
+	// (before it is written) when it returns an error; nil: never.
+	failRemoval func() error
 }
 
 // account is one account's deliveries in memory: those not leased are

@@ -166,6 +166,11 @@ func (c *core) removeAcked() error {
 			return err
 		}
 	}
+	if c.failRemoval != nil {
+		if err := c.failRemoval(); err != nil {
+			return err
+		}
+	}
 	if err := c.db.Apply(b, pebble.NoSync); err != nil {
 		return err
 	}

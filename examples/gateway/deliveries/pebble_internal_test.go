@@ -95,3 +95,69 @@ func TestStageInWritersBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushAckedRetry: when the timed removal of acked deliveries from disk
+// fails, it is tried again on its own (no reading of the disk, no Close
+// needed), and the acked delivery leaves the disk; meanwhile it is not
+// handed out again.
+func TestFlushAckedRetry(t *testing.T) {
+	db := openTestDB(t)
+	q, err := OpenPebble(db, PebbleOptions{SeqKey: []byte("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	d := &Delivery{Account: "a", Body: []byte("receipt")}
+	if err := q.Add(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	key := appendKey(nil, q.c.prefix, "a", d.Seq)
+	failures := make(chan struct{}, 1)
+	q.c.mu.Lock()
+	calls := 0
+	q.c.failRemoval = func() error { // under c.mu
+		calls++
+		if calls == 1 {
+			failures <- struct{}{}
+			return errors.New("injected: removal failed")
+		}
+		return nil
+	}
+	q.c.mu.Unlock()
+	cs := claimNow(t, q, "a")
+	if len(cs) != 1 {
+		t.Fatalf("claimed %d deliveries, want 1", len(cs))
+	}
+	if err := cs[0].Ack(); err != nil {
+		t.Fatal(err)
+	}
+	<-failures // the timed removal ran and failed
+	// A deadline for the test, not a measure: the retry comes after
+	// ackDelay (5 ms).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("the acked delivery is still on disk 30 s after its removal failed: no retry")
+		}
+		_, closer, err := db.Get(key)
+		if errors.Is(err, pebble.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := closer.Close(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	q.c.mu.Lock()
+	n := calls
+	q.c.mu.Unlock()
+	if n < 2 {
+		t.Fatalf("the removal ran %d times, want a retry after the failure", n)
+	}
+	if cs := claimNow(t, q, "a"); len(cs) != 0 {
+		t.Fatalf("an acked delivery handed out again: %d claimed", len(cs))
+	}
+}
