@@ -11,7 +11,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // Field is one optional parameter. Value holds the value octets only (a C-Octet
@@ -60,7 +59,9 @@ func (e *LengthError) Unwrap() error { return ErrLength }
 // there are).
 func Scan(dst List, src []byte) (List, error) {
 	if n := count(src); cap(dst)-len(dst) < n {
-		dst = slices.Grow(dst, n)
+		grown := make(List, len(dst), len(dst)+n)
+		copy(grown, dst)
+		dst = grown
 	}
 	var lenErr error
 	for len(src) > 0 {
