@@ -27,6 +27,7 @@ type Gateway struct {
 	srv      *server.Server
 	log      *slog.Logger
 	metrics  *metrics
+	pending  pendingCounts // the deliveries waiting per account, read at most once a second (deliveries_pending.go)
 	guard    *bindGuard
 
 	// up is the upstream side: the dispatchers, the operator SMSCs'

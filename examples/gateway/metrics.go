@@ -40,7 +40,7 @@ type metrics struct {
 	deliveryFailed  *prometheus.CounterVec
 	buildInfo       *prometheus.GaugeVec
 	retries         *prometheus.CounterVec
-	pending         *pendingCollector // smpp_gateway_deliveries_pending (metrics_deliveries.go)
+	pending         *pendingCollector // smpp_gateway_deliveries_pending (deliveries_pending.go)
 
 	// submitLatency, accountLat (system_id → *status.Latency) and
 	// upstreamLat (name → *status.Latency) are the status page's latency

@@ -7,7 +7,6 @@ package main
 import (
 	"time"
 
-	dq "github.com/esmsafrica/smpp/examples/gateway/deliveries"
 	"github.com/esmsafrica/smpp/examples/gateway/status"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
@@ -37,12 +36,12 @@ func (s statusSource) Totals() status.Totals { return s.gw.metrics.totals() }
 func (s statusSource) Accounts() []status.Account {
 	gw := s.gw
 	accts := gw.cfg.Load().Accounts
-	dq := gw.store.DeliveryQueue()
+	pending := gw.deliveriesPending()
 	out := make([]status.Account, 0, len(accts))
 	for _, ac := range accts {
 		a := status.Account{SystemID: ac.SystemID, Rate: ac.Rate, MaxBinds: ac.MaxBinds,
 			Receivers: len(gw.srv.Receivers(ac.SystemID)), Latency: gw.metrics.accountHist(ac.SystemID),
-			DeliveriesPending: deliveriesPending(dq, ac.SystemID)}
+			DeliveriesPending: pendingOf(pending, ac.SystemID)}
 		for _, c := range gw.srv.Conns(ac.SystemID) {
 			a.Sessions = append(a.Sessions, status.Session{Remote: c.RemoteAddr().String(), State: c.State().String()})
 		}
@@ -51,18 +50,13 @@ func (s statusSource) Accounts() []status.Account {
 	return out
 }
 
-// deliveriesPending returns how many deliveries wait for the account's
-// ESMEs, or -1 when the queue cannot tell (closed as the gateway stops, a
-// cluster's request failing): the page shows it as unknown. Not logged:
-// it is asked at every poll of the page, and the queue's failures show
-// elsewhere (the pushers log them). On the single-node store it costs no
-// disk read (dq.Queue.Pending).
-func deliveriesPending(q dq.Queue, systemID string) int {
-	n, err := q.Pending(systemID)
-	if err != nil {
-		return -1
+// pendingOf is the account's count in counts (deliveriesPending), -1 for
+// one not there (an account added by a reload since the last reading).
+func pendingOf(counts map[string]int, systemID string) int {
+	if n, ok := counts[systemID]; ok {
+		return n
 	}
-	return n
+	return -1
 }
 
 // Upstreams returns the upstreams with their binds (none for an upstream
