@@ -164,13 +164,18 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		w.end(entrySet, k0, k1)
 	}
 	err := p.commit(w, c.how == durable)
-	staged.Done(err)
-	dstaged.Done(err)
 	if err != nil {
 		// What is on disk is not known: the next writer reads it.
 		p.track.release(m.ID, e, nil)
+		staged.Done(err)
+		dstaged.Done(err)
 		return err
 	}
+	// The ticket and the receipt are handed out only once the new version
+	// is the one readers get: an ESME that queries a message on its
+	// receipt reads the state the receipt reports.
+	defer dstaged.Done(nil)
+	defer staged.Done(nil)
 	next.stored = next.m.State
 	m.Rev, m.Done = next.m.Rev, next.m.Done
 	if c.d != nil {

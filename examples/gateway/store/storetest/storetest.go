@@ -69,6 +69,7 @@ var tests = []test{
 	{"ReceiptRace", testReceiptRace},
 	{"RemapPurge", testRemapPurge},
 	{"MapRacesFinal", testMapRacesFinal},
+	{"ReceiptAfterState", plain(testReceiptAfterState)},
 	{"AcceptTicket", plain(testAcceptTicket)},
 	{"CloseQueue", plain(testCloseQueue)},
 	{"CloseDuringAccepts", plain(testCloseDuringAccepts)},
