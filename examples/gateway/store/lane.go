@@ -40,6 +40,9 @@ type write struct {
 	err  error
 	lead bool          // woken to commit the next group
 	done chan struct{} // signalled when committed, or when it is to lead
+	// then, for a write handed over with commitAsync, is called by the
+	// group's leader once the write is committed, instead of done.
+	then func(error)
 }
 
 type entry struct {
@@ -58,7 +61,7 @@ var writePool = sync.Pool{New: func() any { return &write{buf: make([]byte, 0, 5
 
 func getWrite() *write {
 	w := writePool.Get().(*write)
-	w.buf, w.ents, w.err, w.lead = w.buf[:0], w.ents[:0], nil, false
+	w.buf, w.ents, w.err, w.lead, w.then = w.buf[:0], w.ents[:0], nil, false, nil
 	return w
 }
 
@@ -113,6 +116,37 @@ func (l *lane) commit(w *write) error {
 		}
 		l.mu.Lock()
 	}
+	return l.lead(w)
+}
+
+// commitAsync hands w over to be committed in a group like commit, without
+// waiting: w.then is called once it is committed, by the goroutine that led
+// its group (a goroutine of its own when no group is being committed), and
+// must not block. The caller does not touch w afterwards.
+func (l *lane) commitAsync(w *write) {
+	l.mu.Lock()
+	l.queue = append(l.queue, w)
+	if l.leading {
+		l.mu.Unlock()
+		return
+	}
+	l.leading = true
+	l.mu.Unlock()
+	go l.leadAlone()
+}
+
+// leadAlone leads the next group on a goroutine of its own: its first write
+// was handed over with commitAsync, whose caller does not wait.
+func (l *lane) leadAlone() {
+	l.mu.Lock()
+	l.lead(nil) // the group's writes get its error
+}
+
+// lead commits the writes queued, as one group, with l.mu held (released
+// here), and returns the group's error. self is the caller's write (nil for
+// leadAlone), told by the return value; the others are told through done or
+// then.
+func (l *lane) lead(self *write) error {
 	group := l.queue
 	l.queue, l.spare = l.spare, nil
 	l.leading = true
@@ -128,9 +162,12 @@ func (l *lane) commit(w *write) error {
 
 	l.mu.Lock()
 	if len(l.queue) > 0 {
-		next := l.queue[0]
-		next.lead = true
-		next.done <- struct{}{}
+		if next := l.queue[0]; next.then != nil {
+			go l.leadAlone()
+		} else {
+			next.lead = true
+			next.done <- struct{}{}
+		}
 	} else {
 		l.leading = false
 	}
@@ -143,7 +180,11 @@ func (l *lane) commit(w *write) error {
 		err = errors.Join(err, b.Close())
 	}
 	for _, o := range group {
-		if o != w {
+		switch {
+		case o == self:
+		case o.then != nil:
+			o.then(err)
+		default:
 			o.err = err
 			o.done <- struct{}{}
 		}

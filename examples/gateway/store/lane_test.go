@@ -93,3 +93,66 @@ func TestLaneConcurrent(t *testing.T) {
 		closer.Close()
 	}
 }
+
+// Writers waiting (commit) and writes handed over (commitAsync) in one lane
+// at once: every write is committed once and told once, each async write
+// only after its entries are in the DB, and a group led by either kind
+// hands the lane on to the other.
+func TestLaneAsync(t *testing.T) {
+	s := openPebble(t, t.TempDir())
+	defer s.Close()
+	l := &s.synced
+	const writers, per = 8, 200
+	told := make(chan string, writers*per)
+	parallel(t, writers, func(g int) error {
+		for i := range per {
+			key := fmt.Sprintf("k%02d-%04d", g, i)
+			w := getWrite()
+			w.add(entrySet, []byte(key), []byte("v"))
+			if g%2 == 0 {
+				if err := s.commit(w, true); err != nil {
+					return err
+				}
+				continue
+			}
+			w.then = func(err error) {
+				putWrite(w)
+				if err == nil {
+					if _, closer, gerr := s.db.Get([]byte(key)); gerr != nil {
+						err = fmt.Errorf("%s told committed but not in the DB: %w", key, gerr)
+					} else {
+						err = closer.Close()
+					}
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				told <- key
+			}
+			l.commitAsync(w)
+		}
+		return nil
+	})
+	seen := map[string]bool{}
+	for range writers / 2 * per {
+		k := <-told
+		if seen[k] {
+			t.Fatalf("%s told twice", k)
+		}
+		seen[k] = true
+	}
+	n := 0
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("k"), UpperBound: []byte("l")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for it.First(); it.Valid(); it.Next() {
+		n++
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n != writers*per {
+		t.Fatalf("%d keys, want %d", n, writers*per)
+	}
+}

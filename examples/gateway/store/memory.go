@@ -153,6 +153,10 @@ func (s *Memory) LastID() (string, error) {
 	return last, nil
 }
 
+// AcceptAsync is Accept, which never waits here: then is called before it
+// returns.
+func (s *Memory) AcceptAsync(m *Message, then func(error)) { then(s.Accept(m)) }
+
 // MapUpstream stores m's state fields by compare-and-set and the index
 // entry (m.Route, upstreamKey) -> m.ID.
 func (s *Memory) MapUpstream(m *Message, upstreamKey string) error {

@@ -75,6 +75,32 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		return err
 	}
 	defer p.end()
+	mw, ok, err := p.prepare(m, c)
+	if !ok {
+		return err
+	}
+	return mw.finish(p.commit(mw.w, c.how == durable))
+}
+
+// msgWrite is a write of a message that prepare built: its entries (w), and
+// what finish does once w is committed.
+type msgWrite struct {
+	p       *Pebble
+	m       *Message
+	c       change
+	e       *tracked // held by the writer until finish
+	next    *version
+	staged  queue.Staged      // the ticket of an accepted message (zero: none)
+	dstaged deliveries.Staged // the receipt, in the same batch (zero: none)
+	unmapUp string            // an index entry the tracker holds that the record no longer names
+	w       *write
+	then    func(error) // AcceptAsync's caller
+}
+
+// prepare checks m's revision against the stored one and builds its write.
+// ok false: nothing to commit, and err is the write's outcome (a conflict,
+// a failure, or nil for a mark kept in memory).
+func (p *Pebble) prepare(m *Message, c change) (mw msgWrite, ok bool, err error) {
 	e := p.track.acquire(m.ID)
 	var cur *version
 	if c.what != writeAll {
@@ -83,13 +109,13 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 			v, err := p.read(m.ID)
 			if err != nil {
 				p.track.release(m.ID, e, nil)
-				return err
+				return mw, false, err
 			}
 			cur = v
 		}
 		if m.Rev != cur.m.Rev {
 			p.track.release(m.ID, e, cur)
-			return ErrConflict
+			return mw, false, ErrConflict
 		}
 	}
 	next := &version{m: *m}
@@ -111,7 +137,7 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		// before it, which a crash policy covers.
 		m.Rev = next.m.Rev
 		p.track.release(m.ID, e, next)
-		return nil
+		return mw, false, nil
 	}
 	w := getWrite()
 	var unmapUp string // an index entry the tracker holds that the record no longer names
@@ -141,7 +167,7 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		if dstaged, err = p.dels.Stage(c.d); err != nil {
 			putWrite(w)
 			p.track.release(m.ID, e, cur)
-			return deliveryErr(err)
+			return mw, false, deliveryErr(err)
 		}
 		w.add(entrySet, dstaged.Key, dstaged.Value)
 	}
@@ -155,7 +181,7 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 			dstaged.Done(err)
 			putWrite(w)
 			p.track.release(m.ID, e, nil)
-			return err
+			return mw, false, err
 		}
 		k0 := len(w.buf)
 		w.buf = staged.AppendKey(w.buf)
@@ -163,7 +189,14 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 		w.buf = staged.AppendValue(w.buf)
 		w.end(entrySet, k0, k1)
 	}
-	err := p.commit(w, c.how == durable)
+	return msgWrite{p: p, m: m, c: c, e: e, next: next, staged: staged, dstaged: dstaged, unmapUp: unmapUp, w: w}, true, nil
+}
+
+// finish ends a write committed with err: the new version becomes the one
+// readers get (or, after a failure, none: the next writer reads the disk),
+// then the ticket and the receipt are handed out. It returns err.
+func (mw *msgWrite) finish(err error) error {
+	p, m, c, e, next, staged, dstaged, unmapUp := mw.p, mw.m, mw.c, mw.e, mw.next, mw.staged, mw.dstaged, mw.unmapUp
 	if err != nil {
 		// What is on disk is not known: the next writer reads it.
 		p.track.release(m.ID, e, nil)
@@ -205,6 +238,39 @@ func (p *Pebble) writeMessage(m *Message, c change) error {
 // Accept stores a new message and its ticket, synced, and sets m.Rev to 1.
 func (p *Pebble) Accept(m *Message) error {
 	return p.writeMessage(m, change{what: writeAll, how: durable})
+}
+
+// AcceptAsync is Accept without waiting: the write joins the next group of
+// synced writes and then is called, with Accept's error, by the goroutine
+// that committed the group (at once for a write refused before it).
+func (p *Pebble) AcceptAsync(m *Message, then func(error)) {
+	if m.ID == "" {
+		then(errEmptyID)
+		return
+	}
+	if err := p.begin(); err != nil {
+		then(err)
+		return
+	}
+	mw, ok, err := p.prepare(m, change{what: writeAll, how: durable})
+	if !ok {
+		p.end()
+		then(err)
+		return
+	}
+	a := &mw
+	a.then = then
+	a.w.then = a.committed
+	p.synced.commitAsync(a.w)
+}
+
+// committed finishes an AcceptAsync once its group is committed.
+func (mw *msgWrite) committed(err error) {
+	putWrite(mw.w)
+	mw.w = nil
+	err = mw.finish(err)
+	mw.p.end()
+	mw.then(err)
 }
 
 // Update stores m's state fields by compare-and-set, synced.

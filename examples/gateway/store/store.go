@@ -109,6 +109,12 @@ type Store interface {
 	// queue (Queue), in one durable write: only then may the ESME be told
 	// ESME_ROK.
 	Accept(m *Message) error
+	// AcceptAsync is Accept for a caller that must not block (a
+	// session's read loop): it returns at once and calls then with
+	// Accept's error once the message and its ticket are durable, or
+	// refused; then may be called before AcceptAsync returns, or on
+	// another goroutine, and must not block.
+	AcceptAsync(m *Message, then func(error))
 	// Update stores m's state fields (see Message) if m.Rev is the stored
 	// revision (else ErrConflict; ErrNotFound for a message never
 	// accepted or purged), and sets m.Rev to the new revision.

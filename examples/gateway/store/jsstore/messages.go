@@ -134,6 +134,12 @@ func (s *Store) Mark(m *store.Message) error { return s.cas(m, false, nil, nil) 
 // Replace stores every field of m by compare-and-set.
 func (s *Store) Replace(m *store.Message) error { return s.cas(m, true, nil, nil) }
 
+// AcceptAsync is Accept on a goroutine of its own (every write here is a
+// request to the servers), which then calls then.
+func (s *Store) AcceptAsync(m *store.Message, then func(error)) {
+	go func() { then(s.Accept(m)) }()
+}
+
 // MapUpstream stores m's state fields by compare-and-set, with the index
 // entry (m.Route, upstreamKey) named in the record, then writes the entry.
 func (s *Store) MapUpstream(m *store.Message, upstreamKey string) error {

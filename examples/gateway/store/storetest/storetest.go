@@ -71,6 +71,7 @@ var tests = []test{
 	{"MapRacesFinal", testMapRacesFinal},
 	{"ReceiptAfterState", plain(testReceiptAfterState)},
 	{"AcceptTicket", plain(testAcceptTicket)},
+	{"AcceptAsync", plain(testAcceptAsync)},
 	{"CloseQueue", plain(testCloseQueue)},
 	{"CloseDuringAccepts", plain(testCloseDuringAccepts)},
 }
