@@ -106,7 +106,11 @@ func newGateway(cfg *Config, st store.Store, log *slog.Logger, m *metrics) (*Gat
 			// account; a bind that lets a few in a row time out is unbound.
 			ResponseTimeout: cfg.DeliverTimeout.D(),
 			Decode:          pdu.DecodeOptions{Lenient: true},
-			Observer:        m.sessionObserver(),
+			// The handlers (package smppapi) do not block the read loop:
+			// a submission is validated there and answered once stored,
+			// and what may wait runs on a goroutine of its own.
+			InlineHandler: true,
+			Observer:      m.sessionObserver(),
 		},
 		Logger:   log,
 		Observer: m.serverObserver(gw),

@@ -21,10 +21,10 @@ import (
 //   - Rate: each submission (submit_sm, data_sm, submit_multi) goes through
 //     throttled first. With the account's shaping on (the default) it asks
 //     Reserve with the account's shaping_max_wait (default 3s) and waits
-//     what Reserve says, on its handler goroutine (the server runs each
-//     request on a goroutine of its own, at most the inbound window per
-//     connection: the read loop goes on; the gateway does not use
-//     InlineHandler), answering ESME_RTHROTTLED only when the rate would not
+//     what Reserve says, on a goroutine of its own (the server runs the
+//     handlers on the read loop, and smppapi moves a submission whose
+//     account is shaped, throttleWaits, off it: at most the inbound window
+//     per connection wait), answering ESME_RTHROTTLED only when the rate would not
 //     allow it within the bound or the account already holds as many as the
 //     bound gives (rate × shaping_max_wait, + the burst). A connection closed while
 //     it waits ends the wait (its request's context) with no answer. With
@@ -212,6 +212,17 @@ func (gw *Gateway) throttled(w server.ResponseWriter, r *server.Request) bool {
 	case <-r.Context().Done():
 		return true
 	}
+}
+
+// throttleWaits reports whether throttled may wait for r: its account's rate
+// is shaped (smppapi.Options.ThrottleWaits).
+func throttleWaits(r *server.Request) bool {
+	a := accountOf(r)
+	if a == nil {
+		return false
+	}
+	on, _ := shapingOf(a.cfg)
+	return on && a.cfg.Rate > 0
 }
 
 // throttle answers a submission ESME_RTHROTTLED and counts it.

@@ -19,6 +19,7 @@ func (gw *Gateway) newSMPPAPI() *smppapi.Handlers {
 		Routes:          upstreamRoutes{gw},
 		Account:         systemIDOf,
 		Throttle:        gw.throttled, // the account's rate (limits_wiring.go)
+		ThrottleWaits:   throttleWaits,
 		Bind:            bindIDOfRequest,
 		DefaultValidity: gw.defaultValidity,
 		Metrics:         gw.metrics,

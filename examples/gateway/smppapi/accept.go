@@ -74,7 +74,13 @@ func scheduled(t, now time.Time) time.Time {
 // ESME_RMSGQFUL when the queue is full, ESME_RSYSERR when the store failed
 // (logged).
 func (h *Handlers) Accept(m *store.Message) pdu.Status {
-	switch err := h.store.Accept(m); {
+	return h.accepted(h.store.Accept(m))
+}
+
+// accepted is the status that answers a submission whose Accept (or
+// AcceptAsync) ended with err.
+func (h *Handlers) accepted(err error) pdu.Status {
+	switch {
 	case errors.Is(err, queue.ErrFull):
 		return pdu.ESME_RMSGQFUL
 	case err != nil:

@@ -14,6 +14,8 @@ type nopStore struct{ store.Memory }
 
 func (*nopStore) Accept(*store.Message) error { return nil }
 
+func (*nopStore) AcceptAsync(_ *store.Message, then func(error)) { then(nil) }
+
 // constID is an IDs that always gives the same id.
 type constID string
 
@@ -31,9 +33,9 @@ type nopWriter struct{}
 func (nopWriter) Respond(pdu.PDU, pdu.Status) error { return nil }
 func (nopWriter) Hold()                             {}
 
-// The submit_sm path allocates the stored message and its answer, nothing
-// more: the dependencies are called through the interfaces and functions
-// given once to New.
+// The submit_sm path allocates the stored message, the callback that
+// answers once it is stored, and the answer, nothing more: the dependencies
+// are called through the interfaces and functions given once to New.
 func TestSubmitSMAllocations(t *testing.T) {
 	h := New(Options{
 		Store:           &nopStore{},
@@ -47,7 +49,7 @@ func TestSubmitSMAllocations(t *testing.T) {
 	})
 	r := request(t, &pdu.SubmitSM{SourceAddr: "1000", DestinationAddr: "254700000001", ShortMessage: []byte("hello")})
 	var w nopWriter
-	if n := testing.AllocsPerRun(1000, func() { h.submitSM(w, r) }); n != 2 {
-		t.Errorf("submit_sm: %v allocations, want 2 (the message and its submit_sm_resp)", n)
+	if n := testing.AllocsPerRun(1000, func() { h.submitSM(w, r) }); n != 3 {
+		t.Errorf("submit_sm: %v allocations, want 3 (the message, the callback and its submit_sm_resp)", n)
 	}
 }

@@ -1,12 +1,14 @@
 package smppapi
 
 import (
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
+	"github.com/esmsafrica/smpp/session"
 )
 
 // DefaultValidity is the validity of a message that gives none when
@@ -17,6 +19,9 @@ const DefaultValidity = 48 * time.Hour
 type Store interface {
 	// Accept stores a new message and its ticket in one durable write.
 	Accept(m *store.Message) error
+	// AcceptAsync is Accept that calls then instead of returning (see
+	// store.Store.AcceptAsync): the read loop does not wait for the disk.
+	AcceptAsync(m *store.Message, then func(error))
 	// Get returns the message with this id, newest revision.
 	Get(id string) (*store.Message, error)
 	// Update stores m's state fields by compare-and-set on m.Rev.
@@ -74,6 +79,10 @@ type Options struct {
 	// true once it answered it (ESME_RTHROTTLED) or the connection ended
 	// while it waited. nil: no rate.
 	Throttle func(w server.ResponseWriter, r *server.Request) bool
+	// ThrottleWaits reports whether Throttle may wait for r (the account's
+	// rate is shaped): such a submission is handled off the read loop.
+	// nil: Throttle never waits.
+	ThrottleWaits func(r *server.Request) bool
 	// Bind returns the id of the bind a request came on, kept with the
 	// message (store.Message.Bind) so that its receipt goes back to that
 	// bind; nil: none.
@@ -96,6 +105,7 @@ type Handlers struct {
 	routes   Routes
 	account  func(*server.Request) (string, bool)
 	throttle func(server.ResponseWriter, *server.Request) bool
+	waits    func(*server.Request) bool
 	bind     func(*server.Request) string
 	validity func() time.Duration
 	metrics  Metrics
@@ -106,7 +116,7 @@ type Handlers struct {
 func New(o Options) *Handlers {
 	h := &Handlers{
 		store: o.Store, ids: o.IDs, routes: o.Routes, account: o.Account,
-		throttle: o.Throttle, bind: o.Bind, validity: o.DefaultValidity,
+		throttle: o.Throttle, waits: o.ThrottleWaits, bind: o.Bind, validity: o.DefaultValidity,
 		metrics: o.Metrics, log: o.Logger,
 	}
 	if h.metrics == nil {
@@ -119,15 +129,64 @@ func New(o Options) *Handlers {
 }
 
 // Register installs the handlers of submit_sm, data_sm, submit_multi,
-// query_sm, cancel_sm and replace_sm on mux.
+// query_sm, cancel_sm and replace_sm on mux. They are made for a server
+// whose sessions run handlers on the read loop (session.Config
+// InlineHandler): submit_sm and data_sm validate there and answer once their
+// message is stored (Store.AcceptAsync), without the read loop waiting;
+// those that may wait (a shaped rate, the store's blocking writes and
+// reads) run on a goroutine of their own.
 func (h *Handlers) Register(mux *server.ServeMux) {
-	mux.HandleFunc(pdu.SubmitSMID, h.submitSM)
-	mux.HandleFunc(pdu.DataSMID, h.dataSM)
-	mux.HandleFunc(pdu.SubmitMultiID, h.submitMulti)
-	mux.HandleFunc(pdu.QuerySMID, h.querySM)
-	mux.HandleFunc(pdu.CancelSMID, h.cancelSM)
-	mux.HandleFunc(pdu.ReplaceSMID, h.replaceSM)
+	mux.HandleFunc(pdu.SubmitSMID, h.unlessWaiting(h.submitSM))
+	mux.HandleFunc(pdu.DataSMID, h.unlessWaiting(h.dataSM))
+	mux.HandleFunc(pdu.SubmitMultiID, h.offLoop(h.submitMulti))
+	mux.HandleFunc(pdu.QuerySMID, h.offLoop(h.querySM))
+	mux.HandleFunc(pdu.CancelSMID, h.offLoop(h.cancelSM))
+	mux.HandleFunc(pdu.ReplaceSMID, h.offLoop(h.replaceSM))
 }
+
+// unlessWaiting runs f where it is called, unless Throttle may wait for the
+// request: then off the read loop (offLoop).
+func (h *Handlers) unlessWaiting(f server.HandlerFunc) server.HandlerFunc {
+	off := h.offLoop(f)
+	return func(w server.ResponseWriter, r *server.Request) {
+		if h.waits != nil && h.waits(r) {
+			off(w, r)
+			return
+		}
+		f(w, r)
+	}
+}
+
+// offLoop runs f on a goroutine of its own, answered as if it ran on the
+// session's: a request f leaves unanswered without holding it gets the
+// default status.
+func (h *Handlers) offLoop(f server.HandlerFunc) server.HandlerFunc {
+	return func(w server.ResponseWriter, r *server.Request) {
+		w.Hold()
+		go func() {
+			hw := &holdWriter{ResponseWriter: w}
+			f(hw, r)
+			if hw.held {
+				return // f answers later
+			}
+			// Answered already (ErrResponded), or the session is gone:
+			// nothing more to do either way.
+			if err := w.Respond(nil, server.DefaultStatus(r.Header.ID)); err != nil &&
+				!errors.Is(err, server.ErrResponded) && !errors.Is(err, session.ErrClosed) {
+				h.log.Debug("the default answer to a request could not be sent", "command", r.Header.ID.String(), "err", err)
+			}
+		}()
+	}
+}
+
+// holdWriter tells whether a handler run by offLoop held its request.
+type holdWriter struct {
+	server.ResponseWriter
+	held bool
+}
+
+// Hold records that the handler answers later.
+func (w *holdWriter) Hold() { w.held = true }
 
 // noMetrics counts nothing.
 type noMetrics struct{}

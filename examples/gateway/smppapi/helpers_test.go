@@ -198,6 +198,8 @@ func (s *hookStore) Accept(m *store.Message) error {
 	return s.Memory.Accept(m)
 }
 
+func (s *hookStore) AcceptAsync(m *store.Message, then func(error)) { then(s.Accept(m)) }
+
 func (s *hookStore) Update(m *store.Message) error {
 	if f := s.beforeUpdate; f != nil {
 		s.beforeUpdate = nil

@@ -50,12 +50,15 @@ func (h *Handlers) submitSM(w server.ResponseWriter, r *server.Request) {
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
 		Bind: h.bindOf(r), State: store.Queued, Created: now, Expires: h.Expiry(exp, now), NextTry: scheduled(sched, now),
 	}
-	if st := h.Accept(m); st != 0 {
-		h.answer(w, acct, "submit_sm", nil, st)
-		return
-	}
-	h.answer(w, acct, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
-	h.metrics.SubmitLatency(acct, time.Since(now))
+	w.Hold()
+	h.store.AcceptAsync(m, func(err error) {
+		if st := h.accepted(err); st != 0 {
+			h.answer(w, acct, "submit_sm", nil, st)
+			return
+		}
+		h.answer(w, acct, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
+		h.metrics.SubmitLatency(acct, time.Since(now))
+	})
 }
 
 // answer sends a submission's answer and counts it.
