@@ -6,6 +6,17 @@
 // the routes, the rate hook, the account and bind of a request, the
 // metrics) and installed on the server's mux with Register.
 //
+// # Where they run
+//
+// The handlers are made for a server whose sessions run them on the read
+// loop (session.Config InlineHandler): a submit_sm or data_sm is checked
+// there and handed to the store (Store.AcceptAsync), and its answer is sent
+// by the goroutine that committed the store's group of writes, so that
+// neither the read loop nor a handler goroutine waits for the disk. What may
+// wait runs on a goroutine of its own: a submission of an account whose rate
+// is shaped (Options.ThrottleWaits), submit_multi (several writes), and
+// query_sm, cancel_sm and replace_sm (the store's blocking reads and writes).
+//
 // # A submission
 //
 // The rate comes first (Options.Throttle may hold the request until the
@@ -13,7 +24,7 @@
 // destination must be routable (Check: ESME_RINVDSTADR otherwise), every
 // field within its SMPP 3.4 limit and every value allowed (Refused), and
 // the schedule and validity times readable. The message is then stored with
-// its ticket in one durable write (Accept), and only then answered
+// its ticket in one durable write (AcceptAsync), and only then answered
 // ESME_ROK with its id: an ESME never holds the id of a message the gateway
 // could lose. The body stored is the request's own, as it came: once every
 // field is within its limit it is the strict encoding (see server.Request).
