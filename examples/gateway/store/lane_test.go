@@ -3,7 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -155,4 +158,17 @@ func TestLaneAsync(t *testing.T) {
 	if n != writers*per {
 		t.Fatalf("%d keys, want %d", n, writers*per)
 	}
+	// The goroutines that led groups of their own end once the lane is
+	// idle.
+	for deadline := time.Now().Add(30 * time.Second); leading(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a goroutine leading a lane group is still running 30 s after the last write was told")
+		}
+	}
+}
+
+// leading reports whether a goroutine started by commitAsync is running.
+func leading() bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "store.(*lane).leadAlone")
 }
