@@ -293,6 +293,24 @@ func (c *core) pending(account string) (int, error) {
 	return 0, nil
 }
 
+// accounts returns, sorted, the accounts whose count of deliveries pending
+// is above zero: no disk read.
+func (c *core) accounts() ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	var names []string
+	for name, a := range c.accts {
+		if a.pending > 0 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 // drop takes an entry out of memory, wherever it is. c.mu is held.
 func (a *account) drop(e *entry) {
 	switch e.State {

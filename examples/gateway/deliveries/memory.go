@@ -45,22 +45,7 @@ func (q *Memory) Close() error { return q.c.close() }
 func (q *Memory) Pending(account string) (int, error) { return q.c.pending(account) }
 
 // Accounts returns, sorted, the accounts that have deliveries.
-func (q *Memory) Accounts() ([]string, error) {
-	c := q.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	var accounts []string
-	for name, a := range c.accts {
-		if len(a.held) > 0 {
-			accounts = append(accounts, name)
-		}
-	}
-	slices.Sort(accounts)
-	return accounts, nil
-}
+func (q *Memory) Accounts() ([]string, error) { return q.c.accounts() }
 
 // Scan calls fn with copies of the account's deliveries whose Seq is from
 // or more (leased or not), in Seq order, until fn returns false. fn may

@@ -313,34 +313,9 @@ func (q *Pebble) Scan(account string, from uint64, fn func(*Delivery) bool) erro
 	return it.Close()
 }
 
-// Accounts returns, sorted, the accounts that have deliveries on disk.
-func (q *Pebble) Accounts() ([]string, error) {
-	c := q.c
-	if err := c.flushed(); err != nil {
-		return nil, err
-	}
-	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: append(slices.Clip(c.prefix), 1), UpperBound: prefixEnd(c.prefix)})
-	if err != nil {
-		return nil, err
-	}
-	var accounts []string
-	for valid := it.First(); valid; {
-		acc, _, ok := splitKey(c.prefix, it.Key())
-		if !ok {
-			it.Close()
-			return nil, errCorrupt
-		}
-		accounts = append(accounts, string(acc))
-		// Skip the rest of this account's deliveries.
-		valid = it.SeekGE(prefixEnd(appendPrefix(nil, c.prefix, string(acc))))
-	}
-	if err := it.Close(); err != nil {
-		return nil, err
-	}
-	// Keys order accounts by length first.
-	slices.Sort(accounts)
-	return accounts, nil
-}
+// Accounts returns, sorted, the accounts that have deliveries pending, from
+// the counts Pending reads: no disk read.
+func (q *Pebble) Accounts() ([]string, error) { return q.c.accounts() }
 
 // Remove deletes a delivery outside the claim protocol (a leased one's
 // claim loses its lease); removing an unknown one is not an error. The
