@@ -2,6 +2,7 @@ package smppapi
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -159,22 +160,31 @@ func (h *Handlers) unlessWaiting(f server.HandlerFunc) server.HandlerFunc {
 
 // offLoop runs f on a goroutine of its own, answered as if it ran on the
 // session's: a request f leaves unanswered without holding it gets the
-// default status.
+// default status, and one whose handler panics ESME_RSYSERR (the session
+// recovers its own handlers' panics the same way; this goroutine is not
+// the session's).
 func (h *Handlers) offLoop(f server.HandlerFunc) server.HandlerFunc {
 	return func(w server.ResponseWriter, r *server.Request) {
 		w.Hold()
 		go func() {
 			hw := &holdWriter{ResponseWriter: w}
+			st := server.DefaultStatus(r.Header.ID)
+			defer func() {
+				if p := recover(); p != nil {
+					h.log.Error("handler panicked", "command", r.Header.ID.String(), "panic", fmt.Sprint(p))
+					st, hw.held = pdu.ESME_RSYSERR, false
+				}
+				if hw.held {
+					return // f answers later
+				}
+				// Answered already (ErrResponded), or the session is gone:
+				// nothing more to do either way.
+				if err := w.Respond(nil, st); err != nil &&
+					!errors.Is(err, server.ErrResponded) && !errors.Is(err, session.ErrClosed) {
+					h.log.Debug("the default answer to a request could not be sent", "command", r.Header.ID.String(), "err", err)
+				}
+			}()
 			f(hw, r)
-			if hw.held {
-				return // f answers later
-			}
-			// Answered already (ErrResponded), or the session is gone:
-			// nothing more to do either way.
-			if err := w.Respond(nil, server.DefaultStatus(r.Header.ID)); err != nil &&
-				!errors.Is(err, server.ErrResponded) && !errors.Is(err, session.ErrClosed) {
-				h.log.Debug("the default answer to a request could not be sent", "command", r.Header.ID.String(), "err", err)
-			}
 		}()
 	}
 }
