@@ -68,18 +68,28 @@ type change struct {
 // writeMessage writes m by compare-and-set on its revision (Accept: a new
 // message, revision 1) and sets m.Rev to the revision written.
 func (p *Pebble) writeMessage(m *Message, c change) error {
-	if m.ID == "" {
-		return errEmptyID
-	}
-	if err := p.begin(); err != nil {
-		return err
-	}
-	defer p.end()
-	mw, ok, err := p.prepare(m, c)
+	mw, ok, err := p.start(m, c)
 	if !ok {
 		return err
 	}
+	defer p.end()
 	return mw.finish(p.commit(mw.w, c.how == durable))
+}
+
+// start registers a write of m as an operation (begin) and prepares it.
+// ok false: nothing to commit, the operation ended, and err is the
+// outcome; otherwise the caller ends it (end) once the write is finished.
+func (p *Pebble) start(m *Message, c change) (mw msgWrite, ok bool, err error) {
+	if m.ID == "" {
+		return mw, false, errEmptyID
+	}
+	if err := p.begin(); err != nil {
+		return mw, false, err
+	}
+	if mw, ok, err = p.prepare(m, c); !ok {
+		p.end()
+	}
+	return mw, ok, err
 }
 
 // msgWrite is a write of a message that prepare built: its entries (w), and
@@ -244,17 +254,8 @@ func (p *Pebble) Accept(m *Message) error {
 // synced writes and then is called, with Accept's error, by the goroutine
 // that committed the group (at once for a write refused before it).
 func (p *Pebble) AcceptAsync(m *Message, then func(error)) {
-	if m.ID == "" {
-		then(errEmptyID)
-		return
-	}
-	if err := p.begin(); err != nil {
-		then(err)
-		return
-	}
-	mw, ok, err := p.prepare(m, change{what: writeAll, how: durable})
+	mw, ok, err := p.start(m, change{what: writeAll, how: durable})
 	if !ok {
-		p.end()
 		then(err)
 		return
 	}
