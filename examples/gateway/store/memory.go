@@ -201,6 +201,12 @@ func (s *Memory) WaitUpstream(ctx context.Context, route, upstreamKey string) (s
 // DeliveryQueue returns the store's deliveries.
 func (s *Memory) DeliveryQueue() deliveries.Queue { return s.dels }
 
+// UpdateWithDeliveryAsync is UpdateWithDelivery, which never waits here:
+// then is called before it returns.
+func (s *Memory) UpdateWithDeliveryAsync(m *Message, d *Delivery, then func(error)) {
+	then(s.UpdateWithDelivery(m, d))
+}
+
 // UpdateWithDelivery stores m's state fields by compare-and-set and adds d
 // to the deliveries, under one lock.
 func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {

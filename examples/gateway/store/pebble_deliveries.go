@@ -26,6 +26,13 @@ func (p *Pebble) UpdateWithDelivery(m *Message, d *Delivery) error {
 	return p.writeMessage(m, change{what: writeState, how: durable, d: d})
 }
 
+// UpdateWithDeliveryAsync is UpdateWithDelivery without waiting: the write
+// joins the next group of synced writes and then is called with its error
+// by the goroutine that committed the group.
+func (p *Pebble) UpdateWithDeliveryAsync(m *Message, d *Delivery, then func(error)) {
+	p.writeAsync(m, change{what: writeState, how: durable, d: d}, then)
+}
+
 // deliveryErr is the store's error for an error of the deliveries part.
 func deliveryErr(err error) error {
 	if errors.Is(err, deliveries.ErrClosed) {

@@ -104,7 +104,7 @@ type msgWrite struct {
 	dstaged deliveries.Staged // the receipt, in the same batch (zero: none)
 	unmapUp string            // an index entry the tracker holds that the record no longer names
 	w       *write
-	then    func(error) // AcceptAsync's caller
+	then    func(error) // writeAsync's caller
 }
 
 // prepare checks m's revision against the stored one and builds its write.
@@ -254,7 +254,14 @@ func (p *Pebble) Accept(m *Message) error {
 // synced writes and then is called, with Accept's error, by the goroutine
 // that committed the group (at once for a write refused before it).
 func (p *Pebble) AcceptAsync(m *Message, then func(error)) {
-	mw, ok, err := p.start(m, change{what: writeAll, how: durable})
+	p.writeAsync(m, change{what: writeAll, how: durable}, then)
+}
+
+// writeAsync is writeMessage for a durable write whose caller does not
+// wait: then is called with its outcome by the goroutine that committed its
+// group, or at once when it is refused before.
+func (p *Pebble) writeAsync(m *Message, c change, then func(error)) {
+	mw, ok, err := p.start(m, c)
 	if !ok {
 		then(err)
 		return
@@ -265,7 +272,7 @@ func (p *Pebble) AcceptAsync(m *Message, then func(error)) {
 	p.synced.commitAsync(a.w)
 }
 
-// committed finishes an AcceptAsync once its group is committed.
+// committed finishes a writeAsync once its group is committed.
 func (mw *msgWrite) committed(err error) {
 	putWrite(mw.w)
 	mw.w = nil

@@ -155,6 +155,10 @@ type Store interface {
 	// write: a receipt is either recorded and queued for the ESME, or
 	// neither, whatever the moment of a crash. It sets d.Seq.
 	UpdateWithDelivery(m *Message, d *Delivery) error
+	// UpdateWithDeliveryAsync is UpdateWithDelivery for a caller that
+	// must not block (an SMSC client's read loop), as AcceptAsync is
+	// Accept: then is called once with its error, and must not block.
+	UpdateWithDeliveryAsync(m *Message, d *Delivery, then func(error))
 	// Purge deletes final messages (and their index entries) that reached their
 	// final state before the given time, and returns how many it deleted.
 	Purge(before time.Time) (int, error)

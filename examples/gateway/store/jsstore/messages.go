@@ -152,6 +152,12 @@ func (s *Store) UpdateWithDelivery(m *store.Message, d *store.Delivery) error {
 	return s.cas(m, false, nil, d)
 }
 
+// UpdateWithDeliveryAsync is UpdateWithDelivery on a goroutine of its own,
+// which then calls then.
+func (s *Store) UpdateWithDeliveryAsync(m *store.Message, d *store.Delivery, then func(error)) {
+	go func() { then(s.UpdateWithDelivery(m, d)) }()
+}
+
 // cas is every compare-and-set: it takes the record at m.Rev from the
 // cache or reads it (refused unless its Rev is m.Rev), writes the new
 // version on that KV revision (refused by the servers if another writer

@@ -38,6 +38,13 @@ var casOps = []struct {
 		d := &store.Delivery{Account: "acct-" + m.ID, Body: []byte(fmt.Sprintf("receipt %d", tag))}
 		return d, s.UpdateWithDelivery(m, d)
 	}},
+	{"UpdateWithDeliveryAsync", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Error, m.Attempts = store.Enroute, uint8(tag), tag
+		d := &store.Delivery{Account: "acct-" + m.ID, Body: []byte(fmt.Sprintf("receipt %d", tag))}
+		told := make(chan error, 2)
+		s.UpdateWithDeliveryAsync(m, d, func(err error) { told <- err })
+		return d, <-told
+	}},
 }
 
 // upKeyOf is the upstream key that casOps' MapUpstream records for tag.
@@ -245,7 +252,7 @@ func testRaceCAS(t testing.TB, s store.Store) {
 				won = append(won, string(ds[winner].Body))
 			}
 		}
-		if op.name == "UpdateWithDelivery" {
+		if op.name == "UpdateWithDelivery" || op.name == "UpdateWithDeliveryAsync" {
 			if got := bodiesOf(t, s, "acct-"+id); fmt.Sprint(got) != fmt.Sprint(won) {
 				t.Fatalf("deliveries %q, want the winners' %q", got, won)
 			}

@@ -72,6 +72,7 @@ var tests = []test{
 	{"ReceiptAfterState", plain(testReceiptAfterState)},
 	{"AcceptTicket", plain(testAcceptTicket)},
 	{"AcceptAsync", plain(testAcceptAsync)},
+	{"UpdateWithDeliveryAsync", plain(testUpdateWithDeliveryAsync)},
 	{"CloseQueue", plain(testCloseQueue)},
 	{"CloseDuringAccepts", plain(testCloseDuringAccepts)},
 }

@@ -1,0 +1,121 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/esmsafrica/smpp/examples/gateway/store"
+)
+
+// testAcceptAsync checks AcceptAsync: many at once, each told once, with
+// nil, and each message then stored (Rev 1, as accepted) with its ticket;
+// after Close, ErrClosed.
+func testAcceptAsync(t testing.TB, s store.Store) {
+	const n = 200
+	type told struct {
+		id  string
+		err error
+	}
+	done := make(chan told, n)
+	for i := range n {
+		m := fullMessage(fmt.Sprintf("aa-%04d", i))
+		s.AcceptAsync(m, func(err error) { done <- told{m.ID, err} })
+	}
+	seen := map[string]bool{}
+	for range n {
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("AcceptAsync(%s): %v", r.id, r.err)
+		}
+		if seen[r.id] {
+			t.Fatalf("AcceptAsync(%s) told twice", r.id)
+		}
+		seen[r.id] = true
+		if got := mustGet(t, s, r.id); got.Rev != 1 || got.State != store.Queued {
+			t.Fatalf("Get(%s) once AcceptAsync told nil: Rev %d, %v; want Rev 1, Queued", r.id, got.Rev, got.State)
+		}
+	}
+	if l, err := s.Queue().Len(); err != nil || l != n {
+		t.Fatalf("queue length after %d AcceptAsync = %d, %v", n, l, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	s.AcceptAsync(fullMessage("aa-closed"), func(err error) { closed <- err })
+	if err := <-closed; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("AcceptAsync after Close: %v, want ErrClosed", err)
+	}
+}
+
+// testUpdateWithDeliveryAsync checks UpdateWithDeliveryAsync: many at once,
+// each told once, with nil, and each message then in its new state with its
+// delivery queued; a stale revision told ErrConflict with nothing queued;
+// after Close, ErrClosed.
+func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
+	const n = 200
+	ms := make([]*store.Message, n)
+	for i := range ms {
+		ms[i] = fullMessage(fmt.Sprintf("ua-%04d", i))
+		if err := s.Accept(ms[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type told struct {
+		i   int
+		err error
+	}
+	done := make(chan told, n)
+	ds := make([]*store.Delivery, n)
+	for i, m := range ms {
+		m.State = store.Delivered
+		ds[i] = &store.Delivery{Account: "ua", Body: []byte(m.ID), Created: time.Now()}
+		s.UpdateWithDeliveryAsync(m, ds[i], func(err error) { done <- told{i, err} })
+	}
+	seen := map[int]bool{}
+	for range n {
+		r := <-done
+		id := ms[r.i].ID
+		if r.err != nil {
+			t.Fatalf("UpdateWithDeliveryAsync(%s): %v", id, r.err)
+		}
+		if seen[r.i] {
+			t.Fatalf("UpdateWithDeliveryAsync(%s) told twice", id)
+		}
+		seen[r.i] = true
+		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Delivered || ms[r.i].Rev != 2 {
+			t.Fatalf("Get(%s) once UpdateWithDeliveryAsync told nil: Rev %d (m.Rev %d), %v; want Rev 2, Delivered", id, got.Rev, ms[r.i].Rev, got.State)
+		}
+		if ds[r.i].Seq == 0 {
+			t.Fatalf("UpdateWithDeliveryAsync(%s) told nil without setting the delivery's Seq", id)
+		}
+	}
+	if got := bodiesOf(t, s, "ua"); len(got) != n {
+		t.Fatalf("%d deliveries queued by %d UpdateWithDeliveryAsync, want %d", len(got), n, n)
+	}
+
+	stale := *ms[0]
+	stale.Rev = 1
+	d := &store.Delivery{Account: "ua-stale", Body: []byte("stale"), Created: time.Now()}
+	conflict := make(chan error, 1)
+	s.UpdateWithDeliveryAsync(&stale, d, func(err error) { conflict <- err })
+	if err := <-conflict; !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("UpdateWithDeliveryAsync at a stale revision: %v, want ErrConflict", err)
+	}
+	if got := bodiesOf(t, s, "ua-stale"); len(got) != 0 {
+		t.Fatalf("a refused UpdateWithDeliveryAsync queued %q", got)
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	m := ms[1]
+	m.State = store.Expired
+	s.UpdateWithDeliveryAsync(m, &store.Delivery{Account: "ua", Body: []byte("closed")}, func(err error) { closed <- err })
+	if err := <-closed; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("UpdateWithDeliveryAsync after Close: %v, want ErrClosed", err)
+	}
+}
