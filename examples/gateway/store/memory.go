@@ -225,8 +225,10 @@ func (s *Memory) UpdateWithDelivery(m *Message, d *Delivery) error {
 	}
 	// The compare-and-set cannot fail now: the delivery first, which
 	// fails only when closed.
-	if err := s.dels.Add(context.Background(), d); err != nil {
-		return deliveryErr(err)
+	if d != nil {
+		if err := s.dels.Add(context.Background(), d); err != nil {
+			return deliveryErr(err)
+		}
 	}
 	return s.putLocked(m, false, false)
 }

@@ -158,6 +158,7 @@ type Store interface {
 	// UpdateWithDeliveryAsync is UpdateWithDelivery for a caller that
 	// must not block (an SMSC client's read loop), as AcceptAsync is
 	// Accept: then is called once with its error, and must not block.
+	// d may be nil: an Update without waiting.
 	UpdateWithDeliveryAsync(m *Message, d *Delivery, then func(error))
 	// Purge deletes final messages (and their index entries) that reached their
 	// final state before the given time, and returns how many it deleted.

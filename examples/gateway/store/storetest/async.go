@@ -52,7 +52,7 @@ func testAcceptAsync(t testing.TB, s store.Store) {
 
 // testUpdateWithDeliveryAsync checks UpdateWithDeliveryAsync: many at once,
 // each told once, with nil, and each message then in its new state with its
-// delivery queued; a stale revision told ErrConflict with nothing queued;
+// delivery queued; one without a delivery (an Update); a stale revision told ErrConflict with nothing queued;
 // after Close, ErrClosed.
 func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 	const n = 200
@@ -94,6 +94,20 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 	}
 	if got := bodiesOf(t, s, "ua"); len(got) != n {
 		t.Fatalf("%d deliveries queued by %d UpdateWithDeliveryAsync, want %d", len(got), n, n)
+	}
+
+	plain := fullMessage("ua-plain")
+	if err := s.Accept(plain); err != nil {
+		t.Fatal(err)
+	}
+	plain.State = store.Undeliverable
+	told1 := make(chan error, 1)
+	s.UpdateWithDeliveryAsync(plain, nil, func(err error) { told1 <- err })
+	if err := <-told1; err != nil {
+		t.Fatalf("UpdateWithDeliveryAsync without a delivery: %v", err)
+	}
+	if got := mustGet(t, s, plain.ID); got.Rev != 2 || got.State != store.Undeliverable {
+		t.Fatalf("Get(%s) after UpdateWithDeliveryAsync without a delivery: Rev %d, %v; want Rev 2, Undeliverable", plain.ID, got.Rev, got.State)
 	}
 
 	stale := *ms[0]
