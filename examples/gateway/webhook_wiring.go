@@ -56,20 +56,31 @@ func (gw *Gateway) addDelivery(ctx context.Context, d *store.Delivery) error {
 	return q.Add(ctx, d)
 }
 
-// updateWithDelivery is store.UpdateWithDelivery with the receipt put
-// where the account's deliver_to says (see the top of the file).
-func (gw *Gateway) updateWithDelivery(m *store.Message, sd *store.Delivery) error {
+// updateWithDelivery is store.UpdateWithDeliveryAsync with the receipt (nil:
+// none) put where the account's deliver_to says (see the top of the file).
+// It runs on an upstream's read loop: a webhook's second copy, a write the
+// state's write must wait for, is added off it.
+func (gw *Gateway) updateWithDelivery(m *store.Message, sd *store.Delivery, then func(error)) {
+	if sd == nil {
+		gw.store.UpdateWithDeliveryAsync(m, nil, then)
+		return
+	}
 	switch gw.deliverTo(m.Account) {
 	case deliverWebhook:
 		sd.Account = webhookKey(m.Account)
 	case deliverBoth:
-		c := *sd
-		c.Account = webhookKey(m.Account)
-		if err := gw.store.DeliveryQueue().Add(gw.ctx, &c); err != nil {
-			return err
-		}
+		gw.later(func() {
+			c := *sd
+			c.Account = webhookKey(m.Account)
+			if err := gw.store.DeliveryQueue().Add(gw.ctx, &c); err != nil {
+				then(err)
+				return
+			}
+			gw.store.UpdateWithDeliveryAsync(m, sd, then)
+		})
+		return
 	}
-	return gw.store.UpdateWithDelivery(m, sd)
+	gw.store.UpdateWithDeliveryAsync(m, sd, then)
 }
 
 // hookEvent is the JSON body of a webhook: a receipt or an MO message.

@@ -77,11 +77,14 @@ type Options struct {
 	// Metrics receives the counts; nil: none.
 	Metrics Metrics
 	// UpdateWithReceipt records a message's new state and an SMSC's
-	// receipt for its ESME in one write, putting the receipt where the
-	// account takes its receipts; nil: Store.UpdateWithDelivery. The
-	// receipts the gateway makes itself (EXPIRED, REJECTD, UNKNOWN) go to
+	// receipt for its ESME (nil when the ESME asked for none) in one
+	// write, putting the receipt where the account takes its receipts,
+	// and calls then with the outcome once it is durable, as
+	// Store.UpdateWithDeliveryAsync does (nil: that method). It is called
+	// on the SMSC client's read loop and must not block. The receipts the
+	// gateway makes itself (EXPIRED, REJECTD, UNKNOWN) go to
 	// Store.UpdateWithDelivery.
-	UpdateWithReceipt func(m *store.Message, d *store.Delivery) error
+	UpdateWithReceipt func(m *store.Message, d *store.Delivery, then func(error))
 	// DeliveryAdded is told of a receipt added for an account's ESMEs;
 	// nil: nobody.
 	DeliveryAdded func(account string)
@@ -114,7 +117,7 @@ type Dispatcher struct {
 	routes        Routes
 	log           *slog.Logger
 	metrics       Metrics
-	updateReceipt func(*store.Message, *store.Delivery) error
+	updateReceipt func(*store.Message, *store.Delivery, func(error))
 	deliveryAdded func(string)
 	deliverMO     func(string, *pdu.DeliverSM) error
 	later         func(func())
@@ -164,7 +167,7 @@ func New(o Options) *Dispatcher {
 		d.metrics = nopMetrics{}
 	}
 	if d.updateReceipt == nil {
-		d.updateReceipt = o.Store.UpdateWithDelivery
+		d.updateReceipt = o.Store.UpdateWithDeliveryAsync
 	}
 	if d.deliveryAdded == nil {
 		d.deliveryAdded = func(string) {}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esmsafrica/smpp/client"
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
@@ -75,4 +76,29 @@ func accept(t *testing.T, st store.Store, id string, registered uint8) *store.Me
 		t.Fatal(err)
 	}
 	return m
+}
+
+// take hands dl to the Dispatcher as the SMSC client's read loop does, and
+// returns a channel that gets its answer to the SMSC (nil: acknowledged).
+func take(d *Dispatcher, u *SMSC, dl *client.Delivery) <-chan error {
+	answer := make(chan error, 2) // a second answer would be a defect: see answered
+	d.take(u, dl, func(err error) { answer <- err })
+	return answer
+}
+
+// answered waits for the one answer on a channel of take.
+func answered(t *testing.T, answer <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-answer:
+		select {
+		case again := <-answer:
+			t.Fatalf("the delivery was answered twice: %v, then %v", err, again)
+		default:
+		}
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the delivery was not answered")
+		return nil
+	}
 }

@@ -18,9 +18,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 		d, st := newTest(t, Options{})
 		d.Start()
 		u := &SMSC{d: d, name: "sim"}
-		if err := u.HandleDelivery(context.Background(), receiptFor(t, "UP404")); err != nil {
-			t.Fatal(err)
-		}
+		answer := take(d, u, receiptFor(t, "UP404"))
 		synctest.Wait()
 		if n := d.ReceiptsWaiting(); n != 1 {
 			t.Fatalf("%d receipts waiting, want 1", n)
@@ -28,6 +26,9 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 		d.Stop(context.Background())
 		if n := d.ReceiptsWaiting(); n != 0 {
 			t.Errorf("%d receipts waiting after Stop, want 0", n)
+		}
+		if err := <-answer; err == nil {
+			t.Error("a receipt parked at Stop was acknowledged; want it asked for again")
 		}
 		st.Close()
 		leakcheck.Bubble(t, time.Minute)

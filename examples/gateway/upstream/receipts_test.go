@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/esmsafrica/smpp/client"
@@ -128,9 +129,9 @@ func TestReceipt(t *testing.T) {
 	var got []*store.Delivery
 	var d *Dispatcher
 	var st *store.Memory
-	d, st = newTest(t, Options{UpdateWithReceipt: func(m *store.Message, sd *store.Delivery) error {
+	d, st = newTest(t, Options{UpdateWithReceipt: func(m *store.Message, sd *store.Delivery, then func(error)) {
 		got = append(got, sd)
-		return st.UpdateWithDelivery(m, sd)
+		st.UpdateWithDeliveryAsync(m, sd, then)
 	}})
 	m := accept(t, st, "0000000000000001", 1)
 	m.State, m.Route = store.Enroute, "sim"
@@ -139,8 +140,8 @@ func TestReceipt(t *testing.T) {
 	}
 	u := &SMSC{d: d, name: "sim"}
 	for range 2 {
-		if err := u.HandleDelivery(context.Background(), receiptFor(t, "UP1")); err != nil {
-			t.Fatal(err)
+		if err := answered(t, take(d, u, receiptFor(t, "UP1"))); err != nil {
+			t.Fatalf("receipt answered %v, want acknowledged", err)
 		}
 	}
 	if m, err := st.Get(m.ID); err != nil || m.State != store.Delivered {
@@ -165,9 +166,7 @@ func TestReceiptBeforeAnswer(t *testing.T) {
 	d, st := newTest(t, Options{DeliveryAdded: func(acct string) { added <- acct }})
 	m := accept(t, st, "0000000000000001", 1)
 	u := &SMSC{d: d, name: "sim"}
-	if err := u.HandleDelivery(context.Background(), receiptFor(t, "UP1")); err != nil {
-		t.Fatal(err)
-	}
+	answer := take(d, u, receiptFor(t, "UP1"))
 	if n := d.ReceiptsWaiting(); n != 1 {
 		t.Errorf("%d receipts waiting, want 1", n)
 	}
@@ -177,6 +176,9 @@ func TestReceiptBeforeAnswer(t *testing.T) {
 	}
 	if acct := <-added; acct != "demo" {
 		t.Errorf("receipt added for %q", acct)
+	}
+	if err := answered(t, answer); err != nil {
+		t.Fatalf("parked receipt answered %v, want acknowledged once recorded", err)
 	}
 	d.Stop(context.Background())
 	if got, err := st.Get(m.ID); err != nil || got.State != store.Delivered {
@@ -202,10 +204,10 @@ func TestMO(t *testing.T) {
 		p := &pdu.DeliverSM{SourceAddr: "254711111111", DestinationAddr: dest, ShortMessage: []byte("hi")}
 		p.TLVs.Add(tlv.SourcePort, []byte{0x0b, 0x84})
 		p.TLVs.Add(0x1401, []byte{1})
-		err := u.HandleDelivery(context.Background(), &client.Delivery{PDU: p, Source: p.SourceAddr, Destination: dest,
-			Message: &udh.Assembled{Source: p.SourceAddr, Dest: dest, Payload: []byte("hi"), Total: 1, Received: 1}})
+		err := answered(t, take(d, u, &client.Delivery{PDU: p, Source: p.SourceAddr, Destination: dest,
+			Message: &udh.Assembled{Source: p.SourceAddr, Dest: dest, Payload: []byte("hi"), Total: 1, Received: 1}}))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("MO to %s answered %v, want acknowledged", dest, err)
 		}
 	}
 	if len(got) != 1 || got[0].acct != "acme" {
@@ -216,5 +218,68 @@ func TestMO(t *testing.T) {
 	}
 	if _, ok := got[0].d.TLVs.Lookup(0x1401); ok {
 		t.Error("vendor TLV kept")
+	}
+}
+
+// A receipt whose write meets a newer revision of its message (another
+// writer came between its read and its write) is applied again to the
+// newer one, and acknowledged once that is recorded: one receipt for the
+// ESME, the message final.
+func TestReceiptConflictReadsAgain(t *testing.T) {
+	var d *Dispatcher
+	var st *store.Memory
+	tries := 0
+	d, st = newTest(t, Options{UpdateWithReceipt: func(m *store.Message, sd *store.Delivery, then func(error)) {
+		tries++
+		if tries == 1 {
+			// A writer that comes between (the answer of a second send).
+			o, err := st.Get(m.ID)
+			if err != nil {
+				t.Error(err)
+			}
+			o.Attempts++
+			if err := st.Update(o); err != nil {
+				t.Error(err)
+			}
+		}
+		st.UpdateWithDeliveryAsync(m, sd, then)
+	}})
+	m := accept(t, st, "0000000000000001", 1)
+	m.State, m.Route = store.Enroute, "sim"
+	if err := st.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
+		t.Fatal(err)
+	}
+	u := &SMSC{d: d, name: "sim"}
+	if err := answered(t, take(d, u, receiptFor(t, "UP1"))); err != nil {
+		t.Fatalf("receipt answered %v, want acknowledged", err)
+	}
+	if tries != 2 {
+		t.Errorf("%d writes of the receipt, want 2 (refused, then applied to the newer revision)", tries)
+	}
+	got, err := st.Get(m.ID)
+	if err != nil || got.State != store.Delivered || got.Attempts != 1 {
+		t.Fatalf("message %+v, %v; want DELIVERED with the other writer's change", got, err)
+	}
+	if n, err := st.DeliveryQueue().Pending("demo"); err != nil || n != 1 {
+		t.Fatalf("%d receipts queued for the ESME (%v), want 1", n, err)
+	}
+}
+
+// A receipt the store could not record is not acknowledged: the SMSC is
+// asked to deliver it again, and the message keeps its state.
+func TestReceiptStoreFailureAsksAgain(t *testing.T) {
+	failed := errors.New("disk full")
+	d, st := newTest(t, Options{UpdateWithReceipt: func(m *store.Message, sd *store.Delivery, then func(error)) { then(failed) }})
+	m := accept(t, st, "0000000000000001", 1)
+	m.State, m.Route = store.Enroute, "sim"
+	if err := st.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
+		t.Fatal(err)
+	}
+	u := &SMSC{d: d, name: "sim"}
+	if err := answered(t, take(d, u, receiptFor(t, "UP1"))); !errors.Is(err, failed) {
+		t.Fatalf("receipt answered %v, want the store's error", err)
+	}
+	if got, err := st.Get(m.ID); err != nil || got.State != store.Enroute {
+		t.Fatalf("message %+v, %v; want ENROUTE still", got, err)
 	}
 }

@@ -25,8 +25,8 @@ type Config struct {
 	// the package documentation).
 	Dedupe tlv.Tag
 	// Client is the client's configuration: credentials, rate, TLS,
-	// session settings. Its Handler, OnStateChange, Logger, Endpoints
-	// and StartInactive are the Dispatcher's to set.
+	// session settings. Its Handler, OnStateChange, Logger, Endpoints,
+	// StartInactive and Session.InlineHandler are the Dispatcher's to set.
 	Client client.Config
 }
 
@@ -52,6 +52,7 @@ func (d *Dispatcher) Add(c Config) error {
 	u := &SMSC{d: d, name: c.Name, dedupe: c.Dedupe}
 	ccfg := c.Client
 	ccfg.Handler = u
+	ccfg.Session.InlineHandler = true // HandleDelivery does not wait
 	ccfg.Logger = d.log.With("upstream", c.Name)
 	ccfg.OnStateChange = func(ev client.StateEvent) {
 		u.bindState(ev)
@@ -111,15 +112,26 @@ func (u *SMSC) BindsUp() int { return int(u.up.Load()) }
 // Stats returns the state of each of the SMSC's binds.
 func (u *SMSC) Stats() []client.BindStats { return u.c.Stats() }
 
-// HandleDelivery takes a deliver_sm or data_sm from the SMSC: a receipt is
-// recorded for its message and handed to its ESMEs (receipts.go), an MO
-// message to the account of its destination (mo.go). It is the SMSC
-// client's Handler.
+// HandleDelivery takes a deliver_sm or data_sm from the SMSC (take). It is
+// the SMSC client's Handler and runs on the bind's read loop (the client's
+// InlineHandler): it does not wait, and the SMSC is answered once the store
+// has what it took (Delivery.Hold).
 func (u *SMSC) HandleDelivery(ctx context.Context, d *client.Delivery) error {
-	if d.Receipt != nil {
-		return u.d.onReceipt(u, d)
+	u.d.take(u, d, d.Hold())
+	return nil
+}
+
+// take records a receipt for its message and hands it to its ESMEs
+// (receipts.go), or hands an MO message to the account of its destination
+// (mo.go), and then answers the SMSC through ack: nil acknowledges, an
+// error asks for the delivery again later.
+func (d *Dispatcher) take(u *SMSC, dl *client.Delivery, ack func(error)) {
+	if dl.Receipt != nil {
+		d.onReceipt(u, dl, ack)
+		return
 	}
-	return u.d.onMO(d)
+	// Handing an MO message over may wait for the store: off the read loop.
+	d.later(func() { ack(d.onMO(dl)) })
 }
 
 // bindState counts the binds that are up from the client's state events.
