@@ -135,6 +135,21 @@ func (l *lane) commitAsync(w *write) {
 	go l.leadAlone()
 }
 
+// commitNoWait hands w over like commitAsync, in the lane without sync:
+// when no group is being committed, the caller commits one itself (there is
+// no sync to wait for), calling the writes' then, its own included;
+// otherwise the goroutine committing the current group commits w with the
+// next one.
+func (l *lane) commitNoWait(w *write) {
+	l.mu.Lock()
+	l.queue = append(l.queue, w)
+	if l.leading {
+		l.mu.Unlock()
+		return
+	}
+	l.lead(nil)
+}
+
 // leadAlone leads the next group on a goroutine of its own: its first write
 // was handed over with commitAsync, whose caller does not wait.
 func (l *lane) leadAlone() {

@@ -97,14 +97,24 @@ func TestLaneConcurrent(t *testing.T) {
 	}
 }
 
-// Writers waiting (commit) and writes handed over (commitAsync) in one lane
+// Writers waiting (commit) and writes handed over (commitAsync; commitNoWait
+// in the lane without sync) in one lane
 // at once: every write is committed once and told once, each async write
 // only after its entries are in the DB, and a group led by either kind
 // hands the lane on to the other.
 func TestLaneAsync(t *testing.T) {
+	for _, sync := range []bool{true, false} {
+		t.Run(map[bool]string{true: "synced", false: "unsynced"}[sync], func(t *testing.T) { testLaneAsync(t, sync) })
+	}
+}
+
+func testLaneAsync(t *testing.T, sync bool) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
-	l := &s.synced
+	l, async := &s.synced, s.synced.commitAsync
+	if !sync {
+		l, async = &s.unsynced, s.unsynced.commitNoWait
+	}
 	const writers, per = 8, 200
 	told := make(chan string, writers*per)
 	parallel(t, writers, func(g int) error {
@@ -113,7 +123,7 @@ func TestLaneAsync(t *testing.T) {
 			w := getWrite()
 			w.add(entrySet, []byte(key), []byte("v"))
 			if g%2 == 0 {
-				if err := s.commit(w, true); err != nil {
+				if err := s.commit(w, sync); err != nil {
 					return err
 				}
 				continue
@@ -132,7 +142,7 @@ func TestLaneAsync(t *testing.T) {
 				}
 				told <- key
 			}
-			l.commitAsync(w)
+			async(w)
 		}
 		return nil
 	})
@@ -157,6 +167,18 @@ func TestLaneAsync(t *testing.T) {
 	}
 	if n != writers*per {
 		t.Fatalf("%d keys, want %d", n, writers*per)
+	}
+	if !sync {
+		// An idle lane without sync: the caller commits its write itself,
+		// and is told before commitNoWait returns.
+		w := getWrite()
+		w.add(entrySet, []byte("idle"), []byte("v"))
+		var idle error = errors.New("not told")
+		w.then = func(err error) { idle = err }
+		l.commitNoWait(w)
+		if idle != nil {
+			t.Fatalf("commitNoWait on an idle lane: told %v before it returned, want nil", idle)
+		}
 	}
 	// The goroutines that led groups of their own end once the lane is
 	// idle.

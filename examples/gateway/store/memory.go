@@ -201,6 +201,12 @@ func (s *Memory) WaitUpstream(ctx context.Context, route, upstreamKey string) (s
 // DeliveryQueue returns the store's deliveries.
 func (s *Memory) DeliveryQueue() deliveries.Queue { return s.dels }
 
+// MapUpstreamAsync is MapUpstream, which never waits here: then is called
+// before it returns.
+func (s *Memory) MapUpstreamAsync(m *Message, upstreamKey string, then func(error)) {
+	then(s.MapUpstream(m, upstreamKey))
+}
+
 // UpdateWithDeliveryAsync is UpdateWithDelivery, which never waits here:
 // then is called before it returns.
 func (s *Memory) UpdateWithDeliveryAsync(m *Message, d *Delivery, then func(error)) {

@@ -257,9 +257,11 @@ func (p *Pebble) AcceptAsync(m *Message, then func(error)) {
 	p.writeAsync(m, change{what: writeAll, how: durable}, then)
 }
 
-// writeAsync is writeMessage for a durable write whose caller does not
-// wait: then is called with its outcome by the goroutine that committed its
-// group, or at once when it is refused before.
+// writeAsync is writeMessage for a caller that does not wait: then is
+// called with its outcome by the goroutine that committed its group, or at
+// once when it is refused before. A durable write joins the next group of
+// synced writes; a logged one may be committed by the caller itself
+// (commitNoWait), as it waits for no sync.
 func (p *Pebble) writeAsync(m *Message, c change, then func(error)) {
 	mw, ok, err := p.start(m, c)
 	if !ok {
@@ -269,7 +271,11 @@ func (p *Pebble) writeAsync(m *Message, c change, then func(error)) {
 	a := &mw
 	a.then = then
 	a.w.then = a.committed
-	p.synced.commitAsync(a.w)
+	if c.how == durable {
+		p.synced.commitAsync(a.w)
+	} else {
+		p.unsynced.commitNoWait(a.w)
+	}
 }
 
 // committed finishes a writeAsync once its group is committed.

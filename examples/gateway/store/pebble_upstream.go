@@ -15,6 +15,13 @@ func (p *Pebble) MapUpstream(m *Message, upstreamKey string) error {
 	return p.writeMessage(m, change{what: writeState, how: logged, mapUp: true, upstreamKey: upstreamKey})
 }
 
+// MapUpstreamAsync is MapUpstream without waiting: then is called once the
+// batch is in the write-ahead log, by the goroutine that wrote it (the
+// caller itself when no other write was being committed).
+func (p *Pebble) MapUpstreamAsync(m *Message, upstreamKey string, then func(error)) {
+	p.writeAsync(m, change{what: writeState, how: logged, mapUp: true, upstreamKey: upstreamKey}, then)
+}
+
 // WaitUpstream returns the gateway id recorded by MapUpstream for (route,
 // upstreamKey), waiting until ctx ends for it to be recorded.
 func (p *Pebble) WaitUpstream(ctx context.Context, route, upstreamKey string) (string, error) {

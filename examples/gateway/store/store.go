@@ -139,6 +139,11 @@ type Store interface {
 	// only ordered before the writes that follow it (see above). upstreamKey is the normalised upstream id
 	// (see pdu.NormalizeMessageID).
 	MapUpstream(m *Message, upstreamKey string) error
+	// MapUpstreamAsync is MapUpstream for a caller that must not block
+	// (an SMSC client's read loop, on the answer to a submit_sm): then is
+	// called once with its error, possibly before MapUpstreamAsync
+	// returns, and must not block.
+	MapUpstreamAsync(m *Message, upstreamKey string, then func(error))
 	// LookupUpstream returns the gateway id for an upstream id of a route,
 	// or ErrNotFound.
 	LookupUpstream(route, upstreamKey string) (string, error)

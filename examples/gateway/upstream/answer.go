@@ -26,7 +26,9 @@ const (
 )
 
 // answered records the upstream's answer to a submit of m (as sent,
-// Inflight) and then acks or naks its claim.
+// Inflight) and then acks or naks its claim. An acceptance is recorded
+// without waiting for the store (accepted): the client's read loop may call
+// answered for it; anything else writes and waits.
 func (d *Dispatcher) answered(u *SMSC, m *store.Message, c queue.Claim, upstreamID string, err error, sent time.Time) {
 	st := pdu.StatusOf(err)
 	if err == nil {
@@ -35,23 +37,7 @@ func (d *Dispatcher) answered(u *SMSC, m *store.Message, c queue.Claim, upstream
 	d.metrics.Submitted(u.name, st, time.Since(sent))
 	switch {
 	case err == nil:
-		m.State, m.UpstreamID = store.Enroute, upstreamID
-		err := d.mapUpstream(m, pdu.NormalizeMessageID(upstreamID))
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			// The record moved on while this send was in flight: a receipt
-			// of an earlier send made it final. This answer is stale.
-			d.log.Debug("late answer to a message sent more than once; its newer state stands", "id", m.ID, "upstream", u.name)
-		case err != nil:
-			// Not recorded: the ticket goes back, and the next claim finds
-			// the message in flight: its crash policy runs (with a dedupe
-			// key it is sent again and the upstream answers with the id
-			// it gave, to be recorded then).
-			d.storeFailed("recording the upstream's message id", m.ID, err)
-			d.nak(c, m.ID, time.Second)
-			return
-		}
-		d.ack(c, m.ID)
+		d.accepted(u, m, c, upstreamID)
 	case client.NotSent(err), errors.Is(err, pdu.ESME_RTHROTTLED), errors.Is(err, pdu.ESME_RMSGQFUL), errors.Is(err, pdu.ESME_RSYSERR),
 		errors.Is(err, pdu.ESME_RINVBNDSTS):
 		// Refused or never written: safe to send again. ESME_RINVBNDSTS is
@@ -70,8 +56,44 @@ func (d *Dispatcher) answered(u *SMSC, m *store.Message, c queue.Claim, upstream
 	}
 }
 
-// mapUpstream records the upstream's id of m, trying again after a failure
-// other than a conflict.
+// accepted records the upstream's id of m, Enroute, and then acks its
+// claim, without waiting: the write is handed to the store
+// (MapUpstreamAsync), and a write that failed is tried again off the
+// goroutine that reports it (Later).
+func (d *Dispatcher) accepted(u *SMSC, m *store.Message, c queue.Claim, upstreamID string) {
+	m.State, m.UpstreamID = store.Enroute, upstreamID
+	key := pdu.NormalizeMessageID(upstreamID)
+	d.store.MapUpstreamAsync(m, key, func(err error) {
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			d.later(func() { d.mapped(u, m, c, d.mapUpstream(m, key)) })
+			return
+		}
+		d.mapped(u, m, c, err)
+	})
+}
+
+// mapped acks or naks the claim of m once its upstream id was written with
+// err.
+func (d *Dispatcher) mapped(u *SMSC, m *store.Message, c queue.Claim, err error) {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		// The record moved on while this send was in flight: a receipt
+		// of an earlier send made it final. This answer is stale.
+		d.log.Debug("late answer to a message sent more than once; its newer state stands", "id", m.ID, "upstream", u.name)
+	case err != nil:
+		// Not recorded: the ticket goes back, and the next claim finds
+		// the message in flight: its crash policy runs (with a dedupe
+		// key it is sent again and the upstream answers with the id
+		// it gave, to be recorded then).
+		d.storeFailed("recording the upstream's message id", m.ID, err)
+		d.nak(c, m.ID, time.Second)
+		return
+	}
+	d.ack(c, m.ID)
+}
+
+// mapUpstream records the upstream's id of m, waiting, and tries again
+// after a failure other than a conflict.
 func (d *Dispatcher) mapUpstream(m *store.Message, key string) error {
 	var err error
 	for try := 1; try <= mapUpstreamTries; try++ {

@@ -173,7 +173,8 @@ func setDedupe(l *tlv.List, dedupe tlv.Tag, buf []byte, id string) {
 }
 
 // send submits m, decoded as it goes to u (decodeRequest), to u and records
-// the answer on a completion worker (Options.Later).
+// the answer (answered): an acceptance on the client's read loop, which
+// does not wait for it, anything else on a completion worker (Later).
 func (d *Dispatcher) send(u *SMSC, m *store.Message, sm pdu.PDU, c queue.Claim) {
 	sent := time.Now()
 	// No per-request context: Stop closes the clients, which completes
@@ -187,9 +188,7 @@ func (d *Dispatcher) send(u *SMSC, m *store.Message, sm pdu.PDU, c queue.Claim) 
 			if r != nil {
 				id = r.MessageID
 			}
-			// This runs on the client's read loop: the store writes go to
-			// the completion workers.
-			d.later(func() { d.answered(u, m, c, id, err, sent) })
+			d.answer(u, m, c, id, err, sent)
 		})
 	case *pdu.DataSM:
 		u.c.DataSMAsync(ctx, p).OnDone(func(r *pdu.DataSMResp, err error) {
@@ -197,9 +196,20 @@ func (d *Dispatcher) send(u *SMSC, m *store.Message, sm pdu.PDU, c queue.Claim) 
 			if r != nil {
 				id = r.MessageID
 			}
-			d.later(func() { d.answered(u, m, c, id, err, sent) })
+			d.answer(u, m, c, id, err, sent)
 		})
 	}
+}
+
+// answer records an answer on the client's read loop, where it runs: an
+// acceptance at once (its write does not wait), anything else, which writes
+// and waits, on a completion worker.
+func (d *Dispatcher) answer(u *SMSC, m *store.Message, c queue.Claim, id string, err error, sent time.Time) {
+	if err != nil {
+		d.later(func() { d.answered(u, m, c, id, err, sent) })
+		return
+	}
+	d.answered(u, m, c, id, nil, sent)
 }
 
 // pick returns the first SMSC of the message's route that has a bind up.

@@ -152,6 +152,12 @@ func (s *Store) UpdateWithDelivery(m *store.Message, d *store.Delivery) error {
 	return s.cas(m, false, nil, d)
 }
 
+// MapUpstreamAsync is MapUpstream on a goroutine of its own, which then
+// calls then.
+func (s *Store) MapUpstreamAsync(m *store.Message, upstreamKey string, then func(error)) {
+	go func() { then(s.MapUpstream(m, upstreamKey)) }()
+}
+
 // UpdateWithDeliveryAsync is UpdateWithDelivery on a goroutine of its own,
 // which then calls then.
 func (s *Store) UpdateWithDeliveryAsync(m *store.Message, d *store.Delivery, then func(error)) {

@@ -133,3 +133,64 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 		t.Fatalf("UpdateWithDeliveryAsync after Close: %v, want ErrClosed", err)
 	}
 }
+
+// testMapUpstreamAsync checks MapUpstreamAsync: many at once, each told
+// once, with nil, each message then Enroute with its index entry; a stale
+// revision told ErrConflict with no entry; after Close, ErrClosed.
+func testMapUpstreamAsync(t testing.TB, s store.Store) {
+	const n = 200
+	ms := make([]*store.Message, n)
+	for i := range ms {
+		ms[i] = fullMessage(fmt.Sprintf("ma-%04d", i))
+		if err := s.Accept(ms[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type told struct {
+		i   int
+		err error
+	}
+	done := make(chan told, n)
+	for i, m := range ms {
+		m.State, m.Route, m.UpstreamID = store.Enroute, "r", fmt.Sprintf("UP-%d", i)
+		s.MapUpstreamAsync(m, fmt.Sprintf("up-%d", i), func(err error) { done <- told{i, err} })
+	}
+	seen := map[int]bool{}
+	for range n {
+		r := <-done
+		id := ms[r.i].ID
+		if r.err != nil {
+			t.Fatalf("MapUpstreamAsync(%s): %v", id, r.err)
+		}
+		if seen[r.i] {
+			t.Fatalf("MapUpstreamAsync(%s) told twice", id)
+		}
+		seen[r.i] = true
+		if got, err := s.LookupUpstream("r", fmt.Sprintf("up-%d", r.i)); err != nil || got != id {
+			t.Fatalf("LookupUpstream once MapUpstreamAsync(%s) told nil: %q, %v", id, got, err)
+		}
+		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Enroute || got.UpstreamID != ms[r.i].UpstreamID || ms[r.i].Rev != 2 {
+			t.Fatalf("Get(%s) once MapUpstreamAsync told nil: %+v (m.Rev %d); want Rev 2, Enroute, %s", id, got, ms[r.i].Rev, ms[r.i].UpstreamID)
+		}
+	}
+
+	stale := *ms[0]
+	stale.Rev = 1
+	conflict := make(chan error, 1)
+	s.MapUpstreamAsync(&stale, "up-stale", func(err error) { conflict <- err })
+	if err := <-conflict; !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("MapUpstreamAsync at a stale revision: %v, want ErrConflict", err)
+	}
+	if got, err := s.LookupUpstream("r", "up-stale"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused MapUpstreamAsync left an index entry: %q, %v", got, err)
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	s.MapUpstreamAsync(ms[1], "up-closed", func(err error) { closed <- err })
+	if err := <-closed; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("MapUpstreamAsync after Close: %v, want ErrClosed", err)
+	}
+}

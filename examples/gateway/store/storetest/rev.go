@@ -33,6 +33,12 @@ var casOps = []struct {
 		m.State, m.Route, m.UpstreamID, m.Attempts = store.Enroute, "r", fmt.Sprintf("UP-%d", tag), tag
 		return nil, s.MapUpstream(m, upKeyOf(m.ID, tag))
 	}},
+	{"MapUpstreamAsync", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
+		m.State, m.Route, m.UpstreamID, m.Attempts = store.Enroute, "r", fmt.Sprintf("UP-%d", tag), tag
+		told := make(chan error, 2)
+		s.MapUpstreamAsync(m, upKeyOf(m.ID, tag), func(err error) { told <- err })
+		return nil, <-told
+	}},
 	{"UpdateWithDelivery", func(s store.Store, m *store.Message, tag int) (*store.Delivery, error) {
 		m.State, m.Error, m.Attempts = store.Enroute, uint8(tag), tag
 		d := &store.Delivery{Account: "acct-" + m.ID, Body: []byte(fmt.Sprintf("receipt %d", tag))}
@@ -243,7 +249,7 @@ func testRaceCAS(t testing.TB, s store.Store) {
 				}
 				nothingOf(t, s, id, r*100+w, ds[w])
 			}
-			if op.name == "MapUpstream" {
+			if op.name == "MapUpstream" || op.name == "MapUpstreamAsync" {
 				if got, err := s.LookupUpstream("r", upKeyOf(id, r*100+winner)); err != nil || got != id {
 					t.Fatalf("winner's index entry: %q, %v", got, err)
 				}

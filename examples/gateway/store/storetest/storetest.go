@@ -73,6 +73,7 @@ var tests = []test{
 	{"AcceptTicket", plain(testAcceptTicket)},
 	{"AcceptAsync", plain(testAcceptAsync)},
 	{"UpdateWithDeliveryAsync", plain(testUpdateWithDeliveryAsync)},
+	{"MapUpstreamAsync", plain(testMapUpstreamAsync)},
 	{"CloseQueue", plain(testCloseQueue)},
 	{"CloseDuringAccepts", plain(testCloseDuringAccepts)},
 }
