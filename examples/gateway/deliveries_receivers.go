@@ -168,7 +168,7 @@ func (gw *Gateway) settleDelivery(p *pusher, c dq.Claim, err error) {
 			gw.log.Warn("deliveries: acking an acknowledged delivery", "err", err, "system_id", p.acct)
 			return
 		}
-		gw.metrics.delivered.WithLabelValues(p.acct).Inc()
+		gw.metrics.deliveredBy.with(labels{p.acct}).Inc()
 	case errors.As(err, &st):
 		if err := c.Nak(refusedBackoff); err != nil {
 			gw.log.Warn("deliveries: giving back a refused delivery", "err", err, "system_id", p.acct)

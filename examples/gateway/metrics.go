@@ -42,6 +42,14 @@ type metrics struct {
 	retries         *prometheus.CounterVec
 	pending         *pendingCollector // smpp_gateway_deliveries_pending (deliveries_pending.go)
 
+	// The children of the vectors counted at every message, kept
+	// (metrics_children.go).
+	submitsBy         *children[prometheus.Counter]
+	receiptsBy        *children[prometheus.Counter]
+	deliveredBy       *children[prometheus.Counter]
+	upstreamSubmitsBy *children[prometheus.Counter]
+	upstreamLatencyBy *children[prometheus.Observer]
+
 	// submitLatency, accountLat (system_id → *status.Latency) and
 	// upstreamLat (name → *status.Latency) are the status page's latency
 	// histograms (package status, through status_source.go), fed with the
@@ -102,6 +110,11 @@ func newMetrics() *metrics {
 		pending: newPendingCollector(),
 	}
 	m.buildInfo.WithLabelValues(buildVersion()).Set(1)
+	m.submitsBy = newChildren(3, m.submits.WithLabelValues)
+	m.receiptsBy = newChildren(2, m.receipts.WithLabelValues)
+	m.deliveredBy = newChildren(1, m.delivered.WithLabelValues)
+	m.upstreamSubmitsBy = newChildren(2, m.upstreamSubmits.WithLabelValues)
+	m.upstreamLatencyBy = newChildren(1, m.upstreamLatency.WithLabelValues)
 	r.MustRegister(m.binds, m.bound, m.submits, m.throttled, m.receipts, m.final, m.delivered, m.mo,
 		m.upstreamSubmits, m.upstreamUp, m.queued, m.parked, m.latency, m.upstreamLatency, m.receiptLatency, m.storeErrors, m.connsRefused,
 		m.deliveryFailed, m.buildInfo, m.retries, m.pending,
@@ -128,7 +141,7 @@ func (m *metrics) accountHist(acct string) *status.Latency {
 
 // observeUpstream records the round trip of a submit to the upstream named.
 func (m *metrics) observeUpstream(name string, d time.Duration) {
-	m.upstreamLatency.WithLabelValues(name).Observe(d.Seconds())
+	m.upstreamLatencyBy.with(labels{name}).Observe(d.Seconds())
 	m.upstreamHist(name).Observe(d)
 }
 

@@ -49,7 +49,7 @@ var _ smppapi.Metrics = (*metrics)(nil)
 
 // Answered counts smpp_gateway_submits_total.
 func (m *metrics) Answered(acct, cmd string, st pdu.Status) {
-	m.submits.WithLabelValues(acct, cmd, st.String()).Inc()
+	m.submitsBy.with(labels{acct, cmd, st.String()}).Inc()
 }
 
 // SubmitLatency feeds smpp_gateway_submit_seconds and the status page's

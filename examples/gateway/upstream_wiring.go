@@ -144,7 +144,7 @@ var _ upstream.Metrics = (*metrics)(nil)
 // upstream latency and smpp_gateway_upstream_submits_total.
 func (m *metrics) Submitted(name string, st pdu.Status, rtt time.Duration) {
 	m.observeUpstream(name, rtt)
-	m.upstreamSubmits.WithLabelValues(name, st.String()).Inc()
+	m.upstreamSubmitsBy.with(labels{name, st.String()}).Inc()
 }
 
 // Retry counts smpp_gateway_upstream_retries_total.
@@ -156,7 +156,7 @@ func (m *metrics) Final(acct, stat string) { m.final.WithLabelValues(acct, stat)
 // Receipt counts smpp_gateway_receipts_total and feeds
 // smpp_gateway_submit_to_receipt_seconds.
 func (m *metrics) Receipt(acct, stat string, sinceAccepted time.Duration) {
-	m.receipts.WithLabelValues(acct, stat).Inc()
+	m.receiptsBy.with(labels{acct, stat}).Inc()
 	m.receiptLatency.Observe(sinceAccepted.Seconds())
 }
 
