@@ -40,9 +40,17 @@ type write struct {
 	err  error
 	lead bool          // woken to commit the next group
 	done chan struct{} // signalled when committed, or when it is to lead
-	// then, for a write handed over with commitAsync, is called by the
-	// group's leader once the write is committed, instead of done.
-	then func(error)
+	// then, for a write handed over with commitAsync or commitNoWait, is
+	// told by the group's leader once the write is committed, instead of
+	// done.
+	then committer
+}
+
+// A committer is told that its write was committed, with err (nil: it
+// was). An interface, not a func: the message write that is told (msgWrite)
+// is one object with its write, no closure.
+type committer interface {
+	committed(err error)
 }
 
 type entry struct {
@@ -198,7 +206,7 @@ func (l *lane) lead(self *write) error {
 		switch {
 		case o == self:
 		case o.then != nil:
-			o.then(err)
+			o.then.committed(err)
 		default:
 			o.err = err
 			o.done <- struct{}{}

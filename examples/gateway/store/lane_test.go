@@ -128,7 +128,7 @@ func testLaneAsync(t *testing.T, sync bool) {
 				}
 				continue
 			}
-			w.then = func(err error) {
+			w.then = thenFunc(func(err error) {
 				putWrite(w)
 				if err == nil {
 					if _, closer, gerr := s.db.Get([]byte(key)); gerr != nil {
@@ -141,7 +141,7 @@ func testLaneAsync(t *testing.T, sync bool) {
 					t.Error(err)
 				}
 				told <- key
-			}
+			})
 			async(w)
 		}
 		return nil
@@ -174,7 +174,7 @@ func testLaneAsync(t *testing.T, sync bool) {
 		w := getWrite()
 		w.add(entrySet, []byte("idle"), []byte("v"))
 		var idle error = errors.New("not told")
-		w.then = func(err error) { idle = err }
+		w.then = thenFunc(func(err error) { idle = err })
 		l.commitNoWait(w)
 		if idle != nil {
 			t.Fatalf("commitNoWait on an idle lane: told %v before it returned, want nil", idle)
@@ -188,6 +188,11 @@ func testLaneAsync(t *testing.T, sync bool) {
 		}
 	}
 }
+
+// thenFunc is a committer that calls the function.
+type thenFunc func(error)
+
+func (f thenFunc) committed(err error) { f(err) }
 
 // leading reports whether a goroutine started by commitAsync is running.
 func leading() bool {

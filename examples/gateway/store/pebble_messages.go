@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -268,9 +269,10 @@ func (p *Pebble) writeAsync(m *Message, c change, then func(error)) {
 		then(err)
 		return
 	}
-	a := &mw
+	a := msgWritePool.Get().(*msgWrite)
+	*a = mw
 	a.then = then
-	a.w.then = a.committed
+	a.w.then = a
 	if c.how == durable {
 		p.synced.commitAsync(a.w)
 	} else {
@@ -278,13 +280,20 @@ func (p *Pebble) writeAsync(m *Message, c change, then func(error)) {
 	}
 }
 
-// committed finishes a writeAsync once its group is committed.
+// msgWritePool keeps the msgWrites of writeAsync, each told once.
+var msgWritePool = sync.Pool{New: func() any { return new(msgWrite) }}
+
+// committed finishes a writeAsync once its group is committed (the lane's
+// committer).
 func (mw *msgWrite) committed(err error) {
 	putWrite(mw.w)
 	mw.w = nil
 	err = mw.finish(err)
-	mw.p.end()
-	mw.then(err)
+	p, then := mw.p, mw.then
+	*mw = msgWrite{}
+	msgWritePool.Put(mw)
+	p.end()
+	then(err)
 }
 
 // Update stores m's state fields by compare-and-set, synced.
