@@ -54,4 +54,16 @@
 // later. The final state and the receipt for the ESME (with the gateway's
 // message id in place of the SMSC's) are written in one atomic write, so
 // that a receipt the SMSC repeats is recognised by the final state.
+//
+// # Where it runs
+//
+// What an SMSC sends is handled on its bind's read loop (the client's
+// InlineHandler), which never waits for the store: a receipt's write and
+// an acceptance's index entry are handed over (Store.UpdateWithDeliveryAsync,
+// Store.MapUpstreamAsync), and the SMSC's deliver_sm is answered, or the
+// claim acked, by the goroutine that commits the write. Whatever may wait
+// runs elsewhere: a receipt parked for its message's answer on a goroutine
+// of its own, an MO message and the answers other than an acceptance on a
+// completion worker (Options.Later), as does a receipt's second reading
+// after its write met a newer revision.
 package upstream
