@@ -7,6 +7,7 @@ import (
 	"github.com/esmsafrica/smpp/examples/gateway/queue"
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/server"
 )
 
 // The steps of accepting a submission, shared by the SMPP handlers and the
@@ -75,6 +76,30 @@ func scheduled(t, now time.Time) time.Time {
 // (logged).
 func (h *Handlers) Accept(m *store.Message) pdu.Status {
 	return h.accepted(h.store.Accept(m))
+}
+
+// acceptAsync hands m, a submit_sm's or a data_sm's (cmd), to the store
+// without waiting (AcceptAsync) and answers the ESME once it is durable, or
+// refused: the read loop goes on meanwhile. A submit_sm's time from its
+// read (m.Created) to its answer is counted (SubmitLatency).
+func (h *Handlers) acceptAsync(w server.ResponseWriter, acct string, cmd pdu.CommandID, m *store.Message) {
+	name := "submit_sm"
+	if cmd == pdu.DataSMID {
+		name = "data_sm"
+	}
+	w.Hold()
+	h.store.AcceptAsync(m, func(err error) {
+		if st := h.accepted(err); st != 0 {
+			h.answer(w, acct, name, nil, st)
+			return
+		}
+		if cmd == pdu.DataSMID {
+			h.answer(w, acct, name, &pdu.DataSMResp{MessageID: m.ID}, 0)
+			return
+		}
+		h.answer(w, acct, name, &pdu.SubmitSMResp{MessageID: m.ID}, 0)
+		h.metrics.SubmitLatency(acct, time.Since(m.Created))
+	})
 }
 
 // accepted is the status that answers a submission whose Accept (or

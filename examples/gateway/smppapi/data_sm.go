@@ -37,12 +37,5 @@ func (h *Handlers) dataSM(w server.ResponseWriter, r *server.Request) {
 		Source: ds.SourceAddr, Dest: ds.DestinationAddr, Registered: ds.RegisteredDelivery,
 		Bind: h.bindOf(r), State: store.Queued, Created: now, Expires: h.Expiry(time.Time{}, now),
 	}
-	w.Hold()
-	h.store.AcceptAsync(m, func(err error) {
-		if st := h.accepted(err); st != 0 {
-			h.answer(w, acct, "data_sm", nil, st)
-			return
-		}
-		h.answer(w, acct, "data_sm", &pdu.DataSMResp{MessageID: m.ID}, 0)
-	})
+	h.acceptAsync(w, acct, pdu.DataSMID, m)
 }

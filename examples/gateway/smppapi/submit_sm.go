@@ -50,15 +50,7 @@ func (h *Handlers) submitSM(w server.ResponseWriter, r *server.Request) {
 		Source: sm.SourceAddr, Dest: sm.DestinationAddr, Registered: sm.RegisteredDelivery,
 		Bind: h.bindOf(r), State: store.Queued, Created: now, Expires: h.Expiry(exp, now), NextTry: scheduled(sched, now),
 	}
-	w.Hold()
-	h.store.AcceptAsync(m, func(err error) {
-		if st := h.accepted(err); st != 0 {
-			h.answer(w, acct, "submit_sm", nil, st)
-			return
-		}
-		h.answer(w, acct, "submit_sm", &pdu.SubmitSMResp{MessageID: m.ID}, 0)
-		h.metrics.SubmitLatency(acct, time.Since(now))
-	})
+	h.acceptAsync(w, acct, pdu.SubmitSMID, m)
 }
 
 // answer sends a submission's answer and counts it.
