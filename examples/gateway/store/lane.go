@@ -128,38 +128,43 @@ func (l *lane) commit(w *write) error {
 }
 
 // commitAsync hands w over to be committed in a group like commit, without
-// waiting: w.then is called once it is committed, by the goroutine that led
+// waiting: w.then is told once it is committed, by the goroutine that led
 // its group (a goroutine of its own when no group is being committed), and
 // must not block. The caller does not touch w afterwards.
 func (l *lane) commitAsync(w *write) {
-	l.mu.Lock()
-	l.queue = append(l.queue, w)
-	if l.leading {
-		l.mu.Unlock()
-		return
+	if l.handOver(w) {
+		go l.leadAlone()
 	}
-	l.leading = true
-	l.mu.Unlock()
-	go l.leadAlone()
 }
 
 // commitNoWait hands w over like commitAsync, in the lane without sync:
 // when no group is being committed, the caller commits one itself (there is
-// no sync to wait for), calling the writes' then, its own included;
+// no sync to wait for), telling the writes' then, its own included;
 // otherwise the goroutine committing the current group commits w with the
 // next one.
 func (l *lane) commitNoWait(w *write) {
-	l.mu.Lock()
-	l.queue = append(l.queue, w)
-	if l.leading {
-		l.mu.Unlock()
-		return
+	if l.handOver(w) {
+		l.leadAlone()
 	}
-	l.lead(nil)
 }
 
-// leadAlone leads the next group on a goroutine of its own: its first write
-// was handed over with commitAsync, whose caller does not wait.
+// handOver queues w and reports whether the caller is to lead the next
+// group (leadAlone): no group was being committed, and the lane is now
+// marked as leading. Otherwise the goroutine committing the current group
+// hands w's group on.
+func (l *lane) handOver(w *write) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queue = append(l.queue, w)
+	if l.leading {
+		return false
+	}
+	l.leading = true
+	return true
+}
+
+// leadAlone leads the next group for writes whose callers do not wait
+// (commitAsync, commitNoWait).
 func (l *lane) leadAlone() {
 	l.mu.Lock()
 	l.lead(nil) // the group's writes get its error

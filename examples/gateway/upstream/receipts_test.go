@@ -133,11 +133,7 @@ func TestReceipt(t *testing.T) {
 		got = append(got, sd)
 		st.UpdateWithDeliveryAsync(m, sd, then)
 	}})
-	m := accept(t, st, "0000000000000001", 1)
-	m.State, m.Route = store.Enroute, "sim"
-	if err := st.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
-		t.Fatal(err)
-	}
+	m := enroute(t, st, "0000000000000001", "UP1")
 	u := &SMSC{d: d, name: "sim"}
 	for range 2 {
 		if err := answered(t, take(d, u, receiptFor(t, "UP1"))); err != nil {
@@ -244,11 +240,7 @@ func TestReceiptConflictReadsAgain(t *testing.T) {
 		}
 		st.UpdateWithDeliveryAsync(m, sd, then)
 	}})
-	m := accept(t, st, "0000000000000001", 1)
-	m.State, m.Route = store.Enroute, "sim"
-	if err := st.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
-		t.Fatal(err)
-	}
+	m := enroute(t, st, "0000000000000001", "UP1")
 	u := &SMSC{d: d, name: "sim"}
 	if err := answered(t, take(d, u, receiptFor(t, "UP1"))); err != nil {
 		t.Fatalf("receipt answered %v, want acknowledged", err)
@@ -270,11 +262,7 @@ func TestReceiptConflictReadsAgain(t *testing.T) {
 func TestReceiptStoreFailureAsksAgain(t *testing.T) {
 	failed := errors.New("disk full")
 	d, st := newTest(t, Options{UpdateWithReceipt: func(m *store.Message, sd *store.Delivery, then func(error)) { then(failed) }})
-	m := accept(t, st, "0000000000000001", 1)
-	m.State, m.Route = store.Enroute, "sim"
-	if err := st.MapUpstream(m, pdu.NormalizeMessageID("UP1")); err != nil {
-		t.Fatal(err)
-	}
+	m := enroute(t, st, "0000000000000001", "UP1")
 	u := &SMSC{d: d, name: "sim"}
 	if err := answered(t, take(d, u, receiptFor(t, "UP1"))); !errors.Is(err, failed) {
 		t.Fatalf("receipt answered %v, want the store's error", err)
@@ -282,4 +270,16 @@ func TestReceiptStoreFailureAsksAgain(t *testing.T) {
 	if got, err := st.Get(m.ID); err != nil || got.State != store.Enroute {
 		t.Fatalf("message %+v, %v; want ENROUTE still", got, err)
 	}
+}
+
+// enroute stores a new message that asked for a receipt, Enroute to the
+// SMSC "sim" under the upstream id upID.
+func enroute(t *testing.T, st store.Store, id, upID string) *store.Message {
+	t.Helper()
+	m := accept(t, st, id, 1)
+	m.State, m.Route = store.Enroute, "sim"
+	if err := st.MapUpstream(m, pdu.NormalizeMessageID(upID)); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -52,8 +52,8 @@ func testAcceptAsync(t testing.TB, s store.Store) {
 
 // testUpdateWithDeliveryAsync checks UpdateWithDeliveryAsync: many at once,
 // each told once, with nil, and each message then in its new state with its
-// delivery queued; one without a delivery (an Update); a stale revision told ErrConflict with nothing queued;
-// after Close, ErrClosed.
+// delivery queued; one without a delivery (an Update); a stale revision
+// told ErrConflict with nothing queued; after Close, ErrClosed.
 func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 	const n = 200
 	ms := make([]*store.Message, n)
@@ -63,10 +63,6 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	type told struct {
-		i   int
-		err error
-	}
 	done := make(chan told, n)
 	ds := make([]*store.Delivery, n)
 	for i, m := range ms {
@@ -74,24 +70,15 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 		ds[i] = &store.Delivery{Account: "ua", Body: []byte(m.ID), Created: time.Now()}
 		s.UpdateWithDeliveryAsync(m, ds[i], func(err error) { done <- told{i, err} })
 	}
-	seen := map[int]bool{}
-	for range n {
-		r := <-done
-		id := ms[r.i].ID
-		if r.err != nil {
-			t.Fatalf("UpdateWithDeliveryAsync(%s): %v", id, r.err)
+	eachTold(t, "UpdateWithDeliveryAsync", ms, done, func(i int) {
+		id := ms[i].ID
+		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Delivered || ms[i].Rev != 2 {
+			t.Fatalf("Get(%s) once UpdateWithDeliveryAsync told nil: Rev %d (m.Rev %d), %v; want Rev 2, Delivered", id, got.Rev, ms[i].Rev, got.State)
 		}
-		if seen[r.i] {
-			t.Fatalf("UpdateWithDeliveryAsync(%s) told twice", id)
-		}
-		seen[r.i] = true
-		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Delivered || ms[r.i].Rev != 2 {
-			t.Fatalf("Get(%s) once UpdateWithDeliveryAsync told nil: Rev %d (m.Rev %d), %v; want Rev 2, Delivered", id, got.Rev, ms[r.i].Rev, got.State)
-		}
-		if ds[r.i].Seq == 0 {
+		if ds[i].Seq == 0 {
 			t.Fatalf("UpdateWithDeliveryAsync(%s) told nil without setting the delivery's Seq", id)
 		}
-	}
+	})
 	if got := bodiesOf(t, s, "ua"); len(got) != n {
 		t.Fatalf("%d deliveries queued by %d UpdateWithDeliveryAsync, want %d", len(got), n, n)
 	}
@@ -146,33 +133,20 @@ func testMapUpstreamAsync(t testing.TB, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	type told struct {
-		i   int
-		err error
-	}
 	done := make(chan told, n)
 	for i, m := range ms {
 		m.State, m.Route, m.UpstreamID = store.Enroute, "r", fmt.Sprintf("UP-%d", i)
 		s.MapUpstreamAsync(m, fmt.Sprintf("up-%d", i), func(err error) { done <- told{i, err} })
 	}
-	seen := map[int]bool{}
-	for range n {
-		r := <-done
-		id := ms[r.i].ID
-		if r.err != nil {
-			t.Fatalf("MapUpstreamAsync(%s): %v", id, r.err)
-		}
-		if seen[r.i] {
-			t.Fatalf("MapUpstreamAsync(%s) told twice", id)
-		}
-		seen[r.i] = true
-		if got, err := s.LookupUpstream("r", fmt.Sprintf("up-%d", r.i)); err != nil || got != id {
+	eachTold(t, "MapUpstreamAsync", ms, done, func(i int) {
+		id := ms[i].ID
+		if got, err := s.LookupUpstream("r", fmt.Sprintf("up-%d", i)); err != nil || got != id {
 			t.Fatalf("LookupUpstream once MapUpstreamAsync(%s) told nil: %q, %v", id, got, err)
 		}
-		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Enroute || got.UpstreamID != ms[r.i].UpstreamID || ms[r.i].Rev != 2 {
-			t.Fatalf("Get(%s) once MapUpstreamAsync told nil: %+v (m.Rev %d); want Rev 2, Enroute, %s", id, got, ms[r.i].Rev, ms[r.i].UpstreamID)
+		if got := mustGet(t, s, id); got.Rev != 2 || got.State != store.Enroute || got.UpstreamID != ms[i].UpstreamID || ms[i].Rev != 2 {
+			t.Fatalf("Get(%s) once MapUpstreamAsync told nil: %+v (m.Rev %d); want Rev 2, Enroute, %s", id, got, ms[i].Rev, ms[i].UpstreamID)
 		}
-	}
+	})
 
 	stale := *ms[0]
 	stale.Rev = 1
@@ -192,5 +166,30 @@ func testMapUpstreamAsync(t testing.TB, s store.Store) {
 	s.MapUpstreamAsync(ms[1], "up-closed", func(err error) { closed <- err })
 	if err := <-closed; !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("MapUpstreamAsync after Close: %v, want ErrClosed", err)
+	}
+}
+
+// told is what an async write's callback was told: the index of its
+// message and the error.
+type told struct {
+	i   int
+	err error
+}
+
+// eachTold takes n answers from done and calls check with each, failing t
+// for an error or for a message told twice.
+func eachTold(t testing.TB, what string, ms []*store.Message, done <-chan told, check func(i int)) {
+	t.Helper()
+	seen := map[int]bool{}
+	for range len(ms) {
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("%s(%s): %v", what, ms[r.i].ID, r.err)
+		}
+		if seen[r.i] {
+			t.Fatalf("%s(%s) told twice", what, ms[r.i].ID)
+		}
+		seen[r.i] = true
+		check(r.i)
 	}
 }
