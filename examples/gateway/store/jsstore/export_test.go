@@ -47,3 +47,26 @@ func LoseAnswers(s *Store, n int) func() int {
 		return left
 	}
 }
+
+// LoseAnswerAfter makes s lose the answer of its next record write that is
+// stored, after calling f (another writer's write, which follows it);
+// it returns whether that happened.
+func LoseAnswerAfter(s *Store, f func()) func() bool {
+	var mu sync.Mutex
+	done := false
+	s.loseAnswer = func() bool {
+		mu.Lock()
+		first := !done
+		done = true
+		mu.Unlock()
+		if first {
+			f() // its own write is not lost
+		}
+		return first
+	}
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return done
+	}
+}

@@ -83,12 +83,21 @@ func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, err
 		}); gerr == nil && e.Revision() > kvRev && bytes.Equal(e.Value(), msg.Data) {
 			return e.Revision(), nil
 		}
+		// It may still have been stored, with another writer's record
+		// over it since: the caller may be able to tell (casWrite).
+		return 0, fmt.Errorf("%w: %w", errAnswerLost, err)
 	}
 	if err != nil {
 		return 0, err
 	}
 	return ack.Sequence, nil
 }
+
+// errAnswerLost is write's refusal of a record whose first try timed out
+// (it may have been stored, its answer lost) and whose key has moved on to
+// a record that is not this one: either another writer came first, or this
+// record was stored and another writer followed it.
+var errAnswerLost = errors.New("gateway jsstore: a try timed out and the key has moved on")
 
 // read returns the record of id and its KV revision, or store.ErrNotFound.
 func (s *Store) read(ctx context.Context, id string) (*record, uint64, error) {
@@ -234,6 +243,13 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 		nr.out = &outbox{d: store.Delivery{Account: d.Account, Body: d.Body, Created: d.Created}, at: time.Now()}
 	}
 	newRev, err := s.write(ctx, nr, kvRev)
+	if errors.Is(err, errAnswerLost) && up != nil && !hasRef(cur.refs, *up) && s.mappedSince(ctx, m.ID, nr.m.Rev, *up) {
+		// Stored, its answer lost, and another writer followed (a receipt
+		// recorded as soon as the index entry was swept in): the index
+		// entry is in the records that followed, which only this write
+		// adds. Its KV revision is not known (0: not cached).
+		return nr, 0, nil
+	}
 	if err != nil {
 		if isWrongLastSeq(err) {
 			return nil, 0, errStale
@@ -242,6 +258,15 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 	}
 	s.cache.put(nr, newRev)
 	return nr, newRev, nil
+}
+
+// mappedSince reports whether the record of id is now at revision rev or
+// later with the index entry up: a MapUpstream that wrote revision rev with
+// up, over a record without it, was stored (the refs of a record are kept
+// by every writer after it).
+func (s *Store) mappedSince(ctx context.Context, id string, rev uint64, up ref) bool {
+	r, _, err := s.read(ctx, id)
+	return err == nil && r.m.Rev >= rev && hasRef(r.refs, up)
 }
 
 // after completes a compare-and-set written as nr at KV revision kvRev: m

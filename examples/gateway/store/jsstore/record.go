@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -173,6 +174,9 @@ func field(b []byte) (f, rest []byte, ok bool) {
 	}
 	return b[k : k+int(n)], b[k+int(n):], true
 }
+
+// hasRef reports whether refs holds f.
+func hasRef(refs []ref, f ref) bool { return slices.Contains(refs, f) }
 
 // addRef returns refs with f as the last entry (moved there if it was
 // in it): the last is the one MapUpstream wrote latest.

@@ -57,6 +57,62 @@ func TestWriteAnswerLost(t *testing.T) {
 	}
 }
 
+// A MapUpstream stored with its answer lost, and followed by another
+// writer's record before its try is repeated (a receipt recorded as soon
+// as the index entry appeared), succeeds: its index entry is in the
+// record that followed. Another writer that came first is still a conflict.
+func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
+	nc := natstest.Connect(t, natstest.Server(t))
+	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Inflight, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	var followErr error
+	lost := jsstore.LoseAnswerAfter(s, func() {
+		// The receipt's writer reads the record MapUpstream stored.
+		r, err := s.Get(m.ID)
+		if err != nil {
+			followErr = err
+			return
+		}
+		r.State = store.Delivered
+		followErr = s.Update(r)
+	})
+	m.State, m.Route, m.UpstreamID = store.Enroute, "r", "UP1"
+	if err := s.MapUpstream(m, "up1"); err != nil {
+		t.Fatalf("MapUpstream stored, its answer lost, then followed: %v; want nil", err)
+	}
+	if !lost() || followErr != nil {
+		t.Fatalf("the test did not test: answer lost %v, the following write %v", lost(), followErr)
+	}
+	if id, err := s.LookupUpstream("r", "up1"); err != nil || id != m.ID {
+		t.Fatalf("LookupUpstream after MapUpstream = %q, %v; want %s", id, err, m.ID)
+	}
+	if got, err := s.Get(m.ID); err != nil || got.State != store.Delivered || got.Rev != 3 {
+		t.Fatalf("record %+v, %v; want the follower's, Delivered at revision 3", got, err)
+	}
+
+	// A MapUpstream whose write another writer beat is refused as before.
+	n := &store.Message{ID: "0000000000000002", Account: "acct", State: store.Inflight, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if err := s.Accept(n); err != nil {
+		t.Fatal(err)
+	}
+	other := *n
+	other.State = store.Queued
+	if err := s.Update(&other); err != nil {
+		t.Fatal(err)
+	}
+	n.State, n.Route, n.UpstreamID = store.Enroute, "r", "UP2"
+	if err := s.MapUpstream(n, "up2"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("MapUpstream on a revision another writer replaced: %v, want ErrConflict", err)
+	}
+}
+
 // A Purge whose delete of a record is stored but its answer lost counts the
 // message and removes its index entry, as for the others: nothing else
 // would remove the entry.
