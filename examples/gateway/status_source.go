@@ -36,12 +36,10 @@ func (s statusSource) Totals() status.Totals { return s.gw.metrics.totals() }
 func (s statusSource) Accounts() []status.Account {
 	gw := s.gw
 	accts := gw.cfg.Load().Accounts
-	pending := gw.deliveriesPending()
 	out := make([]status.Account, 0, len(accts))
 	for _, ac := range accts {
 		a := status.Account{SystemID: ac.SystemID, Rate: ac.Rate, MaxBinds: ac.MaxBinds,
-			Receivers: len(gw.srv.Receivers(ac.SystemID)), Latency: gw.metrics.accountHist(ac.SystemID),
-			DeliveriesPending: pendingOf(pending, ac.SystemID)}
+			Receivers: len(gw.srv.Receivers(ac.SystemID)), Latency: gw.metrics.accountHist(ac.SystemID)}
 		for _, c := range gw.srv.Conns(ac.SystemID) {
 			a.Sessions = append(a.Sessions, status.Session{Remote: c.RemoteAddr().String(), State: c.State().String()})
 		}
@@ -50,14 +48,9 @@ func (s statusSource) Accounts() []status.Account {
 	return out
 }
 
-// pendingOf is the account's count in counts (deliveriesPending), -1 for
-// one not there (an account added by a reload since the last reading).
-func pendingOf(counts map[string]int, systemID string) int {
-	if n, ok := counts[systemID]; ok {
-		return n
-	}
-	return -1
-}
+// DeliveriesPending is deliveriesPending: the configured accounts' counts,
+// read at most once a second (deliveries_pending.go).
+func (s statusSource) DeliveriesPending() map[string]int { return s.gw.deliveriesPending() }
 
 // Upstreams returns the upstreams with their binds (none for an upstream
 // without a client) and their latency histograms.

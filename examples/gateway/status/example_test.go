@@ -31,6 +31,8 @@ func (g *gateway) Accounts() []status.Account {
 	return []status.Account{{SystemID: "demo", Rate: 100, Sessions: []status.Session{{Remote: "127.0.0.1:51234", State: "BOUND_TRX"}}, Latency: &g.demo}}
 }
 
+func (g *gateway) DeliveriesPending() map[string]int { return map[string]int{"demo": 0} }
+
 func (g *gateway) Upstreams() []status.Upstream {
 	return []status.Upstream{{Name: "sim", BindsUp: 1, Binds: []status.Bind{{Endpoint: "127.0.0.1:2775", Bind: "bind_transceiver", Up: true}}, Latency: &g.sim}}
 }

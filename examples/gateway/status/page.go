@@ -44,7 +44,8 @@ type accountStatus struct {
 	MaxBinds  int             `json:"max_binds"`
 	Sessions  []sessionStatus `json:"sessions"`
 	Receivers int             `json:"receivers"`
-	// DeliveriesPending is Account.DeliveriesPending: now, -1 unknown.
+	// DeliveriesPending is the account's Source.DeliveriesPending: now,
+	// -1 unknown.
 	DeliveriesPending int `json:"deliveries_pending"`
 	// Totals since start (smpp_gateway_submits_total and the deliveries).
 	Accepted       uint64         `json:"accepted"`
@@ -145,6 +146,7 @@ func (p *Page) status(since int64) statusData {
 	} else {
 		d.Queue = n
 	}
+	pending := src.DeliveriesPending()
 	for _, ac := range src.Accounts() {
 		as := accountStatus{SystemID: ac.SystemID, Rate: "unlimited", MaxBinds: ac.MaxBinds, Sessions: []sessionStatus{}}
 		if ac.Rate > 0 {
@@ -156,7 +158,7 @@ func (p *Page) status(since int64) statusData {
 		for _, s := range ac.Sessions {
 			as.Sessions = append(as.Sessions, sessionStatus{Remote: s.Remote, State: s.State})
 		}
-		as.Receivers, as.DeliveriesPending = ac.Receivers, ac.DeliveriesPending
+		as.Receivers, as.DeliveriesPending = ac.Receivers, pendingOf(pending, ac.SystemID)
 		if latest != nil {
 			if r, ok := latest.Accounts[ac.SystemID]; ok {
 				as.Rates = &r
@@ -213,4 +215,14 @@ func formatMs(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// pendingOf is the account's count in counts (Source.DeliveriesPending),
+// -1 for one not there (an account added by a reload since the counts
+// were read).
+func pendingOf(counts map[string]int, systemID string) int {
+	if n, ok := counts[systemID]; ok {
+		return n
+	}
+	return -1
 }

@@ -25,9 +25,10 @@ func pageSource() *fakeSource {
 		f.notReady = []string{"route 999: no upstream bound"}
 		f.accounts = []Account{
 			{SystemID: "demo", Rate: 2.5, Sessions: []Session{{"127.0.0.1:5000", "BOUND_TRX"}}, Receivers: 1},
-			{SystemID: "free", MaxBinds: 2, DeliveriesPending: 12},
-			{SystemID: "lost", DeliveriesPending: -1}, // the deliveries not read
+			{SystemID: "free", MaxBinds: 2},
+			{SystemID: "lost"}, // the deliveries not read
 		}
+		f.pending = map[string]int{"demo": 0, "free": 12}
 		f.upstreams = []Upstream{{Name: "sim", BindsUp: 1, Binds: []Bind{{"127.0.0.1:2775", "bind_transceiver", true, 4}, {"127.0.0.1:2775", "bind_transceiver", false, 0}}}}
 		f.totals.Accounts["demo"] = AccountTotal{Accepted: 7, Throttled: 1, Rejected: 2, Delivered: 6, DeliveryFailed: 1}
 		f.queue, f.waiting = 5, 2

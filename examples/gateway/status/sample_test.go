@@ -187,3 +187,23 @@ func TestRunConcurrent(t *testing.T) {
 		t.Errorf("%d samples kept (at most 8), latest %v", len(kept), latest)
 	}
 }
+
+// The sampler reads no deliveries (Source.DeliveriesPending may read the
+// store): only the page and its data ask for them, once per request.
+func TestSampleReadsNoPending(t *testing.T) {
+	src := pageSource()
+	p := New(src, Config{History: 4})
+	t0 := p.prevT
+	for i := 1; i <= 3; i++ {
+		p.Sample(t0.Add(time.Duration(i) * time.Second))
+	}
+	if n := src.pendingReads; n != 0 {
+		t.Fatalf("%d reads of the deliveries pending by the sampler, want 0", n)
+	}
+	if w := get(t, p, "/status.json"); w.Code != 200 {
+		t.Fatalf("/status.json: %d", w.Code)
+	}
+	if n := src.pendingReads; n != 1 {
+		t.Fatalf("%d reads of the deliveries pending for one /status.json, want 1", n)
+	}
+}

@@ -20,6 +20,9 @@ type fakeSource struct {
 	waiting   int64
 	server    []Count
 	submit    Latency
+	pending   map[string]int
+	// pendingReads counts the calls of DeliveriesPending.
+	pendingReads int
 }
 
 func newFakeSource() *fakeSource {
@@ -41,6 +44,13 @@ func (f *fakeSource) Accounts() []Account {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]Account(nil), f.accounts...)
+}
+
+func (f *fakeSource) DeliveriesPending() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pendingReads++
+	return maps.Clone(f.pending)
 }
 
 func (f *fakeSource) Upstreams() []Upstream {

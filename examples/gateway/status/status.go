@@ -67,6 +67,13 @@ type Source interface {
 	// Accounts returns the accounts as configured, in the
 	// configuration's order, with their sessions bound now.
 	Accounts() []Account
+	// DeliveriesPending returns how many deliveries (receipts and MO
+	// messages) wait for each account's ESMEs, by system_id: added and
+	// not acknowledged, the backlog of an ESME not bound or slow. -1, or
+	// an account missing: unknown (the deliveries could not be read),
+	// shown as such rather than as an empty backlog. Only the page and
+	// its data ask for it, not the sampler: it may read the store.
+	DeliveriesPending() map[string]int
 	// Upstreams returns the upstreams with their binds, in any order
 	// (the page sorts them by name).
 	Upstreams() []Upstream
@@ -96,11 +103,6 @@ type Account struct {
 	// many of them take deliveries (receivers and transceivers).
 	Sessions  []Session
 	Receivers int
-	// DeliveriesPending is how many deliveries (receipts and MO messages)
-	// wait for the account's ESMEs: added and not acknowledged, the
-	// backlog of an ESME not bound or slow. -1: unknown (the deliveries
-	// could not be read), shown as such rather than as an empty backlog.
-	DeliveriesPending int
 	// Latency is the histogram of the account's submit_sm to
 	// submit_sm_resp times; nil: none (no percentiles).
 	Latency *Latency
