@@ -62,11 +62,12 @@ type Delivery struct {
 	// then holds the user data as received.
 	MessageErr error
 
-	w      session.ResponseWriter
-	redo   string // the redo-cache key of a reassembled message
-	c      *Client
-	held   atomic.Bool
-	answer sync.Once
+	receipt pdu.Receipt // what Receipt points to: one allocation with the Delivery
+	w       session.ResponseWriter
+	redo    string // the redo-cache key of a reassembled message
+	c       *Client
+	held    atomic.Bool
+	answer  sync.Once
 }
 
 // IsReceipt reports whether the delivery is a delivery receipt.
@@ -123,11 +124,18 @@ func (d *Delivery) respond(err error) {
 	})
 }
 
+// The answers to a delivery: empty, shared (a response is encoded when it
+// is sent, and these are never changed).
+var (
+	deliverSMResp = &pdu.DeliverSMResp{}
+	dataSMResp    = &pdu.DataSMResp{}
+)
+
 func respBody(p pdu.PDU) pdu.PDU {
 	if _, ok := p.(*pdu.DataSM); ok {
-		return &pdu.DataSMResp{}
+		return dataSMResp
 	}
-	return &pdu.DeliverSMResp{}
+	return deliverSMResp
 }
 
 // serveDelivery is every session's handler.
@@ -172,7 +180,7 @@ func (c *Client) serveDelivery(w session.ResponseWriter, r *session.Request) {
 		}
 	}
 	if receipt {
-		rc := new(pdu.Receipt)
+		rc := &d.receipt
 		if dm, ok := r.PDU.(*pdu.DeliverSM); ok {
 			d.ReceiptErr = pdu.ReceiptFromDeliverSM(dm, rc)
 		} else {
