@@ -141,7 +141,7 @@ func TestReceiptAllocs(t *testing.T) {
 	if receipts != 10+1001 {
 		t.Fatalf("%d receipts parsed as DELIVRD, want %d", receipts, 10+1001)
 	}
-	go rawSMSC(b) // answers the unbind of Close
+	go rawSMSC(b)  // answers the unbind of Close
 	const want = 2 // the deliver_sm and the Delivery
 	if n > want {
 		t.Errorf("%v allocations per receipt, want at most %d", n, want)
