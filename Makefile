@@ -15,9 +15,9 @@ has_go = $(shell find $(1) -name '*.go' -not -path '*/testdata/*' -print -quit 2
 PKGS := ./... $(foreach m,$(WORKSPACE_MODULES),$(if $(call has_go,$(m)),./$(m)/...))
 BENCH_PKGS := ./... $(if $(call has_go,bench),./bench/...)
 
-.PHONY: test fmt-check vet unit bench test-deps
+.PHONY: test fmt-check vet unit allocs bench test-deps
 
-test: test-deps fmt-check vet unit
+test: test-deps fmt-check vet unit allocs
 
 fmt-check:
 	@out="$$(gofmt -l .)"; \
@@ -41,6 +41,12 @@ unit: test-deps
 	status=0; $(GO) test -race -count=1 -timeout 20m -tags interop $(UNIT_PKGS) || status=$$?; \
 	wait $$conform || status=$$?; \
 	cat "$$log"; rm -f "$$log"; exit $$status
+
+# The race detector allocates: the library's allocation tests that count a whole connection's
+# round trip are built without it (//go:build !race in server, session, client) and run here,
+# in a build of their own, with the other allocation tests of the library.
+allocs:
+	$(GO) test -count=1 -run 'Allocs' ./...
 
 # The benchmarks of README.md "Benchmarks", with its commands: the wire and text table, then
 # the one-bind loopback tables (server and client side). Fixed counts and -benchtime bound
