@@ -24,8 +24,8 @@ import (
 //     what Reserve says, on a goroutine of its own (the server runs the
 //     handlers on the read loop, and smppapi moves a submission whose
 //     account is shaped, throttleWaits, off it: at most the inbound window
-//     per connection wait), answering ESME_RTHROTTLED only when the rate would not
-//     allow it within the bound or the account already holds as many as the
+//     per connection wait), answering ESME_RTHROTTLED only when the rate
+//     would not allow it within the bound or the account already holds as many as the
 //     bound gives (rate × shaping_max_wait, + the burst). A connection closed while
 //     it waits ends the wait (its request's context) with no answer. With
 //     shaping off it asks Allow and is answered ESME_RTHROTTLED at once, as
@@ -66,6 +66,13 @@ func shapingOf(c AccountConfig) (on bool, maxWait time.Duration) {
 		maxWait = defaultShapingMaxWait
 	}
 	return true, maxWait
+}
+
+// shapes reports whether the account's submissions over its rate wait
+// (shaping on, and a rate set), and for how long at most.
+func shapes(c AccountConfig) (maxWait time.Duration, ok bool) {
+	on, maxWait := shapingOf(c)
+	return maxWait, on && c.Rate > 0
 }
 
 // heldOf is the count of the account's submissions waiting for the rate.
@@ -182,8 +189,8 @@ func (gw *Gateway) throttled(w server.ResponseWriter, r *server.Request) bool {
 	}
 	id := a.cfg.SystemID
 	lim := gw.limitsNow()
-	on, maxWait := shapingOf(a.cfg)
-	if !on || a.cfg.Rate <= 0 {
+	maxWait, shaped := shapes(a.cfg)
+	if !shaped {
 		if lim.Allow(id) {
 			return false
 		}
@@ -221,8 +228,8 @@ func throttleWaits(r *server.Request) bool {
 	if a == nil {
 		return false
 	}
-	on, _ := shapingOf(a.cfg)
-	return on && a.cfg.Rate > 0
+	_, shaped := shapes(a.cfg)
+	return shaped
 }
 
 // throttle answers a submission ESME_RTHROTTLED and counts it.
