@@ -37,16 +37,23 @@ func pageSource() *fakeSource {
 	return src
 }
 
+// sampled returns a page on src (History 4) that took n samples a second
+// apart, and the time they count from.
+func sampled(src Source, n int) (*Page, time.Time) {
+	p := New(src, Config{History: 4})
+	t0 := p.prevT
+	for i := 1; i <= n; i++ {
+		p.Sample(t0.Add(time.Duration(i) * time.Second))
+	}
+	return p, t0
+}
+
 // TestServeJSON: /status.json carries the gateway's state with the
 // field names the page's script and the gateway's tests read; ?since
 // answers only newer samples, and a bad one is refused.
 func TestServeJSON(t *testing.T) {
 	src := pageSource()
-	p := New(src, Config{History: 4})
-	t0 := p.prevT
-	for i := 1; i <= 6; i++ {
-		p.Sample(t0.Add(time.Duration(i) * time.Second))
-	}
+	p, t0 := sampled(src, 6)
 	w := get(t, p, "/status.json")
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" || w.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("%d %v", w.Code, w.Header())

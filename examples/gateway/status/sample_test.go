@@ -192,11 +192,7 @@ func TestRunConcurrent(t *testing.T) {
 // store): only the page and its data ask for them, once per request.
 func TestSampleReadsNoPending(t *testing.T) {
 	src := pageSource()
-	p := New(src, Config{History: 4})
-	t0 := p.prevT
-	for i := 1; i <= 3; i++ {
-		p.Sample(t0.Add(time.Duration(i) * time.Second))
-	}
+	p, _ := sampled(src, 3)
 	if n := src.pendingReads; n != 0 {
 		t.Fatalf("%d reads of the deliveries pending by the sampler, want 0", n)
 	}

@@ -73,16 +73,7 @@ func TestLaneConcurrent(t *testing.T) {
 		}
 		return nil
 	})
-	n := 0
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("k"), UpperBound: []byte("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for it.First(); it.Valid(); it.Next() {
-		n++
-	}
-	it.Close()
-	if n != writers*per {
+	if n := keysFrom(t, s, "k", "l"); n != writers*per {
 		t.Fatalf("%d keys, want %d", n, writers*per)
 	}
 	for g := range writers {
@@ -154,18 +145,7 @@ func testLaneAsync(t *testing.T, sync bool) {
 		}
 		seen[k] = true
 	}
-	n := 0
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("k"), UpperBound: []byte("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for it.First(); it.Valid(); it.Next() {
-		n++
-	}
-	if err := it.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n != writers*per {
+	if n := keysFrom(t, s, "k", "l"); n != writers*per {
 		t.Fatalf("%d keys, want %d", n, writers*per)
 	}
 	if !sync {
@@ -187,6 +167,23 @@ func testLaneAsync(t *testing.T, sync bool) {
 			t.Fatal("a goroutine leading a lane group is still running 30 s after the last write was told")
 		}
 	}
+}
+
+// keysFrom counts the keys of s's DB from lo up to hi.
+func keysFrom(t *testing.T, s *Pebble, lo, hi string) int {
+	t.Helper()
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte(lo), UpperBound: []byte(hi)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		n++
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // thenFunc is a committer that calls the function.

@@ -16,12 +16,7 @@ import (
 // from another writer's: Accept and a compare-and-set succeed once, and the
 // record is at the revision they say.
 func TestWriteAnswerLost(t *testing.T) {
-	nc := natstest.Connect(t, natstest.Server(t))
-	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openSingle(t)
 	lost := jsstore.LoseAnswers(s, 1)
 	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
 	if err := s.Accept(m); err != nil {
@@ -62,12 +57,7 @@ func TestWriteAnswerLost(t *testing.T) {
 // as the index entry appeared), succeeds: its index entry is in the
 // record that followed. Another writer that came first is still a conflict.
 func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
-	nc := natstest.Connect(t, natstest.Server(t))
-	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openSingle(t)
 	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Inflight, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
 	if err := s.Accept(m); err != nil {
 		t.Fatal(err)
@@ -117,12 +107,7 @@ func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
 // message and removes its index entry, as for the others: nothing else
 // would remove the entry.
 func TestPurgeAnswerLost(t *testing.T) {
-	nc := natstest.Connect(t, natstest.Server(t))
-	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openSingle(t)
 	ids := []string{"0000000000000001", "0000000000000002", "0000000000000003"}
 	for _, id := range ids {
 		m := &store.Message{ID: id, Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
@@ -153,4 +138,16 @@ func TestPurgeAnswerLost(t *testing.T) {
 			t.Fatalf("Get(%s) after Purge: %v; want ErrNotFound", id, err)
 		}
 	}
+}
+
+// openSingle opens a store on a server of its own, closed with the test.
+func openSingle(t *testing.T) *jsstore.Store {
+	t.Helper()
+	nc := natstest.Connect(t, natstest.Server(t))
+	s, err := jsstore.Open(context.Background(), jsstore.Options{Conn: nc, Node: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
