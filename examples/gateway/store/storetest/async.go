@@ -14,40 +14,21 @@ import (
 // after Close, ErrClosed.
 func testAcceptAsync(t testing.TB, s store.Store) {
 	const n = 200
-	type told struct {
-		id  string
-		err error
-	}
+	ms := make([]*store.Message, n)
 	done := make(chan told, n)
-	for i := range n {
-		m := fullMessage(fmt.Sprintf("aa-%04d", i))
-		s.AcceptAsync(m, func(err error) { done <- told{m.ID, err} })
+	for i := range ms {
+		ms[i] = fullMessage(fmt.Sprintf("aa-%04d", i))
+		s.AcceptAsync(ms[i], func(err error) { done <- told{i, err} })
 	}
-	seen := map[string]bool{}
-	for range n {
-		r := <-done
-		if r.err != nil {
-			t.Fatalf("AcceptAsync(%s): %v", r.id, r.err)
+	eachTold(t, "AcceptAsync", ms, done, func(i int) {
+		if got := mustGet(t, s, ms[i].ID); got.Rev != 1 || got.State != store.Queued {
+			t.Fatalf("Get(%s) once AcceptAsync told nil: Rev %d, %v; want Rev 1, Queued", ms[i].ID, got.Rev, got.State)
 		}
-		if seen[r.id] {
-			t.Fatalf("AcceptAsync(%s) told twice", r.id)
-		}
-		seen[r.id] = true
-		if got := mustGet(t, s, r.id); got.Rev != 1 || got.State != store.Queued {
-			t.Fatalf("Get(%s) once AcceptAsync told nil: Rev %d, %v; want Rev 1, Queued", r.id, got.Rev, got.State)
-		}
-	}
+	})
 	if l, err := s.Queue().Len(); err != nil || l != n {
 		t.Fatalf("queue length after %d AcceptAsync = %d, %v", n, l, err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	closed := make(chan error, 1)
-	s.AcceptAsync(fullMessage("aa-closed"), func(err error) { closed <- err })
-	if err := <-closed; !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("AcceptAsync after Close: %v, want ErrClosed", err)
-	}
+	toldAfterClose(t, s, "AcceptAsync", func(then func(error)) { s.AcceptAsync(fullMessage("aa-closed"), then) })
 }
 
 // testUpdateWithDeliveryAsync checks UpdateWithDeliveryAsync: many at once,
@@ -56,13 +37,7 @@ func testAcceptAsync(t testing.TB, s store.Store) {
 // told ErrConflict with nothing queued; after Close, ErrClosed.
 func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 	const n = 200
-	ms := make([]*store.Message, n)
-	for i := range ms {
-		ms[i] = fullMessage(fmt.Sprintf("ua-%04d", i))
-		if err := s.Accept(ms[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ms := acceptN(t, s, "ua", n)
 	done := make(chan told, n)
 	ds := make([]*store.Delivery, n)
 	for i, m := range ms {
@@ -109,16 +84,11 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 		t.Fatalf("a refused UpdateWithDeliveryAsync queued %q", got)
 	}
 
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	closed := make(chan error, 1)
 	m := ms[1]
 	m.State = store.Expired
-	s.UpdateWithDeliveryAsync(m, &store.Delivery{Account: "ua", Body: []byte("closed")}, func(err error) { closed <- err })
-	if err := <-closed; !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("UpdateWithDeliveryAsync after Close: %v, want ErrClosed", err)
-	}
+	toldAfterClose(t, s, "UpdateWithDeliveryAsync", func(then func(error)) {
+		s.UpdateWithDeliveryAsync(m, &store.Delivery{Account: "ua", Body: []byte("closed")}, then)
+	})
 }
 
 // testMapUpstreamAsync checks MapUpstreamAsync: many at once, each told
@@ -126,13 +96,7 @@ func testUpdateWithDeliveryAsync(t testing.TB, s store.Store) {
 // revision told ErrConflict with no entry; after Close, ErrClosed.
 func testMapUpstreamAsync(t testing.TB, s store.Store) {
 	const n = 200
-	ms := make([]*store.Message, n)
-	for i := range ms {
-		ms[i] = fullMessage(fmt.Sprintf("ma-%04d", i))
-		if err := s.Accept(ms[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ms := acceptN(t, s, "ma", n)
 	done := make(chan told, n)
 	for i, m := range ms {
 		m.State, m.Route, m.UpstreamID = store.Enroute, "r", fmt.Sprintf("UP-%d", i)
@@ -159,14 +123,7 @@ func testMapUpstreamAsync(t testing.TB, s store.Store) {
 		t.Fatalf("a refused MapUpstreamAsync left an index entry: %q, %v", got, err)
 	}
 
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	closed := make(chan error, 1)
-	s.MapUpstreamAsync(ms[1], "up-closed", func(err error) { closed <- err })
-	if err := <-closed; !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("MapUpstreamAsync after Close: %v, want ErrClosed", err)
-	}
+	toldAfterClose(t, s, "MapUpstreamAsync", func(then func(error)) { s.MapUpstreamAsync(ms[1], "up-closed", then) })
 }
 
 // told is what an async write's callback was told: the index of its
@@ -191,5 +148,32 @@ func eachTold(t testing.TB, what string, ms []*store.Message, done <-chan told, 
 		}
 		seen[r.i] = true
 		check(r.i)
+	}
+}
+
+// acceptN accepts n new messages named prefix-0000 on and returns them.
+func acceptN(t testing.TB, s store.Store, prefix string, n int) []*store.Message {
+	t.Helper()
+	ms := make([]*store.Message, n)
+	for i := range ms {
+		ms[i] = fullMessage(fmt.Sprintf("%s-%04d", prefix, i))
+		if err := s.Accept(ms[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ms
+}
+
+// toldAfterClose closes s, then makes an async write (call, which hands
+// then to it) and fails t unless it is told ErrClosed.
+func toldAfterClose(t testing.TB, s store.Store, what string, call func(then func(error))) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	call(func(err error) { closed <- err })
+	if err := <-closed; !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("%s after Close: %v, want ErrClosed", what, err)
 	}
 }
