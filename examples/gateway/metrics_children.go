@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -57,6 +58,11 @@ func (c *children[T]) add(l labels) T {
 		}
 	} else {
 		next = make(map[labels]T, 1)
+	}
+	// Kept for good: the values may alias memory their caller reuses (a
+	// receipt's stat is a slice of its PDU).
+	for i := range l {
+		l[i] = strings.Clone(l[i])
 	}
 	v := c.of(l[:c.n]...)
 	next[l] = v

@@ -3,6 +3,7 @@ package main
 import (
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -44,5 +45,19 @@ func TestChildrenAllocs(t *testing.T) {
 	c.with(labels{acct, cmd, st}).Inc()
 	if n := testing.AllocsPerRun(100, func() { c.with(labels{acct, cmd, st}).Inc() }); n != 0 {
 		t.Errorf("%v allocations per count, want 0", n)
+	}
+}
+
+// The label values kept are copies: a caller may reuse the memory of the
+// values it passed (a receipt's stat aliases its PDU).
+func TestChildrenKeepCopies(t *testing.T) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "c"}, []string{"stat"})
+	c := newChildren(1, vec.WithLabelValues)
+	buf := []byte("DELIVRD")
+	c.with(labels{unsafe.String(&buf[0], len(buf))}).Inc()
+	copy(buf, "UNDELIV")
+	c.with(labels{"DELIVRD"}).Inc()
+	if got := testutil.ToFloat64(vec.WithLabelValues("DELIVRD")); got != 2 {
+		t.Errorf("DELIVRD counted %v, want 2 (the child kept under the caller's reused memory)", got)
 	}
 }
