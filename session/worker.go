@@ -90,7 +90,9 @@ func (s *Session) serve(w *responseWriter, r *Request) {
 		if !w.held.Load() {
 			if r.Header.ID.HasResponse() {
 				w.Respond(nil, DefaultStatus(s.cfg.Role, r.Header.ID))
-			} else {
+			} else if w.done.CompareAndSwap(false, true) {
+				// Not released yet (a handler's Respond, or the
+				// panic's above, releases a request without response).
 				w.release()
 			}
 		}
