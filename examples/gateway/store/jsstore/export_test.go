@@ -3,6 +3,7 @@ package jsstore
 import (
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrCrashed is what MapUpstream and UpdateWithDelivery return after
@@ -69,4 +70,20 @@ func LoseAnswerAfter(s *Store, f func()) func() bool {
 		defer mu.Unlock()
 		return done
 	}
+}
+
+// TakeOutbox rewrites the record of id as the sweep does when it takes its
+// outbox: the same message, a new KV revision.
+func TakeOutbox(s *Store, id string) error {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	r, kvRev, err := s.read(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.out == nil {
+		return errors.New("no outbox to take")
+	}
+	_, err = s.write(ctx, &record{m: r.m, refs: r.refs, out: &outbox{d: r.out.d, at: time.Now()}}, kvRev)
+	return err
 }

@@ -188,6 +188,7 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 	defer s.ops.Done()
 	ctx, cancel := s.ctx()
 	defer cancel()
+	var mine *record // a write of ours that may be stored, its answer lost
 	for {
 		cur, kvRev, cachedRec := s.cache.get(m.ID, m.Rev)
 		if !cachedRec {
@@ -195,14 +196,23 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 			if cur, kvRev, err = s.read(ctx, m.ID); err != nil {
 				return err
 			}
+			if mine != nil && sameMessage(cur, mine) {
+				return s.after(ctx, m, mine, kvRev, up, d) // it was stored
+			}
 			if cur.m.Rev != m.Rev {
 				return store.ErrConflict
 			}
 		}
 		nr, newRev, err := s.casWrite(ctx, m, all, up, d, cur, kvRev)
+		if errors.Is(err, errAnswerLost) {
+			mine = nr
+		}
 		if errors.Is(err, errStale) && cachedRec {
 			s.cache.drop(m.ID)
 			continue // the cached revision was not the last: read and decide again
+		}
+		if errors.Is(err, errStale) && mine != nil {
+			continue // read it: it may be this write, stored
 		}
 		if errors.Is(err, errStale) {
 			return s.refused(ctx, m.ID)
@@ -212,6 +222,13 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 		}
 		return s.after(ctx, m, nr, newRev, up, d)
 	}
+}
+
+// sameMessage reports whether the messages of a and b encode alike: a
+// record read at the revision a write made holds its message (whatever a
+// rewrite that keeps the message, the sweep's, changed around it).
+func sameMessage(a, b *record) bool {
+	return bytes.Equal(store.AppendMessage(nil, a.m), store.AppendMessage(nil, b.m))
 }
 
 // errStale is casWrite's refusal: the key's last KV revision is not the
@@ -251,6 +268,11 @@ func (s *Store) casWrite(ctx context.Context, m *store.Message, all bool, up *re
 		return nr, 0, nil
 	}
 	if err != nil {
+		if errors.Is(err, errAnswerLost) {
+			// Refused after a try that timed out: nr may be stored
+			// (cas reads the record again to tell).
+			return nr, 0, fmt.Errorf("%w: %w", errStale, err)
+		}
 		if isWrongLastSeq(err) {
 			return nil, 0, errStale
 		}

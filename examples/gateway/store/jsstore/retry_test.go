@@ -103,6 +103,29 @@ func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
 	}
 }
 
+// A compare-and-set stored with its answer lost, and its record rewritten
+// with the same message before its try is repeated (the sweep taking a
+// receipt's outbox), succeeds: the record holds its message.
+func TestWriteAnswerLostThenRewritten(t *testing.T) {
+	s := openSingle(t)
+	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Enroute, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	var takeErr error
+	lost := jsstore.LoseAnswerAfter(s, func() { takeErr = jsstore.TakeOutbox(s, m.ID) })
+	m.State, m.Done = store.Delivered, time.Now()
+	if err := s.UpdateWithDelivery(m, &store.Delivery{Account: "acct", Body: []byte("r"), Created: time.Now()}); err != nil {
+		t.Fatalf("UpdateWithDelivery stored, its answer lost, then its record rewritten: %v; want nil", err)
+	}
+	if !lost() || takeErr != nil {
+		t.Fatalf("the test did not test: answer lost %v, the rewrite %v", lost(), takeErr)
+	}
+	if got, err := s.Get(m.ID); err != nil || got.State != store.Delivered || got.Rev != 2 || m.Rev != 2 {
+		t.Fatalf("record %+v, %v (caller's Rev %d); want Delivered at revision 2", got, err, m.Rev)
+	}
+}
+
 // A Purge whose delete of a record is stored but its answer lost counts the
 // message and removes its index entry, as for the others: nothing else
 // would remove the entry.
