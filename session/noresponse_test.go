@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -17,10 +18,9 @@ func TestNoResponseRequestReleasedOnce(t *testing.T) {
 	for _, inline := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
 			a, b := net.Pipe()
-			n := 0
+			var n atomic.Int32 // handler goroutines run at once without InlineHandler
 			h := session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
-				n++
-				if n == 2 {
+				if n.Add(1) == 2 {
 					panic("boom")
 				}
 				w.Respond(nil, pdu.ESME_ROK) // ErrNoResponse
@@ -42,8 +42,8 @@ func TestNoResponseRequestReleasedOnce(t *testing.T) {
 				p.send(seq, pdu.ESME_ROK, &pdu.AlertNotification{SourceAddr: "1", ESMEAddr: "2"})
 			}
 			synctest.Wait()
-			if n != 3 {
-				t.Fatalf("%d alert_notifications handled, want 3", n)
+			if got := n.Load(); got != 3 {
+				t.Fatalf("%d alert_notifications handled, want 3", got)
 			}
 			closed := make(chan error, 1)
 			go func() { closed <- s.Unbind(ctx) }()
