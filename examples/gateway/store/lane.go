@@ -148,6 +148,22 @@ func (l *lane) commitNoWait(w *write) {
 	}
 }
 
+// join queues w for the next group if a group is being committed, and
+// reports whether it did; it then goes like a write of commitAsync, told
+// through w.then by the goroutine that leads that group. A write that
+// needs no sync (the unsynced lane's) joins a busy synced lane this way at
+// no cost of its own, where the unsynced lane would commit it as a group
+// of one (see Pebble.writeAsync). On an idle lane join does nothing.
+func (l *lane) join(w *write) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.leading {
+		return false
+	}
+	l.queue = append(l.queue, w)
+	return true
+}
+
 // handOver queues w and reports whether the caller is to lead the next
 // group (leadAlone): no group was being committed, and the lane is now
 // marked as leading. Otherwise the goroutine committing the current group

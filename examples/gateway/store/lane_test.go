@@ -169,6 +169,52 @@ func testLaneAsync(t *testing.T, sync bool) {
 	}
 }
 
+// A write joins a synced group only while one is being committed: it is
+// then committed with the next group and told by its leader; on an idle
+// lane join leaves it to the caller.
+func TestLaneJoin(t *testing.T) {
+	s := openPebble(t, t.TempDir())
+	defer s.Close()
+	l := &s.synced
+	idle := getWrite()
+	if l.join(idle) {
+		t.Fatal("join on an idle lane queued the write")
+	}
+	putWrite(idle)
+
+	l.mu.Lock()
+	l.leading = true // a group is being committed
+	l.mu.Unlock()
+	w := getWrite()
+	w.add(entrySet, []byte("joined"), []byte("v"))
+	told := make(chan error, 1)
+	w.then = thenFunc(func(err error) { told <- err })
+	if !l.join(w) {
+		t.Fatal("join while a group is being committed: not queued")
+	}
+	select {
+	case err := <-told:
+		t.Fatalf("told %v before the next group was committed", err)
+	default:
+	}
+	if n := keysFrom(t, s, "joined", "joinee"); n != 0 {
+		t.Fatalf("the joined write is in the DB before the next group was committed (%d keys)", n)
+	}
+	l.leadAlone() // the group being committed hands the lane on to the next
+	if err := <-told; err != nil {
+		t.Fatal(err)
+	}
+	if n := keysFrom(t, s, "joined", "joinee"); n != 1 {
+		t.Fatalf("%d keys after the joined write was told, want 1", n)
+	}
+	putWrite(w)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.leading || len(l.queue) > 0 {
+		t.Fatalf("lane after the group: leading %v, %d queued; want idle and empty", l.leading, len(l.queue))
+	}
+}
+
 // keysFrom counts the keys of s's DB from lo up to hi.
 func keysFrom(t *testing.T, s *Pebble, lo, hi string) int {
 	t.Helper()
