@@ -45,8 +45,8 @@ type tracker struct {
 	// matched without a read from disk, and the receipts waiting for an
 	// entry (WaitUpstream).
 	upMu    sync.Mutex
-	ups     map[string]string          // route + "\x00" + key -> id
-	waiters map[string][]chan struct{} // route + "\x00" + key
+	ups     map[upRef]string
+	waiters map[upRef][]chan struct{}
 }
 
 type trackShard struct {
@@ -65,7 +65,7 @@ type tracked struct {
 }
 
 func newTracker() *tracker {
-	t := &tracker{seed: maphash.MakeSeed(), ups: map[string]string{}, waiters: map[string][]chan struct{}{}}
+	t := &tracker{seed: maphash.MakeSeed(), ups: map[upRef]string{}, waiters: map[upRef][]chan struct{}{}}
 	for i := range t.shards {
 		t.shards[i].m = map[string]*tracked{}
 	}
@@ -137,15 +137,25 @@ func (t *tracker) get(id string) *version {
 	return e.cur.Load()
 }
 
-func upRef(route, key string) string { return route + "\x00" + key }
+// upRef is an upstream index entry as the tracker's maps know it: a
+// route and the upstream's id for a message there. Looking one up costs no
+// allocation; the entries kept hold copies (own), as the caller's strings
+// may share the memory of a PDU.
+type upRef struct{ route, key string }
+
+// own returns r with strings of its own, in one allocation.
+func (r upRef) own() upRef {
+	s := r.route + r.key
+	return upRef{s[:len(r.route)], s[len(r.route):]}
+}
 
 // mapped records an upstream index entry of a message held in memory, and
 // wakes the receipts waiting for it.
 func (t *tracker) mapped(route, key, id string, hold bool) {
-	k := upRef(route, key)
+	k := upRef{route, key}
 	t.upMu.Lock()
 	if hold {
-		t.ups[k] = id
+		t.ups[k.own()] = id
 	}
 	ws := t.waiters[k]
 	delete(t.waiters, k)
@@ -158,7 +168,7 @@ func (t *tracker) mapped(route, key, id string, hold bool) {
 // unmap forgets an index entry held in memory (its message is final, or no
 // longer held).
 func (t *tracker) unmap(route, key, id string) {
-	k := upRef(route, key)
+	k := upRef{route, key}
 	t.upMu.Lock()
 	if t.ups[k] == id {
 		delete(t.ups, k)
@@ -169,7 +179,7 @@ func (t *tracker) unmap(route, key, id string) {
 // lookup returns the id an index entry held in memory names.
 func (t *tracker) lookup(route, key string) (string, bool) {
 	t.upMu.Lock()
-	id, ok := t.ups[upRef(route, key)]
+	id, ok := t.ups[upRef{route, key}]
 	t.upMu.Unlock()
 	return id, ok
 }
@@ -178,7 +188,7 @@ func (t *tracker) lookup(route, key string) (string, bool) {
 // registered for the wake-up of mapped: an entry recorded at any moment is
 // seen.
 func (t *tracker) wait(ctx context.Context, route, key string, find func() (string, error)) (string, error) {
-	k := upRef(route, key)
+	k := upRef{route, key}.own()
 	for {
 		ch := make(chan struct{})
 		t.upMu.Lock()
@@ -199,7 +209,7 @@ func (t *tracker) wait(ctx context.Context, route, key string, find func() (stri
 }
 
 // forget removes a waiter that stopped waiting.
-func (t *tracker) forget(k string, ch chan struct{}) {
+func (t *tracker) forget(k upRef, ch chan struct{}) {
 	t.upMu.Lock()
 	defer t.upMu.Unlock()
 	ws := t.waiters[k]
