@@ -86,8 +86,14 @@ func runCrashCell(t *testing.T, c crashCell) crashFigures {
 	// listener is open, and the ESME may still be reading what the stopped
 	// one sent after the new one was launched: the moment it logs the
 	// listener open divides the receipts of the two processes.
+	// The line is on stderr, read apart from the banner on stdout: it may
+	// be a moment behind.
 	restarted := launched
-	if m := reListenerOpen.FindStringSubmatch(g2.stderr.String()); m != nil {
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		m = reListenerOpen.FindStringSubmatch(g2.stderr.String())
+	}
+	if m != nil {
 		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil && at.After(launched) {
 			restarted = at
 		}
