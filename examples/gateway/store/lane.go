@@ -29,7 +29,9 @@ type lane struct {
 	queue   []*write // waiting for the next group
 	spare   []*write // a group's slice, for the next queue
 
-	refs []entryRef // the leader's scratch space
+	// The leader's scratch space (one group is applied at a time).
+	refs, byKind []entryRef
+	count, next  [256]int32 // order's, per kind; count is zero between groups
 }
 
 // write is one atomic write: its entries are committed together or not at
@@ -259,9 +261,7 @@ func (l *lane) apply(group []*write) (*pebble.Batch, error) {
 		size += len(w.buf) + 16*len(w.ents)
 	}
 	if !sorted {
-		// Unique (key, place) pairs: an unstable sort keeps the order of
-		// the entries of one key.
-		slices.SortFunc(refs, compareRefs)
+		refs = l.order(refs)
 	}
 	b := l.db.NewBatchWithSize(size)
 	var err error
@@ -291,4 +291,53 @@ func (l *lane) apply(group []*write) (*pebble.Batch, error) {
 		err = b.Commit(pebble.NoSync)
 	}
 	return nil, errors.Join(err, b.Close())
+}
+
+// order returns refs in key order, each key's entries in their place's
+// order. The entries are first spread by their key's first byte (the kind
+// of record: a few kinds, each entry's place kept), and each kind's run is
+// then sorted unless it already is: within a kind, the keys of successive
+// writes mostly ascend (time-ordered ids), so that most runs need no sort
+// and the others few comparisons. The result uses l.byKind's memory, and
+// refs's becomes l.byKind.
+func (l *lane) order(refs []entryRef) []entryRef {
+	// Only the kinds from lo to hi are looked at: a handful of the 256.
+	count, next := &l.count, &l.next
+	lo, hi := 255, 0
+	for _, r := range refs {
+		k := kindOf(r.key)
+		count[k]++
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	for k, at := lo, int32(0); k <= hi; k++ {
+		next[k] = at
+		at += count[k]
+	}
+	out := slices.Grow(l.byKind[:0], len(refs))[:len(refs)]
+	for _, r := range refs {
+		k := kindOf(r.key)
+		out[next[k]] = r
+		next[k]++
+	}
+	for k := lo; k <= hi; k++ {
+		run := out[next[k]-count[k] : next[k]]
+		if len(run) > 1 && !slices.IsSortedFunc(run, compareRefs) {
+			// Unique (key, place) pairs: an unstable sort keeps the
+			// order of the entries of one key.
+			slices.SortFunc(run, compareRefs)
+		}
+		count[k] = 0
+	}
+	clear(refs)
+	l.byKind = refs[:0]
+	return out
+}
+
+// kindOf returns the first byte of key (0 for an empty key, which sorts
+// first among the keys starting with 0).
+func kindOf(key []byte) int {
+	if len(key) == 0 {
+		return 0
+	}
+	return int(key[0])
 }

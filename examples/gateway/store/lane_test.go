@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +168,34 @@ func testLaneAsync(t *testing.T, sync bool) {
 	for deadline := time.Now().Add(30 * time.Second); leading(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("a goroutine leading a lane group is still running 30 s after the last write was told")
+		}
+	}
+}
+
+// order puts a group's entries in key order, each key's entries in their
+// place's order, as a sort of the whole group would.
+func TestLaneOrder(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var l lane
+	for round := range 200 {
+		var refs []entryRef
+		for n := range rnd.IntN(300) {
+			// Few kinds and few keys: runs of one kind, keys written twice,
+			// runs in order and out of it, and now and then an empty key.
+			key := []byte(fmt.Sprintf("%c%03d", "dfmqtu"[rnd.IntN(6)], rnd.IntN(50)))
+			if round%2 == 0 {
+				key = []byte(fmt.Sprintf("%c%03d", "dfmqtu"[n%6], n/6)) // each kind ascending
+			}
+			if rnd.IntN(100) == 0 {
+				key = nil
+			}
+			refs = append(refs, entryRef{key: key, n: n})
+		}
+		want := slices.Clone(refs)
+		slices.SortStableFunc(want, func(a, b entryRef) int { return bytes.Compare(a.key, b.key) })
+		got := l.order(slices.Clone(refs))
+		if !slices.EqualFunc(got, want, func(a, b entryRef) bool { return bytes.Equal(a.key, b.key) && a.n == b.n }) {
+			t.Fatalf("round %d: order gave %v, want %v", round, got, want)
 		}
 	}
 }
