@@ -95,19 +95,31 @@ func TestLaneConcurrent(t *testing.T) {
 // in the lane without sync) in one lane
 // at once: every write is committed once and told once, each async write
 // only after its entries are in the DB, and a group led by either kind
-// hands the lane on to the other.
+// hands the lane on to the other. In "joined", half the async writes are
+// those of writeAsync without sync: they join the synced lane while a group
+// is being committed, and are committed without sync otherwise.
 func TestLaneAsync(t *testing.T) {
-	for _, sync := range []bool{true, false} {
-		t.Run(map[bool]string{true: "synced", false: "unsynced"}[sync], func(t *testing.T) { testLaneAsync(t, sync) })
+	for _, mode := range []string{"synced", "unsynced", "joined"} {
+		t.Run(mode, func(t *testing.T) { testLaneAsync(t, mode) })
 	}
 }
 
-func testLaneAsync(t *testing.T, sync bool) {
+func testLaneAsync(t *testing.T, mode string) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
-	l, async := &s.synced, s.synced.commitAsync
-	if !sync {
-		l, async = &s.unsynced, s.unsynced.commitNoWait
+	sync := mode != "unsynced"
+	l, async := &s.synced, func(_ int, w *write) { s.synced.commitAsync(w) }
+	switch mode {
+	case "unsynced":
+		l, async = &s.unsynced, func(_ int, w *write) { s.unsynced.commitNoWait(w) }
+	case "joined":
+		async = func(g int, w *write) {
+			if g%4 == 1 {
+				s.synced.commitAsync(w)
+			} else if !s.synced.join(w) {
+				s.unsynced.commitNoWait(w)
+			}
+		}
 	}
 	const writers, per = 8, 200
 	told := make(chan string, writers*per)
@@ -136,7 +148,7 @@ func testLaneAsync(t *testing.T, sync bool) {
 				}
 				told <- key
 			})
-			async(w)
+			async(g, w)
 		}
 		return nil
 	})
