@@ -158,3 +158,35 @@ func ExampleServeMux() {
 	// acme submits to 27820001234: hello
 	// 1 <nil>
 }
+
+// With InlineHandler the server answers on each connection's read loop,
+// which suits handlers that answer at once; a command whose handler may
+// wait (here a store that takes a while) is wrapped in OffLoop, and the
+// connection reads on meanwhile.
+func ExampleOffLoop() {
+	store := func(sm *pdu.SubmitSM) string { // a database write, say
+		time.Sleep(time.Millisecond)
+		return "stored-1"
+	}
+	mux := server.NewServeMux()
+	mux.Handle(pdu.SubmitSMID, server.OffLoop(server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
+		w.Respond(&pdu.SubmitSMResp{MessageID: store(r.PDU.(*pdu.SubmitSM))}, pdu.ESME_ROK)
+	})))
+	srv := &server.Server{Handler: mux, Logger: quiet}
+	srv.Session.InlineHandler = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	esme, err := smpptest.DialBind(context.Background(), l.Addr().String(), smpptest.ESMEOptions{}, pdu.BindTransmitterID, "acme", "secret")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer esme.Close()
+	resp, err := esme.Submit(context.Background(), &pdu.SubmitSM{DestinationAddr: "27820001234", ShortMessage: []byte("hello")})
+	fmt.Println(resp.MessageID, err)
+	// Output: stored-1 <nil>
+}

@@ -12,7 +12,8 @@ import (
 // are answered by the server). ServeSMPP runs on a goroutine of its own
 // (reused between requests), at most the session's InboundWindow at once per
 // connection, or on the connection's read loop with
-// Server.Session.InlineHandler. It answers with w.Respond, at once or, after
+// Server.Session.InlineHandler (wrap a handler there that may wait in
+// OffLoop). It answers with w.Respond, at once or, after
 // w.Hold, later from any goroutine; a handler that returns without
 // answering (and without Hold) has DefaultStatus answered for it, and one
 // that panics has ESME_RSYSERR answered and the connection lives on.
@@ -28,6 +29,21 @@ import (
 // timeout (the connection lives on).
 type Handler interface {
 	ServeSMPP(w ResponseWriter, r *Request)
+}
+
+// OffLoop returns a handler that runs h off the connection's read loop:
+// with Server.Session.InlineHandler, each request is handed to one of the
+// connection's handler goroutines and the loop reads on at once; without
+// it h runs where it is called. h is served as any handler is (a panic
+// answers ESME_RSYSERR, a request left unanswered without Hold gets
+// DefaultStatus, and with RecycleRequests its memory is kept for it). It is
+// for the commands whose handling may wait, in a server whose other
+// handlers answer inline; see session.OffLoop.
+func OffLoop(h Handler) Handler {
+	off := session.OffLoop(session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
+		h.ServeSMPP(w, (*Request)(r))
+	}))
+	return HandlerFunc(func(w ResponseWriter, r *Request) { off.ServeSMPP(w, (*session.Request)(r)) })
 }
 
 // HandlerFunc adapts a function to a Handler.

@@ -75,3 +75,44 @@ func TestHandlerPanic(t *testing.T) {
 		t.Fatalf("after the panic: %v", err)
 	}
 }
+
+// OffLoop on a server whose handlers run inline: a request handed over
+// waits without holding the connection's read loop (the requests behind it
+// are answered), keeps its memory, and a panic there is answered
+// ESME_RSYSERR.
+func TestOffLoopInline(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	off := server.OffLoop(server.HandlerFunc(func(w server.ResponseWriter, r *server.Request) {
+		sm := r.PDU.(*pdu.SubmitSM)
+		if sm.DestinationAddr == "panic" {
+			panic("boom")
+		}
+		<-release
+		w.Respond(&pdu.SubmitSMResp{MessageID: sm.DestinationAddr}, pdu.ESME_ROK)
+	}))
+	mux := server.NewServeMux()
+	mux.HandleFunc(pdu.SubmitSMID, func(w server.ResponseWriter, r *server.Request) {
+		if d := r.PDU.(*pdu.SubmitSM).DestinationAddr; d != "slow" && d != "panic" {
+			w.Respond(&pdu.SubmitSMResp{MessageID: "inline-" + d}, pdu.ESME_ROK)
+			return
+		}
+		off.ServeSMPP(w, r)
+	})
+	srv := &server.Server{Handler: mux, Logger: quiet}
+	srv.Session.InlineHandler, srv.Session.RecycleRequests = true, true
+	e := bindESME(t, start(t, srv), pdu.BindTransmitterID, "a")
+	slow := e.SendAsync(bg, &pdu.SubmitSM{DestinationAddr: "slow"})
+	if r, err := e.Submit(bg, &pdu.SubmitSM{DestinationAddr: "42"}); err != nil || r.MessageID != "inline-42" {
+		t.Fatalf("a submit behind a handed-over one: %v %+v", err, r)
+	}
+	if _, err := e.Submit(bg, &pdu.SubmitSM{DestinationAddr: "panic"}); pdu.StatusOf(err) != pdu.ESME_RSYSERR {
+		t.Fatalf("a handed-over handler that panicked: %v, want ESME_RSYSERR", err)
+	}
+	close(release)
+	resp, err := slow.Wait(bg)
+	if err != nil || resp.PDU.(*pdu.SubmitSMResp).MessageID != "slow" {
+		t.Fatalf("the handed-over submit: %v %+v", err, resp)
+	}
+	e.Close()
+}

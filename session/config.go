@@ -44,8 +44,10 @@ type Config struct {
 	// request: much faster for a handler that answers at once without
 	// blocking (no I/O, no waiting on locks). While it runs, the session reads
 	// nothing, so a handler that must wait calls Hold and answers from another
-	// goroutine. False (the default) runs each request on a goroutine of its
-	// own, taken from the session's idle handler goroutines when one waits.
+	// goroutine, or is wrapped in OffLoop, which hands its requests to the
+	// session's handler goroutines. False (the default) runs each request on
+	// a goroutine of its own, taken from the session's idle handler
+	// goroutines when one waits.
 	InlineHandler bool
 
 	// RecycleRequests, with InlineHandler, reuses each submit_sm and

@@ -51,6 +51,30 @@ type Handler interface {
 	ServeSMPP(w ResponseWriter, r *Request)
 }
 
+// OffLoop returns a handler that runs h off the read loop. In a session
+// with InlineHandler it hands the request to one of the session's handler
+// goroutines (those every request runs on without InlineHandler) and the
+// read loop goes on at once; elsewhere it runs h where it is called. There h
+// is served as any handler is: a panic answers ESME_RSYSERR (the session
+// lives on), a return without Respond or Hold answers DefaultStatus, and
+// with RecycleRequests the request's memory is kept for it.
+//
+// It is for the requests whose handling may wait (a database read, a
+// throttle, a lock held long) in a session whose other handlers answer
+// inline: with a ServeMux, per command. h must be given the ResponseWriter
+// the session passed; behind a wrapper of it, h runs where it is called.
+func OffLoop(h Handler) Handler { return offLoop{h} }
+
+type offLoop struct{ h Handler }
+
+func (o offLoop) ServeSMPP(w ResponseWriter, r *Request) {
+	if rw, ok := w.(*responseWriter); ok && rw.inline {
+		rw.next = o.h // served by a handler goroutine once this returns (handleRequest)
+		return
+	}
+	o.h.ServeSMPP(w, r)
+}
+
 // HandlerFunc adapts a function to a Handler.
 type HandlerFunc func(w ResponseWriter, r *Request)
 

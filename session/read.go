@@ -247,7 +247,15 @@ func (s *Session) handleRequest(f codec.Frame) {
 	rq.Request = Request{Header: f.Header, PDU: p, Body: body[:len(body):len(body)], Session: s, ctx: s.ctx}
 	rq.responseWriter.s, rq.responseWriter.h = s, f.Header
 	if s.cfg.InlineHandler {
+		rq.responseWriter.inline = true
 		s.serve(&rq.responseWriter, &rq.Request)
+		if rq.responseWriter.next != nil {
+			// Handed over (OffLoop): its memory is the handler's until
+			// it returns, so the box is not reused.
+			rq.responseWriter.inline = false
+			s.dispatch(rq)
+			return
+		}
 		if box != nil && s.cfg.RecycleRequests && !rq.responseWriter.held.Load() {
 			if raceEnabled {
 				// Tests run with -race: make a handler that kept the

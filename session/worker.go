@@ -81,11 +81,23 @@ func (s *Session) worker(rq *inboundRequest) {
 	}
 }
 
+// serve runs the session's handler for a request, or the handler OffLoop
+// handed it to (w.next), answering for it when it panics or returns
+// without answer or Hold. On the read loop (w.inline) a handler that hands
+// the request over is not answered for: its handler goroutine answers.
 func (s *Session) serve(w *responseWriter, r *Request) {
+	h := s.cfg.Handler
+	if w.next != nil {
+		h, w.next = w.next, nil
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.cfg.Logger.Error("smpp: handler panicked", "command", r.Header.ID.String(), "panic", fmt.Sprint(p))
+			w.next = nil
 			w.Respond(nil, pdu.ESME_RSYSERR)
+		}
+		if w.next != nil {
+			return // handed over (OffLoop)
 		}
 		if !w.held.Load() {
 			if r.Header.ID.HasResponse() {
@@ -97,7 +109,7 @@ func (s *Session) serve(w *responseWriter, r *Request) {
 			}
 		}
 	}()
-	s.cfg.Handler.ServeSMPP(w, r)
+	h.ServeSMPP(w, r)
 }
 
 type inboundRequest struct {
@@ -110,6 +122,10 @@ type responseWriter struct {
 	h    pdu.Header
 	held atomic.Bool
 	done atomic.Bool
+	// inline is set while the handler runs on the read loop; next is the
+	// handler it hands the request to (OffLoop), for a handler goroutine.
+	inline bool
+	next   Handler
 }
 
 func (w *responseWriter) Hold() { w.held.Store(true) }
