@@ -1,15 +1,12 @@
 package smppapi
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/esmsafrica/smpp/examples/gateway/store"
 	"github.com/esmsafrica/smpp/pdu"
 	"github.com/esmsafrica/smpp/server"
-	"github.com/esmsafrica/smpp/session"
 )
 
 // DefaultValidity is the validity of a message that gives none when
@@ -135,68 +132,29 @@ func New(o Options) *Handlers {
 // InlineHandler): submit_sm and data_sm validate there and answer once their
 // message is stored (Store.AcceptAsync), without the read loop waiting;
 // those that may wait (a shaped rate, the store's blocking writes and
-// reads) run on a goroutine of their own.
+// reads) are handed to the connection's handler goroutines
+// (server.OffLoop).
 func (h *Handlers) Register(mux *server.ServeMux) {
 	mux.HandleFunc(pdu.SubmitSMID, h.unlessWaiting(h.submitSM))
 	mux.HandleFunc(pdu.DataSMID, h.unlessWaiting(h.dataSM))
-	mux.HandleFunc(pdu.SubmitMultiID, h.offLoop(h.submitMulti))
-	mux.HandleFunc(pdu.QuerySMID, h.offLoop(h.querySM))
-	mux.HandleFunc(pdu.CancelSMID, h.offLoop(h.cancelSM))
-	mux.HandleFunc(pdu.ReplaceSMID, h.offLoop(h.replaceSM))
+	mux.Handle(pdu.SubmitMultiID, server.OffLoop(server.HandlerFunc(h.submitMulti)))
+	mux.Handle(pdu.QuerySMID, server.OffLoop(server.HandlerFunc(h.querySM)))
+	mux.Handle(pdu.CancelSMID, server.OffLoop(server.HandlerFunc(h.cancelSM)))
+	mux.Handle(pdu.ReplaceSMID, server.OffLoop(server.HandlerFunc(h.replaceSM)))
 }
 
 // unlessWaiting runs f where it is called, unless Throttle may wait for the
-// request: then off the read loop (offLoop).
+// request: then off the read loop.
 func (h *Handlers) unlessWaiting(f server.HandlerFunc) server.HandlerFunc {
-	off := h.offLoop(f)
+	off := server.OffLoop(f)
 	return func(w server.ResponseWriter, r *server.Request) {
 		if h.waits != nil && h.waits(r) {
-			off(w, r)
+			off.ServeSMPP(w, r)
 			return
 		}
 		f(w, r)
 	}
 }
-
-// offLoop runs f on a goroutine of its own, answered as if it ran on the
-// session's: a request f leaves unanswered without holding it gets the
-// default status, and one whose handler panics ESME_RSYSERR (the session
-// recovers its own handlers' panics the same way; this goroutine is not
-// the session's).
-func (h *Handlers) offLoop(f server.HandlerFunc) server.HandlerFunc {
-	return func(w server.ResponseWriter, r *server.Request) {
-		w.Hold()
-		go func() {
-			hw := &holdWriter{ResponseWriter: w}
-			st := server.DefaultStatus(r.Header.ID)
-			defer func() {
-				if p := recover(); p != nil {
-					h.log.Error("handler panicked", "command", r.Header.ID.String(), "panic", fmt.Sprint(p))
-					st, hw.held = pdu.ESME_RSYSERR, false
-				}
-				if hw.held {
-					return // f answers later
-				}
-				// Answered already (ErrResponded), or the session is gone:
-				// nothing more to do either way.
-				if err := w.Respond(nil, st); err != nil &&
-					!errors.Is(err, server.ErrResponded) && !errors.Is(err, session.ErrClosed) {
-					h.log.Debug("the default answer to a request could not be sent", "command", r.Header.ID.String(), "err", err)
-				}
-			}()
-			f(hw, r)
-		}()
-	}
-}
-
-// holdWriter tells whether a handler run by offLoop held its request.
-type holdWriter struct {
-	server.ResponseWriter
-	held bool
-}
-
-// Hold records that the handler answers later.
-func (w *holdWriter) Hold() { w.held = true }
 
 // noMetrics counts nothing.
 type noMetrics struct{}
