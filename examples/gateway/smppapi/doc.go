@@ -13,9 +13,10 @@
 // there and handed to the store (Store.AcceptAsync), and its answer is sent
 // by the goroutine that committed the store's group of writes, so that
 // neither the read loop nor a handler goroutine waits for the disk. What may
-// wait runs on a goroutine of its own: a submission of an account whose rate
-// is shaped (Options.ThrottleWaits), submit_multi (several writes), and
-// query_sm, cancel_sm and replace_sm (the store's blocking reads and writes).
+// wait is handed to the connection's handler goroutines (server.OffLoop): a
+// submission of an account whose rate is shaped (Options.ThrottleWaits),
+// submit_multi (several writes), and query_sm, cancel_sm and replace_sm (the
+// store's blocking reads and writes).
 //
 // # A submission
 //
