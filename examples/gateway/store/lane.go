@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -23,6 +24,15 @@ import (
 type lane struct {
 	db   *pebble.DB
 	sync bool
+
+	// Goroutines that led a group nobody waited for (commitAsync's) stay,
+	// parked on wake, to lead the next such group: a group costs a
+	// goroutine start and its stack's growth otherwise. They end when quit
+	// is closed (close).
+	wake    chan struct{}
+	quit    chan struct{}
+	leaders sync.WaitGroup
+	started atomic.Int32 // leaders started, for the tests
 
 	mu      sync.Mutex
 	leading bool     // a writer is applying a group
@@ -135,7 +145,7 @@ func (l *lane) commit(w *write) error {
 // must not block. The caller does not touch w afterwards.
 func (l *lane) commitAsync(w *write) {
 	if l.handOver(w) {
-		go l.leadAlone()
+		l.spawn()
 	}
 }
 
@@ -181,6 +191,43 @@ func (l *lane) handOver(w *write) bool {
 	return true
 }
 
+// newLane returns a lane committing to db, with sync or without.
+func newLane(db *pebble.DB, sync bool) *lane {
+	return &lane{db: db, sync: sync, wake: make(chan struct{}), quit: make(chan struct{})}
+}
+
+// spawn has the group queued led by a parked leader, or by a new one when
+// none is parked. The lane is marked as leading.
+func (l *lane) spawn() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+		l.leaders.Add(1)
+		l.started.Add(1)
+		go l.leader()
+	}
+}
+
+// leader leads a group each time spawn wakes it, until close.
+func (l *lane) leader() {
+	defer l.leaders.Done()
+	for {
+		l.leadAlone()
+		select {
+		case <-l.wake:
+		case <-l.quit:
+			return
+		}
+	}
+}
+
+// close ends the parked leaders, once every write handed over has been
+// told (a leader still finishing its group ends when it is done).
+func (l *lane) close() {
+	close(l.quit)
+	l.leaders.Wait()
+}
+
 // leadAlone leads the next group for writes whose callers do not wait
 // (commitAsync, commitNoWait).
 func (l *lane) leadAlone() {
@@ -209,7 +256,7 @@ func (l *lane) lead(self *write) error {
 	l.mu.Lock()
 	if len(l.queue) > 0 {
 		if next := l.queue[0]; next.then != nil {
-			go l.leadAlone()
+			l.spawn()
 		} else {
 			next.lead = true
 			next.done <- struct{}{}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -20,7 +19,7 @@ import (
 func TestLaneGroupOrder(t *testing.T) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
-	l := &s.synced
+	l := s.synced
 	w1, w2, w3 := getWrite(), getWrite(), getWrite()
 	w1.add(entrySet, []byte("k2"), []byte("first"))
 	w1.add(entrySet, []byte("k1"), []byte("one"))
@@ -108,10 +107,10 @@ func testLaneAsync(t *testing.T, mode string) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
 	sync := mode != "unsynced"
-	l, async := &s.synced, func(_ int, w *write) { s.synced.commitAsync(w) }
+	l, async := s.synced, func(_ int, w *write) { s.synced.commitAsync(w) }
 	switch mode {
 	case "unsynced":
-		l, async = &s.unsynced, func(_ int, w *write) { s.unsynced.commitNoWait(w) }
+		l, async = s.unsynced, func(_ int, w *write) { s.unsynced.commitNoWait(w) }
 	case "joined":
 		async = func(g int, w *write) {
 			if g%4 == 1 {
@@ -175,12 +174,35 @@ func testLaneAsync(t *testing.T, mode string) {
 			t.Fatalf("commitNoWait on an idle lane: told %v before it returned, want nil", idle)
 		}
 	}
-	// The goroutines that led groups of their own end once the lane is
-	// idle.
-	for deadline := time.Now().Add(30 * time.Second); leading(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("a goroutine leading a lane group is still running 30 s after the last write was told")
+	// The goroutines that led groups of their own end with the store.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if leading() {
+		t.Fatal("a goroutine leading lane groups is still running after Close")
+	}
+}
+
+// A goroutine that led a group nobody waited for leads the next ones too:
+// one after the other, a thousand groups take a few goroutines, not one
+// each.
+func TestLaneLeadersReused(t *testing.T) {
+	s := openPebble(t, t.TempDir())
+	defer s.Close()
+	const groups = 1000
+	told := make(chan error)
+	for i := range groups {
+		w := getWrite()
+		w.add(entrySet, []byte(fmt.Sprintf("k%04d", i)), []byte("v"))
+		w.then = thenFunc(func(err error) { told <- err })
+		s.synced.commitAsync(w)
+		if err := <-told; err != nil {
+			t.Fatal(err)
 		}
+		putWrite(w)
+	}
+	if n := s.synced.started.Load(); n > groups/10 {
+		t.Fatalf("%d leader goroutines started for %d groups one after the other, want a few", n, groups)
 	}
 }
 
@@ -218,7 +240,7 @@ func TestLaneOrder(t *testing.T) {
 func TestLaneJoin(t *testing.T) {
 	s := openPebble(t, t.TempDir())
 	defer s.Close()
-	l := &s.synced
+	l := s.synced
 	idle := getWrite()
 	if l.join(idle) {
 		t.Fatal("join on an idle lane queued the write")
@@ -283,5 +305,5 @@ func (f thenFunc) committed(err error) { f(err) }
 // leading reports whether a goroutine started by commitAsync is running.
 func leading() bool {
 	buf := make([]byte, 1<<20)
-	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "store.(*lane).leadAlone")
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "store.(*lane).leader")
 }

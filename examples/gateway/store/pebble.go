@@ -62,7 +62,7 @@ type Pebble struct {
 	ops    atomic.Int64
 	closed atomic.Bool
 
-	synced, unsynced lane // group commit of the writes with and without sync
+	synced, unsynced *lane // group commit of the writes with and without sync
 
 	track *tracker           // writers' order and the messages on their way
 	queue *queue.Pebble      // the tickets, in the same DB (keys from kindQueue)
@@ -116,8 +116,8 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
 	p := &Pebble{db: db}
-	p.synced = lane{db: db, sync: true}
-	p.unsynced = lane{db: db}
+	p.synced = newLane(db, true)
+	p.unsynced = newLane(db, false)
 	p.track = newTracker()
 	if err = p.openDeliveries(opts.Deliveries); err != nil {
 		db.Close()
@@ -199,9 +199,9 @@ func (quietLogger) Fatalf(format string, args ...interface{}) {
 
 // commit commits w, synced or not, and recycles it.
 func (p *Pebble) commit(w *write, sync bool) error {
-	l := &p.unsynced
+	l := p.unsynced
 	if sync {
-		l = &p.synced
+		l = p.synced
 	}
 	err := l.commit(w)
 	putWrite(w)
@@ -233,6 +233,8 @@ func (p *Pebble) Close() error {
 	for p.ops.Load() != 0 {
 		time.Sleep(time.Millisecond)
 	}
+	p.synced.close()
+	p.unsynced.close()
 	err := p.db.Flush()
 	if cerr := p.db.Close(); err == nil {
 		err = cerr
