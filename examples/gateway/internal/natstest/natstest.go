@@ -181,14 +181,15 @@ func Connect(t testing.TB, nodes ...*Node) *nats.Conn {
 }
 
 // WaitJetStream waits until JetStream answers on every given server: on a
-// cluster, until the meta leader is elected and known to all.
+// cluster, until the meta leader is elected, known to all, and has heard
+// from every server, so that it places replicated streams at once.
 func WaitJetStream(t testing.TB, nodes ...*Node) {
 	t.Helper()
 	deadline := time.Now().Add(readyTimeout)
 	for _, n := range nodes {
 		for {
 			if n.srv != nil && n.srv.JetStreamEnabled() && (len(nodes) == 1 || n.srv.JetStreamIsCurrent()) {
-				if len(nodes) == 1 || leaderKnown(nodes) {
+				if len(nodes) == 1 || placementReady(nodes) {
 					break
 				}
 			}
@@ -200,10 +201,14 @@ func WaitJetStream(t testing.TB, nodes ...*Node) {
 	}
 }
 
-func leaderKnown(nodes []*Node) bool {
+// placementReady reports whether a leader is known and has heard from
+// every server (online, with JetStream and its stats): until then it may
+// refuse to place a replicated stream ("no suitable peers for placement,
+// peer offline"), as it did right after a cluster's start under load.
+func placementReady(nodes []*Node) bool {
 	for _, n := range nodes {
 		if n.srv != nil && n.srv.JetStreamIsLeader() {
-			return true
+			return len(n.srv.JetStreamClusterPeers()) >= len(nodes)
 		}
 	}
 	return false
