@@ -76,9 +76,10 @@ func TestSubmitAllocs(t *testing.T) {
 
 // TestReceiptAllocs: a delivery receipt handed to a handler that runs on
 // the read loop (InlineHandler) and acknowledges it costs decoding the
-// deliver_sm and the Delivery with its receipt, no more: the receipt is
-// parsed into the Delivery and the answer's body is shared. (Built without
-// the race detector, which allocates.)
+// deliver_sm (its TLVs in the same allocation) and the Delivery with its
+// receipt, no more: the receipt is parsed into the Delivery and the
+// answer's body is shared. (Built without the race detector, which
+// allocates.)
 func TestReceiptAllocs(t *testing.T) {
 	smsc := make(chan net.Conn, 1)
 	dial := func(context.Context, string, string) (net.Conn, error) {
@@ -114,6 +115,9 @@ func TestReceiptAllocs(t *testing.T) {
 	b := <-smsc
 	dsm := &pdu.DeliverSM{SourceAddr: "254700000001", DestinationAddr: "1000", ESMClass: 0x04,
 		ShortMessage: []byte("id:0123456789abcdef sub:001 dlvrd:001 submit date:2501011200 done date:2501011201 stat:DELIVRD err:000 text:hello")}
+	// The two TLVs of a receipt as operators send them.
+	dsm.TLVs.SetReceiptedMessageID("0123456789abcdef")
+	dsm.TLVs.SetMessageState(uint8(pdu.StateDelivered))
 	frame, err := pdu.AppendPDU(nil, 1, 0, dsm)
 	if err != nil {
 		t.Fatal(err)

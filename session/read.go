@@ -13,6 +13,7 @@ import (
 
 	"github.com/esmsafrica/smpp/codec"
 	"github.com/esmsafrica/smpp/pdu"
+	"github.com/esmsafrica/smpp/tlv"
 )
 
 // readLoop reads PDUs until the connection fails.
@@ -196,6 +197,7 @@ func (s *Session) handleRequest(f codec.Frame) {
 			box.inboundRequest = inboundRequest{}
 		} else {
 			box = &messageBox{}
+			box.sm.TLVs = box.tlvs[:0]
 		}
 		body = append(box.buf[:0], f.Body...)
 		if id == pdu.SubmitSMID {
@@ -277,9 +279,14 @@ const messageInline = 400
 // messageBox holds an inbound submit_sm or deliver_sm in one allocation.
 type messageBox struct {
 	inboundRequest
-	sm  pdu.SubmitSM
-	buf [messageInline]byte
+	sm   pdu.SubmitSM
+	tlvs [messageTLVs]tlv.Field // sm.TLVs's room for the first ones
+	buf  [messageInline]byte
 }
+
+// messageTLVs is how many TLVs a messageBox holds without an allocation of
+// their own: a delivery receipt's receipted_message_id and message_state.
+const messageTLVs = 2
 
 // Poison is what the memory of a recycled request reads once its handler
 // has returned, in builds with the race detector.
