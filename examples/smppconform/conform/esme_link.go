@@ -187,18 +187,31 @@ func esmeNackCases() []*Case {
 	}
 }
 
+// settle answers what a newly bound ESME sends (messages an earlier case
+// left queued in it) until it has been quiet for half a second, for at
+// most 10 s: an unbind case then sees the ESME's answer to an unbind, not
+// its flush of a queue.
+func settle(e *ESMEConn) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if ms, closed := collect(e, 500*time.Millisecond, true); len(ms) == 0 || closed {
+			return
+		}
+	}
+}
+
 // esmeUnbindCases check an unbind from the SMSC.
 func esmeUnbindCases() []*Case {
 	return []*Case{
 		esmeCase("unbind", "1", "smpp34-pdus.md §4.1; smpp34-fields.md §14",
 			"an unbind from the SMSC is answered with unbind_resp",
-			"unbind may be issued by either side in a bound state; the receiver replies unbind_resp (header only, status 0, same sequence_number).",
+			"unbind may be issued by either side in a bound state; the receiver replies unbind_resp (header only, status 0, same sequence_number). The tool first answers what the ESME sends until it is quiet for 0.5 s (messages left queued by earlier cases).",
 			func(t *T) {
 				e := BoundESME(t)
 				if e == nil {
 					return
 				}
 				defer e.Drop()
+				settle(e)
 				seq, _ := e.Request(&pdu.Unbind{})
 				m, err := e.Response(seq, esmeTimeout(t))
 				switch {
@@ -210,13 +223,14 @@ func esmeUnbindCases() []*Case {
 			}),
 		esmeCase("unbind", "2", "smpp34-pdus.md §4.1, §4.2",
 			"after unbind_resp the ESME sends no request",
-			"unbind/unbind_resp take the session to CLOSED: the initiator closes TCP and no further request belongs on that connection. The tool waits 2 s after unbind_resp.",
+			"unbind/unbind_resp take the session to CLOSED: the initiator closes TCP and no further request belongs on that connection. The tool unbinds once the ESME is quiet for 0.5 s (as in esme.unbind.1) and waits 2 s after unbind_resp.",
 			func(t *T) {
 				e := BoundESME(t)
 				if e == nil {
 					return
 				}
 				defer e.Drop()
+				settle(e)
 				seq, _ := e.Request(&pdu.Unbind{})
 				if _, err := e.Response(seq, esmeTimeout(t)); err != nil {
 					t.Fail("no unbind_resp: %v", err)
