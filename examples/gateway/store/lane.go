@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -32,7 +31,6 @@ type lane struct {
 	wake    chan struct{}
 	quit    chan struct{}
 	leaders sync.WaitGroup
-	started atomic.Int32 // leaders started, for the tests
 
 	mu      sync.Mutex
 	leading bool     // a writer is applying a group
@@ -203,7 +201,6 @@ func (l *lane) spawn() {
 	case l.wake <- struct{}{}:
 	default:
 		l.leaders.Add(1)
-		l.started.Add(1)
 		go l.leader()
 	}
 }
