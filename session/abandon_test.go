@@ -17,7 +17,7 @@ import (
 // never saw it"), and a caller that sent it again made a duplicate.
 func TestAbandonedQueuedRequestIsSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, p, b := boundESME(t)
+		s, p, b := boundESME(t, session.Config{})
 		ctx := context.Background()
 
 		// The peer reads nothing: the writer is stuck on the first submit,
@@ -52,7 +52,7 @@ func TestAbandonedQueuedRequestIsSent(t *testing.T) {
 // have been sent. It said Sent: false.
 func TestQueuedRequestLostWhenFlushed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, p, b := boundESME(t)
+		s, p, b := boundESME(t, session.Config{})
 		ctx := context.Background()
 
 		go s.Send(ctx, &pdu.SubmitSM{DestinationAddr: "1", ShortMessage: []byte("first")})
@@ -78,12 +78,15 @@ func TestQueuedRequestLostWhenFlushed(t *testing.T) {
 	})
 }
 
-// boundESME returns an ESME session bound (as transceiver) over a pipe to
-// a raw peer, and the peer's end of the pipe. It runs in a synctest bubble.
-func boundESME(t *testing.T) (*session.Session, *rawPeer, net.Conn) {
+// boundESME returns an ESME session with cfg (its Role and
+// EnquireLinkInterval set here: ESME, none) bound as transceiver over a
+// pipe to a raw peer, and the peer's end of the pipe. It runs in a
+// synctest bubble.
+func boundESME(t *testing.T, cfg session.Config) (*session.Session, *rawPeer, net.Conn) {
 	t.Helper()
 	a, b := net.Pipe()
-	s := session.New(a, session.Config{Role: session.ESME, EnquireLinkInterval: -1})
+	cfg.Role, cfg.EnquireLinkInterval = session.ESME, -1
+	s := session.New(a, cfg)
 	p := newRaw(t, b)
 	go s.Bind(context.Background(), &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme"})
 	f := p.read()

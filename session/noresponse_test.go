@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -17,7 +16,6 @@ import (
 func TestNoResponseRequestReleasedOnce(t *testing.T) {
 	for _, inline := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			a, b := net.Pipe()
 			var n atomic.Int32 // handler goroutines run at once without InlineHandler
 			h := session.HandlerFunc(func(w session.ResponseWriter, r *session.Request) {
 				if n.Add(1) == 2 {
@@ -25,19 +23,11 @@ func TestNoResponseRequestReleasedOnce(t *testing.T) {
 				}
 				w.Respond(nil, pdu.ESME_ROK) // ErrNoResponse
 			})
-			s := session.New(a, session.Config{Role: session.ESME, EnquireLinkInterval: -1, Handler: h, InlineHandler: inline})
-			p := newRaw(t, b)
-			ctx := context.Background()
-			bound := make(chan error, 1)
-			go func() {
-				_, err := s.Bind(ctx, &pdu.Bind{ID: pdu.BindTransceiverID, SystemID: "esme"})
-				bound <- err
-			}()
-			f := p.read()
-			p.send(f.Sequence, pdu.ESME_ROK, &pdu.BindResp{ID: pdu.BindTransceiverRespID, SystemID: "smsc"})
-			if err := <-bound; err != nil {
-				t.Fatal(err)
+			s, p, _ := boundESME(t, session.Config{Handler: h, InlineHandler: inline})
+			if st := s.State(); st != session.BoundTRX {
+				t.Fatalf("state %s, want BOUND_TRX", st)
 			}
+			ctx := context.Background()
 			for seq := uint32(10); seq < 13; seq++ {
 				p.send(seq, pdu.ESME_ROK, &pdu.AlertNotification{SourceAddr: "1", ESMEAddr: "2"})
 			}
@@ -47,7 +37,7 @@ func TestNoResponseRequestReleasedOnce(t *testing.T) {
 			}
 			closed := make(chan error, 1)
 			go func() { closed <- s.Unbind(ctx) }()
-			f = p.read()
+			f := p.read()
 			p.send(f.Sequence, pdu.ESME_ROK, &pdu.UnbindResp{})
 			if err := <-closed; err != nil {
 				t.Fatalf("Unbind: %v", err)
