@@ -18,7 +18,7 @@ import (
 func TestWriteAnswerLost(t *testing.T) {
 	s := openSingle(t)
 	lost := jsstore.LoseAnswers(s, 1)
-	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+	m := message("0000000000000001", store.Queued)
 	if err := s.Accept(m); err != nil {
 		t.Fatalf("Accept whose first answer was lost: %v", err)
 	}
@@ -58,10 +58,7 @@ func TestWriteAnswerLost(t *testing.T) {
 // record that followed. Another writer that came first is still a conflict.
 func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
 	s := openSingle(t)
-	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Inflight, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
-	if err := s.Accept(m); err != nil {
-		t.Fatal(err)
-	}
+	m := accepted(t, s, "0000000000000001", store.Inflight)
 	var followErr error
 	lost := jsstore.LoseAnswerAfter(s, func() {
 		// The receipt's writer reads the record MapUpstream stored.
@@ -88,10 +85,7 @@ func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
 	}
 
 	// A MapUpstream whose write another writer beat is refused as before.
-	n := &store.Message{ID: "0000000000000002", Account: "acct", State: store.Inflight, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
-	if err := s.Accept(n); err != nil {
-		t.Fatal(err)
-	}
+	n := accepted(t, s, "0000000000000002", store.Inflight)
 	other := *n
 	other.State = store.Queued
 	if err := s.Update(&other); err != nil {
@@ -108,10 +102,7 @@ func TestMapUpstreamAnswerLostThenFollowed(t *testing.T) {
 // receipt's outbox), succeeds: the record holds its message.
 func TestWriteAnswerLostThenRewritten(t *testing.T) {
 	s := openSingle(t)
-	m := &store.Message{ID: "0000000000000001", Account: "acct", State: store.Enroute, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
-	if err := s.Accept(m); err != nil {
-		t.Fatal(err)
-	}
+	m := accepted(t, s, "0000000000000001", store.Enroute)
 	var takeErr error
 	lost := jsstore.LoseAnswerAfter(s, func() { takeErr = jsstore.TakeOutbox(s, m.ID) })
 	m.State, m.Done = store.Delivered, time.Now()
@@ -133,10 +124,7 @@ func TestPurgeAnswerLost(t *testing.T) {
 	s := openSingle(t)
 	ids := []string{"0000000000000001", "0000000000000002", "0000000000000003"}
 	for _, id := range ids {
-		m := &store.Message{ID: id, Account: "acct", State: store.Queued, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
-		if err := s.Accept(m); err != nil {
-			t.Fatal(err)
-		}
+		m := accepted(t, s, id, store.Queued)
 		m.State, m.Route, m.UpstreamID = store.Enroute, "r", "UP"+id
 		if err := s.MapUpstream(m, "up"+id); err != nil {
 			t.Fatal(err)
@@ -173,4 +161,19 @@ func openSingle(t *testing.T) *jsstore.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// message is a new message of account acct in state st, valid for an hour.
+func message(id string, st store.State) *store.Message {
+	return &store.Message{ID: id, Account: "acct", State: st, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
+}
+
+// accepted is message, accepted by s.
+func accepted(t *testing.T, s store.Store, id string, st store.State) *store.Message {
+	t.Helper()
+	m := message(id, st)
+	if err := s.Accept(m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
