@@ -88,18 +88,16 @@ func runCrashCell(t *testing.T, c crashCell) crashFigures {
 	// listener open divides the receipts of the two processes.
 	// The line is on stderr, read apart from the banner on stdout: it may
 	// be a moment behind.
-	restarted := launched
 	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	waitFor(t, 10*time.Second, "the restarted gateway's listener line on stderr", func() bool {
 		m = reListenerOpen.FindStringSubmatch(g2.stderr.String())
-	}
-	if m != nil {
-		if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil && at.After(launched) {
-			restarted = at
-		}
-	}
-	if restarted == launched {
-		t.Logf("the restarted gateway did not log its listener's opening: its receipts are those after its launch")
+		return m != nil
+	})
+	restarted := launched
+	if at, err := time.Parse(time.RFC3339Nano, m[1]); err == nil && at.After(launched) {
+		restarted = at
+	} else {
+		t.Logf("the restarted gateway's listener line has no time after its launch (%q): its receipts are those after its launch", m[0])
 	}
 
 	select {

@@ -21,13 +21,14 @@ import (
 //   - Rate: each submission (submit_sm, data_sm, submit_multi) goes through
 //     throttled first. With the account's shaping on (the default) it asks
 //     Reserve with the account's shaping_max_wait (default 3s) and waits
-//     what Reserve says, on a goroutine of its own (the server runs the
-//     handlers on the read loop, and smppapi moves a submission whose
-//     account is shaped, throttleWaits, off it: at most the inbound window
-//     per connection wait), answering ESME_RTHROTTLED only when the rate
-//     would not allow it within the bound or the account already holds as many as the
-//     bound gives (rate × shaping_max_wait, + the burst). A connection closed while
-//     it waits ends the wait (its request's context) with no answer. With
+//     what Reserve says, on one of the connection's handler goroutines (the
+//     server runs the handlers on the read loop, and smppapi hands a
+//     submission whose account is shaped, throttleWaits, off it with
+//     server.OffLoop: at most the inbound window per connection wait),
+//     answering ESME_RTHROTTLED only when the rate would not allow it within
+//     the bound or the account already holds as many as the bound gives
+//     (rate × shaping_max_wait, + the burst). A connection closed while it
+//     waits ends the wait (its request's context) with no answer. With
 //     shaping off it asks Allow and is answered ESME_RTHROTTLED at once, as
 //     the server did.
 //   - Binds: authenticate takes one of the account's binds (takeBind) once
