@@ -63,6 +63,12 @@ func (s *Store) Accept(m *store.Message) error {
 // write stores r as the key's value if the key's last revision (KV
 // revision, the stream sequence) is kvRev, 0 for a key not there, with
 // the TTL of the message's state; it returns the new KV revision.
+//
+// A try whose answer was lost is told apart by reading the key, not by a
+// Nats-Msg-Id on the publish: a stream on one server checks the expected
+// last sequence before the message id (nats-server 2.15.3), so a retry of
+// a stored write would be refused as stale there, not acknowledged as a
+// duplicate as it is in a cluster.
 func (s *Store) write(ctx context.Context, r *record, kvRev uint64) (uint64, error) {
 	msg := &nats.Msg{Subject: s.recsSubj + recordKey(r.m.ID), Data: appendRecord(nil, r)}
 	timedOut := false
