@@ -27,7 +27,10 @@
 // change is a JetStream publish expecting the key's last sequence (the KV
 // revision) to be the one the record was read at, so the servers refuse
 // it if any node wrote in between: the store then reads the record again
-// and answers store.ErrConflict, or store.ErrNotFound if it is gone. A
+// and answers store.ErrConflict if its Rev moved, store.ErrNotFound if it
+// is gone, and otherwise writes again on the new KV revision (the key
+// moved without the message changing: the sweep took an outbox, a write
+// whose answer was lost was stored, a read came from behind). A
 // bounded cache (Options.Cache) keeps the record and KV revision of the
 // messages on their way that this node wrote or read last, so that a
 // change usually costs one round trip, not two; a stale entry costs a

@@ -87,3 +87,27 @@ func TakeOutbox(s *Store, id string) error {
 	_, err = s.write(ctx, &record{m: r.m, refs: r.refs, out: &outbox{d: r.out.d, at: time.Now()}}, kvRev)
 	return err
 }
+
+// AfterRead makes s's next compare-and-set that reads the record call f
+// once, between that read and its write.
+func AfterRead(s *Store, f func()) {
+	var once sync.Once
+	s.afterRead = func() { once.Do(f) }
+}
+
+// Forget drops the record of id from s's cache: the next compare-and-set
+// reads it.
+func Forget(s *Store, id string) { s.cache.drop(id) }
+
+// Rewrite writes the record of id again unchanged, as a repeated write or
+// the sweep taking an outbox does: the same message, a new KV revision.
+func Rewrite(s *Store, id string) error {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	r, kvRev, err := s.read(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.write(ctx, r, kvRev)
+	return err
+}

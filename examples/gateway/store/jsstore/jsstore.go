@@ -90,6 +90,7 @@ type Store struct {
 	flusher sync.WaitGroup // the last id's flusher and the sweeper
 
 	crashAfterRecord func() error // tests: ends MapUpstream and UpdateWithDelivery between their writes
+	afterRead        func()       // tests: called by a compare-and-set between its read of the record and its write
 	loseAnswer       func() bool  // tests: a record write or Purge's delete stored but its answer lost (the try times out) when it returns true
 }
 

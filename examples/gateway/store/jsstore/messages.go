@@ -180,10 +180,10 @@ func (s *Store) UpdateWithDeliveryAsync(m *store.Message, d *store.Delivery, the
 }
 
 // cas is every compare-and-set: it takes the record at m.Rev from the
-// cache or reads it (refused unless its Rev is m.Rev), writes the new
-// version on that KV revision (refused by the servers if another writer
-// came between: read again after a cached one, else ErrConflict), and
-// then, once the record is written, the index entry up or the delivery d.
+// cache or reads it (ErrConflict unless its Rev is m.Rev), writes the new
+// version on that KV revision (refused by the servers if the key moved on
+// since: then it reads the record again and decides again), and then, once
+// the record is written, the index entry up or the delivery d.
 func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) error {
 	if m.ID == "" {
 		return errEmptyID
@@ -202,6 +202,9 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 			if cur, kvRev, err = s.read(ctx, m.ID); err != nil {
 				return err
 			}
+			if s.afterRead != nil {
+				s.afterRead()
+			}
 			if mine != nil && sameMessage(cur, mine) {
 				return s.after(ctx, m, mine, kvRev, up, d) // it was stored
 			}
@@ -213,15 +216,19 @@ func (s *Store) cas(m *store.Message, all bool, up *ref, d *store.Delivery) erro
 		if errors.Is(err, errAnswerLost) {
 			mine = nr
 		}
-		if errors.Is(err, errStale) && cachedRec {
-			s.cache.drop(m.ID)
-			continue // the cached revision was not the last: read and decide again
-		}
-		if errors.Is(err, errStale) && mine != nil {
-			continue // read it: it may be this write, stored
-		}
 		if errors.Is(err, errStale) {
-			return s.refused(ctx, m.ID)
+			// The key moved on since cur was cached or read: another
+			// writer changed the message, or the same message was written
+			// again (the sweep took its outbox; this write, its answer
+			// lost, is mine). The next read tells: a conflict only if
+			// the message's revision moved.
+			s.cache.drop(m.ID)
+			if !cachedRec {
+				if err := pause(ctx); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if err != nil {
 			return err
@@ -342,11 +349,16 @@ func (s *Store) clearOutbox(ctx context.Context, r *record, kvRev uint64) {
 	}
 }
 
-// refused tells why a write on a revision read a moment ago was refused:
-// the record was purged (ErrNotFound) or changed (ErrConflict).
-func (s *Store) refused(ctx context.Context, id string) error {
-	if _, _, err := s.read(ctx, id); errors.Is(err, store.ErrNotFound) {
-		return store.ErrNotFound
+// pause waits a moment before a key just read is read again: a server
+// that answered the read from behind its own writes (a stream leader just
+// elected) is given time to catch up. It returns ctx's error if ctx ends.
+func pause(ctx context.Context) error {
+	t := time.NewTimer(10 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("gateway jsstore: the record kept moving while it was written: %w", ctx.Err())
+	case <-t.C:
+		return nil
 	}
-	return store.ErrConflict
 }

@@ -151,6 +151,46 @@ func TestPurgeAnswerLost(t *testing.T) {
 	}
 }
 
+// A compare-and-set whose record is written again unchanged between its
+// read and its write (the sweep taking an outbox, a write stored twice)
+// is no conflict: the message did not change. A change of the message
+// in between still is.
+func TestRecordRewrittenBetweenReadAndWrite(t *testing.T) {
+	s := openSingle(t)
+	m := accepted(t, s, "0000000000000001", store.Queued)
+	jsstore.Forget(s, m.ID)
+	var rewriteErr error
+	jsstore.AfterRead(s, func() { rewriteErr = jsstore.Rewrite(s, m.ID) })
+	m.State = store.Inflight
+	if err := s.Update(m); err != nil {
+		t.Fatalf("Update over a record written again unchanged: %v; want nil", err)
+	}
+	if rewriteErr != nil {
+		t.Fatalf("the test did not test: %v", rewriteErr)
+	}
+	if got, err := s.Get(m.ID); err != nil || got.Rev != 2 || got.State != store.Inflight || m.Rev != 2 {
+		t.Fatalf("stored %+v, %v; caller's rev %d; want rev 2 INFLIGHT", got, err, m.Rev)
+	}
+
+	jsstore.Forget(s, m.ID)
+	var otherErr error
+	jsstore.AfterRead(s, func() {
+		other, err := s.Get(m.ID)
+		if err == nil {
+			other.State = store.Enroute
+			err = s.Update(other)
+		}
+		otherErr = err
+	})
+	m.State = store.Undeliverable
+	if err := s.Update(m); err != store.ErrConflict {
+		t.Fatalf("Update over a message changed since its read: %v; want store.ErrConflict", err)
+	}
+	if otherErr != nil {
+		t.Fatalf("the test did not test: the other writer's update: %v", otherErr)
+	}
+}
+
 // openSingle opens a store on a server of its own, closed with the test.
 func openSingle(t *testing.T) *jsstore.Store {
 	t.Helper()
