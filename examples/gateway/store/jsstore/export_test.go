@@ -75,17 +75,12 @@ func LoseAnswerAfter(s *Store, f func()) func() bool {
 // TakeOutbox rewrites the record of id as the sweep does when it takes its
 // outbox: the same message, a new KV revision.
 func TakeOutbox(s *Store, id string) error {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	r, kvRev, err := s.read(ctx, id)
-	if err != nil {
-		return err
-	}
-	if r.out == nil {
-		return errors.New("no outbox to take")
-	}
-	_, err = s.write(ctx, &record{m: r.m, refs: r.refs, out: &outbox{d: r.out.d, at: time.Now()}}, kvRev)
-	return err
+	return rewrite(s, id, func(r *record) (*record, error) {
+		if r.out == nil {
+			return nil, errors.New("no outbox to take")
+		}
+		return &record{m: r.m, refs: r.refs, out: &outbox{d: r.out.d, at: time.Now()}}, nil
+	})
 }
 
 // AfterRead makes s's next compare-and-set that reads the record call f
@@ -102,10 +97,19 @@ func Forget(s *Store, id string) { s.cache.drop(id) }
 // Rewrite writes the record of id again unchanged, as a repeated write or
 // the sweep taking an outbox does: the same message, a new KV revision.
 func Rewrite(s *Store, id string) error {
+	return rewrite(s, id, func(r *record) (*record, error) { return r, nil })
+}
+
+// rewrite reads the record of id and writes what change makes of it on
+// the KV revision it was read at.
+func rewrite(s *Store, id string, change func(*record) (*record, error)) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	r, kvRev, err := s.read(ctx, id)
 	if err != nil {
+		return err
+	}
+	if r, err = change(r); err != nil {
 		return err
 	}
 	_, err = s.write(ctx, r, kvRev)
