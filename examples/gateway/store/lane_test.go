@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -29,14 +30,7 @@ func TestLaneGroupOrder(t *testing.T) {
 	w2.add(entrySet, []byte("k4"), []byte("four"))
 	w3.add(entrySingleDelete, []byte("k4"), nil)
 	w3.add(entrySet, []byte("k0"), []byte("zero"))
-	b, err := l.apply([]*write{w1, w2, w3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.SyncWait(); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Close(); err != nil {
+	if err := l.apply([]*write{w1, w2, w3}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{"k0": "zero", "k1": "one", "k2": "second"}
@@ -278,6 +272,47 @@ func TestLaneJoin(t *testing.T) {
 	defer l.mu.Unlock()
 	if l.leading || len(l.queue) > 0 {
 		t.Fatalf("lane after the group: leading %v, %d queued; want idle and empty", l.leading, len(l.queue))
+	}
+}
+
+// The synced lane waits its interval after a sync before the next group:
+// the writes that arrive meanwhile are committed together, in one group
+// (one log write, one sync), and none before the interval has passed.
+func TestLaneSyncInterval(t *testing.T) {
+	const interval = time.Second
+	s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l := s.synced
+	first := getWrite()
+	first.add(entrySet, []byte("first"), []byte("v"))
+	if err := s.commit(first, true); err != nil {
+		t.Fatal(err)
+	}
+	synced := time.Now() // the first group's sync ended before this
+	l.mu.Lock()
+	before := l.groups
+	l.mu.Unlock()
+
+	const writers = 20
+	parallel(t, writers, func(g int) error {
+		w := getWrite()
+		w.add(entrySet, []byte(fmt.Sprintf("w%02d", g)), []byte("v"))
+		return s.commit(w, true)
+	})
+	if waited := time.Since(synced); waited < interval/2 {
+		t.Errorf("the writes after a sync were committed %v after it, want no sooner than the interval (%v)", waited, interval)
+	}
+	l.mu.Lock()
+	groups := l.groups - before
+	l.mu.Unlock()
+	if groups != 1 {
+		t.Errorf("%d writes arriving within the interval were committed in %d groups, want 1", writers, groups)
+	}
+	if n := keysFrom(t, s, "w", "x"); n != writers {
+		t.Fatalf("%d keys, want %d", n, writers)
 	}
 }
 

@@ -99,9 +99,6 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		L0CompactionThreshold: l0CompactionThreshold,
 		L0StopWritesThreshold: 4 * l0CompactionThreshold,
 	}
-	if d := opts.SyncInterval; d > 0 {
-		popts.WALMinSyncInterval = func() time.Duration { return d }
-	}
 	if popts.Logger == nil {
 		// Pebble's informational messages (WAL replay at every open, ...)
 		// are dropped; background errors still reach the standard logger.
@@ -116,8 +113,8 @@ func OpenPebble(dir string, opts PebbleOptions) (*Pebble, error) {
 		return nil, fmt.Errorf("gateway store: open %s: %w", dir, err)
 	}
 	p := &Pebble{db: db}
-	p.synced = newLane(db, true)
-	p.unsynced = newLane(db, false)
+	p.synced = newLane(db, true, opts.SyncInterval)
+	p.unsynced = newLane(db, false, 0)
 	p.track = newTracker()
 	if err = p.openDeliveries(opts.Deliveries); err != nil {
 		db.Close()
