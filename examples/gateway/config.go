@@ -52,11 +52,12 @@ type Config struct {
 
 // StoreConfig tunes the durable store.
 type StoreConfig struct {
-	// SyncInterval is the shortest time between two syncs of the store's
-	// write-ahead log: accepted messages that arrive within it share one
-	// sync. Default 500µs; "0s" syncs at once (more syncs and more CPU under
-	// load, a lower median, a longer tail); a longer one the other way (fewer
-	// syncs and less CPU under load, each answer later by up to the interval).
+	// SyncInterval is the shortest time from one sync of the store's
+	// write-ahead log to the next: accepted messages that arrive within it
+	// share the next sync. Default 500µs; "0s" syncs again as soon as a
+	// sync ends (more syncs and more CPU under load, a lower median); a
+	// longer one the other way (fewer syncs and less CPU under load, each
+	// answer later by up to the interval).
 	SyncInterval *Duration `yaml:"sync_interval"`
 	// MemTableSize is the size of the store's in-memory table ("64MiB" by
 	// default; up to two are held while one is written out). Larger means

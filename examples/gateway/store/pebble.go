@@ -31,11 +31,14 @@ type PebbleOptions struct {
 	// MemTableSize is the size of one memtable in bytes (default 32 MiB); up
 	// to two may be held while one is flushed.
 	MemTableSize uint64
-	// SyncInterval is the shortest time between two syncs of the write-ahead
-	// log: synced writes that arrive within it wait for the same sync (group
-	// commit with a short wait). Under load this trades up to that much
-	// latency per synced write for fewer syncs, less CPU and a shorter tail;
-	// a lone write is not delayed. Zero syncs as soon as one is asked for.
+	// SyncInterval is the shortest time from one sync of the write-ahead log
+	// to the next group of synced writes: the synced writes that arrive
+	// within it wait, then go to the log and its sync together (group commit
+	// with a short wait). Under load this trades up to that much latency per
+	// synced write for fewer log writes and syncs, less CPU and a shorter
+	// tail; a write that finds the log idle for longer is not delayed. Zero:
+	// the next group goes as soon as the sync before it ends (one sync at a
+	// time, whatever the interval).
 	SyncInterval time.Duration
 	// Queue tunes the queue kept in the same DB (see Pebble.Queue): its
 	// lease, its bound, the tickets held in memory.
