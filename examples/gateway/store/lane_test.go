@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -313,6 +314,60 @@ func TestLaneSyncInterval(t *testing.T) {
 	}
 	if n := keysFrom(t, s, "w", "x"); n != writers {
 		t.Fatalf("%d keys, want %d", n, writers)
+	}
+}
+
+// Under load the synced lane waits longer after a sync: twice its interval
+// after a group of busyGroup writes or more, its interval after a small
+// group.
+func TestLaneWaitGrowsWithGroup(t *testing.T) {
+	const interval = 10 * time.Millisecond
+	s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l := s.synced
+	for n, want := range map[int]time.Duration{0: interval, 1: interval, busyGroup / 2: interval,
+		busyGroup * 3 / 4: interval * 3 / 2, busyGroup: 2 * interval, 10 * busyGroup: 2 * interval} {
+		if got := l.wait(n); got != want {
+			t.Errorf("wait(%d) = %v, want %v", n, got, want)
+		}
+	}
+
+	l.mu.Lock()
+	l.leading = true // a group is being committed: the writes below queue for the next
+	l.mu.Unlock()
+	var told sync.WaitGroup
+	for i := range busyGroup {
+		w := getWrite()
+		w.add(entrySet, []byte(fmt.Sprintf("big%03d", i)), []byte("v"))
+		told.Add(1)
+		w.then = thenFunc(func(err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			told.Done()
+		})
+		if !l.join(w) {
+			t.Fatal("join while a group is being committed: not queued")
+		}
+	}
+	before := time.Now()
+	l.leadAlone() // commits the big group
+	told.Wait()
+	if next := l.nextGroup.Sub(before); next < 2*interval {
+		t.Errorf("after a group of %d writes the next may go %v later, want at least %v", busyGroup, next, 2*interval)
+	}
+
+	w := getWrite()
+	w.add(entrySet, []byte("small"), []byte("v"))
+	if err := s.commit(w, true); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	if next := l.nextGroup.Sub(after); next > interval {
+		t.Errorf("after a group of one write the next may go %v later, want at most %v", next, interval)
 	}
 }
 

@@ -36,9 +36,10 @@ type PebbleOptions struct {
 	// within it wait, then go to the log and its sync together (group commit
 	// with a short wait). Under load this trades up to that much latency per
 	// synced write for fewer log writes and syncs, less CPU and a shorter
-	// tail; a write that finds the log idle for longer is not delayed. Zero:
-	// the next group goes as soon as the sync before it ends (one sync at a
-	// time, whatever the interval).
+	// tail; a write that finds the log idle for longer is not delayed. Under
+	// heavy load (groups of 64 writes and more) the wait grows to twice the
+	// interval. Zero: the next group goes as soon as the sync before it ends
+	// (one sync at a time).
 	SyncInterval time.Duration
 	// Queue tunes the queue kept in the same DB (see Pebble.Queue): its
 	// lease, its bound, the tickets held in memory.
