@@ -39,7 +39,7 @@ type lane struct {
 	sync     bool
 	interval time.Duration // the synced lane's shortest time from a sync to the next group (see wait)
 
-	// nextGroup is when the synced lane's next group may be committed (interval
+	// nextGroup is when the synced lane's next group may be committed (wait
 	// after the last sync); only the group's leader reads or sets it.
 	nextGroup time.Time
 
