@@ -281,10 +281,7 @@ func TestLaneJoin(t *testing.T) {
 // (one log write, one sync), and none before the interval has passed.
 func TestLaneSyncInterval(t *testing.T) {
 	const interval = time.Second
-	s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: interval})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openPebbleWith(t, t.TempDir(), PebbleOptions{SyncInterval: interval})
 	defer s.Close()
 	l := s.synced
 	first := getWrite()
@@ -322,10 +319,7 @@ func TestLaneSyncInterval(t *testing.T) {
 // group.
 func TestLaneWaitGrowsWithGroup(t *testing.T) {
 	const interval = 10 * time.Millisecond
-	s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20, SyncInterval: interval})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openPebbleWith(t, t.TempDir(), PebbleOptions{SyncInterval: interval})
 	defer s.Close()
 	l := s.synced
 	for n, want := range map[int]time.Duration{0: interval, 1: interval, busyGroup / 2: interval,

@@ -306,11 +306,7 @@ func TestPebbleTrackerBound(t *testing.T) {
 // TestPebbleAcceptFull checks that an Accept refused by a full queue
 // stores nothing: no record, no ticket, nothing held in memory.
 func TestPebbleAcceptFull(t *testing.T) {
-	s, err := OpenPebble(t.TempDir(), PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20,
-		Queue: queue.PebbleOptions{Options: queue.Options{MaxLen: 2}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openPebbleWith(t, t.TempDir(), PebbleOptions{Queue: queue.PebbleOptions{Options: queue.Options{MaxLen: 2}}})
 	defer s.Close()
 	for _, id := range []string{"f1", "f2"} {
 		m := fullMessage(id)

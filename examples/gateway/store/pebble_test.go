@@ -21,7 +21,20 @@ import (
 
 func openPebble(t testing.TB, dir string) *Pebble {
 	t.Helper()
-	s, err := OpenPebble(dir, PebbleOptions{CacheSize: 8 << 20, MemTableSize: 4 << 20})
+	return openPebbleWith(t, dir, PebbleOptions{})
+}
+
+// openPebbleWith opens the store in dir with opts, its cache and memtable
+// sized for tests unless opts sets them.
+func openPebbleWith(t testing.TB, dir string, opts PebbleOptions) *Pebble {
+	t.Helper()
+	if opts.CacheSize == 0 {
+		opts.CacheSize = 8 << 20
+	}
+	if opts.MemTableSize == 0 {
+		opts.MemTableSize = 4 << 20
+	}
+	s, err := OpenPebble(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
