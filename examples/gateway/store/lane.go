@@ -37,7 +37,7 @@ import (
 type lane struct {
 	db       *pebble.DB
 	sync     bool
-	interval time.Duration // the synced lane's shortest time from a sync to the next group (see wait)
+	interval time.Duration // the synced lane's shortest time from a sync to the next group (see wait); 0 in the other
 
 	// nextGroup is when the synced lane's next group may be committed (wait
 	// after the last sync); only the group's leader reads or sets it.
@@ -210,8 +210,11 @@ func (l *lane) handOver(w *write) bool {
 }
 
 // newLane returns a lane committing to db, with sync or without; a synced
-// lane waits interval after a sync before its next group.
+// lane waits interval after a sync before its next group (see wait).
 func newLane(db *pebble.DB, sync bool, interval time.Duration) *lane {
+	if !sync {
+		interval = 0 // nothing to wait for
+	}
 	return &lane{db: db, sync: sync, interval: interval, wake: make(chan struct{}), quit: make(chan struct{})}
 }
 
@@ -259,7 +262,7 @@ func (l *lane) leadAlone() {
 // then.
 func (l *lane) lead(self *write) error {
 	l.leading = true
-	if wait := time.Until(l.nextGroup); l.sync && wait > 0 {
+	if wait := time.Until(l.nextGroup); wait > 0 {
 		// The writes that arrive meanwhile join this group.
 		l.mu.Unlock()
 		time.Sleep(wait)
@@ -273,7 +276,7 @@ func (l *lane) lead(self *write) error {
 	// synced before the next group is led. Readers may see its entries
 	// before the sync: nobody has been told they are durable.
 	err := l.apply(group)
-	if l.sync && l.interval > 0 {
+	if l.interval > 0 {
 		l.nextGroup = time.Now().Add(l.wait(len(group)))
 	}
 
